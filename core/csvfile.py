@@ -1,0 +1,140 @@
+"""Reading shop exports as they come: UTF-8 with or without BOM or Excel's cp1252,
+comma, semicolon or tab delimited, with the line number of every record kept for errors.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 1 << 20
+_DELIMITERS = (",", ";", "\t")
+
+
+class FatalImportError(Exception):
+    """A problem with the whole file: nothing is imported. The message names the place."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRecord:
+    line: int
+    values: list[str]
+
+
+class CsvFile:
+    """A delimited file opened for reading; iterate `records()` once."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, header: list[str]) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.header = header
+        self.size = path.stat().st_size
+        # In semicolon files (Excel in most of Europe) amounts use a decimal comma.
+        self.decimal_comma = delimiter == ";"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def records(self, progress: Callable[[int, int], None] | None = None) -> Iterator[CsvRecord]:
+        """Data records after the header; blank lines are skipped.
+
+        `progress(bytes_read, total_bytes)` is called every few thousand records.
+        """
+        with self.path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            next(reader, None)
+            start = reader.line_num + 1
+            try:
+                for count, values in enumerate(reader):
+                    if values and any(values):
+                        yield CsvRecord(start, values)
+                    start = reader.line_num + 1
+                    if progress is not None and count % 8192 == 0:
+                        progress(raw.tell(), self.size)
+            except csv.Error as exc:
+                raise FatalImportError(
+                    f"{self.name}:{start}: malformed CSV ({exc}); a quote opened on line {start} "
+                    "may never be closed"
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise FatalImportError(
+                    f"{self.name}:{start}: cannot decode as {self.encoding}: {exc.reason}"
+                ) from None
+        if progress is not None:
+            progress(self.size, self.size)
+
+
+def open_csv(path: str | Path) -> CsvFile:
+    """Detect encoding and delimiter and read the header, or raise `FatalImportError`."""
+    path = Path(path)
+    try:
+        encoding = _detect_encoding(path)
+        with path.open("r", encoding=encoding, newline="") as text:
+            first = text.readline()
+            while first and not first.strip():
+                first = text.readline()
+    except OSError as exc:
+        raise FatalImportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not first.strip():
+        raise FatalImportError(f"{path.name}: the file is empty (no header line)")
+    delimiter = _detect_delimiter(first)
+    try:
+        header = next(csv.reader([first], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise FatalImportError(f"{path.name}:1: malformed header ({exc})") from None
+    header = [name.strip() for name in header]
+    return CsvFile(path, encoding, delimiter, header)
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not) if the whole file decodes as UTF-8, else Windows-1252 if it does.
+
+    The whole file is checked in chunks, so a stray byte near the end is not mangled.
+    """
+    with path.open("rb") as raw:
+        head = raw.read(4)
+        if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+            raise FatalImportError(
+                f"{path.name}: UTF-16 files are not supported; save it as 'CSV UTF-8'"
+            )
+        raw.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := raw.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    with path.open("rb") as raw:
+        offset = 0
+        while chunk := raw.read(_CHUNK):
+            try:
+                chunk.decode("cp1252")  # a single-byte code: chunks decode independently
+            except UnicodeDecodeError as exc:
+                raise FatalImportError(
+                    f"{path.name}: byte {offset + exc.start} is neither UTF-8 nor Windows-1252 "
+                    "text; save the file as 'CSV UTF-8'"
+                ) from None
+            offset += len(chunk)
+    return "cp1252"
+
+
+def _detect_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header into the most fields (outside quotes)."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","

@@ -1,0 +1,247 @@
+"""The export layouts retain-tui reads, as header aliases per field, and their detection.
+
+A field is found by the first alias that matches a header, compared case- and
+space-insensitively, so `Created at`, `created_at` and `CREATED AT` are one column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.csvfile import CsvFile, FatalImportError
+
+ORDER_FIELDS = (
+    "order_id", "source_id", "ordered_at", "total", "subtotal", "currency", "discount_code",
+    "discount", "refunded", "status", "cancelled_at", "customer_id", "email", "first_name",
+    "last_name", "full_name", "country", "language", "accepts_marketing", "sku", "product",
+    "quantity", "price",
+)  # fmt: skip
+CUSTOMER_FIELDS = (
+    "customer_id", "email", "first_name", "last_name", "country", "language",
+    "accepts_marketing", "created_at", "tags", "note",
+)  # fmt: skip
+
+
+def header_key(name: str) -> str:
+    """'Order_ID ' -> 'order id': how headers and aliases are compared."""
+    return re.sub(r"[\s_\-]+", " ", name.strip().strip("'\"").lower()).strip()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One export layout: which header names hold which field, and what marks a cancellation."""
+
+    name: str
+    kind: str  # "orders" or "customers"
+    aliases: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    cancelled_statuses: frozenset[str] = field(default_factory=frozenset)
+    needs_customer: bool = False
+
+
+SHOPIFY_ORDERS = Layout(
+    "shopify",
+    "orders",
+    {
+        "order_id": ("Name",),
+        "source_id": ("Id",),
+        "ordered_at": ("Created at",),
+        "total": ("Total",),
+        "subtotal": ("Subtotal",),
+        "currency": ("Currency",),
+        "discount_code": ("Discount Code",),
+        "discount": ("Discount Amount",),
+        "refunded": ("Refunded Amount",),
+        "status": ("Financial Status",),
+        "cancelled_at": ("Cancelled at",),
+        "email": ("Email",),
+        "full_name": ("Billing Name", "Shipping Name"),
+        "country": ("Billing Country", "Shipping Country"),
+        "accepts_marketing": ("Accepts Marketing", "Accepts Email Marketing"),
+        "sku": ("Lineitem sku",),
+        "product": ("Lineitem name",),
+        "quantity": ("Lineitem quantity",),
+        "price": ("Lineitem price",),
+    },
+    required=("order_id", "ordered_at", "total"),
+    cancelled_statuses=frozenset({"voided"}),
+)
+
+SHOPIFY_CUSTOMERS = Layout(
+    "shopify",
+    "customers",
+    {
+        "customer_id": ("Customer ID",),
+        "email": ("Email",),
+        "first_name": ("First Name",),
+        "last_name": ("Last Name",),
+        "country": ("Default Address Country Code", "Country Code", "Country"),
+        "accepts_marketing": ("Accepts Email Marketing", "Accepts Marketing"),
+        "tags": ("Tags",),
+        "note": ("Note",),
+    },
+    required=("email",),
+)
+
+WOOCOMMERCE_ORDERS = Layout(
+    "woocommerce",
+    "orders",
+    {
+        "order_id": ("Order Number", "Order ID"),
+        "ordered_at": ("Order Date",),
+        "status": ("Order Status",),
+        "total": ("Order Total Amount", "Order Total"),
+        "subtotal": ("Order Subtotal Amount",),
+        "currency": ("Order Currency", "Currency"),
+        "discount_code": ("Coupon Code",),
+        "discount": ("Cart Discount Amount", "Discount Amount"),
+        "refunded": ("Order Refund Amount",),
+        "customer_id": ("Customer User ID", "Customer ID"),
+        "email": ("Email (Billing)", "Customer Email"),
+        "first_name": ("First Name (Billing)",),
+        "last_name": ("Last Name (Billing)",),
+        "country": ("Country Code (Billing)", "Country (Billing)"),
+        "sku": ("SKU",),
+        "product": ("Item Name", "Name", "Product Name"),
+        "quantity": ("Quantity", "Qty"),
+        "price": ("Item Cost",),
+    },
+    required=("order_id", "ordered_at", "total"),
+    cancelled_statuses=frozenset({"cancelled", "failed", "refunded"}),
+)
+
+GENERIC_ORDERS = Layout(
+    "generic",
+    "orders",
+    {
+        "order_id": ("order_id", "order id", "order", "order number", "order no", "order nr",
+                     "order name", "order reference", "invoice", "invoice number"),
+        "ordered_at": ("ordered_at", "order date", "date", "created at", "created", "ordered",
+                       "purchase date", "order time", "timestamp", "datetime"),
+        "total": ("total", "amount", "order total", "total amount", "grand total", "order amount",
+                  "value", "revenue", "total price"),
+        "subtotal": ("subtotal", "sub total"),
+        "customer_id": ("customer_id", "customer id", "customer", "customer number", "client id",
+                        "client", "customer no", "customer nr", "user id"),
+        "email": ("email", "e mail", "email address", "customer email", "mail"),
+        "first_name": ("first_name", "first name", "firstname", "given name", "forename"),
+        "last_name": ("last_name", "last name", "lastname", "surname", "family name"),
+        "full_name": ("name", "customer name", "full name", "billing name"),
+        "country": ("country", "country code", "billing country"),
+        "language": ("language", "lang", "locale"),
+        "currency": ("currency", "currency code"),
+        "accepts_marketing": ("accepts_marketing", "accepts marketing", "accepts email marketing",
+                              "marketing", "consent", "newsletter", "opt in", "optin"),
+        "status": ("status", "order status", "state", "financial status"),
+        "cancelled_at": ("cancelled_at", "cancelled at", "canceled at"),
+        "refunded": ("refunded", "refund", "refunded amount", "refund amount", "refunds"),
+        "discount_code": ("discount_code", "discount code", "coupon", "coupon code", "voucher",
+                          "promo code"),
+        "discount": ("discount", "discount amount"),
+        "sku": ("sku", "product id", "product sku", "article", "article number"),
+        "product": ("product", "product name", "item", "item name", "title"),
+        "quantity": ("quantity", "qty", "units", "count"),
+        "price": ("price", "unit price", "item price", "unit cost"),
+    },
+    required=("order_id", "ordered_at", "total"),
+    cancelled_statuses=frozenset({"cancelled", "canceled", "failed", "refunded", "voided"}),
+    needs_customer=True,
+)  # fmt: skip
+
+GENERIC_CUSTOMERS = Layout(
+    "generic",
+    "customers",
+    {
+        "customer_id": GENERIC_ORDERS.aliases["customer_id"] + ("id",),
+        "email": GENERIC_ORDERS.aliases["email"],
+        "first_name": GENERIC_ORDERS.aliases["first_name"],
+        "last_name": GENERIC_ORDERS.aliases["last_name"],
+        "country": GENERIC_ORDERS.aliases["country"],
+        "language": GENERIC_ORDERS.aliases["language"],
+        "accepts_marketing": GENERIC_ORDERS.aliases["accepts_marketing"],
+        "created_at": ("created_at", "created at", "created", "signed up", "registered"),
+        "tags": ("tags", "tag", "labels"),
+        "note": ("note", "notes", "comment"),
+    },
+    required=(),
+    needs_customer=True,
+)
+
+LAYOUTS = {
+    ("orders", "shopify"): SHOPIFY_ORDERS,
+    ("orders", "woocommerce"): WOOCOMMERCE_ORDERS,
+    ("orders", "generic"): GENERIC_ORDERS,
+    ("customers", "shopify"): SHOPIFY_CUSTOMERS,
+    ("customers", "generic"): GENERIC_CUSTOMERS,
+}
+FORMATS = ("auto", "shopify", "woocommerce", "generic")
+
+
+def detect_format(header: list[str]) -> tuple[str, str]:
+    """(kind, format) the header looks like; generic when no shop layout fits."""
+    keys = {header_key(name) for name in header}
+    if {"name", "lineitem quantity", "created at"} <= keys:
+        return "orders", "shopify"
+    if "accepts email marketing" in keys and "total spent" in keys:
+        return "customers", "shopify"
+    if "order number" in keys and ("order status" in keys or "order date" in keys):
+        return "orders", "woocommerce"
+    return "unknown", "generic"
+
+
+def choose_layout(file: CsvFile, kind: str, fmt: str) -> Layout:
+    """The layout for `import KIND --format FMT`, refusing a file of the other kind."""
+    if fmt not in FORMATS:
+        raise FatalImportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    detected_kind, detected = detect_format(file.header)
+    if detected_kind not in ("unknown", kind):
+        raise FatalImportError(
+            f"{file.name}: this looks like a {detected} {detected_kind} export; "
+            f"use `retain-tui import {detected_kind} {file.name}`"
+        )
+    chosen = detected if fmt == "auto" else fmt
+    layout = LAYOUTS.get((kind, chosen))
+    if layout is None:
+        raise FatalImportError(f"there is no {chosen} layout for {kind}; try --format generic")
+    return layout
+
+
+def resolve_columns(
+    file: CsvFile, layout: Layout, mapping: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Field -> column index. `mapping` ({COLUMN: FIELD}, from --map) wins over the aliases."""
+    by_key: dict[str, int] = {}
+    for index, name in enumerate(file.header):
+        by_key.setdefault(header_key(name), index)
+    fields = ORDER_FIELDS if layout.kind == "orders" else CUSTOMER_FIELDS
+    columns: dict[str, int] = {}
+    for column, target in (mapping or {}).items():
+        if target not in fields:
+            raise FatalImportError(
+                f"--map {column}={target}: unknown field {target!r}; fields: {', '.join(fields)}"
+            )
+        if header_key(column) not in by_key:
+            raise FatalImportError(
+                f"--map {column}={target}: {file.name} has no column {column!r}"
+            )
+        columns[target] = by_key[header_key(column)]
+    taken = set(columns.values())
+    for target, aliases in layout.aliases.items():
+        if target in columns:
+            continue
+        for alias in aliases:
+            index = by_key.get(header_key(alias))
+            if index is not None and index not in taken:
+                columns[target] = index
+                taken.add(index)
+                break
+    missing = [name for name in layout.required if name not in columns]
+    if layout.needs_customer and "customer_id" not in columns and "email" not in columns:
+        missing.append("customer_id or email")
+    if missing:
+        raise FatalImportError(
+            f"{file.name}:1: no column for {', '.join(missing)} in this {layout.name} "
+            f"{layout.kind} file; name the column with --map COLUMN=FIELD"
+        )
+    return columns

@@ -1,0 +1,182 @@
+"""Parsing the values found in shop exports: money, dates, yes/no, countries.
+
+Each parser raises `ValueError` with a short reason; the importers add file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
+_AMOUNT_CHARS = re.compile(r"-?[\d.,]+")
+_CURRENCY_NOISE = re.compile(r"[\s€$£¥]|\b(?:EUR|USD|GBP|NOK|SEK|DKK|CHF|kr)\b", re.IGNORECASE)
+
+_TRUE = frozenset({"yes", "y", "true", "t", "1", "subscribed", "ja", "si", "sì", "opted_in", "x"})
+_FALSE = frozenset(
+    {"no", "n", "false", "f", "0", "unsubscribed", "nein", "nee", "nei", "not_subscribed"}
+)
+
+_COUNTRY_LANGUAGE = {
+    "DE": "de", "AT": "de", "CH": "de", "LI": "de",
+    "IT": "it", "SM": "it", "VA": "it",
+    "NL": "nl", "BE": "nl", "SR": "nl",
+    "NO": "nb",
+    "GB": "en", "US": "en", "IE": "en", "AU": "en", "NZ": "en", "CA": "en",
+}  # fmt: skip
+
+
+def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
+    """An amount as integer hundredths, exactly: '1.234,56' (decimal comma) -> 123456.
+
+    In decimal-comma files a dot followed by exactly three digits is a thousands separator.
+    """
+    raw = text.strip()
+    if _PLAIN_AMOUNT.fullmatch(raw) and not (decimal_comma and _is_thousands_dot(raw)):
+        whole, _, frac = raw.partition(".")
+        cents = abs(int(whole)) * 100 + int((frac + "00")[:2])
+        return -cents if raw.startswith("-") else cents
+    cleaned = _CURRENCY_NOISE.sub("", raw).replace("\u2212", "-")
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        cleaned = "-" + cleaned[1:-1]
+    if not _AMOUNT_CHARS.fullmatch(cleaned):
+        raise ValueError(f"not an amount: {text!r}")
+    last_dot, last_comma = cleaned.rfind("."), cleaned.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        decimal_sep = "." if last_dot > last_comma else ","
+    elif last_comma >= 0:
+        # '12,50' is a decimal comma; '1,234' in a comma-decimal file is still a decimal.
+        decimal_sep = "," if decimal_comma or len(cleaned) - last_comma - 1 != 3 else ""
+    elif last_dot >= 0:
+        decimal_sep = "" if decimal_comma and _is_thousands_dot(cleaned) else "."
+    else:
+        decimal_sep = "."
+    thousands = {".": ",", ",": ".", "": ".,"}[decimal_sep]
+    for sep in thousands:
+        cleaned = cleaned.replace(sep, "")
+    if decimal_sep == ",":
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not an amount: {text!r}")
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _is_thousands_dot(text: str) -> bool:
+    head, _, tail = text.rpartition(".")
+    return len(tail) == 3 and tail.isdigit() and head.lstrip("-").replace(".", "").isdigit()
+
+
+def parse_timestamp(text: str) -> tuple[str, int]:
+    """An order timestamp -> (ISO 8601 text keeping its offset, ordinal of its local date).
+
+    Accepts ISO 8601 with or without time and offset, and Shopify's '2024-03-05 14:02:11 +0100'.
+    """
+    raw = text.strip()
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        expected = "expected e.g. 2024-03-05 14:02:11 +0100"
+        raise ValueError(f"not a date: {text!r} ({expected})") from None
+    if moment.year < 1970 or moment.year > 2200:
+        raise ValueError(f"date out of range: {text!r}")
+    if len(raw) == 10:
+        return moment.date().isoformat(), moment.toordinal()
+    return moment.isoformat(), moment.toordinal()
+
+
+def parse_date(text: str) -> date:
+    """A calendar date such as a `--from` option: '2024-03-05'."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Consent-style flags; empty means unknown (None), not no."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"not yes or no: {text!r}")
+
+
+def parse_quantity(text: str) -> int:
+    value = text.strip()
+    try:
+        number = int(value) if value else 1
+    except ValueError:
+        try:
+            as_decimal = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(f"not a quantity: {text!r}") from None
+        if as_decimal != as_decimal.to_integral_value():
+            raise ValueError(f"not a whole quantity: {text!r}") from None
+        number = int(as_decimal)
+    if number < 0:
+        raise ValueError(f"negative quantity: {text!r}")
+    return number
+
+
+def normalize_country(text: str) -> str | None:
+    """ISO 3166 alpha-2 code from a code or a country name in en/de/it/nl/nb."""
+    value = text.strip()
+    if not value:
+        return None
+    if len(value) == 2 and value.isalpha():
+        return value.upper()
+    return _country_names().get(value.casefold())
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for lang in ("en", "de", "it", "nl", "nb", "fr"):
+        for code, name in Locale.parse(lang).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names.setdefault(name.casefold(), code)
+    return names
+
+
+def language_for_country(country: str | None) -> str | None:
+    """The language a shop would write to a customer in `country`, if it is clear."""
+    return _COUNTRY_LANGUAGE.get((country or "").upper())
+
+
+def normalize_language(text: str) -> str | None:
+    """'de-DE', 'de_AT', 'DE' -> 'de'; Norwegian 'no'/'nn' -> 'nb'."""
+    value = text.strip().replace("_", "-").split("-")[0].lower()
+    if not value:
+        return None
+    if not value.isalpha() or len(value) not in (2, 3):
+        raise ValueError(f"not a language code: {text!r}")
+    return "nb" if value in ("no", "nn") else value
+
+
+def email_key(email: str | None) -> str | None:
+    """How emails are matched: trimmed and case-insensitive."""
+    if not email:
+        return None
+    key = email.strip().lower()
+    return key or None
+
+
+def day_to_date(day: int) -> date:
+    return date.fromordinal(day)
+
+
+def format_cents(cents: int) -> str:
+    """Plain '1234.56' for CSV/JSON; locale formatting belongs to the composer."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -1,0 +1,159 @@
+"""`retain-tui import orders|customers FILE` and `retain-tui demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from core.demo import load_demo
+from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
+from core.importers.formats import FORMATS
+from core.store import Store
+from tui.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    opened_store,
+    print_json,
+)
+
+SHOWN_ERRORS = 20
+
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help=f"File layout: {', '.join(FORMATS)} (auto detects from the header).",
+    ),
+]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="COLUMN=FIELD",
+        help="Read COLUMN as FIELD (repeatable), e.g. --map 'Bestellnummer=order_id'.",
+    ),
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
+]
+FileArgument = Annotated[Path, typer.Argument(help="The exported CSV file.", show_default=False)]
+
+import_app = typer.Typer(
+    help="Import a shop export (Shopify, WooCommerce or any CSV). Re-importing is always safe.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    app.command("demo")(demo)
+
+
+@import_app.command("orders")
+def import_orders(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: FormatOption = "auto",
+    map_: MapOption = None,
+    strict: StrictOption = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import orders (one row per order or per line item)."""
+    _run(ctx, file, "orders", fmt, map_ or [], strict, json_, db)
+
+
+@import_app.command("customers")
+def import_customers(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: FormatOption = "auto",
+    map_: MapOption = None,
+    strict: StrictOption = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import customers (names, consent, country, tags)."""
+    _run(ctx, file, "customers", fmt, map_ or [], strict, json_, db)
+
+
+def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
+    """Load the demo shop (about 2,000 customers, 8,000 orders) into the database."""
+    with opened_store(ctx, db) as store:
+        results = load_demo(store)
+    if json_:
+        print_json([result.to_dict() for result in results])
+        return
+    for result in results:
+        _print_summary(result)
+    console.print(f"Demo shop loaded into {escape(str(store.path))}.")
+
+
+def _run(
+    ctx: typer.Context,
+    file: Path,
+    kind: str,
+    fmt: str,
+    mapping: list[str],
+    strict: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    with opened_store(ctx, db) as store:
+        try:
+            result = _import_with_progress(store, file, kind, fmt, mapping, strict, as_json)
+        except FatalImportError as exc:
+            fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was imported", code=130)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _print_summary(result)
+
+
+def _import_with_progress(
+    store: Store, file: Path, kind: str, fmt: str, mapping: list[str], strict: bool, quiet: bool
+) -> ImportResult:
+    parsed = parse_mapping(mapping)
+    if quiet or not sys.stderr.isatty():
+        return import_file(store, file, kind, fmt=fmt, mapping=parsed, strict=strict)
+    columns = (*Progress.get_default_columns()[:-1], BarColumn(), DownloadColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(f"Reading {escape(file.name)}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return import_file(
+            store, file, kind, fmt=fmt, mapping=parsed, strict=strict, progress=advance
+        )
+
+
+def _print_summary(result: ImportResult) -> None:
+    out = console.print
+    out(f"[bold]{escape(result.file)}[/] ({result.format} {result.kind}, {result.encoding}, "
+        f"{result.delimiter}-delimited)")  # fmt: skip
+    out(f"  rows read          {result.rows_read:>10,}")
+    if result.kind == "orders":
+        out(f"  orders added       {result.orders_added:>10,}")
+        out(f"  orders updated     {result.orders_updated:>10,}")
+        out(f"  orders unchanged   {result.orders_unchanged:>10,}")
+    out(f"  customers added    {result.customers_added:>10,}")
+    out(f"  customers updated  {result.customers_updated:>10,}")
+    style = "red" if result.rows_rejected else ""
+    out(f"  rows rejected      {result.rows_rejected:>10,}", style=style)
+    for reason in result.errors[:SHOWN_ERRORS]:
+        out(f"    {escape(reason)}", style="red")
+    if result.rows_rejected > SHOWN_ERRORS:
+        out(f"    … and {result.rows_rejected - SHOWN_ERRORS:,} more", style="red")
+    out(f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s)")
