@@ -159,12 +159,18 @@ def fetch_page(
     ).fetchall()
     result = [
         ListRow(
-            customer_id=row[0], first_name=row[1], last_name=row[2], email=row[3],
-            country=row[4], orders=row[5], revenue=row[6], last_day=row[7] or None,
+            customer_id=row[0],
+            first_name=row[1],
+            last_name=row[2],
+            email=row[3],
+            country=row[4],
+            orders=row[5],
+            revenue=row[6],
+            last_day=row[7] or None,
             key=(row[8], row[0]),
         )
         for row in rows
-    ]  # fmt: skip
+    ]
     if direction == "before":
         result.reverse()
     return result
@@ -185,8 +191,6 @@ def position(store: Store, query: ListQuery, key: SortKey) -> int:
     clauses.append(f"(l.{sort.column}, l.customer_id) {op} (?, ?)")
     params.extend(key)
     return int(
-        store.scalar(
-            f"SELECT count(*) FROM customer_list l WHERE {' AND '.join(clauses)}", params
-        )
+        store.scalar(f"SELECT count(*) FROM customer_list l WHERE {' AND '.join(clauses)}", params)
         or 0
     )

@@ -123,8 +123,9 @@ def load_orders(store: Store, customer_id: int, limit: int = ORDERS_SHOWN) -> li
 
 def count_orders(store: Store, customer_id: int) -> int:
     """All the customer's stored orders, cancelled ones included."""
-    return int(store.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (customer_id,))
-               or 0)  # fmt: skip
+    return int(
+        store.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (customer_id,)) or 0
+    )
 
 
 def load_lines(store: Store, order_id: int) -> list[OrderLine]:
