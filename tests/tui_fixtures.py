@@ -6,9 +6,11 @@ timestamp the app shows (last import, consent since) is the same on every run.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +31,16 @@ SHOP_NAME = "Test [b]Shop[/b]"
 HOSTILE_NAMES = ("[bold]x", "[@click=app.quit]y", "[/", "\x1b[2J", "\x1b]52;c;")
 
 
+def pilot_test(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no pytest async plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        asyncio.run(test(*args, **kwargs))  # type: ignore[arg-type]
+
+    return run
+
+
 @contextmanager
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every `utc_now()` the importers and consent writes call returns FROZEN_NOW."""
@@ -47,15 +59,20 @@ def build_shop(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def shop_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+# Test modules import these as `app_fixture, shop_db_fixture` and ask for `app` / `shop_db`.
+@pytest.fixture(name="shop_db")
+def shop_db_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with frozen_clock(monkeypatch):
         return build_shop(tmp_path / "shop.db")
 
 
-@pytest.fixture
-def app(shop_db: Path) -> RetainApp:
-    return RetainApp(shop_db)
+TEST_THEME = "textual-dark"
+"""Tests name the theme: the automatic choice depends on the terminal running them."""
+
+
+@pytest.fixture(name="app")
+def app_fixture(shop_db: Path) -> RetainApp:
+    return RetainApp(shop_db, theme=TEST_THEME)
 
 
 async def settle(pilot: Pilot) -> None:

@@ -101,6 +101,7 @@ class CustomerTable(DataTable[Text]):
         self._loading_edges: set[Mode] = set()
         self._keep: tuple[int | None, int, float] | None = None
         self._window_loading = False
+        self._rebuilding = False
         self._column_state: tuple[object, ...] = ()
 
     @property
@@ -202,7 +203,7 @@ class CustomerTable(DataTable[Text]):
         self.post_message(self.Loaded(generation, mode, rows, labels=labels))
 
     def _check_edges(self) -> None:
-        if not self.window or self._window_loading:
+        if not self.window or self._window_loading or self._rebuilding:
             return
         row = self.cursor_row
         near_end = row >= len(self.window) - MARGIN
@@ -272,12 +273,16 @@ class CustomerTable(DataTable[Text]):
 
     def _rebuild(self, cursor_row: int, scroll_y: float) -> None:
         new_columns = self._column_state != self._wanted_columns()
-        self.clear(columns=new_columns)
-        if new_columns:
-            self._add_columns()
-        self._add(self.window)
-        cursor_row = min(max(cursor_row, 0), max(len(self.window) - 1, 0))
-        self.move_cursor(row=cursor_row, animate=False, scroll=False)
+        self._rebuilding = True  # the cursor passes through row 0: that is not the owner
+        try:
+            self.clear(columns=new_columns)
+            if new_columns:
+                self._add_columns()
+            self._add(self.window)
+            cursor_row = min(max(cursor_row, 0), max(len(self.window) - 1, 0))
+            self.move_cursor(row=cursor_row, animate=False, scroll=False)
+        finally:
+            self._rebuilding = False
         self.call_after_refresh(self._settle, cursor_row, scroll_y)
 
     def _settle(self, cursor_row: int, scroll_y: float) -> None:
