@@ -76,15 +76,18 @@ def app_fixture(shop_db: Path) -> RetainApp:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Wait until every worker finished and every message it posted was handled."""
+    """Wait until every thread worker finished and every message it posted was handled.
+
+    Async workers that wait for the owner (a confirmation dialog) are not waited for.
+    """
     app = pilot.app
-    for _ in range(20):
-        await app.workers.wait_for_complete()
+    for _ in range(50):
+        busy = [worker for worker in app.workers if worker._thread_worker and worker.is_running]
+        if busy:
+            await app.workers.wait_for_complete(busy)
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            await pilot.pause()
-            if not any(worker.is_running for worker in app.workers):
-                return
+        if not any(worker._thread_worker and worker.is_running for worker in app.workers):
+            return
     raise AssertionError("workers kept running")
 
 

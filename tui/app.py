@@ -43,9 +43,7 @@ class RetainApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit retain-tui"),
-        Binding(
-            "question_mark,f1", "help", "Help", key_display="?", tooltip="The keys of this screen"
-        ),
+        Binding("question_mark,f1", "help", "Help", tooltip="The keys of this screen"),
         Binding("r,f5", "refresh", "Refresh", show=False, tooltip="Re-read the shop database now"),
     ]
 

@@ -172,11 +172,11 @@ class CustomersScreen(RetainScreen):
 
     # -- moving around ------------------------------------------------------------------------
 
-    async def action_back(self) -> None:
+    def action_back(self) -> None:
         if self.focused is self.query_one("#search", Input):
             self.table.focus()
         else:
-            await self.retain_app.action_back()
+            self.app.pop_screen()
 
     @on(DataTable.RowSelected, "#customers")
     def _open_customer(self, event: DataTable.RowSelected) -> None:

@@ -34,14 +34,14 @@ class HelpScreen(ModalScreen[None]):
             binding, node = active.binding, active.node
             if not binding.description or binding.system:
                 continue
-            place = "everywhere" if node is app else "here" if node is screen else "in the list"
+            place = "everywhere" if node is app else "this screen" if node is screen else "focused"
             entry = by_action.setdefault(
                 (id(node), binding.action), ([], binding.tooltip or binding.description, place)
             )
             key = app.get_key_display(binding)
             if key not in entry[0]:
                 entry[0].append(key)
-        order = {"here": 0, "in the list": 1, "everywhere": 2}
+        order = {"this screen": 0, "focused": 1, "everywhere": 2}
         rows = [(" ".join(keys), text, place) for keys, text, place in by_action.values()]
         return sorted(rows, key=lambda row: order[row[2]])
 

@@ -253,16 +253,17 @@ class ImportScreen(RetainScreen):
         if connection is not None:
             connection.interrupt()
 
-    @work(exclusive=True, group="leave")
-    async def action_back(self) -> None:
-        if self.running:
-            stop = await self.app.push_screen_wait(
-                ConfirmScreen("Stop the import? Nothing will be imported.", "Stop", "Go on")
-            )
-            if not stop:
-                return
+    def action_back(self) -> None:
+        if not self.running:
+            self.app.pop_screen()
+            return
+        question = ConfirmScreen("Stop the import? Nothing will be imported.", "Stop", "Go on")
+        self.app.push_screen(question, callback=self._stop_answered)
+
+    def _stop_answered(self, stop: bool | None) -> None:
+        if stop:
             self.stop_import()
-        await self.retain_app.action_back()
+            self.app.pop_screen()
 
     def on_unmount(self) -> None:
         self.stop_import()
