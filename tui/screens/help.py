@@ -57,9 +57,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Key", key="key")
-        table.add_column("Does", key="does")
-        table.add_column("Where", key="where")
+        table.add_column("Key", key="key", width=12)
+        table.add_column("Does", key="does", width=43)
+        table.add_column("Where", key="where", width=11)
         for keys, text, place in self.rows:
             table.add_row(plain(keys, style="bold"), plain(text), plain(place, style="dim"))
         table.focus()
