@@ -23,7 +23,10 @@ class AddressError(ValueError):
 
 def header_text(value: object) -> str:
     """One line of plain text: control characters and line separators become single spaces."""
-    text = _CONTROL.sub(" ", str(value))
+    text = str(value)
+    if text.isprintable() and "  " not in text and text.strip() == text:
+        return text  # the common case, without two regex passes
+    text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -184,6 +184,7 @@ class Composer:
         self.shop_vars = ShopVariables(self.shop)
         self._templates = discover(self.roots)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -247,6 +248,8 @@ class Composer:
         self, info: TemplateInfo, lang: str, sources: dict[str, str] | None = None
     ) -> _Compiled:
         """Subject, text and HTML of one language, compiled (`sources` overrides files)."""
+        if lang not in info.languages and not (sources and {"subject", "text"} <= set(sources)):
+            raise ComposeError(f"template {info.name!r} has no {lang!r} version")
         key = (info.name, lang)
         if not sources and key in self._compiled:
             return self._compiled[key]
@@ -284,7 +287,7 @@ class Composer:
         seen: set[str] = set()
         for chunk in _chunks(customer_ids, CHUNK):
             records = self.loader.records(chunk)
-            needs = Needs(orders=False, segments=False,
+            needs = Needs(orders=0, segments=False,
                           recommendations="recommendations" in info.needs)  # fmt: skip
             present = [records[cid] for cid in dict.fromkeys(chunk) if cid in records]
             data = self.loader.load(present, needs) if needs.recommendations else {}
@@ -385,48 +388,61 @@ class Composer:
 
         Raises `ComposeError` before the first item if the export cannot be made at all.
         """
+        self.prepare(template, lang, discount)
+        plan = self.recipients(customer_ids, template, lang, discount)
+        return self._merge(plan, template, discount)
+
+    def prepare(self, template: str, lang: str | None, discount: Discount | None) -> TemplateInfo:
+        """Everything that must hold before drafting starts (template, settings, language)."""
         info = self.template(template)
         self.check_ready(info, discount)
         if lang:
             self.choose_language(info, None, lang)
-        return self._drafts(info, customer_ids, lang, discount)
+        return info
 
-    def _drafts(
-        self,
-        info: TemplateInfo,
-        customer_ids: Sequence[int],
-        lang: str | None,
-        discount: Discount | None,
+    def _merge(
+        self, plan: list[Recipient], template: str, discount: Discount | None
     ) -> Iterator[Draft | Recipient | FailedDraft]:
-        seen: set[str] = set()
-        for chunk in _chunks(customer_ids, CHUNK):
-            records = self.loader.records(chunk)
-            languages = {
-                cid: self.choose_language(info, record, lang) for cid, record in records.items()
-            }
-            compiled: dict[str, _Compiled | TemplateError] = {}
-            for code in set(languages.values()):
-                try:
-                    compiled[code] = self.compiled(info, code)
-                except TemplateError as exc:
-                    compiled[code] = exc
-            needs = _union_needs(c.needs for c in compiled.values() if isinstance(c, _Compiled))
-            if "recommendations" in info.needs:
-                needs = Needs(needs.orders, True, needs.segments)
-            data = self.loader.load([records[cid] for cid in records], needs)
-            for cid in chunk:
-                record = records.get(cid)
-                if record is None:
-                    yield Recipient(cid, "", "", None, "unknown")
-                    continue
-                recipient = self._recipient(info, record, data[cid], seen, languages[cid])
-                if not recipient.included:
-                    yield recipient
-                    continue
-                parts = compiled[languages[cid]]
-                if isinstance(parts, TemplateError):
-                    yield FailedDraft(cid, parts)
-                    continue
+        for chunk in _chunks(plan, CHUNK):
+            included = [recipient for recipient in chunk if recipient.included]
+            rendered = iter(self.render_many(template, included, discount))
+            for recipient in chunk:
+                yield next(rendered) if recipient.included else recipient
+
+    def render_many(
+        self, template: str, recipients: Sequence[Recipient], discount: Discount | None
+    ) -> Iterator[Draft | FailedDraft]:
+        """Drafts for recipients `recipients()` included, in order, read in chunks."""
+        info = self.template(template)
+        # Files do not change mid-export: skip the per-include freshness check (a stat).
+        reload, self.env.auto_reload = self.env.auto_reload, False
+        try:
+            for chunk in _chunks(recipients, CHUNK):
+                yield from self._render_chunk(info, chunk, discount)
+        finally:
+            self.env.auto_reload = reload
+
+    def _render_chunk(
+        self, info: TemplateInfo, chunk: Sequence[Recipient], discount: Discount | None
+    ) -> Iterator[Draft | FailedDraft]:
+        records = self.loader.records([recipient.customer_id for recipient in chunk])
+        compiled: dict[str, _Compiled | TemplateError] = {}
+        needs = Needs(orders=0, recommendations=False, segments=False)
+        for lang in {recipient.language or "" for recipient in chunk}:
+            try:
+                compiled[lang] = parts = self.compiled(info, lang)
+                needs = needs | parts.needs
+            except (TemplateError, ComposeError) as exc:
+                compiled[lang] = exc if isinstance(exc, TemplateError) else TemplateError(str(exc))
+        data = self.loader.load(list(records.values()), needs)
+        for recipient in chunk:
+            cid = recipient.customer_id
+            parts = compiled[recipient.language or ""]
+            if cid not in data:
+                yield FailedDraft(cid, TemplateError(f"customer {cid} no longer exists"))
+            elif isinstance(parts, TemplateError):
+                yield FailedDraft(cid, parts)
+            else:
                 try:
                     yield self.render_data(parts, data[cid], discount)
                 except TemplateError as exc:
@@ -489,21 +505,22 @@ class Composer:
         info, lang = compiled.info, compiled.lang
         currency = self.shop.currency
         record = data.record
-        orders = [ctx.order_variables(order, currency) for order in data.orders]
+        recent = data.orders if compiled.uses("orders") else data.orders[:1]
+        orders = [ctx.order_variables(order, currency, locale) for order in recent]
         variables: dict[str, Any] = {
             "customer": ctx.customer_variables(
-                data, locale=locale, currency=currency, today=self.today
+                data,
+                locale=locale,
+                currency=currency,
+                today=self.today,
+                fetch_segment_fields=lambda: self.loader.segment_fields(record.id),
             ),
             "last_order": orders[0] if orders else None,
             "orders": orders,
             "shop": self.shop_vars.for_customer(self._shop_base(), record.id),
-            "discount": None
-            if discount is None
-            else ctx.discount_variables(
-                discount, template=info.name, locale=locale, today=self.today
-            ),
+            "discount": None if discount is None else self._discount(discount, info, locale),
             "recommendations": [
-                ctx.product_variables(product, currency) for product in data.recommendations
+                ctx.product_variables(product, currency, locale) for product in data.recommendations
             ],
             "template": ctx.template_variables(info, lang),
             "lang": lang,
@@ -513,6 +530,16 @@ class Composer:
         if compiled.uses("feedback"):
             variables["feedback"] = self.shop_vars.feedback(record.id, lang)
         return variables
+
+    def _discount(self, discount: Discount, info: TemplateInfo, locale: str) -> Any:
+        """The `discount` variables: the same for every customer with the same locale."""
+        key = (discount, info.name, locale)
+        cache = self._discount_cache
+        if key not in cache:
+            cache[key] = ctx.discount_variables(
+                discount, template=info.name, locale=locale, today=self.today
+            )
+        return cache[key]
 
     def _shop_base(self) -> dict[str, Any]:
         base = getattr(self, "_shop_base_cache", None)
@@ -551,12 +578,3 @@ class Composer:
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def _union_needs(needs: Iterable[Needs]) -> Needs:
-    items = list(needs)
-    return Needs(
-        orders=any(n.orders for n in items),
-        recommendations=any(n.recommendations for n in items),
-        segments=any(n.segments for n in items),
-    )

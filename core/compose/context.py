@@ -10,7 +10,7 @@ actually prints.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +19,7 @@ from urllib.parse import quote
 from core.addresses import inline_text
 from core.compose.discount import Discount
 from core.compose.formatting import Money, country_name, format_money, format_percent_value
-from core.compose.sandbox import SEGMENT_FIELDS, Namespace
+from core.compose.sandbox import SEGMENT_FIELDS, LazyNamespace, Namespace
 from core.compose.templates import TemplateInfo
 from core.shop_settings import ShopSettings, format_mailbox
 from core.store import Store
@@ -29,6 +29,7 @@ RECENT_ORDERS = 5  # `orders` holds the customer's last five orders, newest firs
 BESTSELLERS = 12  # candidates for recommendations
 RECOMMENDATIONS = 3
 BESTSELLER_WINDOW_DAYS = 365
+BESTSELLER_ORDERS = 10_000
 
 FEEDBACK_SUBJECT = {
     "en": "My score: {score}",
@@ -91,9 +92,10 @@ class Product:
 
 @dataclass(frozen=True)
 class Needs:
-    """Which expensive parts of the context a template prints."""
+    """Which expensive parts of the context a template prints: how many recent orders
+    (0, 1 for `last_order` alone, or RECENT_ORDERS), recommendations, segment fields."""
 
-    orders: bool = True
+    orders: int = RECENT_ORDERS
     recommendations: bool = True
     segments: bool = True
 
@@ -101,10 +103,18 @@ class Needs:
     def from_used(cls, used: set[str] | None) -> Needs:
         if used is None:
             return cls()
+        orders = RECENT_ORDERS if "orders" in used else 1 if "last_order" in used else 0
         return cls(
-            orders=bool({"orders", "last_order"} & used),
+            orders=orders,
             recommendations="recommendations" in used,
-            segments=bool(SEGMENT_FIELDS & used),
+            segments=any(f"customer.{name}" in used for name in SEGMENT_FIELDS),
+        )
+
+    def __or__(self, other: Needs) -> Needs:
+        return Needs(
+            max(self.orders, other.orders),
+            self.recommendations or other.recommendations,
+            self.segments or other.segments,
         )
 
 
@@ -132,17 +142,15 @@ _CUSTOMERS_SQL = """
     FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id
     WHERE c.id IN (SELECT value FROM json_each(?))
 """
-_ORDERS_SQL = f"""
-    SELECT id, customer_id, external_id, order_day, currency, total, refunded, discount_code
-    FROM (
-        SELECT o.*, row_number() OVER (
-            PARTITION BY customer_id ORDER BY order_day DESC, ordered_at DESC, id DESC
-        ) AS recency
-        FROM orders o
-        WHERE customer_id IN (SELECT value FROM json_each(?)) AND NOT cancelled
+_ORDERS_SQL = """
+    SELECT o.id, o.customer_id, o.external_id, o.order_day, o.currency, o.total, o.refunded,
+           o.discount_code
+    FROM json_each(?) AS c
+    JOIN orders o ON o.id IN (
+        SELECT r.id FROM orders r WHERE r.customer_id = c.value AND NOT r.cancelled
+        ORDER BY r.order_day DESC, r.ordered_at DESC, r.id DESC LIMIT ?
     )
-    WHERE recency <= {RECENT_ORDERS}
-    ORDER BY customer_id, recency
+    ORDER BY c.key, o.order_day DESC, o.ordered_at DESC, o.id DESC
 """
 _LINES_SQL = """
     SELECT order_id, sku, product, quantity, unit_price FROM order_lines
@@ -155,17 +163,18 @@ _BOUGHT_SQL = """
     WHERE o.customer_id IN (SELECT value FROM json_each(?)) AND NOT o.cancelled
       AND coalesce(l.sku, l.product) IN (SELECT value FROM json_each(?))
 """
+# The most ordered products among the latest orders of the window (at most BESTSELLER_ORDERS
+# of them, so a preview stays fast on a large shop); name and price from the latest order.
 _BESTSELLERS_SQL = f"""
-    SELECT coalesce(l.sku, l.product) AS key, max(l.sku), max(l.product),
-           count(DISTINCT l.order_id) AS n
-    FROM order_lines l JOIN orders o ON o.id = l.order_id
-    WHERE NOT o.cancelled AND o.order_day >= ? AND coalesce(l.sku, l.product) IS NOT NULL
+    WITH recent AS (
+        SELECT id FROM orders WHERE order_day >= ? AND NOT cancelled
+        ORDER BY order_day DESC LIMIT {BESTSELLER_ORDERS}
+    )
+    SELECT coalesce(l.sku, l.product) AS key, l.sku, l.product, count(*) AS n, l.unit_price,
+           max(l.order_id)
+    FROM recent JOIN order_lines l ON l.order_id = recent.id
+    WHERE coalesce(l.sku, l.product) IS NOT NULL
     GROUP BY key ORDER BY n DESC, key LIMIT {BESTSELLERS}
-"""
-_LATEST_PRICE_SQL = """
-    SELECT l.unit_price FROM order_lines l JOIN orders o ON o.id = l.order_id
-    WHERE coalesce(l.sku, l.product) = ? AND l.unit_price IS NOT NULL AND NOT o.cancelled
-    ORDER BY o.order_day DESC, o.id DESC LIMIT 1
 """
 
 
@@ -186,17 +195,17 @@ class ContextLoader:
         data = {record.id: CustomerData(record) for record in records}
         ids = json.dumps(list(data))
         if needs.orders and data:
-            self._add_orders(data, ids)
+            self._add_orders(data, ids, needs.orders)
         if needs.recommendations and data:
             self._add_recommendations(data, ids)
         if needs.segments and data:
             self._add_segment_fields(data)
         return data
 
-    def _add_orders(self, data: dict[int, CustomerData], ids: str) -> None:
+    def _add_orders(self, data: dict[int, CustomerData], ids: str, limit: int) -> None:
         by_id: dict[int, OrderRecord] = {}
         for oid, cid, number, day, currency, total, refunded, code in self.store.execute(
-            _ORDERS_SQL, (ids,)
+            _ORDERS_SQL, (ids, limit)
         ):
             order = OrderRecord(oid, number, day, currency, total, refunded, code)
             by_id[oid] = order
@@ -209,21 +218,17 @@ class ContextLoader:
             by_id[oid].lines.append(OrderLine(sku, product, quantity, price))
 
     def bestsellers(self) -> list[Product]:
-        """The shop's most ordered products of the last year (of all time if it was quiet)."""
+        """The shop's most ordered products lately (see _BESTSELLERS_SQL); all time if quiet."""
         if self._bestsellers is None:
             since = self.today.toordinal() - BESTSELLER_WINDOW_DAYS
             rows = self.store.execute(_BESTSELLERS_SQL, (since,)).fetchall()
             if len(rows) < BESTSELLERS:
                 rows = self.store.execute(_BESTSELLERS_SQL, (0,)).fetchall()
             self._bestsellers = [
-                Product(key, sku, inline_text(name or sku), self._latest_price(key), n)
-                for key, sku, name, n in rows
+                Product(key, sku, inline_text(name or sku), price, n)
+                for key, sku, name, n, price, _ in rows
             ]
         return self._bestsellers
-
-    def _latest_price(self, key: str) -> int | None:
-        price = self.store.scalar(_LATEST_PRICE_SQL, (key,))
-        return None if price is None else int(price)  # type: ignore[call-overload]
 
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
         products = self.bestsellers()
@@ -238,10 +243,17 @@ class ContextLoader:
     def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
         rows = segment_rows(self.store, list(data))
         for cid, item in data.items():
-            row = rows.get(cid)
-            item.segment_fields = {key: (row or {}).get(key) for key in SEGMENT_FIELDS}
-            if not item.segment_fields["segments"]:
-                item.segment_fields["segments"] = []
+            item.segment_fields = _segment_fields(rows.get(cid))
+
+    def segment_fields(self, customer_id: int) -> dict[str, Any]:
+        """One customer's segment fields (for the rare template the pre-scan misjudged)."""
+        return _segment_fields(segment_rows(self.store, [customer_id]).get(customer_id))
+
+
+def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:
+    fields = {key: (row or {}).get(key) for key in SEGMENT_FIELDS}
+    fields["segments"] = list(fields["segments"] or [])
+    return fields
 
 
 def segment_rows(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -253,12 +265,22 @@ def segment_rows(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: row for row in customer_rows(store, ids=ids)}
 
 
-def customer_variables(item: CustomerData, *, locale: str, currency: str, today: date) -> Namespace:
+def customer_variables(
+    item: CustomerData,
+    *,
+    locale: str,
+    currency: str,
+    today: date,
+    fetch_segment_fields: Callable[[], dict[str, Any]] | None = None,
+) -> Namespace:
+    """`customer`; segment fields come from `item` or, failing that, `fetch_segment_fields`."""
     record = item.record
     first = inline_text(record.first_name)
     last = inline_text(record.last_name)
-    customer = Namespace(
+    customer = LazyNamespace(
         "customer",
+        fetch_segment_fields if item.segment_fields is None else None,
+        SEGMENT_FIELDS,
         id=record.id,
         first_name=first,
         last_name=last,
@@ -272,7 +294,7 @@ def customer_variables(item: CustomerData, *, locale: str, currency: str, today:
         else bool(record.accepts_marketing),
         tags=[inline_text(tag) for tag in (record.tags or "").split(",") if tag.strip()],
         orders=record.orders,
-        spent=Money.from_cents(record.revenue, currency),
+        spent=Money.from_cents(record.revenue, currency, locale),
         first_order=None if record.first_day is None else day_to_date(record.first_day),
         last_order=None if record.last_day is None else day_to_date(record.last_day),
         days_since_last_order=record.days_since_last_order(today),
@@ -282,7 +304,7 @@ def customer_variables(item: CustomerData, *, locale: str, currency: str, today:
     return customer
 
 
-def order_variables(order: OrderRecord, shop_currency: str) -> Namespace:
+def order_variables(order: OrderRecord, shop_currency: str, locale: str) -> Namespace:
     currency = order.currency or shop_currency
     lines = [
         Namespace(
@@ -290,10 +312,12 @@ def order_variables(order: OrderRecord, shop_currency: str) -> Namespace:
             product=inline_text(line.product or line.sku),
             sku=line.sku or "",
             quantity=line.quantity,
-            price=None if line.unit_price is None else Money.from_cents(line.unit_price, currency),
+            price=None
+            if line.unit_price is None
+            else Money.from_cents(line.unit_price, currency, locale),
             total=None
             if line.unit_price is None
-            else Money.from_cents(line.unit_price * line.quantity, currency),
+            else Money.from_cents(line.unit_price * line.quantity, currency, locale),
         )
         for line in order.lines
     ]
@@ -301,8 +325,8 @@ def order_variables(order: OrderRecord, shop_currency: str) -> Namespace:
         "order",
         number=inline_text(order.number),
         date=day_to_date(order.day),
-        total=Money.from_cents(order.total, currency),
-        refunded=Money.from_cents(order.refunded, currency),
+        total=Money.from_cents(order.total, currency, locale),
+        refunded=Money.from_cents(order.refunded, currency, locale),
         currency=currency,
         discount_code=inline_text(order.discount_code),
         lines=lines,
@@ -310,12 +334,12 @@ def order_variables(order: OrderRecord, shop_currency: str) -> Namespace:
     )
 
 
-def product_variables(product: Product, currency: str) -> Namespace:
+def product_variables(product: Product, currency: str, locale: str) -> Namespace:
     return Namespace(
         "recommendation",
         name=product.name,
         sku=product.sku or "",
-        price=None if product.price is None else Money.from_cents(product.price, currency),
+        price=None if product.price is None else Money.from_cents(product.price, currency, locale),
     )
 
 
@@ -373,7 +397,7 @@ def discount_variables(discount: Discount, *, template: str, locale: str, today:
     amount = (
         None
         if discount.amount_cents is None
-        else Money.from_cents(discount.amount_cents, discount.currency or "EUR")
+        else Money.from_cents(discount.amount_cents, discount.currency or "EUR", locale)
     )
     if discount.percent is not None:
         value = format_percent_value(discount.percent, locale)

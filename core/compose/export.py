@@ -4,6 +4,9 @@ Everything is written into a temporary file or folder beside the target, synced,
 into place with `os.replace` only when every draft rendered; any error (or Ctrl-C) removes
 the temporary copy, so a half-written export never appears. Files are private (0600): they
 hold customers' names and addresses.
+
+Who is included is decided first (`Composer.recipients`), so numbering and the duplicate
+check happen in one place; then drafts are rendered a chunk at a time and written in order.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ import shutil
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.compose.composer import Composer, Draft, FailedDraft, Recipient
+from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
 from core.compose.discount import Discount
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
@@ -30,10 +33,13 @@ from core.compose.mime import message_bytes, message_date, new_message_id
 FORMATS = ("eml", "mbox", "csv")
 CSV_COLUMNS = ("customer_id", "email", "name", "language", "subject", "text", "discount_code")
 SHOWN_ERRORS = 20
+CHUNK = 500
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MBOXRD_FROM = re.compile(rb"^(>*From )", re.MULTILINE)
 
 Progress = Callable[[int, int], None]
+# What a renderer hands the writer for one draft: (language, payload, error message).
+Rendered = tuple[str | None, bytes | tuple[str, ...] | None, str | None]
 
 
 class ExportError(ComposeError):
@@ -61,8 +67,6 @@ class ExportResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
-        from core.compose.composer import REASONS
-
         return {
             "template": self.template,
             "format": self.format,
@@ -104,14 +108,18 @@ def export_drafts(
     if not dry_run:
         _check_target(out, fmt, overwrite)
     started = time.perf_counter()
-    items = composer.drafts(customer_ids, template, lang, discount)
+    composer.prepare(template, lang, discount)
+    plan = composer.recipients(customer_ids, template, lang, discount)
+    included = [recipient for recipient in plan if recipient.included]
     result = ExportResult(template, fmt, None if dry_run else str(out), dry_run)
-    result.recipients = len(customer_ids)
+    result.recipients = len(plan)
+    result.skipped.update(r.reason for r in plan if r.reason is not None)
+    kind = "none" if dry_run else fmt
+    rendered = _render_all(composer, template, included, discount, kind)
     writer: _Writer = _NullWriter() if dry_run else _WRITERS[fmt](out)
     try:
-        _fill(writer, items, result, progress)
+        _fill(writer, included, rendered, result, progress, len(plan))
         if result.error_count:
-            writer.abort()
             raise ExportError(
                 f"{result.error_count:,} draft(s) failed to render: nothing was written", result
             )
@@ -129,24 +137,28 @@ def export_drafts(
 
 def _fill(
     writer: _Writer,
-    items: Iterable[Draft | Recipient | FailedDraft],
+    included: list[Recipient],
+    rendered: Iterator[Rendered],
     result: ExportResult,
     progress: Progress | None,
+    total: int,
 ) -> None:
-    """Count every recipient; write drafts until the first failure, then only count."""
-    total = result.recipients
+    """Write drafts in order until the first failure, then only count the rest."""
     seen_errors: set[str] = set()
-    for done, item in enumerate(items, start=1):
-        if isinstance(item, Recipient):
-            result.skipped[item.reason or "unknown"] += 1
-        elif isinstance(item, FailedDraft):
-            _note_error(result, seen_errors, str(item.error), item.customer_id)
+    skipped = total - len(included)
+    for done, (recipient, (language, payload, error)) in enumerate(
+        zip(included, rendered, strict=True), start=1
+    ):
+        if error is not None:
+            _note_error(result, seen_errors, error, recipient.customer_id)
         elif not result.error_count:
-            writer.add(item)
             result.drafted += 1
-            result.languages[item.language] += 1
-        if progress is not None and (done % 200 == 0 or done == total):
-            progress(done, total)
+            result.languages[language or ""] += 1
+            writer.add(result.drafted, recipient.customer_id, payload)
+        if progress is not None and (done % 250 == 0 or done == len(included)):
+            progress(skipped + done, total)
+    if progress is not None and not included:
+        progress(total, total)
 
 
 def _note_error(result: ExportResult, seen: set[str], message: str, customer_id: int) -> None:
@@ -155,6 +167,56 @@ def _note_error(result: ExportResult, seen: set[str], message: str, customer_id:
     if message not in seen and len(result.errors) < SHOWN_ERRORS:
         seen.add(message)
         result.errors.append(f"{message} (customer {customer_id})")
+
+
+def _render_all(
+    composer: Composer,
+    template: str,
+    recipients: list[Recipient],
+    discount: Discount | None,
+    kind: str,
+) -> Iterator[Rendered]:
+    date_header = message_date()
+    for start in range(0, len(recipients), CHUNK):
+        chunk = recipients[start : start + CHUNK]
+        yield from render_payloads(composer, template, chunk, discount, kind, date_header)
+
+
+def render_payloads(
+    composer: Composer,
+    template: str,
+    recipients: Sequence[Recipient],
+    discount: Discount | None,
+    kind: str,
+    date_header: str,
+) -> list[Rendered]:
+    """Render recipients and turn each draft into what the writer of `kind` stores."""
+    out: list[Rendered] = []
+    for item in composer.render_many(template, recipients, discount):
+        if isinstance(item, FailedDraft):
+            out.append((None, None, str(item.error)))
+        else:
+            out.append((item.language, _payload(item, kind, date_header), None))
+    return out
+
+
+def _payload(draft: Draft, kind: str, date_header: str) -> bytes | tuple[str, ...] | None:
+    if kind == "eml":
+        return message_bytes(draft, date=date_header, message_id=new_message_id(draft))
+    if kind == "mbox":
+        data = message_bytes(
+            draft, date=date_header, message_id=new_message_id(draft), linesep=b"\n"
+        )
+        return mboxrd_quote(data)
+    if kind == "csv":
+        return (
+            str(draft.customer_id), draft.to_address, draft.to_name, draft.language,
+            draft.subject, draft.text, draft.discount_code or "",
+        )  # fmt: skip
+    return None
+
+
+# -- writers -------------------------------------------------------------------------------
 
 
 def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
@@ -174,7 +236,7 @@ def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
 
 
 class _Writer:
-    def add(self, draft: Draft) -> None:
+    def add(self, number: int, customer_id: int, payload: object) -> None:
         raise NotImplementedError
 
     def commit(self, out: Path, overwrite: bool) -> None:
@@ -187,7 +249,7 @@ class _Writer:
 class _NullWriter(_Writer):
     """`--dry-run`: everything is rendered, nothing is written."""
 
-    def add(self, draft: Draft) -> None:
+    def add(self, number: int, customer_id: int, payload: object) -> None:
         pass
 
     def commit(self, out: Path, overwrite: bool) -> None:
@@ -195,10 +257,6 @@ class _NullWriter(_Writer):
 
     def abort(self) -> None:
         pass
-
-
-def _private_file(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -225,19 +283,16 @@ class _EmlWriter(_Writer):
         self.folder: Path | None = Path(
             tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
         )
-        self.count = 0
-        self.date = message_date()
-        # fsync is slow per file (0.25 ms here); threads overlap it with rendering.
+        # fsync costs ~0.25 ms per file; threads overlap it with rendering.
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eml-sync")
         self.pending: deque[Future[None]] = deque()
 
-    def add(self, draft: Draft) -> None:
-        assert self.folder is not None
-        self.count += 1
-        data = message_bytes(draft, date=self.date, message_id=new_message_id(draft))
-        fd = _private_file(self.folder / f"{self.count:04d}-{draft.customer_id}.eml")
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert self.folder is not None and isinstance(payload, bytes)
+        name = f"{number:04d}-{customer_id}.eml"
+        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            view = memoryview(data)
+            view = memoryview(payload)
             while view:
                 view = view[os.write(fd, view) :]
         except BaseException:
@@ -312,20 +367,19 @@ class _FileWriter(_Writer):
 
 def mboxrd_quote(message: bytes) -> bytes:
     """mboxrd: every line matching `>*From ` gains one more `>` (readers remove one)."""
-    return _MBOXRD_FROM.sub(rb">\1", message)
+    return _MBOXRD_FROM.sub(rb">\1", message) if b"From " in message else message
 
 
 class _MboxWriter(_FileWriter):
     """All drafts in one mbox (mboxrd quoting; LF line ends, as mbox files have)."""
 
     def start(self) -> None:
-        self.date = message_date()
         self.separator = b"From MAILER-DAEMON " + time.asctime(time.gmtime()).encode() + b"\n"
 
-    def add(self, draft: Draft) -> None:
-        data = message_bytes(draft, date=self.date, message_id=new_message_id(draft), linesep=b"\n")
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert isinstance(payload, bytes)
         self.file.write(self.separator)
-        self.file.write(mboxrd_quote(data))
+        self.file.write(payload)
         self.file.write(b"\n")
 
 
@@ -342,12 +396,9 @@ class _CsvWriter(_FileWriter):
         self.rows = csv.writer(self.text)
         self.rows.writerow(CSV_COLUMNS)
 
-    def add(self, draft: Draft) -> None:
-        row = (
-            str(draft.customer_id), draft.to_address, draft.to_name, draft.language,
-            draft.subject, draft.text, draft.discount_code or "",
-        )  # fmt: skip
-        self.rows.writerow([neutralise_cell(cell) for cell in row])
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert isinstance(payload, tuple)
+        self.rows.writerow([neutralise_cell(cell) for cell in payload])
 
     def commit(self, out: Path, overwrite: bool) -> None:
         self.text.flush()

@@ -30,19 +30,28 @@ DATE_FORMATS = ("short", "medium", "long", "full")
 
 
 class Money(Decimal):
-    """An amount in currency units that remembers its currency for the `money` filter."""
+    """An amount in currency units that prints itself in the customer's locale.
+
+    `{{ last_order.total }}` gives `39,80 €` for a German customer; arithmetic results are
+    plain Decimals again (format those with `|money`).
+    """
 
     currency: str
+    locale: str
 
-    def __new__(cls, value: Decimal | int | str, currency: str) -> Money:
+    def __new__(cls, value: Decimal | int | str, currency: str, locale: str = "en_GB") -> Money:
         money = super().__new__(cls, value)
         money.currency = currency
+        money.locale = locale
         return money
 
     @classmethod
-    def from_cents(cls, cents: int, currency: str) -> Money:
+    def from_cents(cls, cents: int, currency: str, locale: str = "en_GB") -> Money:
         """Exact: 123456 cents -> 1234.56, never a binary float."""
-        return cls(Decimal(cents).scaleb(-2), currency)
+        return cls(Decimal(cents).scaleb(-2), currency, locale)
+
+    def __str__(self) -> str:
+        return format_money(self, self.currency, self.locale)
 
 
 @lru_cache(maxsize=256)

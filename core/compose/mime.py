@@ -10,9 +10,11 @@ Safety by construction:
   spaces), so no value can start a header of its own;
 - non-ASCII (or `=?`-containing) text is sent as RFC 2047 encoded words, so display names
   round-trip exactly;
-- bodies are quoted-printable, in which no line starts with `From ` or `>From ` (those
-  characters are written as `=46` / `=3E`) and `=_` never occurs, so the boundary cannot
-  appear in a body and mbox quoting never alters a body.
+- bodies go as they are (8bit UTF-8, the cheapest) unless a line is longer than 998 bytes,
+  starts with `From ` or `>From `, or holds the boundary or a NUL; then they are
+  quoted-printable, in which no line starts with `From `/`>From ` (written `=46`/`=3E`) and
+  `=_` never occurs. Either way the boundary cannot appear in a body and mbox quoting never
+  alters a body.
 """
 
 from __future__ import annotations
@@ -28,23 +30,21 @@ from core.compose.composer import Draft
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+")
 _FROM_LINE = re.compile(rb"^(>*)From ", re.MULTILINE)
 MAX_LINE = 76
+MAX_BODY_LINE = 998  # RFC 5322, without the line end
 _WORD_BYTES = 39  # 52 base64 characters: an encoded word of 64, a line of at most 76
 
 
 def encoded_words(text: str) -> list[str]:
     """RFC 2047 `=?utf-8?b?...?=` words, split between characters, each line-sized."""
     data = text.encode("utf-8")
-    if len(data) <= _WORD_BYTES:
-        chunks = [data]
-    else:
-        chunks, current = [], b""
-        for char in text:
-            encoded = char.encode("utf-8")
-            if len(current) + len(encoded) > _WORD_BYTES:
-                chunks.append(current)
-                current = b""
-            current += encoded
-        chunks.append(current)
+    chunks = []
+    while len(data) > _WORD_BYTES:
+        cut = _WORD_BYTES
+        while data[cut] & 0xC0 == 0x80:  # never inside a UTF-8 sequence
+            cut -= 1
+        chunks.append(data[:cut])
+        data = data[cut:]
+    chunks.append(data)
     return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks]
 
 
@@ -86,13 +86,30 @@ def fold(name: str, tokens: list[str], linesep: str) -> str:
     return linesep.join(lines)
 
 
-def quoted_printable(text: str, linesep: bytes) -> bytes:
-    """UTF-8 quoted-printable, with `From ` / `>From ` line starts escaped (see above)."""
+def body_bytes(text: str, linesep: bytes, boundary: bytes) -> tuple[str, bytes]:
+    """(Content-Transfer-Encoding, encoded body) for one text part."""
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     if not data.endswith(b"\n"):
         data += b"\n"
+    if _plain_is_safe(data, boundary):
+        encoding = "7bit" if data.isascii() else "8bit"
+        return encoding, data if linesep == b"\n" else data.replace(b"\n", linesep)
+    return "quoted-printable", quoted_printable(data, linesep)
+
+
+def _plain_is_safe(data: bytes, boundary: bytes) -> bool:
+    if b"\x00" in data or boundary in data:
+        return False
+    if b"From " in data and _FROM_LINE.search(data):
+        return False
+    return len(data) <= MAX_BODY_LINE or max(map(len, data.split(b"\n"))) <= MAX_BODY_LINE
+
+
+def quoted_printable(data: bytes, linesep: bytes) -> bytes:
+    """UTF-8 quoted-printable, with `From ` / `>From ` line starts escaped (see above)."""
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    encoded = _FROM_LINE.sub(_escape_from, encoded)
+    if b"From " in encoded:
+        encoded = _FROM_LINE.sub(_escape_from, encoded)
     return encoded if linesep == b"\n" else encoded.replace(b"\n", linesep)
 
 
@@ -132,7 +149,7 @@ def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = 
         headers.append(fold("List-Unsubscribe", links, sep))
         if draft.unsubscribe_url:
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    text_part = _part("plain", draft.text, linesep)
+    text_part = _part("plain", draft.text, linesep, boundary.encode("ascii"))
     if draft.html is None:
         head = sep.join(headers).encode("ascii") + linesep
         return head + text_part
@@ -141,13 +158,13 @@ def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = 
     delimiter = f"--{boundary}".encode("ascii")
     return b"".join((
         head, delimiter, linesep, text_part, delimiter, linesep,
-        _part("html", draft.html, linesep), delimiter, b"--", linesep,
+        _part("html", draft.html, linesep, boundary.encode("ascii")), delimiter, b"--", linesep,
     ))  # fmt: skip
 
 
-def _part(subtype: str, body: str, linesep: bytes) -> bytes:
+def _part(subtype: str, body: str, linesep: bytes, boundary: bytes) -> bytes:
+    encoding, data = body_bytes(body, linesep, boundary)
     return b"".join((
         f'Content-Type: text/{subtype}; charset="utf-8"'.encode("ascii"), linesep,
-        b"Content-Transfer-Encoding: quoted-printable", linesep, linesep,
-        quoted_printable(body, linesep),
+        f"Content-Transfer-Encoding: {encoding}".encode("ascii"), linesep, linesep, data,
     ))  # fmt: skip

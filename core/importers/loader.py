@@ -73,9 +73,7 @@ class Staging:
 
     def _create(self) -> None:
         self.drop()
-        self.conn.execute(
-            f"CREATE TEMP TABLE stage_customers ({', '.join(_CUSTOMER_COLUMNS)})"
-        )
+        self.conn.execute(f"CREATE TEMP TABLE stage_customers ({', '.join(_CUSTOMER_COLUMNS)})")
         self.conn.execute(
             f"CREATE TEMP TABLE stage_orders ({', '.join(_ORDER_COLUMNS)}, "
             "customer_id, existing_id, existing_customer, unchanged DEFAULT 0, order_id)"
@@ -325,4 +323,3 @@ class Staging:
         )
         everyone = conn.execute("SELECT count(*) FROM customer_stats").fetchone()[0] == 0
         refresh_summaries(conn, everyone=everyone)
-
