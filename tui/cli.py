@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from core import __version__
-from tui.commands import importing
+from tui.commands import emails, importing
 from tui.commands.common import DbOption
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def root(
 
 
 importing.register(app)
+emails.register(app)
 
 
 def main() -> None:

@@ -104,7 +104,9 @@ def format_percent_value(value: object, locale: str) -> str:
     """10 -> `10 %` (de) / `10%` (en): templates hold percent as the number they read."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise ValueError(f"percent expects a number, got {type(value).__name__} {value!r}")
-    return format_percent(Decimal(str(value)) / 100, locale=_locale(locale))
+    return format_percent(
+        Decimal(str(value)) / 100, locale=_locale(locale), decimal_quantization=False
+    )
 
 
 def format_number(value: object, locale: str) -> str:

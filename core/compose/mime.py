@@ -59,12 +59,18 @@ def text_tokens(value: str) -> list[str]:
 
 
 def address_tokens(name: str, address: str) -> list[str]:
-    """`Name <addr>` tokens: atoms as they are, specials quoted, non-ASCII encoded."""
+    """`Name <addr>` tokens: atoms as they are, specials quoted, non-ASCII encoded.
+
+    A non-ASCII name is ONE encoded word even when longer than RFC 2047's 75 characters:
+    parsers disagree on the space between adjacent encoded words in a phrase (Python's
+    inserts one, RFC 2047 readers drop it), so splitting would change long names.
+    """
     display = header_text(name)
     if not display:
         return [address]
     if _needs_encoding(display):
-        words = encoded_words(display)
+        encoded = base64.b64encode(display.encode("utf-8")).decode("ascii")
+        words = [f"=?utf-8?b?{encoded}?="]
     elif _ATOMS.fullmatch(display):
         words = display.split(" ")
     else:
@@ -86,15 +92,21 @@ def fold(name: str, tokens: list[str], linesep: str) -> str:
     return linesep.join(lines)
 
 
-def body_bytes(text: str, linesep: bytes, boundary: bytes) -> tuple[str, bytes]:
-    """(Content-Transfer-Encoding, encoded body) for one text part."""
+def body_bytes(text: str, linesep: bytes, *, boundary: bytes | None) -> tuple[str, bytes]:
+    """(Content-Transfer-Encoding, encoded body) for one text part.
+
+    In a multipart message the line break before the boundary belongs to the boundary, so
+    one is always added and the part reads back exactly as `text`.
+    """
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    if _plain_is_safe(data, boundary):
+    if _plain_is_safe(data, boundary or b"\x00"):
         encoding = "7bit" if data.isascii() else "8bit"
-        return encoding, data if linesep == b"\n" else data.replace(b"\n", linesep)
-    return "quoted-printable", quoted_printable(data, linesep)
+        encoded = data if linesep == b"\n" else data.replace(b"\n", linesep)
+    else:
+        encoding, encoded = "quoted-printable", quoted_printable(data, linesep)
+    if boundary is not None or not encoded.endswith(linesep):
+        encoded += linesep
+    return encoding, encoded
 
 
 def _plain_is_safe(data: bytes, boundary: bytes) -> bool:
@@ -149,10 +161,11 @@ def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = 
         headers.append(fold("List-Unsubscribe", links, sep))
         if draft.unsubscribe_url:
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    text_part = _part("plain", draft.text, linesep, boundary.encode("ascii"))
     if draft.html is None:
+        text_part = _part("plain", draft.text, linesep, None)
         head = sep.join(headers).encode("ascii") + linesep
         return head + text_part
+    text_part = _part("plain", draft.text, linesep, boundary.encode("ascii"))
     headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     head = sep.join(headers).encode("ascii") + linesep + linesep
     delimiter = f"--{boundary}".encode("ascii")
@@ -162,8 +175,8 @@ def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = 
     ))  # fmt: skip
 
 
-def _part(subtype: str, body: str, linesep: bytes, boundary: bytes) -> bytes:
-    encoding, data = body_bytes(body, linesep, boundary)
+def _part(subtype: str, body: str, linesep: bytes, boundary: bytes | None) -> bytes:
+    encoding, data = body_bytes(body, linesep, boundary=boundary)
     return b"".join((
         f'Content-Type: text/{subtype}; charset="utf-8"'.encode("ascii"), linesep,
         f"Content-Transfer-Encoding: {encoding}".encode("ascii"), linesep, linesep, data,
