@@ -116,9 +116,9 @@ MIGRATIONS: list[str] = [
     # an order in [a, b]" is a count of rows with day in [a, b] and prev_day < a on one
     # covering index (which, as before, also holds customer_id: every index entry ends with
     # the primary key). `day_totals` sums the counting orders and revenue of customers per
-    # day. `calendar` maps days to months (1970..2200, the dates the importers accept) for
-    # `cohort_months`: per cohort (month of the first order) and month, how many of the
-    # cohort's customers ordered in that month.
+    # day. `calendar` maps the days from the first to the last order to months (index
+    # year * 12 + month - 1; imports extend it) for `cohort_months`: per cohort (month of the
+    # first order) and month, how many of the cohort's customers ordered in that month.
     """
     ALTER TABLE customer_days ADD COLUMN prev_day INTEGER;
     UPDATE customer_days SET prev_day = (
@@ -139,10 +139,12 @@ MIGRATIONS: list[str] = [
         month INTEGER NOT NULL
     );
     WITH RECURSIVE days(day) AS (
-        SELECT 719163 UNION ALL SELECT day + 1 FROM days WHERE day < 803533
+        SELECT min(day) FROM customer_days
+        UNION ALL
+        SELECT day + 1 FROM days WHERE day < (SELECT max(day) FROM customer_days)
     ),
     civil(day, era, doe) AS (
-        SELECT day, (day + 305) / 146097, (day + 305) % 146097 FROM days
+        SELECT day, (day + 305) / 146097, (day + 305) % 146097 FROM days WHERE day IS NOT NULL
     ),
     years(day, era, doe, yoe) AS (
         SELECT day, era, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 FROM civil

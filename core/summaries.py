@@ -17,6 +17,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+
+from core.periods import month_index
 
 AFFECTED_TABLE = "temp.affected_customers"
 
@@ -46,6 +49,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
                 conn.execute(f"DELETE FROM {table}")
             _insert_summaries(conn, "", "")
         _add_day_totals(conn, "", sign=1)
+        _extend_calendar(conn)
         _add_cohort_pairs(conn, "customer_stats AS s", sign=1)
         return
     customers = f"{AFFECTED_TABLE} AS a CROSS JOIN customer_stats AS s ON s.customer_id = a.id"
@@ -64,6 +68,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
         f"WHERE customer_id IN (SELECT id FROM {AFFECTED_TABLE})",
     )
     _add_day_totals(conn, affected_days, sign=1)
+    _extend_calendar(conn)
     _add_cohort_pairs(conn, customers, sign=1)
     conn.execute("DELETE FROM day_totals WHERE orders = 0")
     conn.execute("DELETE FROM cohort_months WHERE customers = 0")
@@ -101,6 +106,24 @@ def _add_day_totals(conn: sqlite3.Connection, where: str, sign: int) -> None:
                                         revenue = revenue + excluded.revenue
         """,
         (sign, sign),
+    )
+
+
+def _extend_calendar(conn: sqlite3.Connection) -> None:
+    """Make `calendar` hold every day from the first to the last customer order."""
+    data_first = conn.execute("SELECT min(day) FROM customer_days").fetchone()[0]
+    if data_first is None:
+        return
+    data_last = conn.execute("SELECT max(day) FROM customer_days").fetchone()[0]
+    known_first = conn.execute("SELECT min(day) FROM calendar").fetchone()[0]
+    known_last = conn.execute("SELECT max(day) FROM calendar").fetchone()[0]
+    if known_first is None:
+        missing = range(data_first, data_last + 1)
+    else:
+        missing = [*range(data_first, known_first), *range(known_last + 1, data_last + 1)]
+    conn.executemany(
+        "INSERT INTO calendar (day, month) VALUES (?, ?)",
+        ((day, month_index(date.fromordinal(day))) for day in missing),
     )
 
 
