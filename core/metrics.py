@@ -150,13 +150,15 @@ def _check_options(period: str, window_days: int, start: date | None, end: date 
 
 
 def _span(store: Store, lo: int | None, hi: int | None) -> tuple[int, int] | None:
-    """First and last day with a counting customer order within [lo, hi]."""
-    bounds = (lo if lo is not None else -(2**62), hi if hi is not None else 2**62)
-    where = "FROM customer_days WHERE day BETWEEN ? AND ? ORDER BY day"
-    first = store.scalar(f"SELECT day {where} LIMIT 1", bounds)
+    """First and last day with a counting customer order within [lo, hi] (either open)."""
+    conditions = [c for c, bound in (("day >= ?", lo), ("day <= ?", hi)) if bound is not None]
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    bounds = [bound for bound in (lo, hi) if bound is not None]
+    first = store.scalar(f"SELECT day FROM customer_days {where} ORDER BY day LIMIT 1", bounds)
     if first is None:
         return None
-    return int(first), int(store.scalar(f"SELECT day {where} DESC LIMIT 1", bounds))  # type: ignore[arg-type]
+    last = store.scalar(f"SELECT day FROM customer_days {where} ORDER BY day DESC LIMIT 1", bounds)
+    return int(first), int(last)  # type: ignore[arg-type]
 
 
 def _covers_history(store: Store, lo: int | None, hi: int | None) -> bool:

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -127,7 +128,7 @@ def reference_stats(orders, kind, w, start=None, end=None):
     gaps = []
     for days in days_of.values():
         days.sort()
-        gaps += [(later - earlier).days for earlier, later in zip(days, days[1:])]
+        gaps += [(later - earlier).days for earlier, later in pairwise(days)]
     result = dict(empty)
     result.update(
         customers=customers,
