@@ -28,7 +28,7 @@ HEADER = ("order_id", "ordered_at", "customer_id", "email", "first_name", "last_
 
 
 def order_counts(rng: random.Random, target: int) -> list[int]:
-    """Orders per customer: half buy once, the rest follow a long (Pareto) tail, summing to target."""
+    """Orders per customer: half buy once, the rest a long (Pareto) tail; sums to target."""
     counts: list[int] = []
     total = 0
     while total < target:
