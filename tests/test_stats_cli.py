@@ -105,3 +105,10 @@ def test_window_must_be_positive(db: Path) -> None:
     result = invoke("--window", "0", "--db", db)
     assert result.exit_code == 2
     assert "--window" in result.stderr and "Traceback" not in result.output
+
+
+def test_every_json_key_is_documented(db: Path) -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    figures = json.loads(invoke("--json", "--db", db).stdout)
+    for key in [*figures, *figures["periods"][0]]:
+        assert f'"{key}"' in docs, key
