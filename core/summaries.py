@@ -44,13 +44,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
     Run inside the import's transaction so the summaries never disagree with the orders.
     """
     if everyone:
-        with _indexes_rebuilt(conn, ("customer_days", "customer_stats")):
-            for table in ("cohort_months", "day_totals", "customer_days", "customer_stats"):
-                conn.execute(f"DELETE FROM {table}")
-            _insert_summaries(conn, "", "")
-        _add_day_totals(conn, "", sign=1)
-        _extend_calendar(conn)
-        _add_cohort_pairs(conn, "customer_stats AS s", sign=1)
+        _rebuild_everything(conn)
         return
     customers = f"{AFFECTED_TABLE} AS a CROSS JOIN customer_stats AS s ON s.customer_id = a.id"
     affected_days = f"WHERE customer_id IN (SELECT id FROM {AFFECTED_TABLE})"
@@ -74,13 +68,31 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
     conn.execute("DELETE FROM cohort_months WHERE customers = 0")
 
 
-def _insert_summaries(conn: sqlite3.Connection, where: str, stats_where: str) -> None:
+def _rebuild_everything(conn: sqlite3.Connection) -> None:
+    """All summaries from scratch, as after a first import of a big file.
+
+    Measured at a million orders: building the indexes once after the rows are in, and
+    reading orders in table order then sorting once (rather than one lookup per order
+    through `orders_by_customer`), halve the time.
+    """
+    with _indexes_rebuilt(conn, ("customer_days", "customer_stats")):
+        for table in ("cohort_months", "day_totals", "customer_days", "customer_stats"):
+            conn.execute(f"DELETE FROM {table}")
+        _insert_summaries(conn, "", "", orders="orders NOT INDEXED")
+        _add_day_totals(conn, "", sign=1)
+    _extend_calendar(conn)
+    _add_cohort_pairs(conn, "customer_stats AS s", sign=1)
+
+
+def _insert_summaries(
+    conn: sqlite3.Connection, where: str, stats_where: str, orders: str = "orders"
+) -> None:
     conn.execute(
         f"""
         INSERT INTO customer_days (customer_id, day, orders, revenue, prev_day)
         SELECT customer_id, order_day, count(*), sum(total - refunded),
                lag(order_day) OVER (PARTITION BY customer_id ORDER BY order_day)
-        FROM orders
+        FROM {orders}
         WHERE customer_id IS NOT NULL AND NOT cancelled {where}
         GROUP BY customer_id, order_day
         """
