@@ -170,29 +170,33 @@ def _covers_history(store: Store, lo: int | None, hi: int | None) -> bool:
 def _totals(store: Store, first: int, last: int, history: _History | None) -> dict[str, object]:
     """Shop-wide figures over the orders dated in [first, last].
 
-    With `history` (the range holds every order) they come from the per-customer and per-day
-    summaries; otherwise from grouping the customer days of the range by customer.
+    With `history` (the range holds every order) they come from the per-customer summaries;
+    otherwise from the customer days of the range, each customer's first one being the row
+    whose prev_day is before the range.
     """
     if history is not None:
         customers = history.firsts.total
         # Each customer's gaps between consecutive orders add up to last day - first day.
         spread = history.lasts.weighted - history.firsts.weighted
-        single = int(store.scalar("SELECT count(*) FROM customer_stats WHERE orders = 1"))  # type: ignore[arg-type]
-        orders, revenue = store.execute(
-            "SELECT coalesce(sum(orders), 0), coalesce(sum(revenue), 0) FROM day_totals"
-        ).fetchone()
-        repeaters = customers - single
+        single = store.scalar("SELECT count(*) FROM customer_stats WHERE orders = 1")
+        repeaters = customers - int(single)  # type: ignore[arg-type]
     else:
-        customers, orders, revenue, repeaters, spread = store.execute(
-            """
-            SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(revenue), 0),
-                   coalesce(sum(orders >= 2), 0), coalesce(sum(last_day - first_day), 0)
-            FROM (SELECT sum(orders) AS orders, sum(revenue) AS revenue,
-                         min(day) AS first_day, max(day) AS last_day
-                  FROM customer_days WHERE day BETWEEN ? AND ? GROUP BY customer_id)
-            """,
+        in_range = "FROM customer_days WHERE day BETWEEN ?1 AND ?2"
+        customers, spread = store.execute(
+            f"SELECT count(*) FILTER (WHERE prev_day IS NULL OR prev_day < ?1), "
+            f"coalesce(sum(day - prev_day) FILTER (WHERE prev_day >= ?1), 0) {in_range}",
             (first, last),
         ).fetchone()
+        # Two orders in the range: on two days (a row whose prev_day is in it) or on one.
+        repeaters = store.scalar(
+            f"SELECT count(DISTINCT customer_id) {in_range} AND (prev_day >= ?1 OR orders >= 2)",
+            (first, last),
+        )
+    orders, revenue = store.execute(
+        "SELECT coalesce(sum(orders), 0), coalesce(sum(revenue), 0) FROM day_totals "
+        "WHERE day BETWEEN ? AND ?",
+        (first, last),
+    ).fetchone()
     gaps = orders - customers  # pairs of consecutive orders of the same customer
     return {
         "customers": customers,

@@ -115,10 +115,11 @@ MIGRATIONS: list[str] = [
     # `prev_day` links each customer day to the customer's previous one, so "customers with
     # an order in [a, b]" is a count of rows with day in [a, b] and prev_day < a on one
     # covering index (which, as before, also holds customer_id: every index entry ends with
-    # the primary key). `day_totals` sums the counting orders and revenue of customers per
-    # day. `calendar` maps the days from the first to the last order to months (index
-    # year * 12 + month - 1; imports extend it) for `cohort_months`: per cohort (month of the
-    # first order) and month, how many of the cohort's customers ordered in that month.
+    # the primary key; `orders` tells repeat buyers in a range apart). `day_totals` sums
+    # the counting orders and revenue of customers per day. `calendar` maps the days from
+    # the first to the last order to months (index year * 12 + month - 1; imports extend it)
+    # for `cohort_months`: per cohort (month of the first order) and month, how many of the
+    # cohort's customers ordered in that month.
     """
     ALTER TABLE customer_days ADD COLUMN prev_day INTEGER;
     UPDATE customer_days SET prev_day = (
@@ -126,7 +127,7 @@ MIGRATIONS: list[str] = [
         WHERE p.customer_id = customer_days.customer_id AND p.day < customer_days.day
     );
     DROP INDEX customer_days_by_day;
-    CREATE INDEX customer_days_by_day ON customer_days(day, prev_day);
+    CREATE INDEX customer_days_by_day ON customer_days(day, prev_day, orders);
     CREATE TABLE day_totals (
         day INTEGER PRIMARY KEY,
         orders INTEGER NOT NULL,
