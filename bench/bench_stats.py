@@ -236,8 +236,10 @@ def main() -> None:
         theirs = duckdb_figures(con, WINDOW)
         duck_timings.append(time.perf_counter() - started)
     duck = statistics.median(duck_timings)
-    print(f"duckdb  same figures from an in-memory table: median {duck:.3f} s "
-          f"(best {min(duck_timings):.3f} s; loading the CSV {loaded:.2f} s, not counted)")
+    print(
+        f"duckdb  same figures from an in-memory table: median {duck:.3f} s "
+        f"(best {min(duck_timings):.3f} s; loading the CSV {loaded:.2f} s, not counted)"
+    )
     median_ratio = statistics.median(timings) / duck
     best_ratio = min(timings) / min(duck_timings)
     print(f"ratio   stats command / duckdb computation: {median_ratio:.2f}x (median), "

@@ -108,9 +108,7 @@ def reference_sets(orders, s, e, w):
 def reference_stats(orders, kind, w, start=None, end=None):
     counting = [o for o in orders if not o.cancelled and o.customer is not None]
     in_range = [
-        o
-        for o in counting
-        if (start is None or o.day >= start) and (end is None or o.day <= end)
+        o for o in counting if (start is None or o.day >= start) and (end is None or o.day <= end)
     ]
     empty = {
         "customers": 0, "orders": 0, "revenue": 0.0, "repeat_purchase_rate": 0.0,
@@ -160,6 +158,7 @@ def reference_stats(orders, kind, w, start=None, end=None):
                 "revenue": money(sum(o.total - o.refunded for o in within)),
             }
         )
+
     # Cohorts: whole calendar months, from the month of the first to that of the last order.
     def month_of(d):
         return (d.year, d.month)
@@ -240,9 +239,7 @@ def random_orders(rng: random.Random, customers: int, count: int, span_days: int
             customer, day = twin.customer, twin.day
         total = rng.choice([0, 1, 5, 999, 1000, 2550, rng.randint(1, 50_000)])
         refunded = rng.choice([0, 0, 0, total, rng.randint(0, total)])
-        orders.append(
-            Order(f"O{number}", customer, day, total, refunded, rng.random() < 0.1)
-        )
+        orders.append(Order(f"O{number}", customer, day, total, refunded, rng.random() < 0.1))
     return orders
 
 

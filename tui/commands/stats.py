@@ -31,8 +31,7 @@ WindowOption = Annotated[
     ),
 ]
 FromOption = Annotated[
-    str | None,
-    typer.Option("--from", metavar="DATE", help="First day to include (YYYY-MM-DD).")
+    str | None, typer.Option("--from", metavar="DATE", help="First day to include (YYYY-MM-DD).")
 ]
 ToOption = Annotated[
     str | None, typer.Option("--to", metavar="DATE", help="Last day to include (YYYY-MM-DD).")
@@ -113,9 +112,7 @@ def _print_figures(figures: dict, currency: str) -> None:
         ("Days between orders", "–" if days is None else f"{days:.1f}"),
     ):
         summary.add_row(label, Text(value))
-    console.print(
-        Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold")
-    )
+    console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
     console.print(summary)
     console.print()
 
