@@ -69,7 +69,9 @@ def compute_stats(
     the periods; B and E still look back at the orders before `start`, as their definition
     says. Percentages are 0-100 rounded to 4 decimals, money to 2 (half to even, exactly).
     """
-    _check_options(period, window_days, start, end)
+    if period not in PERIOD_KINDS:
+        raise ValueError(f"unknown period {period!r}; choose one of {', '.join(PERIOD_KINDS)}")
+    _check_window_and_range(window_days, start, end)
     lo = start.toordinal() if start else None
     hi = end.toordinal() if end else None
     span = _span(store, lo, hi)
@@ -80,8 +82,8 @@ def compute_stats(
     totals = _totals(store, first, last, history if _covers_history(store, lo, hi) else None)
     periods = calendar_periods(period, day_to_date(first), day_to_date(last), start, end)
     rows = _period_rows(store, [(s.toordinal(), e.toordinal()) for s, e in periods], history)
-    cohorts, sizes = _cohorts(store, month_index(day_to_date(first)),
-                              month_index(day_to_date(last)))  # fmt: skip
+    first_month, last_month = month_index(day_to_date(first)), month_index(day_to_date(last))
+    cohorts, sizes = _cohorts(store, first_month, last_month)
     return {
         **totals,
         "period": period,
@@ -97,8 +99,13 @@ def compute_stats(
 def period_figures(
     store: Store, start: date, end: date, window_days: int = DEFAULT_WINDOW_DAYS
 ) -> dict[str, object]:
-    """The figures of one period [start, end] (any range of days), as in `periods[...]`."""
-    _check_options("month", window_days, start, end)
+    """The figures of one period [start, end] (any range of days), as in `periods[...]`.
+
+    For the dashboard's "last quarter" and the like: B, E, N, crr, churn,
+    returning_customer_rate, orders, revenue, customers, returning_customers, retained,
+    churned.
+    """
+    _check_window_and_range(window_days, start, end)
     history = _History(store, window_days)
     return _period_row(store, start.toordinal(), end.toordinal(), history)
 
@@ -114,7 +121,7 @@ def members(
     the period). Written as plain set queries, independent of the counting in
     `period_figures`, so each can check the other.
     """
-    _check_options("month", window_days, start, end)
+    _check_window_and_range(window_days, start, end)
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}; choose one of {', '.join(FIGURES)}")
     s, e, w = start.toordinal(), end.toordinal(), window_days
@@ -140,9 +147,7 @@ def data_span(store: Store) -> tuple[date, date] | None:
     return None if span is None else (day_to_date(span[0]), day_to_date(span[1]))
 
 
-def _check_options(period: str, window_days: int, start: date | None, end: date | None) -> None:
-    if period not in PERIOD_KINDS:
-        raise ValueError(f"unknown period {period!r}; choose one of {', '.join(PERIOD_KINDS)}")
+def _check_window_and_range(window_days: int, start: date | None, end: date | None) -> None:
     if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
         raise ValueError(f"the window must be a whole number of days >= 1, not {window_days!r}")
     if start is not None and end is not None and start > end:
@@ -198,11 +203,12 @@ def _totals(store: Store, first: int, last: int, history: _History | None) -> di
         (first, last),
     ).fetchone()
     gaps = orders - customers  # pairs of consecutive orders of the same customer
+    # Only called with at least one order, so no denominator below is 0.
     return {
         "customers": customers,
         "orders": orders,
         "revenue": _rounded(revenue, 100, 2),
-        "repeat_purchase_rate": _percent(repeaters, customers) or 0.0,
+        "repeat_purchase_rate": _rounded(100 * repeaters, customers, 4),
         "purchase_frequency": _rounded(orders, customers, 4),
         "average_order_value": _rounded(revenue, 100 * orders, 2),
         "revenue_per_customer": _rounded(revenue, 100 * customers, 2),
@@ -386,9 +392,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _rounded(numerator: int, denominator: int, decimals: int) -> float:
-    """numerator / denominator rounded half to even at `decimals`, exactly (0.0 if 0 / 0)."""
-    if denominator == 0:
-        return 0.0
+    """numerator / denominator (> 0) rounded half to even at `decimals`, exactly."""
     scale = 10**decimals
     quotient, remainder = divmod(numerator * scale, denominator)
     if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
