@@ -187,3 +187,24 @@ def test_bad_options_are_refused(store: Store, kwargs: dict, message: str) -> No
 def test_unknown_figure_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="unknown figure"):
         members(store, "X", *FEB, 30)
+
+
+def test_money_is_rounded_half_to_even_from_exact_cents(tmp_path: Path) -> None:
+    csv = tmp_path / "orders.csv"
+    csv.write_text(
+        "order_id,ordered_at,customer_id,total\n1,2024-01-02,A,0.02\n2,2024-01-03,A,0.03\n"
+        "3,2024-01-04,B,0.01\n"
+    )
+    store = open_store(tmp_path / "shop.db")
+    import_file(store, csv, "orders")
+    stats = compute_stats(store)
+    assert stats["revenue"] == 0.06
+    assert stats["average_order_value"] == 0.02  # 0.06 / 3
+    assert stats["revenue_per_customer"] == 0.03  # 0.06 / 2 = 0.03
+    store.close()
+    store = open_store(tmp_path / "two.db")
+    csv.write_text("order_id,ordered_at,customer_id,total\n1,2024-01-02,A,0.02\n"
+                   "2,2024-01-03,A,0.03\n")  # fmt: skip
+    import_file(store, csv, "orders")
+    assert compute_stats(store)["average_order_value"] == 0.02  # 0.025: the even neighbour
+    store.close()
