@@ -87,7 +87,7 @@ class RfmTable:
         for rule in self.rules:
             if rule.name == name:
                 return rule.describe()
-        return "customers with orders whose scores match no row of the RFM table"
+        return "no row above matches"
 
     def to_toml(self) -> str:
         lines = [

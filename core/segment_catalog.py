@@ -191,14 +191,17 @@ class Catalog:
         cut = self.snapshot.vip_cut
         if cut is None:
             return segment.description
-        return f"{segment.description}: spent >= {format_cents(cut)}"
+        return f"spent >= {format_cents(cut)} (the top 10%)"
 
     def describe(self, entry: Entry) -> str:
+        """What the segment is for, in words (the definition says exactly who is in it)."""
         if entry.kind == BEHAVIOUR:
-            segment = BEHAVIOUR_BY_NAME[entry.name]
-            if segment.expression is not None:
-                return f"{segment.description} ({segment.expression})"
-        return entry.definition
+            return BEHAVIOUR_BY_NAME[entry.name].description
+        if entry.kind == RFM:
+            if entry.name == OTHERS:
+                return "customers with orders whose scores match no row of the RFM table"
+            return f"RFM scores in these ranges ({self.snapshot.rfm.source} table)"
+        return "your own segment"
 
 
 def _quote(text: str) -> str:

@@ -67,6 +67,7 @@ class SegmentInfo:
     name: str
     kind: str
     definition: str
+    description: str
     count: int
     share: float
     marketing: bool
@@ -101,8 +102,10 @@ def list_segments(
             infos.append(_info(snapshot, catalog, entry.name, count, reachable,
                                errors.get(entry.name)))  # fmt: skip
         for name in catalog.clashing:
-            infos.append(SegmentInfo(name, CUSTOM, catalog.custom[name], 0, 0.0, True, 0,
-                                     snapshot.as_of.isoformat(), errors[name]))  # fmt: skip
+            infos.append(SegmentInfo(
+                name, CUSTOM, catalog.custom[name], "your own segment", 0, 0.0, True, 0,
+                snapshot.as_of.isoformat(), errors[name],
+            ))  # fmt: skip
         return infos
 
 
@@ -332,7 +335,8 @@ def _info(
     return SegmentInfo(
         name=entry.name,
         kind=entry.kind,
-        definition=catalog.describe(entry),
+        definition=entry.definition,
+        description=catalog.describe(entry),
         count=count,
         share=share,
         marketing=entry.marketing,
