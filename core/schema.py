@@ -44,7 +44,7 @@ MIGRATIONS: list[str] = [
         cancelled_at TEXT,
         cancelled INTEGER NOT NULL DEFAULT 0,
         source TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
         imported_at TEXT NOT NULL
     );
     CREATE INDEX orders_by_customer ON orders(customer_id, order_day);
