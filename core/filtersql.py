@@ -1,7 +1,9 @@
 """Compiling a filter tree to parameterised SQL over a snapshot.
 
-Every condition compiles to an expression that is 0 or 1, never NULL, so `not` is a true
-negation. A comparison with a missing value (no orders yet, no country) is false, and
+Conditions follow two-valued logic: a condition on a missing value is false, and `not`
+turns it true. SQL's NULL already acts as false under and/or in a WHERE clause or a sum,
+so only negations wrap their operand in coalesce(..., 0); bare conditions stay plain
+enough for SQLite to use indexes (e.g. `bought(...)` drives the query from its SKU index). A comparison with a missing value (no orders yet, no country) is false, and
 `!=` / `not in` are exactly `not (=)` / `not (in)`: `country != "DE"` includes customers
 whose country is unknown. Text compares ignoring the case of ASCII letters; tags ignore case.
 """
@@ -43,7 +45,7 @@ class SegmentLookup(Protocol):
 
 
 def compile_filter(text: str, snapshot: Snapshot, segments: SegmentLookup) -> Sql:
-    """The SQL condition (0 or 1) for the filter `text`, or a FilterError saying where."""
+    """The SQL condition (true, or false/NULL) for `text`, or a FilterError saying where."""
     return _Compiler(snapshot, segments).node(parse(text))
 
 
@@ -65,12 +67,9 @@ def like_pattern(text: str, *, prefix: bool) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
-def _truth(sql: Sql) -> Sql:
-    return sql.wrap("coalesce({}, 0)")
-
-
 def _negate(sql: Sql) -> Sql:
-    return sql.wrap("(NOT {})")
+    """Two-valued `not`: a condition that is NULL (a missing value) counts as false."""
+    return sql.wrap("(NOT coalesce({}, 0))")
 
 
 def _any(parts: list[Sql]) -> Sql:
@@ -101,7 +100,7 @@ def _lines_condition(snapshot: Snapshot, line_test: Sql) -> Sql:
         "WHERE " + line_test + " AND NOT o.cancelled AND o.order_day <= ? "
         "AND o.customer_id IS NOT NULL)"
     )
-    return _truth(inner + Sql("", (snapshot.day,)))
+    return (inner + Sql("", (snapshot.day,))).wrap("({})")
 
 
 FUNCTIONS: dict[str, _Function] = {
@@ -240,7 +239,7 @@ class _Compiler:
                     f"'{field.name}' is yes/no", f"write {field.name} = true or = false",
                 )
             wanted = bool(literal.value) == (op == "=")
-            return _truth(value) if wanted else _negate(_truth(value))
+            return value if wanted else _negate(value)
         if field.kind in NUMERIC_KINDS:
             test = self.numeric_test(field, value, "=" if op == "!=" else op, [literal])
             return _negate(test) if op == "!=" else test
@@ -261,16 +260,16 @@ class _Compiler:
             # revenue / orders OP x  <=>  revenue OP x * orders: exact, no division.
             aov_op = "=" if op == "in" else op
             parts = [Sql(f"s.revenue {aov_op} ? * s.orders", (n,)) for n in numbers]
-            return _truth(_any(parts))
+            return _any(parts)
         if op == "in":
-            return _truth(value + placeholders(numbers).wrap(" IN ({})"))
-        return _truth(value + Sql(f" {op} ?", (numbers[0],)))
+            return (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
+        return (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
 
     def text_equals(self, field: Field, value: Sql, literals: list[Literal]) -> Sql:
         texts = [self.text(field, literal) for literal in literals]
         if field.kind == "text":
-            return _truth(value + placeholders(texts).wrap(" COLLATE NOCASE IN ({})"))
-        return _truth(value + placeholders(texts).wrap(" IN ({})"))
+            return (value + placeholders(texts).wrap(" COLLATE NOCASE IN ({})")).wrap("({})")
+        return (value + placeholders(texts).wrap(" IN ({})")).wrap("({})")
 
     def in_list(self, node: InList) -> Sql:
         field = self.field(node.field)
@@ -299,7 +298,7 @@ class _Compiler:
         test = Sql("rt_has_tag(c.tags, ?)", (tag,))
         if tag.isascii():  # a cheap LIKE first spares most rows the Python function
             test = Sql("c.tags LIKE ? ESCAPE '\\' AND ", (like_pattern(tag, prefix=False),)) + test
-        test = _truth(test.wrap("({})"))
+        test = test.wrap("({})")
         return _negate(test) if node.negated else test
 
     def text_match(self, node: TextMatch) -> Sql:
@@ -311,7 +310,7 @@ class _Compiler:
                 node.value.pos, f"'{node.op}' needs text in quotes, not {node.value.source}"
             )
         pattern = like_pattern(str(node.value.value), prefix=node.op == "startswith")
-        test = _truth(field.value(self.snapshot) + Sql(" LIKE ? ESCAPE '\\'", (pattern,)))
+        test = (field.value(self.snapshot) + Sql(" LIKE ? ESCAPE '\\'", (pattern,))).wrap("({})")
         return _negate(test) if node.negated else test
 
     def truth(self, node: Truth) -> Sql:
@@ -322,7 +321,7 @@ class _Compiler:
                 f"expected an operator after '{field.name}'",
                 f"'{field.name}' is not yes/no; compare it, e.g. {_example(field)}",
             )
-        return _truth(field.value(self.snapshot))
+        return field.value(self.snapshot)
 
     def call(self, node: Call) -> Sql:
         function = FUNCTIONS.get(node.name.lower())
@@ -371,7 +370,7 @@ class _Compiler:
         codes = rfm.codes()[canonical]
         if not codes:
             return FALSE
-        return _truth(self.snapshot.code_sql() + placeholders(codes).wrap(" IN ({})"))
+        return (self.snapshot.code_sql() + placeholders(codes).wrap(" IN ({})")).wrap("({})")
 
     def wrong_operator(self, field: Field, op: str, pos: int) -> FilterError:
         allowed = {

@@ -104,7 +104,7 @@ class Entry:
 
 
 class Catalog:
-    """The segments known under one snapshot, each compiled to a 0/1 SQL condition on demand."""
+    """The segments known under one snapshot, each compiled to a SQL condition on demand."""
 
     def __init__(self, snapshot: Snapshot, custom: dict[str, str]) -> None:
         self.snapshot = snapshot
@@ -141,7 +141,7 @@ class Catalog:
         return found
 
     def condition(self, name: str, pos: int = 0) -> Sql:
-        """The segment's SQL condition (0/1); FilterError at `pos` when it cannot be used."""
+        """The segment's SQL condition (NULL counts as false); FilterError at `pos` when it cannot be used."""
         entry = self.entries.get(name.casefold())
         if entry is None:
             hint = did_you_mean(name, self.names)

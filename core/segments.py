@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 CONSENTED = "(c.accepts_marketing IS 1)"
+PACK = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -281,13 +282,14 @@ def _rfm_counts(store: Store, snapshot: Snapshot) -> dict[str, tuple[int, int]]:
         return counts
     code = snapshot.code_sql()
     sql = (
-        "SELECT " + code + f" AS code, count(*), sum({CONSENTED}) "
+        "SELECT " + code + f" AS code, sum(1 + {PACK} * {CONSENTED}) "
         f"FROM {snapshot.stats} s JOIN customers c ON c.id = s.customer_id GROUP BY code"
     )
-    for value, count, reachable in store.execute(sql.text, sql.params):
+    for value, total in store.execute(sql.text, sql.params):
         name = snapshot.rfm.classify(*decode_score_code(int(value)))
-        total, with_consent = counts[name]
-        counts[name] = (total + count, with_consent + int(reachable or 0))
+        count, reachable = _unpack(total)
+        before = counts[name]
+        counts[name] = (before[0] + count, before[1] + reachable)
     return counts
 
 
@@ -315,16 +317,18 @@ def _counts(
 def _count_scan(
     store: Store, snapshot: Snapshot, conditions: dict[str, Sql]
 ) -> dict[str, tuple[int, int]]:
-    columns = []
-    for condition in conditions.values():
-        columns.append(condition.wrap("sum({})"))
-        columns.append(condition.wrap(f"sum({{}} AND {CONSENTED})"))
+    # Each condition is evaluated once per row: members add 1, members with consent add
+    # 1 + 2^32, so one exact integer sum carries both counts.
+    columns = [condition.wrap(f"sum(({{}}) * (1 + {PACK} * {CONSENTED}))")
+               for condition in conditions.values()]  # fmt: skip
     sql = "SELECT " + join(", ", columns) + f" FROM {snapshot.source}"
     row = store.execute(sql.text, sql.params).fetchone()
-    return {
-        name: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0))
-        for i, name in enumerate(conditions)
-    }
+    return {name: _unpack(row[i]) for i, name in enumerate(conditions)}
+
+
+def _unpack(total: object) -> tuple[int, int]:
+    value = int(total or 0)  # type: ignore[call-overload]
+    return value % PACK, value // PACK
 
 
 def _info(

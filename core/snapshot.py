@@ -4,9 +4,9 @@ A snapshot fixes the as-of date, the table of per-customer order stats valid on 
 and the cut values that turn stats into RFM scores and the VIP flag. Segment counts, filters
 and customer listings all build SQL from the same snapshot, so they always agree.
 
-As of the latest order (the default) the stats are the import-maintained `customer_stats`.
-For an earlier date they are summed from `customer_days` into a TEMP table, once per
-connection and date. Snapshots are cached per store until the data changes: another
+As of the latest order (the default) the stats are the import-maintained `customer_stats`,
+whose cut values every import also keeps (`core.rfm_cuts`). For an earlier date the stats
+are summed from `customer_days` into a TEMP table, once per connection and date. Snapshots are cached per store until the data changes: another
 connection's commit moves `PRAGMA data_version`, one of ours moves `total_changes`.
 """
 
@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from core.rfm import RfmTable, score_cuts
+from core.rfm import RfmTable
+from core.rfm_cuts import compute_cuts, stored_cuts
 from core.sqlparts import Sql, join
 from core.store import Store
 from core.values import day_to_date
 
 MAIN_STATS = "main.customer_stats"
 AS_OF_STATS = "temp.segment_stats"
-VIP_SHARE_DIVISOR = 10  # VIP = the top 10% by net revenue
 
 
 @dataclass(frozen=True)
@@ -172,28 +172,21 @@ def _build(store: Store, rfm: RfmTable, as_of: date | None) -> Snapshot:
     latest_stats_day = store.scalar("SELECT max(last_day) FROM customer_stats")
     if latest_stats_day is None or as_of.toordinal() >= int(latest_stats_day):  # type: ignore[call-overload]
         stats = MAIN_STATS
+        cuts = stored_cuts(store.conn) or compute_cuts(store.conn, MAIN_STATS)
     else:
         stats = AS_OF_STATS
         _fill_as_of_stats(store, as_of.toordinal())
-    rows = store.execute(f"SELECT orders, revenue, last_day FROM {stats}").fetchall()
-    orders = [row[0] for row in rows]
-    revenue = [row[1] for row in rows]
-    last_days = [row[2] for row in rows]
-    scored = len(rows)
-    vip_cut = None
-    if scored:
-        top = -(-scored // VIP_SHARE_DIVISOR)
-        vip_cut = sorted(revenue)[scored - top]
+        cuts = compute_cuts(store.conn, AS_OF_STATS)
     customers = int(store.scalar("SELECT count(*) FROM customers") or 0)  # type: ignore[call-overload]
     return Snapshot(
         as_of=as_of,
         stats=stats,
         customers=customers,
-        scored=scored,
-        r_cuts=score_cuts(last_days),
-        f_cuts=score_cuts(orders),
-        m_cuts=score_cuts(revenue),
-        vip_cut=vip_cut,
+        scored=cuts.scored,
+        r_cuts=cuts.r,
+        f_cuts=cuts.f,
+        m_cuts=cuts.m,
+        vip_cut=cuts.vip,
         rfm=rfm,
     )
 
