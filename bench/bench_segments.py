@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.rfm_cuts import save_cuts  # noqa: E402
 from core.segments import (  # noqa: E402
     add_segment,
     count_matching,
@@ -34,11 +35,12 @@ from core.segments import (  # noqa: E402
     list_segments,
     segment_customer_ids,
 )
-from core.store import open_store  # noqa: E402
+from core.store import Store, open_store  # noqa: E402
 
 BENCH_DATA = Path("/work/bench-data")
 CUSTOM = {
-    "Lapsed DACH repeaters": 'orders >= 2 and days_since_last_order > 180 and country in ("DE", "AT")',
+    "Lapsed DACH repeaters":
+        'orders >= 2 and days_since_last_order > 180 and country in ("DE", "AT")',
     "Big or wholesale": 'spent > 500 or "wholesale" in tags',
     "German at risk": 'segment = "At Risk" and language = "de"',
     "Bought SKU-012": 'bought("SKU-012")',
@@ -104,6 +106,8 @@ def timed(label: str, action: Callable[[], object], repeat: int, target: float |
 def describe(result: object) -> str:
     if isinstance(result, list):
         return f"{len(result):,} items"
+    if isinstance(result, subprocess.CompletedProcess):
+        return f"{len(result.stdout):,} bytes of output"
     if isinstance(result, int):
         return f"{result:,}"
     return str(result)[:40]
@@ -121,6 +125,8 @@ def main() -> None:
         store = open_store(db)
         for name, expression in CUSTOM.items():
             add_segment(store, name, expression)
+        with store.write() as conn:  # what an import by this version leaves behind
+            save_cuts(conn)
         customers = store.scalar("SELECT count(*) FROM customers")
         orders = store.scalar("SELECT count(*) FROM orders")
         print(f"shop: {orders:,} orders, {customers:,} customers, "
@@ -130,7 +136,7 @@ def main() -> None:
 
 
 def run(db: Path, repeat: int) -> None:
-    def cold(action: Callable[..., object]) -> Callable[[], object]:
+    def cold(action: Callable[[Store], object]) -> Callable[[], object]:
         """A fresh connection each time: nothing cached, as in a new CLI process."""
 
         def call() -> object:
@@ -139,42 +145,49 @@ def run(db: Path, repeat: int) -> None:
 
         return call
 
+    def page(store: Store) -> object:
+        return customer_rows(store, segment=PAGE_SEGMENT, limit=50)
+
+    def top_spenders(store: Store) -> object:
+        return customer_rows(store, sort="spent", descending=True, limit=50)
+
+    def lapsed_audience(store: Store) -> object:
+        return segment_customer_ids(store, "lapsed", marketing=True)
+
+    def counts_in_june(store: Store) -> object:
+        return list_segments(store, date(2025, 6, 30))
+
     print("\n-- cold: a new connection per call (what a CLI command pays)")
     timed("all segment counts (list_segments)", cold(list_segments), repeat, 1.5)
     for name, expression in CUSTOM.items():
-        timed(f"custom query: {name}", cold(lambda s, e=expression: count_matching(s, e)),
-              repeat, 0.5)  # fmt: skip
-    timed(f"customer_rows(segment={PAGE_SEGMENT!r}, limit=50)",
-          cold(lambda s: customer_rows(s, segment=PAGE_SEGMENT, limit=50)), repeat, 0.3)  # fmt: skip
-    timed("customer_rows(limit=50, sort=-spent)",
-          cold(lambda s: customer_rows(s, sort="spent", descending=True, limit=50)), repeat, None)  # fmt: skip
-    timed("segment_customer_ids('lapsed', marketing=True)",
-          cold(lambda s: segment_customer_ids(s, "lapsed", marketing=True)), repeat, None)  # fmt: skip
-    timed("all segment counts as of 2025-06-30 (TEMP stats)",
-          cold(lambda s: list_segments(s, date(2025, 6, 30))), repeat, None)  # fmt: skip
+        query = cold(lambda s, e=expression: count_matching(s, e))
+        timed(f"custom query: {name}", query, repeat, 0.5)
+    timed(f"customer_rows(segment={PAGE_SEGMENT!r}, limit=50)", cold(page), repeat, 0.3)
+    timed("customer_rows(sort=-spent, limit=50)", cold(top_spenders), repeat, None)
+    timed("segment_customer_ids('lapsed', marketing=True)", cold(lapsed_audience), repeat, None)
+    timed("all segment counts as of 2025-06-30 (TEMP stats)", cold(counts_in_june), repeat, None)
 
-    print("\n-- warm: one open store, snapshot cached (what the app pays after the first call)")
+    print("\n-- warm: one open store, snapshot cached (the app after its first call)")
     with open_store(db) as store:
         list_segments(store)
         timed("all segment counts (list_segments)", lambda: list_segments(store), repeat, 1.5)
         for name, expression in CUSTOM.items():
-            timed(f"custom query: {name}", lambda e=expression: count_matching(store, e),
-                  repeat, 0.5)  # fmt: skip
-        timed(f"customer_rows(segment={PAGE_SEGMENT!r}, limit=50)",
-              lambda: customer_rows(store, segment=PAGE_SEGMENT, limit=50), repeat, 0.3)  # fmt: skip
+            query = lambda e=expression: count_matching(store, e)  # noqa: E731
+            timed(f"custom query: {name}", query, repeat, 0.5)
+        timed(f"customer_rows(segment={PAGE_SEGMENT!r}, limit=50)", lambda: page(store),
+              repeat, 0.3)  # fmt: skip
 
-    print("\n-- subprocess: the whole CLI command, interpreter start included")
-    base = [sys.executable, "-m", "tui"]
-    timed("retain-tui --version (start-up alone)",
-          lambda: subprocess.run([*base, "--version"], cwd=ROOT, check=True,
-                                 capture_output=True), repeat, None)  # fmt: skip
-    timed(f"retain-tui customers --segment {PAGE_SEGMENT!r} --limit 50 --json",
-          lambda: subprocess.run([*base, "customers", "--segment", PAGE_SEGMENT, "--limit", "50",
-                                  "--json", "--db", str(db)], cwd=ROOT, check=True,
-                                 capture_output=True), repeat, 0.3)  # fmt: skip
-    timed("retain-tui segments --json",
-          lambda: subprocess.run([*base, "segments", "--json", "--db", str(db)], cwd=ROOT,
-                                 check=True, capture_output=True), repeat, 1.5)  # fmt: skip
+    print("\n-- subprocess: the whole CLI command, interpreter start and imports included")
+    for label, args, target in (
+        ("retain-tui --version (start-up alone)", ["--version"], None),
+        (f"retain-tui customers --segment {PAGE_SEGMENT!r} --limit 50 --json",
+         ["customers", "--segment", PAGE_SEGMENT, "--limit", "50", "--json", "--db", str(db)],
+         0.3),
+        ("retain-tui segments --json", ["segments", "--json", "--db", str(db)], 1.5),
+    ):  # fmt: skip
+        command = [sys.executable, "-m", "tui", *args]
+        run_it = lambda c=command: subprocess.run(c, cwd=ROOT, check=True, capture_output=True)  # noqa: E731
+        timed(label, run_it, repeat, target)
 
 
 if __name__ == "__main__":

@@ -166,4 +166,3 @@ def _money(cents: object) -> float:
 
 def _iso(day: object) -> str | None:
     return None if day is None else day_to_date(int(day)).isoformat()  # type: ignore[call-overload]
-

@@ -30,9 +30,7 @@ MAX_CONDITIONS = 200
 MAX_LIST_ITEMS = 500
 
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
-KEYWORDS = frozenset(
-    {"and", "or", "not", "in", "contains", "startswith", "true", "false", "null"}
-)
+KEYWORDS = frozenset({"and", "or", "not", "in", "contains", "startswith", "true", "false", "null"})
 TEXT_MATCHES = ("contains", "startswith")
 
 
@@ -324,9 +322,7 @@ class _Parser:
         token = self.token
         self.conditions += 1
         if self.conditions > MAX_CONDITIONS:
-            raise FilterError.at(
-                token.pos, f"too many conditions (at most {MAX_CONDITIONS})"
-            )
+            raise FilterError.at(token.pos, f"too many conditions (at most {MAX_CONDITIONS})")
         if token.kind in ("text", "number", "date"):
             return self.item_in_field()
         if token.kind != "ident":

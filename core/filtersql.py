@@ -1,11 +1,11 @@
 """Compiling a filter tree to parameterised SQL over a snapshot.
 
-Conditions follow two-valued logic: a condition on a missing value is false, and `not`
-turns it true. SQL's NULL already acts as false under and/or in a WHERE clause or a sum,
-so only negations wrap their operand in coalesce(..., 0); bare conditions stay plain
-enough for SQLite to use indexes (e.g. `bought(...)` drives the query from its SKU index). A comparison with a missing value (no orders yet, no country) is false, and
-`!=` / `not in` are exactly `not (=)` / `not (in)`: `country != "DE"` includes customers
-whose country is unknown. Text compares ignoring the case of ASCII letters; tags ignore case.
+Conditions follow two-valued logic: a comparison with a missing value (no orders yet, no
+country) is false, `not` turns it true, and `!=` / `not in` are exactly `not (=)` /
+`not (in)`: `country != "DE"` includes customers whose country is unknown. SQL's NULL
+already acts as false under and/or in a WHERE clause or a sum, so only negations wrap their
+operand in coalesce(..., 0); plain conditions let SQLite use indexes (`bought(...)` is driven
+from the SKU index). Text compares ignoring the case of ASCII letters; tags ignore case.
 """
 
 from __future__ import annotations
@@ -236,7 +236,8 @@ class _Compiler:
             if op not in ("=", "!=") or literal.kind != "bool":
                 raise FilterError.at(
                     literal.pos if op in ("=", "!=") else node.pos,
-                    f"'{field.name}' is yes/no", f"write {field.name} = true or = false",
+                    f"'{field.name}' is yes/no",
+                    f"write {field.name} = true or = false",
                 )
             wanted = bool(literal.value) == (op == "=")
             return value if wanted else _negate(value)

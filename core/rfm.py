@@ -212,7 +212,7 @@ def _score_range(value: object, where: str) -> ScoreRange:
         try:
             numbers = [int(part) for part in parts]
         except ValueError:
-            raise RfmTableError(f"{where}: {value!r} is not a range like \"3-5\"") from None
+            raise RfmTableError(f'{where}: {value!r} is not a range like "3-5"') from None
     elif isinstance(value, bool):
         raise RfmTableError(f"{where}: expected [lo, hi], not {value!r}")
     elif isinstance(value, int):

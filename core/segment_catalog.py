@@ -111,9 +111,7 @@ class Catalog:
         self.custom = dict(custom)
         self.entries: dict[str, Entry] = {}
         for name in snapshot.rfm.names:
-            self.entries[name.casefold()] = Entry(
-                name, RFM, snapshot.rfm.definition(name), True
-            )
+            self.entries[name.casefold()] = Entry(name, RFM, snapshot.rfm.definition(name), True)
         for segment in BEHAVIOUR_SEGMENTS:
             self.entries[segment.name.casefold()] = Entry(
                 segment.name, BEHAVIOUR, self._behaviour_definition(segment), segment.marketing
@@ -141,7 +139,7 @@ class Catalog:
         return found
 
     def condition(self, name: str, pos: int = 0) -> Sql:
-        """The segment's SQL condition (NULL counts as false); FilterError at `pos` when it cannot be used."""
+        """The segment's SQL condition (NULL counts as false); FilterError at `pos` if unusable."""
         entry = self.entries.get(name.casefold())
         if entry is None:
             hint = did_you_mean(name, self.names)
@@ -149,7 +147,7 @@ class Catalog:
         if entry.name in self._compiled:
             return self._compiled[entry.name]
         if entry.name in self._compiling:
-            chain = " → ".join([*self._compiling[self._compiling.index(entry.name):], entry.name])
+            chain = " → ".join([*self._compiling[self._compiling.index(entry.name) :], entry.name])
             raise _CycleError.at(pos, f"segment '{entry.name}' refers to itself ({chain})")
         self._compiling.append(entry.name)
         try:

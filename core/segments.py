@@ -348,4 +348,3 @@ def _info(
         as_of=snapshot.as_of.isoformat(),
         error=error,
     )
-

@@ -6,8 +6,9 @@ and customer listings all build SQL from the same snapshot, so they always agree
 
 As of the latest order (the default) the stats are the import-maintained `customer_stats`,
 whose cut values every import also keeps (`core.rfm_cuts`). For an earlier date the stats
-are summed from `customer_days` into a TEMP table, once per connection and date. Snapshots are cached per store until the data changes: another
-connection's commit moves `PRAGMA data_version`, one of ours moves `total_changes`.
+are summed from `customer_days` into a TEMP table, once per connection and date.
+Snapshots are cached per store until the data changes: another connection's commit moves
+`PRAGMA data_version`, one of ours moves `total_changes`.
 """
 
 from __future__ import annotations

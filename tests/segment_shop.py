@@ -53,8 +53,8 @@ class RandomShop:
             writer.writerow(["customer_id", "email", "accepts_marketing", "tags", "country"])
             for number, consent in sorted(self.consent.items()):
                 flag = "" if consent is None else ("yes" if consent else "no")
-                writer.writerow([f"C{number}", f"c{number}@example.com", flag,
-                                 self.tags.get(number, ""), self.countries.get(number, "")])  # fmt: skip
+                tags, country = self.tags.get(number, ""), self.countries.get(number, "")
+                writer.writerow([f"C{number}", f"c{number}@example.com", flag, tags, country])
         orders = folder / "orders.csv"
         with orders.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)

@@ -99,8 +99,8 @@ def reference(shop: RandomShop, as_of: date | None) -> tuple[date, dict[str, dic
 @example((RandomShop({1: True}, orders=[ShopOrder(1, AS_OF, 1000)]), None))
 @example((RandomShop({1: True, 2: None, 3: False},
                      orders=[ShopOrder(c, AS_OF, 500) for c in (1, 2, 3)]), None))  # fmt: skip
-@example((RandomShop({c: True for c in range(1, 21)},
-                     orders=[ShopOrder(c, AS_OF - timedelta(days=c), 100 * c) for c in range(1, 21)]),
+@example((RandomShop({c: True for c in range(1, 21)},  # 20 distinct spends: 2 VIPs
+                     orders=[ShopOrder(c, AS_OF - timedelta(c), 100 * c) for c in range(1, 21)]),
           None))  # fmt: skip
 def test_random_shops_match_the_reference(case: tuple[RandomShop, date | None]) -> None:
     shop, as_of = case
