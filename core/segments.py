@@ -31,7 +31,7 @@ from core.segment_catalog import (
     opened_catalog,
 )
 from core.segment_errors import SegmentError
-from core.snapshot import Snapshot
+from core.snapshot import Snapshot, locked
 from core.sqlparts import Sql, join
 from core.store import Store, utc_now
 
@@ -169,7 +169,7 @@ def add_segment(store: Store, name: str, expr: str, *, replace: bool = False) ->
     """
     cleaned = clean_name(name)
     expression = expr.strip()
-    with opened_catalog(store, None, None) as (snapshot, catalog):
+    with locked(store), store.write() as conn, opened_catalog(store) as (snapshot, catalog):
         existing = catalog.entries.get(cleaned.casefold())
         if existing is not None and existing.kind != CUSTOM:
             raise SegmentError(
@@ -182,15 +182,19 @@ def add_segment(store: Store, name: str, expr: str, *, replace: bool = False) ->
         custom = {n: e for n, e in catalog.custom.items() if n.casefold() != cleaned.casefold()}
         custom[cleaned] = expression
         Catalog(snapshot, custom).condition(cleaned)
-    now = utc_now()
-    with store.write() as conn:
+        now = utc_now()
         if existing is not None:
-            conn.execute("DELETE FROM custom_segments WHERE name = ?", (existing.name,))
-        conn.execute(
-            "INSERT INTO custom_segments (name, expression, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?)",
-            (cleaned, expression, now, now),
-        )
+            conn.execute(
+                "UPDATE custom_segments SET name = ?, expression = ?, updated_at = ? "
+                "WHERE name = ?",
+                (cleaned, expression, now, existing.name),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO custom_segments (name, expression, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                (cleaned, expression, now, now),
+            )
     return cleaned
 
 
@@ -199,7 +203,7 @@ def remove_segment(store: Store, name: str) -> str:
 
     Built-in segments cannot be removed, nor one that another saved segment refers to.
     """
-    with opened_catalog(store, None, None) as (_snapshot, catalog):
+    with locked(store), store.write() as conn, opened_catalog(store) as (_snapshot, catalog):
         entry = catalog.entry(name)
         if entry.kind != CUSTOM:
             raise SegmentError(f"{entry.name!r} is a built-in {entry.kind} segment; it cannot be "
@@ -209,12 +213,11 @@ def remove_segment(store: Store, name: str) -> str:
             for other, expression in catalog.custom.items()
             if other != entry.name and entry.name.casefold() in _referenced(expression)
         ]
-    if users:
-        raise SegmentError(
-            f"segment {entry.name!r} is used by {', '.join(repr(u) for u in users)}; "
-            "change or remove those first"
-        )
-    with store.write() as conn:
+        if users:
+            raise SegmentError(
+                f"segment {entry.name!r} is used by {', '.join(repr(u) for u in users)}; "
+                "change or remove those first"
+            )
         conn.execute("DELETE FROM custom_segments WHERE name = ?", (entry.name,))
     return entry.name
 
@@ -226,8 +229,8 @@ def save_rfm_table(store: Store, text: str) -> RfmTable:
     """
     table = parse_rfm_table(text, "RFM table")
     check_rfm_names(table)
-    _check_custom_under(store, table)
-    with store.write() as conn:
+    with locked(store), store.write() as conn:
+        _check_custom_under(store, table)
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -239,8 +242,8 @@ def save_rfm_table(store: Store, text: str) -> RfmTable:
 
 def reset_rfm_table(store: Store) -> RfmTable:
     """Go back to the shipped RFM table."""
-    _check_custom_under(store, DEFAULT_RFM_TABLE)
-    with store.write() as conn:
+    with locked(store), store.write() as conn:
+        _check_custom_under(store, DEFAULT_RFM_TABLE)
         conn.execute(
             "DELETE FROM settings WHERE key IN (?, ?)", (TABLE_TEXT_SETTING, TABLE_PATH_SETTING)
         )

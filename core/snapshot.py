@@ -116,6 +116,12 @@ def _state(store: Store) -> _StoreState:
         return state
 
 
+def locked(store: Store) -> threading.RLock:
+    """The store's segment lock: hold it around a write that must not interleave with reads
+    of the same connection from another thread."""
+    return _state(store).lock
+
+
 @contextmanager
 def reading(store: Store) -> Iterator[None]:
     """One consistent read of the store (a read transaction), serialised per store.
@@ -130,8 +136,12 @@ def reading(store: Store) -> Iterator[None]:
 
             register_functions(store.conn)
             state.functions = True
-        if store.conn.in_transaction:
-            yield
+        if store.conn.in_transaction:  # inside the caller's transaction, e.g. a write
+            try:
+                yield
+            except BaseException:
+                state.key = state.snapshot = None
+                raise
             return
         store.conn.execute("BEGIN")
         try:
@@ -151,12 +161,21 @@ def take_snapshot(store: Store, rfm: RfmTable, as_of: date | None = None) -> Sna
     state = _state(store)
     with state.lock:
         key = (as_of, rfm, store.data_version, store.conn.total_changes)
-        if state.key == key and state.snapshot is not None:
+        if state.key == key and state.snapshot is not None and _still_there(store, state.snapshot):
             return state.snapshot
         snapshot = _build(store, rfm, as_of)
         state.snapshot = snapshot
         state.key = (as_of, rfm, store.data_version, store.conn.total_changes)
         return snapshot
+
+
+def _still_there(store: Store, snapshot: Snapshot) -> bool:
+    """A caller's rolled-back transaction can take our TEMP table with it."""
+    if snapshot.stats != AS_OF_STATS:
+        return True
+    return store.scalar(
+        "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = 'segment_stats'"
+    ) == 1
 
 
 def latest_order_date(store: Store) -> date | None:

@@ -111,12 +111,14 @@ def test_bad_names_are_refused(store: Store, name: str, message: str) -> None:
 
 def test_existing_name_needs_replace(store: Store) -> None:
     add_segment(store, "Big", "spent > 500")
+    with store.write() as conn:
+        conn.execute("UPDATE custom_segments SET created_at = '2020-01-01T00:00:00+00:00'")
     with pytest.raises(SegmentError, match="already exists"):
         add_segment(store, "big", "spent > 100")
     add_segment(store, "BIG", "spent > 100", replace=True)
-    assert store.execute("SELECT name, expression FROM custom_segments").fetchall() == [
-        ("BIG", "spent > 100")
-    ]
+    assert store.execute(
+        "SELECT name, expression, created_at, updated_at > created_at FROM custom_segments"
+    ).fetchall() == [("BIG", "spent > 100", "2020-01-01T00:00:00+00:00", 1)]
 
 
 def test_bad_expression_is_refused_and_nothing_saved(store: Store) -> None:
@@ -231,6 +233,17 @@ def test_as_of_uses_only_earlier_orders_and_switches_back(store: Store) -> None:
     late = {i.name: i.count for i in list_segments(store)}
     assert late["repeat"] == 2 and late["one-time"] == 3
     assert count_matching(store, "orders >= 1", date(2023, 1, 1)) == 0
+
+
+def test_a_callers_rolled_back_transaction_does_not_break_the_cache(store: Store) -> None:
+    as_of = date(2024, 6, 30)
+    expected = [i.count for i in list_segments(store, as_of)]
+    store.execute("DROP TABLE temp.segment_stats")  # as a rollback would
+    assert [i.count for i in list_segments(store, as_of)] == expected
+    with pytest.raises(RuntimeError), store.write():
+        assert [i.count for i in list_segments(store, date(2024, 7, 1))]
+        raise RuntimeError("the caller gives up")
+    assert [i.count for i in list_segments(store, date(2024, 7, 1))] == expected
 
 
 def test_stored_cuts_are_used_only_while_the_stats_match(store: Store) -> None:
