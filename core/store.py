@@ -107,8 +107,10 @@ class Store:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the database (and its folder) readable by the owner only: it holds personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create the database (and its folders) readable by the owner only: it holds personal data."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):  # `mkdir(parents=True)` would give the parents 0755
+        folder.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -151,7 +153,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA temp_store = FILE")  # staging a big import must not cost RAM
     conn.execute("PRAGMA cache_size = -65536")
 
 

@@ -46,6 +46,19 @@ _CONSENT = (
 )
 
 
+_FILLED = ("external_id", "email", "country", "language", "created_at", "tags", "note")
+
+
+def _complete(kept: CustomerRecord, other: CustomerRecord) -> None:
+    """Fill what the kept mention of a customer leaves empty from another mention in the file:
+    a later order without a billing country must not erase the country of an earlier one."""
+    for name in _FILLED:
+        if getattr(kept, name) is None:
+            setattr(kept, name, getattr(other, name))
+    if kept.first_name is None and kept.last_name is None:
+        kept.first_name, kept.last_name = other.first_name, other.last_name
+
+
 @dataclass
 class Counts:
     """What an apply phase did, for the summary."""
@@ -63,7 +76,7 @@ class Staging:
 
     Customers are deduplicated while reading (a repeat buyer appears on many order rows):
     each distinct customer key gets a small integer `pid`, and keeps the attributes of their
-    latest mention and whether any mention said yes or no to marketing.
+    latest mention (completed from earlier ones) and whether any mention said yes or no.
     """
 
     def __init__(self, store: Store, source: str) -> None:
@@ -106,7 +119,10 @@ class Staging:
             self._people[key] = person
             return len(self._people)
         if rank >= person[1]:  # type: ignore[operator]
+            _complete(customer, person[2])  # type: ignore[arg-type]
             person[1], person[2] = rank, customer
+        else:
+            _complete(person[2], customer)  # type: ignore[arg-type]
         if accepts is not None:
             person[3 if accepts is False else 4] = True
         return person[0]  # type: ignore[return-value]
@@ -239,9 +255,13 @@ class Staging:
         )
 
         def merged(column: str) -> str:
-            if authoritative:
-                return f"coalesce(p.{column}, customers.{column})"
-            return f"coalesce(customers.{column}, p.{column})"
+            first, then = ("p", "customers") if authoritative else ("customers", "p")
+            if column in ("first_name", "last_name"):
+                # A name is one unit: never a stored surname with a first name split off a
+                # billing name ("Conti" -> first name "Conti"), nor the other way round.
+                return (f"CASE WHEN {first}.first_name IS NULL AND {first}.last_name IS NULL "
+                        f"THEN {then}.{column} ELSE {first}.{column} END")  # fmt: skip
+            return f"coalesce({first}.{column}, {then}.{column})"
 
         changes = {column: merged(column) for column in _ATTRIBUTES}
         changes["accepts_marketing"] = _CONSENT

@@ -72,9 +72,14 @@ class _Columns:
             values.extend(self.padding[:missing])
         return values
 
-    def fingerprint(self, group: list[CsvRecord]) -> int:
-        """A hash of every cell the import reads for one order: equal means nothing to update."""
-        parts = ["\x1f".join(self.order(group[0].values))]
+    def fingerprint(self, group: list[CsvRecord], layout: Layout) -> int:
+        """A hash of every cell the import reads for one order: equal means nothing to update.
+
+        The same cells can mean other values in another layout ('refunded' cancels a
+        WooCommerce order, not a Shopify one) or delimiter ('1.234' with decimal commas).
+        """
+        parts = [f"{layout.name}\x1f{self.file.decimal_comma}",
+                 "\x1f".join(self.order(group[0].values))]  # fmt: skip
         if self.has_lines:
             parts.extend("\x1f".join(self.line(record.values)) for record in group)
         digest = blake2b("\x1e".join(parts).encode(), digest_size=8).digest()
@@ -174,10 +179,14 @@ def _build_order(
             if line is not None:
                 order.lines.append(line)
         if errors:
-            yield from errors
+            # The order's other rows are rejected with it, so every row is accounted for.
+            own = {error.line: error for error in errors}
+            reason = f"belongs to the order rejected at line {errors[0].line}"
+            for record in group:
+                yield own.get(record.line) or RowError(name, record.line, "row", reason)
             return
     order.rows = len(group)
-    order.fingerprint = fields.fingerprint(group)
+    order.fingerprint = fields.fingerprint(group, layout)
     yield order
 
 
