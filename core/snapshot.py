@@ -173,9 +173,12 @@ def _still_there(store: Store, snapshot: Snapshot) -> bool:
     """A caller's rolled-back transaction can take our TEMP table with it."""
     if snapshot.stats != AS_OF_STATS:
         return True
-    return store.scalar(
-        "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = 'segment_stats'"
-    ) == 1
+    return (
+        store.scalar(
+            "SELECT 1 FROM temp.sqlite_master WHERE type = 'table' AND name = 'segment_stats'"
+        )
+        == 1
+    )
 
 
 def latest_order_date(store: Store) -> date | None:
