@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from core.rfm_cuts import save_cuts
+
 AFFECTED_TABLE = "temp.affected_customers"
 
 
@@ -46,3 +48,4 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
         GROUP BY customer_id
         """
     )
+    save_cuts(conn)
