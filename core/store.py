@@ -11,9 +11,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from core.paths import resolve_db_path
 from core.schema import MIGRATIONS, SCHEMA_VERSION
@@ -37,7 +40,17 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils' view of the same connection, for introspection and ad-hoc use.
+
+        Imported on first use: most commands never need it, and it costs 40 ms at start-up.
+        Never call its insert/upsert helpers inside `write()`: they commit on their own.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

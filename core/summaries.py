@@ -9,7 +9,8 @@ refreshed only for the customers an import touched:
 - `customer_stats`: per customer orders, revenue, first and last day;
 - `day_totals`: per day the orders and revenue of all customers, adjusted like cohorts;
 - `cohort_months`: per (cohort month, month) how many customers of the cohort ordered then,
-  adjusted by subtracting the touched customers' old contribution and adding the new one.
+  adjusted by subtracting the touched customers' old contribution and adding the new one;
+- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from core.periods import month_index
+from core.rfm_cuts import save_cuts
 
 AFFECTED_TABLE = "temp.affected_customers"
 
@@ -45,7 +47,13 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
     """
     if everyone:
         _rebuild_everything(conn)
-        return
+    else:
+        _refresh_affected(conn)
+    save_cuts(conn)
+
+
+def _refresh_affected(conn: sqlite3.Connection) -> None:
+    """Take the touched customers out of every summary and put them back as they are now."""
     customers = f"{AFFECTED_TABLE} AS a CROSS JOIN customer_stats AS s ON s.customer_id = a.id"
     affected_days = f"WHERE customer_id IN (SELECT id FROM {AFFECTED_TABLE})"
     _add_day_totals(conn, affected_days, sign=-1)
