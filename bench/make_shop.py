@@ -27,29 +27,26 @@ HEADER = ("order_id", "ordered_at", "customer_id", "email", "first_name", "last_
           "quantity", "price")  # fmt: skip
 
 
-def order_counts(rng: random.Random, target: int) -> list[int]:
-    """Orders per customer: half buy once, the rest a long (Pareto) tail; sums to target."""
-    counts: list[int] = []
-    total = 0
-    while total < target:
-        n = 1 if rng.random() < 0.5 else 1 + min(200, int(rng.paretovariate(1.15)))
-        n = min(n, target - total)
-        counts.append(n)
-        total += n
-    return counts
+def order_counts(rng: random.Random) -> int:
+    """How many orders a customer would place: half buy once, the rest a long (Pareto) tail."""
+    return 1 if rng.random() < 0.5 else 1 + min(200, int(rng.paretovariate(1.03)))
 
 
 def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
     rng = random.Random(seed)
     countries = [c for c, w in COUNTRIES for _ in range(w)]
     rows: list[tuple[int, int, int, int]] = []  # (day, second, customer, order-in-customer)
-    counts = order_counts(rng, orders)
-    for customer, n in enumerate(counts, start=1):
+    customer = 0
+    while len(rows) < orders:
+        customer += 1
+        wanted = order_counts(rng)
         # The shop grows: more first orders later in the range.
         day = int(DAYS * rng.random() ** 0.7)
-        for k in range(n):
-            rows.append((min(day, DAYS - 1), rng.randrange(86400), customer, k))
-            day += 1 + int(rng.expovariate(1 / max(7.0, 300.0 / n)))
+        for k in range(min(wanted, orders - len(rows))):
+            if day >= DAYS:  # the data ends: a customer's later orders have not happened yet
+                break
+            rows.append((day, rng.randrange(86400), customer, k))
+            day += 1 + int(rng.expovariate(1 / max(7.0, 300.0 / wanted)))
     rows.sort()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
@@ -75,7 +72,7 @@ def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
                 "EUR", f"{total / 100:.2f}", f"{refunded / 100:.2f}", status, sku, product,
                 quantity, f"{price / 100:.2f}",
             ))  # fmt: skip
-    return len(rows), len(counts)
+    return len(rows), customer
 
 
 def main() -> None:
