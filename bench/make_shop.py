@@ -47,6 +47,7 @@ def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
                 break
             rows.append((day, rng.randrange(86400), customer, k))
             day += 1 + int(rng.expovariate(1 / max(7.0, 300.0 / wanted)))
+    customers = customer
     rows.sort()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
@@ -72,7 +73,7 @@ def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
                 "EUR", f"{total / 100:.2f}", f"{refunded / 100:.2f}", status, sku, product,
                 quantity, f"{price / 100:.2f}",
             ))  # fmt: skip
-    return len(rows), customer
+    return len(rows), customers
 
 
 def main() -> None:
