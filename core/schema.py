@@ -44,7 +44,7 @@ MIGRATIONS: list[str] = [
         cancelled_at TEXT,
         cancelled INTEGER NOT NULL DEFAULT 0,
         source TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
         imported_at TEXT NOT NULL
     );
     CREATE INDEX orders_by_customer ON orders(customer_id, order_day);
@@ -110,6 +110,65 @@ MIGRATIONS: list[str] = [
         unchanged INTEGER NOT NULL,
         rejected INTEGER NOT NULL
     );
+    """,
+    # 2: what the retention metrics read without touching orders (core/metrics.py).
+    # `prev_day` links each customer day to the customer's previous one, so "customers with
+    # an order in [a, b]" is a count of rows with day in [a, b] and prev_day < a on one
+    # covering index (which, as before, also holds customer_id: every index entry ends with
+    # the primary key; `orders` tells repeat buyers in a range apart). `day_totals` sums
+    # the counting orders and revenue of customers per day. `calendar` maps the days from
+    # the first to the last order to months (index year * 12 + month - 1; imports extend it)
+    # for `cohort_months`: per cohort (month of the first order) and month, how many of the
+    # cohort's customers ordered in that month.
+    """
+    ALTER TABLE customer_days ADD COLUMN prev_day INTEGER;
+    UPDATE customer_days SET prev_day = (
+        SELECT max(p.day) FROM customer_days AS p
+        WHERE p.customer_id = customer_days.customer_id AND p.day < customer_days.day
+    );
+    DROP INDEX customer_days_by_day;
+    CREATE INDEX customer_days_by_day ON customer_days(day, prev_day, orders);
+    CREATE TABLE day_totals (
+        day INTEGER PRIMARY KEY,
+        orders INTEGER NOT NULL,
+        revenue INTEGER NOT NULL
+    );
+    INSERT INTO day_totals (day, orders, revenue)
+    SELECT day, sum(orders), sum(revenue) FROM customer_days GROUP BY day;
+    CREATE TABLE calendar (
+        day INTEGER PRIMARY KEY,
+        month INTEGER NOT NULL
+    );
+    WITH RECURSIVE days(day) AS (
+        SELECT min(day) FROM customer_days
+        UNION ALL
+        SELECT day + 1 FROM days WHERE day < (SELECT max(day) FROM customer_days)
+    ),
+    civil(day, era, doe) AS (
+        SELECT day, (day + 305) / 146097, (day + 305) % 146097 FROM days WHERE day IS NOT NULL
+    ),
+    years(day, era, doe, yoe) AS (
+        SELECT day, era, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 FROM civil
+    )
+    INSERT INTO calendar (day, month)
+    SELECT day,
+           (era * 400 + yoe) * 12 + (5 * (doe - (365 * yoe + yoe / 4 - yoe / 100)) + 2) / 153 + 2
+    FROM years;
+    CREATE TABLE cohort_months (
+        cohort INTEGER NOT NULL,
+        month INTEGER NOT NULL,
+        customers INTEGER NOT NULL,
+        PRIMARY KEY (cohort, month)
+    ) WITHOUT ROWID;
+    INSERT INTO cohort_months (cohort, month, customers)
+    SELECT first_month.month, this_month.month, count(*)
+    FROM customer_stats AS s
+    CROSS JOIN customer_days AS d ON d.customer_id = s.customer_id
+    JOIN calendar AS first_month ON first_month.day = s.first_day
+    JOIN calendar AS this_month ON this_month.day = d.day
+    LEFT JOIN calendar AS prev_month ON prev_month.day = d.prev_day
+    WHERE prev_month.month IS NULL OR prev_month.month < this_month.month
+    GROUP BY first_month.month, this_month.month;
     """,
 ]
 
