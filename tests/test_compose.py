@@ -279,3 +279,26 @@ def test_edited_sources_preview_live_and_report_syntax_errors(composer: Composer
 def test_empty_subject_is_an_error(composer: Composer) -> None:
     with pytest.raises(TemplateError, match="subject is empty"):
         composer.render(1, "thank-you", sources={"subject": "{{ '' }}\n"})
+
+
+# -- segments ------------------------------------------------------------------------------
+
+
+def test_rfm_and_segments_reach_templates(shop: Store, tmp_path: Path) -> None:
+    text = "{{ customer.rfm_segment }}|{{ customer.segments|join(', ') }}|{{ customer.r }}\n"
+    write_template(tmp_path, "seg", {"en.subject.txt": "x", "en.txt": text + FOOTER_EN})
+    composer = composer_for(shop, tmp_path)
+    assert composer.compiled(composer.template("seg"), "en").needs.segments
+    first = composer.render(1, "seg").text.splitlines()[0]
+    assert first.startswith("Can't Lose Them|") and "vip" in first.split("|")[1]
+    assert composer.render(15, "seg").text.splitlines()[0] == "None||None"  # never ordered
+
+
+def test_segment_fields_load_even_when_reached_indirectly(shop: Store, tmp_path: Path) -> None:
+    text = "{% set someone = customer %}{{ someone.segments|length > 0 }}\n"
+    write_template(tmp_path, "alias", {"en.subject.txt": "x", "en.txt": text + FOOTER_EN})
+    composer = composer_for(shop, tmp_path)
+    assert not composer.compiled(composer.template("alias"), "en").needs.segments
+    assert composer.render(1, "alias").text.startswith("True")
+    drafts = list(composer.drafts([1, 2], "alias"))
+    assert [d.text.splitlines()[0] for d in drafts if isinstance(d, Draft)] == ["True", "True"]

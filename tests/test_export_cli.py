@@ -78,11 +78,10 @@ def test_bad_options_fail_cleanly(db: str, tmp_path: Path, args: list[str], mess
     assert code == 2 and message in out.replace("\n", " ") and "Traceback" not in out
 
 
-def test_segment_option(db: str, tmp_path: Path) -> None:
-    code, out = export(db, tmp_path, "-t", "feedback", "--segment", "no-such-segment",
-                       "--dry-run")  # fmt: skip
+def test_unknown_segment_is_named(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "feedback", "--segment", "lapsd", "--dry-run")
     assert code == 2 and "Traceback" not in out
-    assert "segment" in out.lower()
+    assert "unknown segment 'lapsd'; did you mean 'lapsed'?" in out
 
 
 def test_render_errors_exit_1_and_list_them(db: str, tmp_path: Path) -> None:
@@ -105,3 +104,17 @@ def test_marketing_without_unsubscribe_names_the_setting(db: str, tmp_path: Path
     assert code == 2
     assert "shop.unsubscribe_url (or shop.unsubscribe_mailto)" in out.replace("\n", " ")
     assert not (tmp_path / "o").exists()
+
+
+def test_export_to_a_segment(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "win-back", "--segment", "lapsed", "--discount", "10%",
+                       "--dry-run", "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    from core.segments import segment_customer_ids
+    from core.store import open_store
+
+    with open_store(db) as store:
+        members = segment_customer_ids(store, "lapsed", __import__("datetime").date(2026, 11, 5))
+    assert data["recipients"] == len(members) > 0
+    assert data["drafted"] + sum(data["skipped"].values()) == len(members)

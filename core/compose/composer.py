@@ -175,7 +175,7 @@ class Composer:
         )
         self._templates: dict[str, TemplateInfo] = {}
         self.env = make_environment(TemplateLoader(self.roots, lambda: self._templates))
-        self.loader = ContextLoader(store, self.today)
+        self.loader = ContextLoader(store, self.today, segments_as_of=today)
         self.refresh()
 
     def refresh(self) -> None:

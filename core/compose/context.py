@@ -181,9 +181,12 @@ _BESTSELLERS_SQL = f"""
 class ContextLoader:
     """Reads customers and what templates say about them; the bestsellers are read once."""
 
-    def __init__(self, store: Store, today: date) -> None:
+    def __init__(self, store: Store, today: date, segments_as_of: date | None = None) -> None:
+        """`segments_as_of` None: RFM and segments as the segments engine dates them by
+        default (the latest order), matching `segment_customer_ids` without a date."""
         self.store = store
         self.today = today
+        self.segments_as_of = segments_as_of
         self._bestsellers: list[Product] | None = None
 
     def records(self, ids: Sequence[int]) -> dict[int, CustomerRecord]:
@@ -241,13 +244,14 @@ class ContextLoader:
             item.recommendations = [p for p in products if p.key not in owned][:RECOMMENDATIONS]
 
     def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
-        rows = segment_rows(self.store, list(data))
+        rows = segment_rows(self.store, list(data), self.segments_as_of)
         for cid, item in data.items():
             item.segment_fields = _segment_fields(rows.get(cid))
 
     def segment_fields(self, customer_id: int) -> dict[str, Any]:
         """One customer's segment fields (for the rare template the pre-scan misjudged)."""
-        return _segment_fields(segment_rows(self.store, [customer_id]).get(customer_id))
+        rows = segment_rows(self.store, [customer_id], self.segments_as_of)
+        return _segment_fields(rows.get(customer_id))
 
 
 def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:
@@ -256,13 +260,11 @@ def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:
     return fields
 
 
-def segment_rows(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """RFM scores and segment names from the segments engine, when it is installed."""
-    try:
-        from core.segments import customer_rows  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    return {row["id"]: row for row in customer_rows(store, ids=ids)}
+def segment_rows(store: Store, ids: list[int], as_of: date | None) -> dict[int, dict[str, Any]]:
+    """RFM scores and segment names from the segments engine."""
+    from core.segments import customer_rows
+
+    return {int(row["id"]): row for row in customer_rows(store, ids=ids, as_of=as_of)}
 
 
 def customer_variables(

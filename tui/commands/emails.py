@@ -211,14 +211,12 @@ def _day(text: str | None) -> date | None:
 
 
 def _segment_ids(store: Store, name: str, today: date | None) -> list[int]:
-    try:
-        from core import segments  # type: ignore[attr-defined]
-    except ImportError:
-        fail("segments are not available in this build yet: use --customer ID")
+    from core.segments import SegmentError, segment_customer_ids
+
     try:
         # Everyone in the segment: the composer reports who lacks consent, and why.
-        return list(segments.segment_customer_ids(store, name, today, marketing=False))
-    except segments.SegmentError as exc:
+        return segment_customer_ids(store, name, today, marketing=False)
+    except SegmentError as exc:
         fail(str(exc))
 
 
