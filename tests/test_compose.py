@@ -302,3 +302,13 @@ def test_segment_fields_load_even_when_reached_indirectly(shop: Store, tmp_path:
     assert composer.render(1, "alias").text.startswith("True")
     drafts = list(composer.drafts([1, 2], "alias"))
     assert [d.text.splitlines()[0] for d in drafts if isinstance(d, Draft)] == ["True", "True"]
+
+
+def test_warm_compiles_every_available_template(composer: Composer) -> None:
+    composer.warm()
+    assert {(name, lang) for name, lang in composer._compiled} == {
+        (name, lang)
+        for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback")
+        for lang in ("de", "en", "it", "nb", "nl")
+    }
+    assert composer.loader._bestsellers  # read once, for come-back-bestsellers

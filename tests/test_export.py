@@ -23,7 +23,7 @@ from core.compose import (
     export_drafts,
 )
 from core.store import Store
-from tests.compose_support import FOOTER_EN, build_shop, composer_for, write_template
+from tests.compose_support import FOOTER_EN, TODAY, build_shop, composer_for, write_template
 
 EVERYONE = list(range(1, 16))
 TEN = Discount(percent=Decimal(10), valid_days=30)
@@ -303,3 +303,48 @@ def test_template_errors_are_template_errors(shop: Store, tmp_path: Path) -> Non
         "(customer 1)"
     ]
     assert issubclass(TemplateError, ComposeError)
+
+
+# -- helper processes ----------------------------------------------------------------------
+
+
+def test_helper_processes_write_the_same_export(tmp_path: Path) -> None:
+    shop = build_shop(tmp_path / "shop.db")
+    composer = composer_for(shop, tmp_path / "templates")
+    here = export_drafts(composer, EVERYONE, "win-back", tmp_path / "here.csv", fmt="csv",
+                         discount=TEN, helpers=0)  # fmt: skip
+    there = export_drafts(composer, EVERYONE, "win-back", tmp_path / "there.csv", fmt="csv",
+                          discount=TEN, helpers=2)  # fmt: skip
+    assert (here.helpers, there.helpers) == (0, 2)
+    assert (tmp_path / "here.csv").read_bytes() == (tmp_path / "there.csv").read_bytes()
+    export_drafts(composer, EVERYONE, "feedback", tmp_path / "box.mbox", fmt="mbox", helpers=2)
+    box = mailbox.mbox(tmp_path / "box.mbox")
+    subjects = [parse(box.get_bytes(key))["Subject"] for key in box.iterkeys()]
+    expected = [composer.render(r.customer_id, "feedback").subject
+                for r in composer.recipients(EVERYONE, "feedback") if r.included]  # fmt: skip
+    assert subjects == expected
+
+
+def test_helper_render_errors_leave_nothing(tmp_path: Path) -> None:
+    shop = build_shop(tmp_path / "shop.db")
+    files = {"en.subject.txt": "Hi", "en.txt": "{{ customer.first_name[0] }}\n" + FOOTER_EN}
+    write_template(tmp_path / "t", "fragile", files, kind="transactional")
+    composer = composer_for(shop, tmp_path / "t")
+    with pytest.raises(ExportError) as caught:
+        export_drafts(composer, [1, 6, 2], "fragile", tmp_path / "e", helpers=2)
+    assert caught.value.result.error_count == 1 and "(customer 6)" in caught.value.result.errors[0]
+    assert not (tmp_path / "e").exists() and leftovers(tmp_path) == []
+
+
+def test_a_helper_that_dies_stops_the_export(tmp_path: Path) -> None:
+    from core.compose.workers import HelperPool, Setup
+
+    garbage = tmp_path / "not-a-database.db"
+    garbage.write_bytes(b"this is not SQLite" * 100)
+    setup = Setup(str(garbage), None, TODAY, None, "feedback", None, "mbox", "x")
+    pool = HelperPool(1, setup)
+    try:
+        with pytest.raises(ComposeError, match="stopped unexpectedly"):
+            list(pool.run([[(1, "de")]]))
+    finally:
+        pool.close()

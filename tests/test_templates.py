@@ -154,3 +154,13 @@ def test_templates_check_command_fails_on_an_owner_error(demo_folder: Path, tmp_
     assert "✗ oops" in result.output
     assert "oops/en.subject.txt, line 1: customer has no field 'fist_name'" in result.output
     assert "1 problem(s)" in result.output
+
+
+def test_check_reports_every_distinct_error(tmp_path: Path) -> None:
+    files = {"en.subject.txt": "{{ customer.nick }}", "en.txt": "{{ last_order.number }}\n",
+             "de.subject.txt": "Hallo", "de.txt": "{{ discount.code }}\n" + FOOTER_EN}  # fmt: skip
+    write_template(tmp_path, "many", files)
+    report = check_templates(build_shop(), tmp_path, today=TODAY)
+    messages = sorted({p.message.split(": ", 1)[0] for p in report.problems})
+    assert messages == ["many/de.txt, line 1", "many/en.subject.txt, line 1"]
+    assert any("no discount" in p.case for p in report.problems)  # found by the third case

@@ -105,6 +105,7 @@ def _check_language(
         for customer_id in _sample_customers(composer, lang)
     ]
     cases.append((worst, "worst-case customer", None))
+    seen: set[str] = set()
     for runner, label, customer_id in cases:
         for discount in discounts:
             case = f"{label}, {_describe(discount)}"
@@ -118,8 +119,10 @@ def _check_language(
                 runner.render_data(compiled, data, discount, extra=extra)
                 report.renders += 1
             except (TemplateError, ComposeError) as exc:
-                report.problems.append(CheckProblem(info.name, lang, case, str(exc)))
-                return  # one error per language is enough; the rest repeat it
+                message = str(exc)
+                if message not in seen:  # the same mistake hit by several cases: once
+                    seen.add(message)
+                    report.problems.append(CheckProblem(info.name, lang, case, message))
 
 
 def _describe(discount: Discount | None) -> str:

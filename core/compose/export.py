@@ -6,7 +6,8 @@ the temporary copy, so a half-written export never appears. Files are private (0
 hold customers' names and addresses.
 
 Who is included is decided first (`Composer.recipients`), so numbering and the duplicate
-check happen in one place; then drafts are rendered a chunk at a time and written in order.
+check happen in one place; then drafts are rendered a chunk at a time, in helper processes
+when there are many (`core.compose.workers`), and written in order by this process.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import shutil
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +30,14 @@ from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipie
 from core.compose.discount import Discount
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
+from core.compose.workers import HelperPool, Setup
 
 FORMATS = ("eml", "mbox", "csv")
 CSV_COLUMNS = ("customer_id", "email", "name", "language", "subject", "text", "discount_code")
 SHOWN_ERRORS = 20
 CHUNK = 500
+PARALLEL_FROM = 5_000  # below this, starting helper processes costs more than it saves
+MAX_HELPERS = 4
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MBOXRD_FROM = re.compile(rb"^(>*From )", re.MULTILINE)
 
@@ -64,6 +68,7 @@ class ExportResult:
     languages: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    helpers: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
@@ -79,6 +84,7 @@ class ExportResult:
             "languages": dict(sorted(self.languages.items())),
             "errors": self.errors,
             "error_count": self.error_count,
+            "helpers": self.helpers,
             "seconds": round(self.seconds, 3),
         }
 
@@ -95,12 +101,14 @@ def export_drafts(
     dry_run: bool = False,
     overwrite: bool = False,
     progress: Progress | None = None,
+    helpers: int | None = None,
 ) -> ExportResult:
     """Render a draft for every included customer and write them to `out` in `fmt`.
 
     Raises `ComposeError` before writing anything when the export cannot run (unknown
     template, missing shop settings, `out` in the way) and `ExportError` when drafts failed
-    to render (nothing is written then either).
+    to render (nothing is written then either). `helpers` is the number of helper
+    processes (0: render here); None chooses by size and cores.
     """
     if fmt not in FORMATS:
         raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)}")
@@ -115,10 +123,12 @@ def export_drafts(
     result.recipients = len(plan)
     result.skipped.update(r.reason for r in plan if r.reason is not None)
     kind = "none" if dry_run else fmt
-    rendered = _render_all(composer, template, included, discount, kind)
+    result.helpers = _helper_count(composer, len(included), helpers)
+    rendered = _render_all(composer, template, included, discount, kind, result.helpers)
     writer: _Writer = _NullWriter() if dry_run else _WRITERS[fmt](out)
     try:
-        _fill(writer, included, rendered, result, progress, len(plan))
+        with closing(rendered):
+            _fill(writer, included, rendered, result, progress, len(plan))
         if result.error_count:
             raise ExportError(
                 f"{result.error_count:,} draft(s) failed to render: nothing was written", result
@@ -169,17 +179,46 @@ def _note_error(result: ExportResult, seen: set[str], message: str, customer_id:
         result.errors.append(f"{message} (customer {customer_id})")
 
 
+def _helper_count(composer: Composer, drafts: int, requested: int | None) -> int:
+    if composer.store.path is None:  # an in-memory store cannot be shared
+        return 0
+    if requested is not None:
+        return max(0, requested)
+    cores = os.cpu_count() or 1
+    return 0 if drafts < PARALLEL_FROM or cores < 2 else min(cores, MAX_HELPERS)
+
+
 def _render_all(
     composer: Composer,
     template: str,
     recipients: list[Recipient],
     discount: Discount | None,
     kind: str,
-) -> Iterator[Rendered]:
+    helpers: int,
+) -> Generator[Rendered, None, None]:
     date_header = message_date()
-    for start in range(0, len(recipients), CHUNK):
-        chunk = recipients[start : start + CHUNK]
-        yield from render_payloads(composer, template, chunk, discount, kind, date_header)
+    chunks = [recipients[i : i + CHUNK] for i in range(0, len(recipients), CHUNK)]
+    if not helpers:
+        for chunk in chunks:
+            yield from render_payloads(composer, template, chunk, discount, kind, date_header)
+        return
+    setup = Setup(
+        db_path=str(composer.store.path),
+        templates_dir=None if composer.roots.user is None else str(composer.roots.user),
+        today=composer.today,
+        segments_as_of=composer.loader.segments_as_of,
+        template=template,
+        discount=discount,
+        kind=kind,
+        date_header=date_header,
+    )
+    pool = HelperPool(helpers, setup)
+    try:
+        jobs = ([(r.customer_id, r.language or "") for r in chunk] for chunk in chunks)
+        for payloads in pool.run(jobs):
+            yield from payloads
+    finally:
+        pool.close()
 
 
 def render_payloads(

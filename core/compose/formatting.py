@@ -121,7 +121,9 @@ def greeting(first_name: str, language: str) -> str:
     return with_name.format(name=first_name) if first_name else without
 
 
+@lru_cache(maxsize=1024)
 def country_name(country: str | None, locale: str) -> str:
+    """`DE` in `it_IT` -> `Germania`; the code itself when Babel has no name for it."""
     if not country:
         return ""
-    return _locale(locale).territories.get(country.upper(), country.upper())
+    return str(_locale(locale).territories.get(country.upper(), country.upper()))
