@@ -116,7 +116,7 @@ def test_templates_command_lists_kind_languages_and_status(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "thank-you" in result.output and "transactional" in result.output
     assert "de en it nb nl" in result.output
-    assert "unavailable: needs loyalty" in result.output
+    assert "needs loyalty, shipped" in result.output
     as_json = runner.invoke(app, ["templates", "--templates", str(tmp_path), "--json"])
     assert {item["name"] for item in __import__("json").loads(as_json.output)} == SHIPPED
 
@@ -164,3 +164,14 @@ def test_check_reports_every_distinct_error(tmp_path: Path) -> None:
     messages = sorted({p.message.split(": ", 1)[0] for p in report.problems})
     assert messages == ["many/de.txt, line 1", "many/en.subject.txt, line 1"]
     assert any("no discount" in p.case for p in report.problems)  # found by the third case
+
+
+def test_every_template_and_language_renders_for_the_real_demo_shop(tmp_path: Path) -> None:
+    from core.demo import load_demo
+    from core.store import open_store
+
+    store = open_store(":memory:")
+    load_demo(store)
+    report = check_templates(store, tmp_path / "none", today=TODAY)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.renders == 4 * 5 * 3 * 3 + 1 * 5 * 3 * 2

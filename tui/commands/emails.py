@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -311,17 +312,20 @@ def templates_list(
     if json_:
         print_json([info.to_dict() for info in infos])
         return
-    table = Table(
-        title=f"Email templates (yours in {escape(str(templates or user_templates_dir()))})"
-    )
-    for column in ("template", "kind", "languages", "source", "status"):
-        table.add_column(column)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("template", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("languages", no_wrap=True)
+    table.add_column("status")
     for info in infos:
+        status = "ready" if info.available else info.status.removeprefix("unavailable: ")
         table.add_row(
-            escape(info.name), info.kind, " ".join(info.languages), _source(info),
-            escape(info.status), style=None if info.available else "dim",
+            escape(info.name), info.kind, " ".join(info.languages) or "-",
+            escape(f"{status}, {_source(info)}"), style=None if info.available else "dim",
         )  # fmt: skip
     console.print(table)
+    folder = templates or user_templates_dir()
+    console.print(f"Your own templates go in {escape(str(folder))} (see docs/templates.md).")
 
 
 def _source(info: TemplateInfo) -> str:
