@@ -184,6 +184,7 @@ class Composer:
         """Re-read the shop settings and the template folders (files are re-read when changed)."""
         self.shop: ShopSettings = self._shop_override or load_shop_settings(self.store)
         self.shop_vars = ShopVariables(self.shop)
+        self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
@@ -531,7 +532,7 @@ class Composer:
             ),
             "last_order": orders[0] if orders else None,
             "orders": orders,
-            "shop": self.shop_vars.for_customer(self._shop_base(), record.id),
+            "shop": self.shop_vars.for_customer(self._shop_base, record.id),
             "discount": None if discount is None else self._discount(discount, info, locale),
             "recommendations": [
                 ctx.product_variables(product, currency, locale) for product in data.recommendations
@@ -554,13 +555,6 @@ class Composer:
                 discount, template=info.name, locale=locale, today=self.today
             )
         return cache[key]
-
-    def _shop_base(self) -> dict[str, Any]:
-        base = getattr(self, "_shop_base_cache", None)
-        if base is None or base[0] is not self.shop:
-            base = (self.shop, self.shop_vars.base())
-            self._shop_base_cache = base
-        return base[1]
 
     def _check_legal_lines(
         self, compiled: _Compiled, text: str, html: str | None, shop: dict[str, Any]
