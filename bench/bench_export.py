@@ -2,7 +2,7 @@
 
 The shop is the demo shop cloned N times inside SQLite (every clone is a distinct customer
 with its own email address, orders and order lines, so nothing is cached across clones),
-kept under /work/bench-data/ (outside the repo) and rebuilt with --rebuild.
+kept under bench/out/ (or $RETAIN_BENCH_DATA) and rebuilt with --rebuild.
 
     python bench/bench_export.py [--rebuild] [--sample-data DIR]
 """
@@ -25,6 +25,8 @@ from jinja2 import FileSystemBytecodeCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import DATA as BENCH_DIR
+
 from core.compose import Composer, Discount, export_drafts
 from core.demo import DEMO_SETTINGS
 from core.importers import import_file
@@ -32,7 +34,6 @@ from core.paths import shipped_dir
 from core.store import Store, open_store
 from core.summaries import refresh_summaries
 
-BENCH_DIR = Path("/work/bench-data")
 DB = BENCH_DIR / "emails-bench.db"
 TEMPLATE = "win-back"  # marketing: consent filter, discount, last order, full footer
 EML_DRAFTS = 10_000

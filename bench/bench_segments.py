@@ -3,7 +3,7 @@
 Targets (issue 4): all segment counts <= 1.5 s; a custom segment query <= 0.5 s;
 `customers --segment X --limit 50` <= 0.3 s.
 
-    python bench/bench_segments.py [--db /work/bench-data/shop.db] [--csv shop_1m.csv]
+    python bench/bench_segments.py [--db bench/out/shop.db] [--csv shop_1m.csv]
 
 The shop DB is shared with other benchmarks: built once from bench/make_shop.py's CSV when
 absent (imported under a temporary name, then linked into place, so two builders never
@@ -13,7 +13,6 @@ clobber each other), and never written to. The custom segments are saved in a pr
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -24,20 +23,20 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, SHOP_CSV, SHOP_DB, shop_db
+
 sys.path.insert(0, str(ROOT))
 
-from core.rfm_cuts import save_cuts  # noqa: E402
-from core.segments import (  # noqa: E402
+from core.rfm_cuts import save_cuts
+from core.segments import (
     add_segment,
     count_matching,
     customer_rows,
     list_segments,
     segment_customer_ids,
 )
-from core.store import Store, open_store  # noqa: E402
+from core.store import Store, open_store
 
-BENCH_DATA = Path("/work/bench-data")
 CUSTOM = {
     "Lapsed DACH repeaters":
         'orders >= 2 and days_since_last_order > 180 and country in ("DE", "AT")',
@@ -46,36 +45,6 @@ CUSTOM = {
     "Bought SKU-012": 'bought("SKU-012")',
 }  # fmt: skip
 PAGE_SEGMENT = "At Risk"
-
-
-def ensure_shop_db(db: Path, csv_path: Path) -> None:
-    """Build the shared shop DB from the CSV unless someone already has."""
-    if db.exists():
-        return
-    if not csv_path.exists():
-        sys.exit(f"{csv_path} is missing: run python bench/make_shop.py {csv_path}")
-    tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
-    print(f"building {db} from {csv_path} (about a minute) ...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "tui", "import", "orders", str(csv_path), "--format", "generic",
-         "--db", str(tmp), "--json"],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    publish(tmp, db)
-
-
-def publish(tmp: Path, db: Path) -> None:
-    """Fold the WAL into the file, then link it into place only if `db` is still absent."""
-    conn = sqlite3.connect(tmp)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.close()
-    try:
-        os.link(tmp, db)
-    except FileExistsError:
-        print(f"{db} appeared meanwhile; using that one")
-    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        leftover.unlink(missing_ok=True)
 
 
 def private_copy(db: Path, folder: Path) -> Path:
@@ -115,12 +84,12 @@ def describe(result: object) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=BENCH_DATA / "shop.db")
-    parser.add_argument("--csv", type=Path, default=BENCH_DATA / "shop_1m.csv")
+    parser.add_argument("--db", type=Path, default=SHOP_DB)
+    parser.add_argument("--csv", type=Path, default=SHOP_CSV)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    ensure_shop_db(args.db, args.csv)
-    with tempfile.TemporaryDirectory(dir=BENCH_DATA) as folder:
+    shop_db(args.db, args.csv)
+    with tempfile.TemporaryDirectory(dir=args.db.parent) as folder:
         db = private_copy(args.db, Path(folder))
         store = open_store(db)
         for name, expression in CUSTOM.items():

@@ -1,6 +1,6 @@
 """Benchmark `retain-tui stats` on a 1,000,000-order shop, checked figure by figure against DuckDB.
 
-    python bench/bench_stats.py [--csv /work/bench-data/shop_1m.csv] [--db ...] [--reuse-db]
+    python bench/bench_stats.py [--csv bench/out/shop_1m.csv] [--db ...] [--reuse-db]
 
 1. Writes the shop with bench/make_shop.py if the CSV is missing, and imports it as a generic
    CSV into a fresh database (`retain-tui import orders`, timed, peak memory measured).
@@ -18,15 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path("/work/bench-data")
+from common import DATA, SHOP_CSV, shop_csv, timed_command
+
 WINDOW = 365
 RUNS = 5
 # How the generic importer reads a cancellation (core/importers/formats.py, GENERIC_ORDERS).
@@ -34,28 +33,6 @@ CANCELLED = ("cancelled", "canceled", "failed", "refunded", "voided")
 SPEC_KEYS = ("customers", "orders", "revenue", "repeat_purchase_rate", "purchase_frequency",
              "average_order_value", "revenue_per_customer", "avg_days_between_orders",
              "period", "window_days", "periods", "cohorts")  # fmt: skip
-
-
-def timed_command(args: list[str]) -> tuple[float, int, str]:
-    """Run a command: (wall seconds, its peak resident memory in MB, its stdout).
-
-    /usr/bin/time reports the peak of that one process; without it, RUSAGE_CHILDREN gives
-    the largest peak of all children so far (an upper bound).
-    """
-    import resource
-
-    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
-    started = time.perf_counter()
-    result = subprocess.run([*timer, *args], cwd=ROOT, capture_output=True, text=True,
-                            check=False)  # fmt: skip
-    seconds = time.perf_counter() - started
-    if result.returncode:
-        sys.exit(f"{' '.join(args)} failed:\n{result.stderr}")
-    if timer:
-        peak_kb = int(result.stderr.strip().splitlines()[-1])
-    else:
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, peak_kb // 1024, result.stdout
 
 
 def rounded(numerator: int, denominator: int, decimals: int) -> float:
@@ -193,14 +170,12 @@ def load_duckdb(csv_path: Path) -> object:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DATA / "shop_1m.csv")
+    parser.add_argument("--csv", type=Path, default=SHOP_CSV)
     parser.add_argument("--db", type=Path, default=DATA / "bench_stats.db")
     parser.add_argument("--reuse-db", action="store_true", help="Skip the import.")
     args = parser.parse_args()
     python = sys.executable
-    if not args.csv.exists():
-        print(f"writing {args.csv} with bench/make_shop.py ...", flush=True)
-        subprocess.run([python, "bench/make_shop.py", str(args.csv)], cwd=ROOT, check=True)
+    shop_csv(args.csv)
     rows = sum(1 for _ in args.csv.open("rb")) - 1
 
     if not args.reuse_db:
