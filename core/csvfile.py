@@ -49,7 +49,9 @@ class CsvFile:
         with self.path.open("rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
             reader = csv.reader(text, delimiter=self.delimiter, strict=True)
-            next(reader, None)
+            for skipped in reader:  # blank lines before the header, as `open_csv` skips them
+                if "".join(skipped).strip():
+                    break
             start = reader.line_num + 1
             try:
                 for count, values in enumerate(reader):

@@ -1,196 +1,168 @@
-"""The customer list as the app pages it: sorted by any column, searched as you type.
+"""Customers as rows with their figures, scores and segments: `retain-tui customers` and the app.
 
-Rows come from `customer_list` (one row per customer, every sortable column indexed as
-(column, customer_id)), so a page is a keyset query that reads only the rows it shows, at
-2,000 customers or 350,000. Search goes through the `customer_search` full-text index over
-first name, last name and email: each word typed is a prefix, accents are ignored.
+Listing runs in two steps so a page stays cheap at 350,000 customers: first the ids of the
+page (filter, sort, limit: one scan, stopping early when sorted by id), then the full rows
+with every segment membership for just those ids.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Literal
+import json
+from collections.abc import Iterable
+from datetime import date
 
+from core.filterlang import FilterError
+from core.filtersql import did_you_mean
+from core.rfm import RfmTable
+from core.segment_catalog import BEHAVIOUR, CUSTOM, Catalog, opened_catalog
+from core.segment_errors import SegmentError
+from core.segment_fields import FIELDS, Field
+from core.snapshot import Snapshot
+from core.sqlfunctions import split_tags
+from core.sqlparts import Sql, join
 from core.store import Store
+from core.values import day_to_date
 
-PAGE = 100
-
-Direction = Literal["after", "before"]
-
-
-@dataclass(frozen=True)
-class SortColumn:
-    """One way to order the list; `column` is the indexed column of `customer_list`."""
-
-    name: str
-    title: str
-    column: str
-    descending_first: bool
+CONSENTED = "(c.accepts_marketing IS 1)"
+ROW_COLUMNS = (
+    "c.id, c.external_id, c.email, c.first_name, c.last_name, c.country, c.language, "
+    "c.accepts_marketing, c.tags, s.orders, s.revenue, s.first_day, s.last_day"
+)
 
 
-SORTS: dict[str, SortColumn] = {
-    sort.name: sort
-    for sort in (
-        SortColumn("name", "Name", "name_key", False),
-        SortColumn("email", "Email", "email_key", False),
-        SortColumn("country", "Country", "country", False),
-        SortColumn("orders", "Orders", "orders", True),
-        SortColumn("spent", "Spent", "revenue", True),
-        SortColumn("last_order", "Last order", "last_day", True),
-    )
-}
+def sortable_fields() -> list[str]:
+    return [name for name, field in FIELDS.items() if field.sortable]
 
 
-@dataclass(frozen=True)
-class Restriction:
-    """Narrows the list to some customers: a segment, or the people behind a figure.
-
-    `sql` is a SELECT returning customer ids, run with `params` on the same connection.
-    """
-
-    label: str
-    sql: str
-    params: tuple[object, ...] = ()
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    """What the owner asked to see: search text, sort order and an optional restriction."""
-
-    search: str = ""
-    sort: str = "name"
-    descending: bool = False
-    restriction: Restriction | None = None
-
-    def __post_init__(self) -> None:
-        if self.sort not in SORTS:
-            raise ValueError(f"unknown sort {self.sort!r}; choose one of {', '.join(SORTS)}")
-
-
-SortKey = tuple[object, int]
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One customer as the list shows them. Money in cents; `last_day` is a date ordinal."""
-
-    customer_id: int
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    country: str | None
-    orders: int
-    revenue: int
-    last_day: int | None
-    key: SortKey = field(compare=False)
-
-    @property
-    def name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
-
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def search_expression(text: str) -> str | None:
-    """An FTS5 query matching every typed word as a prefix: 'anna mü' -> '"anna"* "mü"*'.
-
-    Words are quoted, so nothing the owner types is taken as FTS syntax.
-    """
-    words = _WORD.findall(text)
-    if not words:
-        return None
-    return " ".join(f'"{word}"*' for word in words)
-
-
-def _where(query: ListQuery) -> tuple[list[str], list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    expression = search_expression(query.search)
-    if expression is not None:
-        clauses.append(
-            "l.customer_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
-        )
-        params.append(expression)
-    elif query.search.strip():
-        clauses.append("0")  # only punctuation typed: nothing can match
-    if query.restriction is not None:
-        clauses.append(f"l.customer_id IN ({query.restriction.sql})")
-        params.extend(query.restriction.params)
-    return clauses, params
-
-
-def fetch_page(
+def customer_rows(
     store: Store,
-    query: ListQuery,
     *,
-    key: SortKey | None = None,
-    direction: Direction = "after",
-    limit: int = PAGE,
-    inclusive: bool = False,
-) -> list[ListRow]:
-    """Up to `limit` rows in list order, just after (or just before) the row with `key`.
+    ids: Iterable[int] | None = None,
+    segment: str | None = None,
+    where: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    as_of: date | None = None,
+    marketing: bool = False,
+    rfm_table: RfmTable | None = None,
+) -> list[dict[str, object]]:
+    """Customers matching all the given restrictions, one dict each (see docs/segments.md).
 
-    `key=None` means from the start ("after") or from the end ("before"). `inclusive`
-    includes the row at `key` itself, for reloading a page in place. Rows always come back
-    in list order.
+    `ids` limits to those customers, `segment` to a segment's members, `where` to a filter
+    expression, `marketing` to customers with consent. Money is in currency units (float,
+    2 decimals), dates are ISO text. Raises SegmentError / FilterError.
     """
-    sort = SORTS[query.sort]
-    column = f"l.{sort.column}"
-    clauses, params = _where(query)
-    backwards = (direction == "before") != query.descending
-    if key is not None:
-        op = "<" if backwards else ">"
-        clauses.append(f"({column}, l.customer_id) {op}{'=' if inclusive else ''} (?, ?)")
-        params.extend(key)
-    order = "DESC" if backwards else "ASC"
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = store.execute(
-        f"""
-        SELECT l.customer_id, c.first_name, c.last_name, c.email, c.country, l.orders,
-               l.revenue, l.last_day, {column}
-        FROM customer_list l JOIN customers c ON c.id = l.customer_id
-        {where}
-        ORDER BY {column} {order}, l.customer_id {order}
-        LIMIT ?
-        """,
-        [*params, limit],
-    ).fetchall()
-    result = [
-        ListRow(
-            customer_id=row[0],
-            first_name=row[1],
-            last_name=row[2],
-            email=row[3],
-            country=row[4],
-            orders=row[5],
-            revenue=row[6],
-            last_day=row[7] or None,
-            key=(row[8], row[0]),
+    if limit is not None and limit < 0:
+        raise SegmentError(f"limit must be 0 or more, not {limit}")
+    if offset < 0:
+        raise SegmentError(f"offset must be 0 or more, not {offset}")
+    with opened_catalog(store, as_of, rfm_table) as (snapshot, catalog):
+        conditions: list[Sql] = []
+        if ids is not None:
+            wanted = json.dumps([int(i) for i in ids])
+            conditions.append(Sql("c.id IN (SELECT value FROM json_each(?))", (wanted,)))
+        if segment is not None:
+            conditions.append(catalog.condition(catalog.entry(segment).name))
+        if where is not None and where.strip():
+            conditions.append(catalog.compile(where))
+        if marketing:
+            conditions.append(Sql(CONSENTED))
+        sql = Sql(f"SELECT c.id FROM {snapshot.source}")
+        if conditions:
+            sql = sql + " WHERE " + join(" AND ", conditions)
+        sql = sql + " ORDER BY " + _order_by(snapshot, sort, descending)
+        sql = sql + Sql(" LIMIT ? OFFSET ?", (-1 if limit is None else limit, offset))
+        page = [row[0] for row in store.execute(sql.text, sql.params)]
+        return _rows(store, snapshot, catalog, page)
+
+
+def _order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> Sql:
+    direction = " DESC" if descending else ""
+    if sort is None or sort.lower() == "id":
+        return Sql(f"c.id{direction}")
+    field = _sort_field(sort)
+    value = field.value(snapshot)
+    collate = " COLLATE NOCASE" if field.kind in ("text",) else ""
+    return value.wrap("({}) IS NULL, ") + value + f"{collate}{direction}, c.id"
+
+
+def _sort_field(name: str) -> Field:
+    field = FIELDS.get(name.lower())
+    if field is None:
+        hint = did_you_mean(name, sortable_fields())
+        raise SegmentError(
+            f"cannot sort by unknown field {name!r}"
+            + (f"; {hint}" if hint else f"; sort by one of {', '.join(sortable_fields())}")
         )
-        for row in rows
-    ]
-    if direction == "before":
-        result.reverse()
-    return result
+    if not field.sortable:
+        raise SegmentError(
+            f"cannot sort by {field.name!r}; sort by one of {', '.join(sortable_fields())}"
+        )
+    return field
 
 
-def count(store: Store, query: ListQuery) -> int:
-    """How many customers the query shows."""
-    clauses, params = _where(query)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    return int(store.scalar(f"SELECT count(*) FROM customer_list l {where}", params) or 0)
+def _rows(
+    store: Store, snapshot: Snapshot, catalog: Catalog, page: list[int]
+) -> list[dict[str, object]]:
+    if not page:
+        return []
+    memberships: list[tuple[str, Sql]] = []
+    for entry in catalog.entries.values():
+        if entry.kind in (BEHAVIOUR, CUSTOM):
+            try:
+                memberships.append((entry.name, catalog.condition(entry.name)))
+            except FilterError:
+                continue  # a saved filter that cannot run is reported by `segments`
+    columns = [Sql(ROW_COLUMNS), snapshot.r_sql(), snapshot.f_sql(), snapshot.m_sql()]
+    columns += [condition for _name, condition in memberships]
+    sql = (
+        "SELECT " + join(", ", columns) + f" FROM {snapshot.source} "
+        "WHERE c.id IN (SELECT value FROM json_each(?))"
+    ) + Sql("", (json.dumps(page),))
+    by_id = {}
+    for row in store.execute(sql.text, sql.params):
+        by_id[row[0]] = _row_dict(snapshot, row, [name for name, _sql in memberships])
+    return [by_id[customer_id] for customer_id in page if customer_id in by_id]
 
 
-def position(store: Store, query: ListQuery, key: SortKey) -> int:
-    """How many rows come before the row with `key`: its 0-based index in the list."""
-    sort = SORTS[query.sort]
-    clauses, params = _where(query)
-    op = ">" if query.descending else "<"
-    clauses.append(f"(l.{sort.column}, l.customer_id) {op} (?, ?)")
-    params.extend(key)
-    return int(
-        store.scalar(f"SELECT count(*) FROM customer_list l WHERE {' AND '.join(clauses)}", params)
-        or 0
-    )
+def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> dict[str, object]:
+    (customer_id, external_id, email, first_name, last_name, country, language, consent, tags,
+     orders, revenue, first_day, last_day, r, f, m) = row[:16]  # fmt: skip
+    flags = row[16:]
+    rfm_segment = None if r is None else snapshot.rfm.classify(int(r), int(f), int(m))  # type: ignore[call-overload]
+    segments = [] if rfm_segment is None else [rfm_segment]
+    segments += [name for name, flag in zip(names, flags, strict=True) if flag]
+    has_orders = orders is not None
+    return {
+        "id": customer_id,
+        "external_id": external_id,
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "country": country,
+        "language": language,
+        "accepts_marketing": None if consent is None else bool(consent),
+        "tags": split_tags(tags),  # type: ignore[arg-type]
+        "orders": int(orders) if has_orders else 0,  # type: ignore[call-overload]
+        "spent": _money(revenue if has_orders else 0),
+        "aov": _money(int(revenue) / int(orders)) if has_orders else None,  # type: ignore[call-overload]
+        "first_order": _iso(first_day),
+        "last_order": _iso(last_day),
+        "days_since_first_order": None if first_day is None else snapshot.day - int(first_day),  # type: ignore[call-overload]
+        "days_since_last_order": None if last_day is None else snapshot.day - int(last_day),  # type: ignore[call-overload]
+        "r": r,
+        "f": f,
+        "m": m,
+        "rfm_segment": rfm_segment,
+        "segments": segments,
+    }
+
+
+def _money(cents: object) -> float:
+    return round(float(cents) / 100, 2)  # type: ignore[arg-type]
+
+
+def _iso(day: object) -> str | None:
+    return None if day is None else day_to_date(int(day)).isoformat()  # type: ignore[call-overload]

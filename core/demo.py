@@ -14,6 +14,7 @@ DEMO_SETTINGS = {
     "shop.unsubscribe_url": "https://nordlicht.example/unsubscribe?c={customer_id}",
     "shop.unsubscribe_mailto": "unsubscribe@nordlicht.example",
     "shop.website": "https://nordlicht.example",
+    "shop.feedback_url": "https://nordlicht.example/feedback?c={customer_id}&score={score}",
     "shop.currency": "EUR",
     "shop.default_language": "de",
 }

@@ -54,7 +54,7 @@ MIGRATIONS: list[str] = [
         cancelled_at TEXT,
         cancelled INTEGER NOT NULL DEFAULT 0,
         source TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
         imported_at TEXT NOT NULL
     );
     CREATE INDEX orders_by_customer ON orders(customer_id, order_day);
@@ -121,12 +121,71 @@ MIGRATIONS: list[str] = [
         rejected INTEGER NOT NULL
     );
     """,
-    # 2: the customer list the app pages through: one row per customer with every sortable
+    # 2: what the retention metrics read without touching orders (core/metrics.py).
+    # `prev_day` links each customer day to the customer's previous one, so "customers with
+    # an order in [a, b]" is a count of rows with day in [a, b] and prev_day < a on one
+    # covering index (which, as before, also holds customer_id: every index entry ends with
+    # the primary key; `orders` tells repeat buyers in a range apart). `day_totals` sums
+    # the counting orders and revenue of customers per day. `calendar` maps the days from
+    # the first to the last order to months (index year * 12 + month - 1; imports extend it)
+    # for `cohort_months`: per cohort (month of the first order) and month, how many of the
+    # cohort's customers ordered in that month.
+    """
+    ALTER TABLE customer_days ADD COLUMN prev_day INTEGER;
+    UPDATE customer_days SET prev_day = (
+        SELECT max(p.day) FROM customer_days AS p
+        WHERE p.customer_id = customer_days.customer_id AND p.day < customer_days.day
+    );
+    DROP INDEX customer_days_by_day;
+    CREATE INDEX customer_days_by_day ON customer_days(day, prev_day, orders);
+    CREATE TABLE day_totals (
+        day INTEGER PRIMARY KEY,
+        orders INTEGER NOT NULL,
+        revenue INTEGER NOT NULL
+    );
+    INSERT INTO day_totals (day, orders, revenue)
+    SELECT day, sum(orders), sum(revenue) FROM customer_days GROUP BY day;
+    CREATE TABLE calendar (
+        day INTEGER PRIMARY KEY,
+        month INTEGER NOT NULL
+    );
+    WITH RECURSIVE days(day) AS (
+        SELECT min(day) FROM customer_days
+        UNION ALL
+        SELECT day + 1 FROM days WHERE day < (SELECT max(day) FROM customer_days)
+    ),
+    civil(day, era, doe) AS (
+        SELECT day, (day + 305) / 146097, (day + 305) % 146097 FROM days WHERE day IS NOT NULL
+    ),
+    years(day, era, doe, yoe) AS (
+        SELECT day, era, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 FROM civil
+    )
+    INSERT INTO calendar (day, month)
+    SELECT day,
+           (era * 400 + yoe) * 12 + (5 * (doe - (365 * yoe + yoe / 4 - yoe / 100)) + 2) / 153 + 2
+    FROM years;
+    CREATE TABLE cohort_months (
+        cohort INTEGER NOT NULL,
+        month INTEGER NOT NULL,
+        customers INTEGER NOT NULL,
+        PRIMARY KEY (cohort, month)
+    ) WITHOUT ROWID;
+    INSERT INTO cohort_months (cohort, month, customers)
+    SELECT first_month.month, this_month.month, count(*)
+    FROM customer_stats AS s
+    CROSS JOIN customer_days AS d ON d.customer_id = s.customer_id
+    JOIN calendar AS first_month ON first_month.day = s.first_day
+    JOIN calendar AS this_month ON this_month.day = d.day
+    LEFT JOIN calendar AS prev_month ON prev_month.day = d.prev_day
+    WHERE prev_month.month IS NULL OR prev_month.month < this_month.month
+    GROUP BY first_month.month, this_month.month;
+    """,
+    # 3: the customer list the app pages through: one row per customer with every sortable
     # column, indexed as (column, customer_id) for keyset paging, and a full-text index over
     # names and email for search as you type. Triggers keep both current on every write path
     # (imports, the app, scripts), so no caller has to remember them.
     f"""
-    CREATE TABLE customer_list (
+    CREATE TABLE customer_pages (
         customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
         name_key TEXT NOT NULL,
         email_key TEXT NOT NULL,
@@ -135,33 +194,33 @@ MIGRATIONS: list[str] = [
         revenue INTEGER NOT NULL DEFAULT 0,
         last_day INTEGER NOT NULL DEFAULT 0
     );
-    CREATE INDEX customer_list_by_name ON customer_list(name_key, customer_id);
-    CREATE INDEX customer_list_by_email ON customer_list(email_key, customer_id);
-    CREATE INDEX customer_list_by_country ON customer_list(country, customer_id);
-    CREATE INDEX customer_list_by_orders ON customer_list(orders, customer_id);
-    CREATE INDEX customer_list_by_revenue ON customer_list(revenue, customer_id);
-    CREATE INDEX customer_list_by_last_day ON customer_list(last_day, customer_id);
+    CREATE INDEX customer_pages_by_name ON customer_pages(name_key, customer_id);
+    CREATE INDEX customer_pages_by_email ON customer_pages(email_key, customer_id);
+    CREATE INDEX customer_pages_by_country ON customer_pages(country, customer_id);
+    CREATE INDEX customer_pages_by_orders ON customer_pages(orders, customer_id);
+    CREATE INDEX customer_pages_by_revenue ON customer_pages(revenue, customer_id);
+    CREATE INDEX customer_pages_by_last_day ON customer_pages(last_day, customer_id);
     CREATE VIRTUAL TABLE customer_search USING fts5(
         first_name, last_name, email,
         content = 'customers', content_rowid = 'id',
         tokenize = 'unicode61 remove_diacritics 2'
     );
-    INSERT INTO customer_list (customer_id, name_key, email_key, country, orders, revenue,
+    INSERT INTO customer_pages (customer_id, name_key, email_key, country, orders, revenue,
                                last_day)
     SELECT c.id, {_name_key("c")}, coalesce(c.email_key, ''), coalesce(c.country, ''),
            coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0)
     FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id;
     INSERT INTO customer_search (customer_search) VALUES ('rebuild');
-    CREATE TRIGGER customer_list_on_insert AFTER INSERT ON customers BEGIN
-        INSERT INTO customer_list (customer_id, name_key, email_key, country)
+    CREATE TRIGGER customer_pages_on_insert AFTER INSERT ON customers BEGIN
+        INSERT INTO customer_pages (customer_id, name_key, email_key, country)
         VALUES (new.id, {_name_key("new")}, coalesce(new.email_key, ''),
                 coalesce(new.country, ''));
         INSERT INTO customer_search (rowid, first_name, last_name, email)
         VALUES (new.id, new.first_name, new.last_name, new.email);
     END;
-    CREATE TRIGGER customer_list_on_update
+    CREATE TRIGGER customer_pages_on_update
     AFTER UPDATE OF first_name, last_name, email, email_key, country ON customers BEGIN
-        UPDATE customer_list SET
+        UPDATE customer_pages SET
             name_key = {_name_key("new")},
             email_key = coalesce(new.email_key, ''), country = coalesce(new.country, '')
         WHERE customer_id = new.id;
@@ -170,23 +229,23 @@ MIGRATIONS: list[str] = [
         INSERT INTO customer_search (rowid, first_name, last_name, email)
         VALUES (new.id, new.first_name, new.last_name, new.email);
     END;
-    CREATE TRIGGER customer_list_on_delete AFTER DELETE ON customers BEGIN
-        DELETE FROM customer_list WHERE customer_id = old.id;
+    CREATE TRIGGER customer_pages_on_delete AFTER DELETE ON customers BEGIN
+        DELETE FROM customer_pages WHERE customer_id = old.id;
         INSERT INTO customer_search (customer_search, rowid, first_name, last_name, email)
         VALUES ('delete', old.id, old.first_name, old.last_name, old.email);
     END;
-    CREATE TRIGGER customer_list_on_stats_insert AFTER INSERT ON customer_stats BEGIN
-        UPDATE customer_list
+    CREATE TRIGGER customer_pages_on_stats_insert AFTER INSERT ON customer_stats BEGIN
+        UPDATE customer_pages
         SET orders = new.orders, revenue = new.revenue, last_day = new.last_day
         WHERE customer_id = new.customer_id;
     END;
-    CREATE TRIGGER customer_list_on_stats_update AFTER UPDATE ON customer_stats BEGIN
-        UPDATE customer_list
+    CREATE TRIGGER customer_pages_on_stats_update AFTER UPDATE ON customer_stats BEGIN
+        UPDATE customer_pages
         SET orders = new.orders, revenue = new.revenue, last_day = new.last_day
         WHERE customer_id = new.customer_id;
     END;
-    CREATE TRIGGER customer_list_on_stats_delete AFTER DELETE ON customer_stats BEGIN
-        UPDATE customer_list SET orders = 0, revenue = 0, last_day = 0
+    CREATE TRIGGER customer_pages_on_stats_delete AFTER DELETE ON customer_stats BEGIN
+        UPDATE customer_pages SET orders = 0, revenue = 0, last_day = 0
         WHERE customer_id = old.customer_id;
     END;
     """,

@@ -11,9 +11,12 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from core.paths import resolve_db_path
 from core.schema import MIGRATIONS, SCHEMA_VERSION
@@ -37,7 +40,17 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils' view of the same connection, for introspection and ad-hoc use.
+
+        Imported on first use: most commands never need it, and it costs 40 ms at start-up.
+        Never call its insert/upsert helpers inside `write()`: they commit on their own.
+        """
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -107,8 +120,10 @@ class Store:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create the database (and its folder) readable by the owner only: it holds personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create the database (and its folders) readable by the owner only: it holds personal data."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):  # `mkdir(parents=True)` would give the parents 0755
+        folder.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -151,7 +166,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA temp_store = FILE")  # staging a big import must not cost RAM
     conn.execute("PRAGMA cache_size = -65536")
 
 

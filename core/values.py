@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
-_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
 _AMOUNT_CHARS = re.compile(r"-?[\d.,]+")
 _CURRENCY_NOISE = re.compile(r"[\s€$£¥]|\b(?:EUR|USD|GBP|NOK|SEK|DKK|CHF|kr)\b", re.IGNORECASE)
 
@@ -34,10 +33,14 @@ def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
     In decimal-comma files a dot followed by exactly three digits is a thousands separator.
     """
     raw = text.strip()
-    if _PLAIN_AMOUNT.fullmatch(raw) and not (decimal_comma and _is_thousands_dot(raw)):
-        whole, _, frac = raw.partition(".")
-        cents = abs(int(whole)) * 100 + int((frac + "00")[:2])
-        return -cents if raw.startswith("-") else cents
+    if "_" not in raw:
+        # Fast path for the common '52.85' / '-3.50' / '12': exact integer arithmetic.
+        try:
+            if len(raw) > 2 and raw[-3] == "." and not (decimal_comma and raw.count(".") > 1):
+                return int(raw[:-3] + raw[-2:])
+            return int(raw) * 100
+        except ValueError:
+            pass
     cleaned = _CURRENCY_NOISE.sub("", raw).replace("\u2212", "-")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]
@@ -87,6 +90,8 @@ def parse_timestamp(text: str) -> tuple[str, int]:
         raise ValueError(f"date out of range: {text!r}")
     if len(raw) == 10:
         return moment.date().isoformat(), moment.toordinal()
+    if len(raw) == 25 and raw[10] == "T" and raw[22] == ":":
+        return raw, moment.toordinal()  # already 'YYYY-MM-DDTHH:MM:SS+HH:MM'
     return moment.isoformat(), moment.toordinal()
 
 

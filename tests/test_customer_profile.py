@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.consent import set_marketing_consent
-from core.customer_list import ListQuery, fetch_page
+from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import count_orders, load_lines, load_orders, load_profile
 from core.importers import import_file
 from core.shop_totals import shop_totals

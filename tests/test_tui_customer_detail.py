@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
-from core.customer_list import ListQuery, fetch_page
+from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import load_profile
 from tests.tui_fixtures import app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
 from tui.app import RetainApp

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from core.customer_list import ListQuery, fetch_page
+from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
 from tests.tui_fixtures import TEST_THEME, app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
 from tui.app import RetainApp

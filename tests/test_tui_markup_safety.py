@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.customer_list import ListQuery, fetch_page
+from core.customer_pages import ListQuery, fetch_page
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
     pilot_test,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.customer_list import ListQuery, fetch_page
+from core.customer_pages import ListQuery, fetch_page
 from tests.tui_fixtures import app_fixture, shop_db_fixture, still  # noqa: F401
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from core import __version__
-from tui.commands import importing
+from tui.commands import emails, importing, segments, stats
 from tui.commands.common import DbOption
 
 app = typer.Typer(
@@ -43,6 +43,9 @@ def root(
 
 
 importing.register(app)
+segments.register(app)
+stats.register(app)
+emails.register(app)
 
 
 def main() -> None:

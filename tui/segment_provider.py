@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from core.customer_list import Restriction
+from core.customer_pages import Restriction
 from core.store import Store
 
 

@@ -185,7 +185,10 @@ def detect_format(header: list[str]) -> tuple[str, str]:
         return "orders", "shopify"
     if "accepts email marketing" in keys and "total spent" in keys:
         return "customers", "shopify"
-    if "order number" in keys and ("order status" in keys or "order date" in keys):
+    # "Order Number" and "Order Date" are common generic headers too; the plugin's
+    # "... (Billing)" columns are what mark a WooCommerce export.
+    billing = any(key.endswith("(billing)") for key in keys)
+    if "order number" in keys and ("order status" in keys or "order date" in keys) and billing:
         return "orders", "woocommerce"
     return "unknown", "generic"
 

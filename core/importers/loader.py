@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,15 +21,16 @@ from core.values import email_key
 
 BATCH = 20_000
 
-_CUSTOMER_COLUMNS = (
-    "ckey", "rank", "external_id", "email", "email_key", "first_name", "last_name", "country",
-    "language", "accepts_marketing", "created_at", "tags", "note",
+_PEOPLE_COLUMNS = (
+    "pid", "rank", "external_id", "email", "email_key", "first_name", "last_name", "country",
+    "language", "created_at", "tags", "note", "any_no", "any_yes",
 )  # fmt: skip
 _ORDER_COLUMNS = (
-    "seq", "line", "rows", "external_id", "ckey", "source_id", "ordered_at", "order_day",
+    "seq", "line", "rows", "external_id", "pid", "source_id", "ordered_at", "order_day",
     "currency", "subtotal", "discount_code", "discount", "total", "refunded", "status",
     "cancelled_at", "cancelled", "fingerprint",
 )  # fmt: skip
+_LINE_COLUMNS = ("order_seq", "position", "sku", "product", "quantity", "unit_price")
 _STORED_ORDER_COLUMNS = (
     "external_id", "source_id", "customer_id", "ordered_at", "order_day", "currency", "subtotal",
     "discount_code", "discount", "total", "refunded", "status", "cancelled_at", "cancelled",
@@ -46,6 +46,19 @@ _CONSENT = (
 )
 
 
+_FILLED = ("external_id", "email", "country", "language", "created_at", "tags", "note")
+
+
+def _complete(kept: CustomerRecord, other: CustomerRecord) -> None:
+    """Fill what the kept mention of a customer leaves empty from another mention in the file:
+    a later order without a billing country must not erase the country of an earlier one."""
+    for name in _FILLED:
+        if getattr(kept, name) is None:
+            setattr(kept, name, getattr(other, name))
+    if kept.first_name is None and kept.last_name is None:
+        kept.first_name, kept.last_name = other.first_name, other.last_name
+
+
 @dataclass
 class Counts:
     """What an apply phase did, for the summary."""
@@ -59,14 +72,19 @@ class Counts:
 
 
 class Staging:
-    """The TEMP tables one import fills; `apply()` merges them into the shop."""
+    """The TEMP tables one import fills; `apply()` merges them into the shop.
+
+    Customers are deduplicated while reading (a repeat buyer appears on many order rows):
+    each distinct customer key gets a small integer `pid`, and keeps the attributes of their
+    latest mention (completed from earlier ones) and whether any mention said yes or no.
+    """
 
     def __init__(self, store: Store, source: str) -> None:
         self.store = store
         self.conn = store.conn
         self.source = source
         self._seq = 0
-        self._customers: list[tuple[object, ...]] = []
+        self._people: dict[str, list[object]] = {}
         self._orders: list[tuple[object, ...]] = []
         self._lines: list[tuple[object, ...]] = []
         self._create()
@@ -74,54 +92,53 @@ class Staging:
     def _create(self) -> None:
         self.drop()
         self.conn.execute(
-            f"CREATE TEMP TABLE stage_customers ({', '.join(_CUSTOMER_COLUMNS)})"
+            "CREATE TEMP TABLE people (pid INTEGER PRIMARY KEY, "
+            f"{', '.join(_PEOPLE_COLUMNS[1:])}, customer_id INTEGER, existed INTEGER DEFAULT 0)"
         )
         self.conn.execute(
-            f"CREATE TEMP TABLE stage_orders ({', '.join(_ORDER_COLUMNS)}, "
-            "customer_id, existing_id, existing_customer, unchanged DEFAULT 0, order_id)"
+            "CREATE TEMP TABLE stage_orders (seq INTEGER PRIMARY KEY, "
+            f"{', '.join(_ORDER_COLUMNS[1:])}, existing_id, existing_customer, unchanged DEFAULT 0)"
         )
-        self.conn.execute(
-            "CREATE TEMP TABLE stage_lines "
-            "(order_seq, position, sku, product, quantity, unit_price)"
-        )
+        self.conn.execute(f"CREATE TEMP TABLE stage_lines ({', '.join(_LINE_COLUMNS)})")
 
     def drop(self) -> None:
-        for table in ("stage_customers", "stage_orders", "stage_lines", "people"):
+        for table in ("people", "stage_orders", "stage_lines"):
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         self.conn.execute(f"DROP TABLE IF EXISTS {AFFECTED_TABLE}")
 
     # -- staging ---------------------------------------------------------------------------
 
-    def add_customer(self, customer: CustomerRecord, rank: int) -> str:
+    def add_customer(self, customer: CustomerRecord, rank: int) -> int:
+        """Stage a mention of a customer; returns their `pid` within this import."""
         key = customer.key
         assert key is not None
         accepts = customer.accepts_marketing
-        self._customers.append(
-            (
-                key, rank, customer.external_id, customer.email, email_key(customer.email),
-                customer.first_name, customer.last_name, customer.country, customer.language,
-                None if accepts is None else int(accepts), customer.created_at, customer.tags,
-                customer.note,
-            )
-        )  # fmt: skip
-        if len(self._customers) >= BATCH:
-            self.flush()
-        return key
+        person = self._people.get(key)
+        if person is None:
+            person = [len(self._people) + 1, rank, customer, accepts is False, accepts is True]
+            self._people[key] = person
+            return len(self._people)
+        if rank >= person[1]:  # type: ignore[operator]
+            _complete(customer, person[2])  # type: ignore[arg-type]
+            person[1], person[2] = rank, customer
+        else:
+            _complete(person[2], customer)  # type: ignore[arg-type]
+        if accepts is not None:
+            person[3 if accepts is False else 4] = True
+        return person[0]  # type: ignore[return-value]
 
     def add_order(self, order: OrderRecord) -> None:
         self._seq += 1
         seq = self._seq
-        ckey = None
+        pid = None
         if order.customer is not None:
-            ckey = self.add_customer(order.customer, order.order_day * 100_000_000 + seq)
-        signature = repr(order.signature()).encode()
+            pid = self.add_customer(order.customer, order.order_day * 100_000_000 + seq)
         self._orders.append(
             (
-                seq, order.line, order.rows, order.external_id, ckey, order.source_id,
+                seq, order.line, order.rows, order.external_id, pid, order.source_id,
                 order.ordered_at, order.order_day, order.currency, order.subtotal,
                 order.discount_code, order.discount, order.total, order.refunded, order.status,
-                order.cancelled_at, int(order.cancelled),
-                hashlib.blake2b(signature, digest_size=12).hexdigest(),
+                order.cancelled_at, int(order.cancelled), order.fingerprint,
             )
         )  # fmt: skip
         for position, line in enumerate(order.lines):
@@ -133,17 +150,31 @@ class Staging:
 
     def flush(self) -> None:
         for table, columns, rows in (
-            ("stage_customers", _CUSTOMER_COLUMNS, self._customers),
             ("stage_orders", _ORDER_COLUMNS, self._orders),
-            ("stage_lines", ("order_seq", "position", "sku", "product", "quantity",
-                             "unit_price"), self._lines),
-        ):  # fmt: skip
+            ("stage_lines", _LINE_COLUMNS, self._lines),
+        ):
             if rows:
                 marks = ", ".join("?" * len(columns))
                 self.conn.executemany(
                     f"INSERT INTO temp.{table} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
                 rows.clear()
+
+    def _flush_people(self) -> None:
+        def rows() -> Iterator[tuple[object, ...]]:
+            for pid, rank, c, any_no, any_yes in self._people.values():
+                assert isinstance(c, CustomerRecord)
+                yield (
+                    pid, rank, c.external_id, c.email, email_key(c.email), c.first_name,
+                    c.last_name, c.country, c.language, c.created_at, c.tags, c.note,
+                    any_no, any_yes,
+                )  # fmt: skip
+
+        marks = ", ".join("?" * len(_PEOPLE_COLUMNS))
+        self.conn.executemany(
+            f"INSERT INTO temp.people ({', '.join(_PEOPLE_COLUMNS)}) VALUES ({marks})", rows()
+        )
+        self._people.clear()
 
     # -- applying --------------------------------------------------------------------------
 
@@ -176,28 +207,15 @@ class Staging:
         """Merge everything staged, atomically. Customers files overwrite attributes;
         orders files only fill in what the store does not know yet."""
         self.flush()
+        self._flush_people()
+        self.conn.execute("CREATE INDEX temp.people_by_external_id ON people(external_id)")
+        self.conn.execute("CREATE INDEX temp.people_by_email ON people(email_key)")
         counts = Counts()
         now = utc_now()
-        self._collapse_people()
         with self.store.write() as conn:
             self._merge_customers(conn, counts, now, authoritative_customers)
             self._merge_orders(conn, counts, now)
         return counts
-
-    def _collapse_people(self) -> None:
-        """One row per customer key: attributes from the latest mention, consent from all."""
-        self.conn.execute(
-            """
-            CREATE TEMP TABLE people AS
-            SELECT ckey, max(rank) AS rank, external_id, email, email_key, first_name, last_name,
-                   country, language, created_at, tags, note,
-                   sum(accepts_marketing = 0) > 0 AS any_no,
-                   sum(accepts_marketing = 1) > 0 AS any_yes,
-                   NULL AS customer_id, 0 AS existed
-            FROM stage_customers GROUP BY ckey
-            """
-        )
-        self.conn.execute("CREATE UNIQUE INDEX temp.people_by_key ON people(ckey)")
 
     def _match_people(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -237,9 +255,13 @@ class Staging:
         )
 
         def merged(column: str) -> str:
-            if authoritative:
-                return f"coalesce(p.{column}, customers.{column})"
-            return f"coalesce(customers.{column}, p.{column})"
+            first, then = ("p", "customers") if authoritative else ("customers", "p")
+            if column in ("first_name", "last_name"):
+                # A name is one unit: never a stored surname with a first name split off a
+                # billing name ("Conti" -> first name "Conti"), nor the other way round.
+                return (f"CASE WHEN {first}.first_name IS NULL AND {first}.last_name IS NULL "
+                        f"THEN {then}.{column} ELSE {first}.{column} END")  # fmt: skip
+            return f"coalesce({first}.{column}, {then}.{column})"
 
         changes = {column: merged(column) for column in _ATTRIBUTES}
         changes["accepts_marketing"] = _CONSENT
@@ -264,28 +286,38 @@ class Staging:
         counts.customers_updated = max(cursor.rowcount, 0)
 
     def _merge_orders(self, conn: sqlite3.Connection, counts: Counts, now: str) -> None:
-        conn.execute(
-            "UPDATE stage_orders SET customer_id = p.customer_id FROM people p "
-            "WHERE p.ckey = stage_orders.ckey"
-        )
+        # New orders get ids base+seq, so their lines need no lookup afterwards.
+        base = int(conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0])
         conn.execute(
             """
             UPDATE stage_orders SET existing_id = o.id, existing_customer = o.customer_id,
                    unchanged = (o.fingerprint = stage_orders.fingerprint
-                                AND o.customer_id IS stage_orders.customer_id)
+                                AND o.customer_id IS (SELECT customer_id FROM people
+                                                      WHERE pid = stage_orders.pid))
             FROM orders o WHERE o.external_id = stage_orders.external_id
             """
+        )
+        values = ", ".join(
+            "p.customer_id" if col == "customer_id" else f"s.{col}"
+            for col in _STORED_ORDER_COLUMNS
         )
         columns = ", ".join(_STORED_ORDER_COLUMNS)
         cursor = conn.execute(
             f"""
-            INSERT INTO orders ({columns}, source, imported_at)
-            SELECT {columns}, ?, ? FROM stage_orders WHERE existing_id IS NULL ORDER BY seq
+            INSERT INTO orders (id, {columns}, source, imported_at)
+            SELECT ? + s.seq, {values}, ?, ?
+            FROM stage_orders s LEFT JOIN people p ON p.pid = s.pid
+            WHERE s.existing_id IS NULL ORDER BY s.seq
             """,
-            (self.source, now),
+            (base, self.source, now),
         )
         counts.orders_added = max(cursor.rowcount, 0)
-        assignments = ", ".join(f"{col} = s.{col}" for col in _STORED_ORDER_COLUMNS)
+        assignments = ", ".join(
+            f"{col} = (SELECT customer_id FROM people WHERE pid = s.pid)"
+            if col == "customer_id"
+            else f"{col} = s.{col}"
+            for col in _STORED_ORDER_COLUMNS
+        )
         cursor = conn.execute(
             f"""
             UPDATE orders SET {assignments}, source = ?, imported_at = ?
@@ -302,27 +334,27 @@ class Staging:
             "(SELECT existing_id FROM stage_orders WHERE existing_id IS NOT NULL AND NOT unchanged)"
         )
         conn.execute(
-            "UPDATE stage_orders SET order_id = coalesce(existing_id, "
-            "(SELECT id FROM orders o WHERE o.external_id = stage_orders.external_id))"
-        )
-        conn.execute(
             """
             INSERT INTO order_lines (order_id, position, sku, product, quantity, unit_price)
-            SELECT s.order_id, l.position, l.sku, l.product, l.quantity, l.unit_price
+            SELECT coalesce(s.existing_id, ? + s.seq), l.position, l.sku, l.product, l.quantity,
+                   l.unit_price
             FROM stage_lines l JOIN stage_orders s ON s.seq = l.order_seq
             WHERE NOT s.unchanged ORDER BY l.order_seq, l.position
-            """
+            """,
+            (base,),
         )
+        everyone = conn.execute("SELECT count(*) FROM customer_stats").fetchone()[0] == 0
+        if everyone:  # a first import: rebuilding all summaries is cheaper than tracking
+            refresh_summaries(conn, everyone=True)
+            return
         conn.execute(
             f"""
             CREATE TABLE {AFFECTED_TABLE} AS
-            SELECT customer_id AS id FROM stage_orders
-            WHERE NOT unchanged AND customer_id IS NOT NULL
+            SELECT p.customer_id AS id FROM stage_orders s JOIN people p ON p.pid = s.pid
+            WHERE NOT s.unchanged AND p.customer_id IS NOT NULL
             UNION
             SELECT existing_customer FROM stage_orders
             WHERE NOT unchanged AND existing_customer IS NOT NULL
             """
         )
-        everyone = conn.execute("SELECT count(*) FROM customer_stats").fetchone()[0] == 0
-        refresh_summaries(conn, everyone=everyone)
-
+        refresh_summaries(conn)

@@ -3,11 +3,16 @@
 Rows are grouped into orders by consecutive order id (Shopify and WooCommerce write one row
 per line item); the order-level fields come from the first row of each order. A problem in
 any row of an order rejects that whole order, so no order is stored with lines missing.
+
+This is the import's hot loop (a million rows a run), so column positions are resolved once
+per file and each row is read with one `itemgetter` call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from hashlib import blake2b
+from operator import itemgetter
 from typing import TypeVar
 
 from core.csvfile import CsvFile, CsvRecord
@@ -31,202 +36,226 @@ from core.values import (
 
 _T = TypeVar("_T")
 Progress = Callable[[int, int], None]
+
+_ORDER_FIELDS = (
+    "order_id", "ordered_at", "total", "source_id", "currency", "subtotal", "discount_code",
+    "discount", "refunded", "status", "cancelled_at",
+)  # fmt: skip
+_CUSTOMER_FIELDS = (
+    "customer_id", "email", "first_name", "last_name", "full_name", "country", "language",
+    "accepts_marketing", "created_at", "tags", "note",
+)  # fmt: skip
 _LINE_FIELDS = ("sku", "product", "quantity", "price")
 
 
-class _Row:
-    """Typed access to one record's fields, raising `RowProblem` named by the column header."""
-
-    __slots__ = ("columns", "decimal_comma", "header", "values")
+class _Columns:
+    """Field positions of one file; a field the file lacks reads an always-empty cell."""
 
     def __init__(self, file: CsvFile, columns: dict[str, int]) -> None:
+        self.file = file
+        self.width = len(file.header)
+        self.padding = [""] * (self.width + 1)
         self.columns = columns
-        self.header = file.header
-        self.decimal_comma = file.decimal_comma
-        self.values: list[str] = []
+        self.has_lines = any(name in columns for name in _LINE_FIELDS)
 
-    def text(self, name: str) -> str | None:
+        def getter(fields: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+            return itemgetter(*(columns.get(name, self.width) for name in fields))
+
+        self.order = getter(_ORDER_FIELDS)
+        self.customer = getter(_CUSTOMER_FIELDS)
+        self.line = getter(_LINE_FIELDS)
+
+    def pad(self, values: list[str]) -> list[str]:
+        """Make every field index valid: short rows and absent fields read as ''."""
+        missing = self.width + 1 - len(values)
+        if missing > 0:
+            values.extend(self.padding[:missing])
+        return values
+
+    def fingerprint(self, group: list[CsvRecord], layout: Layout) -> int:
+        """A hash of every cell the import reads for one order: equal means nothing to update.
+
+        The same cells can mean other values in another layout ('refunded' cancels a
+        WooCommerce order, not a Shopify one) or delimiter ('1.234' with decimal commas).
+        """
+        parts = [f"{layout.name}\x1f{self.file.decimal_comma}",
+                 "\x1f".join(self.order(group[0].values))]  # fmt: skip
+        if self.has_lines:
+            parts.extend("\x1f".join(self.line(record.values)) for record in group)
+        digest = blake2b("\x1e".join(parts).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
+
+    def header(self, name: str) -> str:
+        """The column a field came from, as the file names it (for error messages)."""
         index = self.columns.get(name)
-        if index is None or index >= len(self.values):
-            return None
-        value = self.values[index].strip()
-        return value or None
+        return self.file.header[index] if index is not None else name
 
-    def required(self, name: str) -> str:
-        value = self.text(name)
-        if value is None:
-            raise RowProblem(self.column(name), "required value is missing")
-        return value
+    def cents(self, name: str, text: str) -> int:
+        try:
+            return parse_cents(text, decimal_comma=self.file.decimal_comma)
+        except ValueError as exc:
+            raise RowProblem(self.header(name), str(exc)) from None
 
-    def column(self, name: str) -> str:
-        index = self.columns.get(name)
-        return self.header[index] if index is not None else name
-
-    def cents(self, name: str, *, required: bool = False) -> int | None:
-        value = self.required(name) if required else self.text(name)
-        if value is None:
+    def convert(self, name: str, text: str, parse: Callable[[str], _T]) -> _T | None:
+        text = text.strip()
+        if not text:
             return None
         try:
-            return parse_cents(value, decimal_comma=self.decimal_comma)
+            return parse(text)
         except ValueError as exc:
-            raise RowProblem(self.column(name), str(exc)) from None
+            raise RowProblem(self.header(name), str(exc)) from None
 
-    def convert(self, name: str, parse: Callable[[str], _T]) -> _T | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise RowProblem(self.column(name), str(exc)) from None
-
-    def customer(self, line: int) -> CustomerRecord:
-        """The customer fields of a row (orders carry their buyer)."""
-        external_id = self.text("customer_id")
-        if external_id is not None:
-            external_id = external_id.lstrip("'").strip() or None
-            if external_id == "0":  # WooCommerce's guest checkout
-                external_id = None
-        first, last = self.text("first_name"), self.text("last_name")
-        full = self.text("full_name")
+    def read_customer(self, values: list[str], line: int) -> CustomerRecord:
+        (external_id, email, first, last, full, country_text, language_text, accepts_text,
+         created_text, tags, note) = map(str.strip, self.customer(values))  # fmt: skip
+        external_id = external_id.lstrip("'").strip()
+        if external_id == "0":  # WooCommerce's guest checkout
+            external_id = ""
         if full and not (first or last):
-            first, _, rest = full.partition(" ")
-            last = rest.strip() or None
-        country = self.convert("country", normalize_country)
-        language = self.convert("language", normalize_language) or language_for_country(country)
+            first, _, last = full.partition(" ")
+            last = last.strip()
+        country = self.convert("country", country_text, normalize_country)
+        language = self.convert("language", language_text, normalize_language)
         return CustomerRecord(
             line=line,
-            external_id=external_id,
-            email=self.text("email"),
-            first_name=first,
-            last_name=last,
+            external_id=external_id or None,
+            email=email or None,
+            first_name=first or None,
+            last_name=last or None,
             country=country,
-            language=language,
-            accepts_marketing=self.convert("accepts_marketing", parse_yes_no),
-            created_at=self.convert("created_at", lambda v: parse_timestamp(v)[0]),
-            tags=self.text("tags"),
-            note=self.text("note"),
+            language=language or language_for_country(country),
+            accepts_marketing=self.convert("accepts_marketing", accepts_text, parse_yes_no),
+            created_at=self.convert("created_at", created_text, _timestamp_text),
+            tags=tags or None,
+            note=note or None,
         )
+
+
+def _timestamp_text(text: str) -> str:
+    return parse_timestamp(text)[0]
 
 
 def read_orders(
     file: CsvFile, layout: Layout, columns: dict[str, int], progress: Progress | None = None
 ) -> Iterator[OrderRecord | RowError]:
-    """Orders from the file, in file order, each followed by nothing or preceded by its errors."""
-    row = _Row(file, columns)
+    """Orders from the file in file order; a rejected order yields its row errors instead."""
+    fields = _Columns(file, columns)
     id_index = columns["order_id"]
-    has_lines = any(name in columns for name in _LINE_FIELDS)
     group: list[CsvRecord] = []
     current: str | None = None
     for record in file.records(progress):
-        values = record.values
-        order_id = values[id_index].strip() if id_index < len(values) else ""
+        values = fields.pad(record.values)
+        order_id = values[id_index].strip()
         if order_id != current and group:
-            yield from _build_order(file, layout, row, group, has_lines)
+            yield from _build_order(fields, layout, group)
             group = []
         current = order_id
         group.append(record)
     if group:
-        yield from _build_order(file, layout, row, group, has_lines)
+        yield from _build_order(fields, layout, group)
 
 
 def _build_order(
-    file: CsvFile, layout: Layout, row: _Row, group: list[CsvRecord], has_lines: bool
+    fields: _Columns, layout: Layout, group: list[CsvRecord]
 ) -> Iterator[OrderRecord | RowError]:
+    name = fields.file.name
     first = group[0]
-    row.values = first.values
     try:
-        order = _order_fields(row, layout, first.line)
+        order = _order_fields(fields, layout, first)
     except RowProblem as problem:
-        yield RowError(file.name, first.line, problem.column, problem.reason)
-        yield from _rest_rejected(file, group[1:], first.line)
+        yield RowError(name, first.line, problem.column, problem.reason)
+        for record in group[1:]:
+            reason = f"belongs to the order rejected at line {first.line}"
+            yield RowError(name, record.line, "row", reason)
         return
-    errors: list[RowError] = []
-    for record in group:
-        row.values = record.values
-        if not has_lines:
-            break
-        try:
-            line = _line_fields(row)
-        except RowProblem as problem:
-            errors.append(RowError(file.name, record.line, problem.column, problem.reason))
-            continue
-        if line is not None:
-            order.lines.append(line)
-    if errors:
-        yield from errors
-        return
+    if fields.has_lines:
+        errors: list[RowError] = []
+        for record in group:
+            try:
+                line = _line_fields(fields, record.values)
+            except RowProblem as problem:
+                errors.append(RowError(name, record.line, problem.column, problem.reason))
+                continue
+            if line is not None:
+                order.lines.append(line)
+        if errors:
+            # The order's other rows are rejected with it, so every row is accounted for.
+            own = {error.line: error for error in errors}
+            reason = f"belongs to the order rejected at line {errors[0].line}"
+            for record in group:
+                yield own.get(record.line) or RowError(name, record.line, "row", reason)
+            return
     order.rows = len(group)
+    order.fingerprint = fields.fingerprint(group, layout)
     yield order
 
 
-def _rest_rejected(file: CsvFile, rest: list[CsvRecord], first_line: int) -> Iterator[RowError]:
-    for record in rest:
-        reason = f"belongs to the order rejected at line {first_line}"
-        yield RowError(file.name, record.line, "row", reason)
-
-
-def _order_fields(row: _Row, layout: Layout, line: int) -> OrderRecord:
-    external_id = row.required("order_id")
-    stamp = row.required("ordered_at")
+def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderRecord:
+    values = record.values
+    (external_id, stamp, total_text, source_id, currency, subtotal_text, discount_code,
+     discount_text, refunded_text, status, cancelled_text) = map(
+        str.strip, fields.order(values)
+    )  # fmt: skip
+    if not external_id:
+        raise RowProblem(fields.header("order_id"), "required value is missing")
+    if not stamp:
+        raise RowProblem(fields.header("ordered_at"), "required value is missing")
+    if not total_text:
+        raise RowProblem(fields.header("total"), "required value is missing")
     try:
         ordered_at, order_day = parse_timestamp(stamp)
     except ValueError as exc:
-        raise RowProblem(row.column("ordered_at"), str(exc)) from None
-    total = row.cents("total", required=True)
-    assert total is not None
-    customer = row.customer(line)
-    if customer.key is None:
+        raise RowProblem(fields.header("ordered_at"), str(exc)) from None
+    customer: CustomerRecord | None = fields.read_customer(values, record.line)
+    if customer is not None and customer.key is None:
         if layout.needs_customer:
-            raise RowProblem(row.column("email"), "no customer id or email: whose order is this?")
+            reason = "no customer id or email: whose order is this?"
+            raise RowProblem(fields.header("email"), reason)
         customer = None
-    status = row.text("status")
-    cancelled_at = row.convert("cancelled_at", lambda v: parse_timestamp(v)[0])
-    status_key = (status or "").lower().removeprefix("wc-")
-    refunded = row.cents("refunded") or 0
-    if refunded < 0:
-        refunded = -refunded  # some exports write refunds as negative amounts
+    cancelled_at = fields.convert("cancelled_at", cancelled_text, _timestamp_text)
+    status_key = status.lower().removeprefix("wc-")
     return OrderRecord(
-        line=line,
+        line=record.line,
         external_id=external_id,
         ordered_at=ordered_at,
         order_day=order_day,
-        total=total,
+        total=fields.cents("total", total_text),
         customer=customer,
-        source_id=(row.text("source_id") or "").lstrip("'") or None,
-        currency=(row.text("currency") or "").upper() or None,
-        subtotal=row.cents("subtotal"),
-        discount_code=row.text("discount_code"),
-        discount=abs(row.cents("discount") or 0),
-        refunded=refunded,
-        status=status,
+        source_id=source_id.lstrip("'") or None,
+        currency=currency.upper() or None,
+        subtotal=fields.cents("subtotal", subtotal_text) if subtotal_text else None,
+        discount_code=discount_code or None,
+        discount=abs(fields.cents("discount", discount_text)) if discount_text else 0,
+        # Some exports write refunds as negative amounts.
+        refunded=abs(fields.cents("refunded", refunded_text)) if refunded_text else 0,
+        status=status or None,
         cancelled_at=cancelled_at,
         cancelled=cancelled_at is not None or status_key in layout.cancelled_statuses,
     )
 
 
-def _line_fields(row: _Row) -> LineRecord | None:
-    sku, product = row.text("sku"), row.text("product")
-    quantity_text, price = row.text("quantity"), row.cents("price")
-    if sku is None and product is None and quantity_text is None and price is None:
+def _line_fields(fields: _Columns, values: list[str]) -> LineRecord | None:
+    sku, product, quantity_text, price_text = map(str.strip, fields.line(values))
+    if not (sku or product or quantity_text or price_text):
         return None
-    quantity = row.convert("quantity", parse_quantity)
-    return LineRecord(sku, product, 1 if quantity is None else quantity, price)
+    quantity = fields.convert("quantity", quantity_text, parse_quantity)
+    price = fields.cents("price", price_text) if price_text else None
+    return LineRecord(sku or None, product or None, 1 if quantity is None else quantity, price)
 
 
 def read_customers(
     file: CsvFile, columns: dict[str, int], progress: Progress | None = None
 ) -> Iterator[CustomerRecord | RowError]:
     """Customers from a customers export; a row needs an id or an email."""
-    row = _Row(file, columns)
+    fields = _Columns(file, columns)
     for record in file.records(progress):
-        row.values = record.values
         try:
-            customer = row.customer(record.line)
+            customer = fields.read_customer(fields.pad(record.values), record.line)
         except RowProblem as problem:
             yield RowError(file.name, record.line, problem.column, problem.reason)
             continue
         if customer.key is None:
-            yield RowError(file.name, record.line, row.column("email"), "no customer id or email")
+            reason = "no customer id or email"
+            yield RowError(file.name, record.line, fields.header("email"), reason)
             continue
         yield customer

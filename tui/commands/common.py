@@ -13,8 +13,9 @@ from rich.console import Console
 
 from core.store import Store, StoreError, open_store
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core.customer_list import SORTS, ListQuery, Restriction
+from core.customer_pages import SORTS, ListQuery, Restriction
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen

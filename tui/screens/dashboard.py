@@ -18,7 +18,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from core.customer_list import ListQuery
+from core.customer_pages import ListQuery
 from core.shop_totals import ShopTotals, shop_totals
 from tui import display
 from tui.safe_text import clean, content

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
-from core.customer_list import (
+from core.customer_pages import (
     PAGE,
     SORTS,
     ListQuery,

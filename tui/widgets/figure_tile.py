@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from core.customer_list import ListQuery
+from core.customer_pages import ListQuery
 from tui.safe_text import content
 
 LOADING = "…"

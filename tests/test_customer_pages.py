@@ -1,4 +1,4 @@
-"""The customer list the app pages: keyset paging, sorting, search, and its upkeep by triggers."""
+"""The customer pages the app shows: keyset paging, sorting, search, and its upkeep by triggers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.customer_list import (
+from core.customer_pages import (
     SORTS,
     ListQuery,
     Restriction,

@@ -1,0 +1,194 @@
+"""Benchmark: bulk drafts (10,000 .eml files; 100,000 drafts in one mbox) and one preview.
+
+The shop is the demo shop cloned N times inside SQLite (every clone is a distinct customer
+with its own email address, orders and order lines, so nothing is cached across clones),
+kept under bench/out/ (or $RETAIN_BENCH_DATA) and rebuilt with --rebuild.
+
+    python bench/bench_export.py [--rebuild] [--sample-data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import FileSystemBytecodeCache
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import DATA as BENCH_DIR
+
+from core.compose import Composer, Discount, export_drafts
+from core.demo import DEMO_SETTINGS
+from core.importers import import_file
+from core.paths import shipped_dir
+from core.store import Store, open_store
+from core.summaries import refresh_summaries
+
+DB = BENCH_DIR / "emails-bench.db"
+TEMPLATE = "win-back"  # marketing: consent filter, discount, last order, full footer
+EML_DRAFTS = 10_000
+MBOX_DRAFTS = 100_000
+TODAY = date(2026, 11, 5)
+
+
+def build_shop(path: Path, sample_data: Path) -> None:
+    """Import the demo shop, then clone it until 100,000 customers accept marketing."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    store = open_store(path)
+    import_file(store, sample_data / "customers_export.csv", "customers")
+    import_file(store, sample_data / "orders_export.csv", "orders")
+    consenting = int(store.scalar("SELECT count(*) FROM customers WHERE accepts_marketing = 1"))
+    clones = math.ceil(MBOX_DRAFTS / consenting) + 1
+    _clone(store, clones)
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            DEMO_SETTINGS.items(),
+        )
+    customers = store.scalar("SELECT count(*) FROM customers")
+    orders = store.scalar("SELECT count(*) FROM orders")
+    store.close()
+    print(f"built {path}: demo shop x{clones}: {customers:,} customers, {orders:,} orders "
+          f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+
+
+def _clone(store: Store, copies: int) -> None:
+    top_customer = int(store.scalar("SELECT max(id) FROM customers"))
+    top_order = int(store.scalar("SELECT max(id) FROM orders"))
+    top_line = int(store.scalar("SELECT max(id) FROM order_lines"))
+    with store.write() as conn:
+        for k in range(1, copies):
+            conn.execute(
+                """
+                INSERT INTO customers (id, external_id, email, email_key, first_name, last_name,
+                    country, language, accepts_marketing, created_at, tags, note, source,
+                    imported_at, updated_at)
+                SELECT id + :c, external_id || '-' || :k,
+                    replace(email, '@', '+b' || :k || '@'),
+                    replace(email_key, '@', '+b' || :k || '@'), first_name, last_name,
+                    country, language, accepts_marketing, created_at, tags, note, source,
+                    imported_at, updated_at
+                FROM customers WHERE id <= :top
+                """,
+                {"c": k * top_customer, "k": k, "top": top_customer},
+            )
+            conn.execute(
+                """
+                INSERT INTO orders (id, external_id, source_id, customer_id, ordered_at,
+                    order_day, currency, subtotal, discount_code, discount, total, refunded,
+                    status, cancelled_at, cancelled, source, fingerprint, imported_at)
+                SELECT id + :o, external_id || '-' || :k, source_id, customer_id + :c,
+                    ordered_at, order_day, currency, subtotal, discount_code, discount, total,
+                    refunded, status, cancelled_at, cancelled, source, fingerprint, imported_at
+                FROM orders WHERE id <= :top
+                """,
+                {"o": k * top_order, "c": k * top_customer, "k": k, "top": top_order},
+            )
+            conn.execute(
+                """
+                INSERT INTO order_lines (id, order_id, position, sku, product, quantity,
+                    unit_price)
+                SELECT id + :l, order_id + :o, position, sku, product, quantity, unit_price
+                FROM order_lines WHERE id <= :top
+                """,
+                {"l": k * top_line, "o": k * top_order, "top": top_line},
+            )
+        refresh_summaries(conn, everyone=True)
+
+
+def consenting_ids(store: Store, limit: int) -> list[int]:
+    rows = store.execute(
+        "SELECT id FROM customers WHERE accepts_marketing = 1 AND email IS NOT NULL "
+        "ORDER BY id LIMIT ?",
+        (limit,),
+    )
+    return [row[0] for row in rows]
+
+
+def bench_export(
+    store: Store, fmt: str, count: int, out_dir: Path, helpers: int | None = None
+) -> None:
+    ids = consenting_ids(store, count)
+    composer = Composer(store, templates_dir=out_dir / "no-user-templates", today=TODAY)
+    discount = Discount(percent=Decimal(10), valid_days=30)
+    target = out_dir / f"drafts-{helpers}.{fmt}"
+    started = time.perf_counter()
+    result = export_drafts(
+        composer, ids, TEMPLATE, target, fmt=fmt, discount=discount, helpers=helpers
+    )
+    seconds = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in target.iterdir()) if target.is_dir() else (
+        target.stat().st_size)  # fmt: skip
+    how = f"{result.helpers} helper processes" if result.helpers else "in one process"
+    print(f"{fmt:>4}: {result.drafted:,} drafts in {seconds:.2f} s "
+          f"= {seconds / max(result.drafted, 1) * 1e3:.3f} ms/draft, {how}, "
+          f"{size / 1e6:,.0f} MB, skipped {sum(result.skipped.values())}")  # fmt: skip
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+
+def bench_preview(store: Store, out_dir: Path) -> None:
+    ids = consenting_ids(store, 200)[::4]
+    FileSystemBytecodeCache().clear()  # as on the very first run
+    started = time.perf_counter()
+    composer = Composer(store, templates_dir=out_dir / "no-user-templates", today=TODAY)
+    composer.render(ids[0], "thank-you")
+    first_ever = time.perf_counter() - started
+    started = time.perf_counter()
+    composer = Composer(store, templates_dir=out_dir / "no-user-templates", today=TODAY)
+    composer.render(ids[0], "thank-you")
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    composer.warm()
+    warm_up = time.perf_counter() - started
+    times = []
+    for index, customer_id in enumerate(ids[1:]):
+        template = ("thank-you", "win-back", "feedback", "come-back-bestsellers")[index % 4]
+        discount = Discount(percent=Decimal(10)) if template == "win-back" else None
+        started = time.perf_counter()
+        composer.render(customer_id, template, discount=discount)
+        times.append(time.perf_counter() - started)
+    print(f"preview: very first {first_ever * 1e3:.1f} ms (templates compiled); first of a "
+          f"session {cold * 1e3:.1f} ms (bytecode cached); warm() for the rest "
+          f"{warm_up * 1e3:.0f} ms; then median "
+          f"{statistics.median(times) * 1e3:.2f} ms, max {max(times) * 1e3:.2f} ms over "
+          f"{len(times)} customers and 4 templates")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--sample-data", type=Path, default=None)
+    args = parser.parse_args()
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if args.rebuild or not DB.exists():
+        build_shop(DB, args.sample_data or shipped_dir("sample_data"))
+    store = open_store(DB)
+    customers = store.scalar("SELECT count(*) FROM customers")
+    print(f"shop: {DB} ({customers:,} customers); template {TEMPLATE!r} with a 10% discount")
+    with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="emails-out-") as tmp:
+        out = Path(tmp)
+        bench_preview(store, out)
+        print(f"export (as the CLI runs it: helper processes from 5,000 drafts, {os.cpu_count()} "
+              "cores here):")  # fmt: skip
+        bench_export(store, "eml", EML_DRAFTS, out)
+        bench_export(store, "mbox", MBOX_DRAFTS, out)
+        print("export in one process (helpers=0), for comparison:")
+        bench_export(store, "eml", EML_DRAFTS, out, helpers=0)
+        bench_export(store, "mbox", MBOX_DRAFTS, out, helpers=0)
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

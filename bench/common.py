@@ -1,0 +1,78 @@
+"""What the benchmarks share: where their data lives, the 1M-order shop, timing a command.
+
+Data goes to `$RETAIN_BENCH_DATA`, else `bench/out/` (git-ignored). The shop CSV is written
+by `make_shop.py` and imported once into `shop.db`, which the benchmarks only read.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("RETAIN_BENCH_DATA", ROOT / "bench" / "out"))
+SHOP_CSV = DATA / "shop_1m.csv"
+SHOP_DB = DATA / "shop.db"
+
+
+def shop_csv(path: Path = SHOP_CSV) -> Path:
+    """The 1,000,000-order generic CSV, written on first use (about 10 s)."""
+    if not path.exists():
+        print(f"writing {path} with bench/make_shop.py ...", flush=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "bench/make_shop.py", str(path)], cwd=ROOT, check=True)
+    return path
+
+
+def shop_db(db: Path = SHOP_DB, csv_path: Path = SHOP_CSV) -> Path:
+    """The shop imported from `shop_csv()`, built once and shared by the benchmarks.
+
+    It is imported under a temporary name and linked into place, so two benchmarks started
+    together never clobber each other.
+    """
+    if db.exists():
+        return db
+    shop_csv(csv_path)
+    tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+    print(f"building {db} from {csv_path} (about a minute) ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "tui", "import", "orders", str(csv_path), "--format", "generic",
+         "--db", str(tmp), "--json"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    try:
+        os.link(tmp, db)
+    except FileExistsError:
+        print(f"{db} appeared meanwhile; using that one")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    return db
+
+
+def timed_command(args: list[str]) -> tuple[float, int, str]:
+    """Run a command: (wall seconds, its peak resident memory in MB, its stdout).
+
+    /usr/bin/time reports the peak of that one process; without it, RUSAGE_CHILDREN gives
+    the largest peak of all children so far (an upper bound).
+    """
+    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
+    started = time.perf_counter()
+    result = subprocess.run([*timer, *args], cwd=ROOT, capture_output=True, text=True,
+                            check=False)  # fmt: skip
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{result.stderr[-2000:]}")
+    if timer:
+        peak_kb = int(result.stderr.strip().splitlines()[-1])
+    else:
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, peak_kb // 1024, result.stdout

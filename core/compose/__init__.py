@@ -1,0 +1,30 @@
+"""Personalised email drafts: templates, the variables they see, rendering and export.
+
+The CLI and the app's compose screen use only what is exported here.
+"""
+
+from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
+from core.compose.discount import Discount, DiscountError, parse_discount
+from core.compose.errors import ComposeError, TemplateError
+from core.compose.export import FORMATS, ExportError, ExportResult, export_drafts
+from core.compose.templates import TemplateInfo, list_templates, user_templates_dir
+
+__all__ = [
+    "FORMATS",
+    "REASONS",
+    "ComposeError",
+    "Composer",
+    "Discount",
+    "DiscountError",
+    "Draft",
+    "ExportError",
+    "ExportResult",
+    "FailedDraft",
+    "Recipient",
+    "TemplateError",
+    "TemplateInfo",
+    "export_drafts",
+    "list_templates",
+    "parse_discount",
+    "user_templates_dir",
+]

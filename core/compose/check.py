@@ -1,0 +1,147 @@
+"""`templates check`: render every template in every language before a customer sees it.
+
+Each language is rendered for a real customer of the demo shop (the one with the most
+orders in that language, so order lines, recommendations and dates are all present) and for
+a worst-case customer with every optional field empty, under a shop with only the required
+settings. Templates that need a feature retain-tui lacks (loyalty) are rendered with the
+documented example values, so their text is checked before the feature arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from core.compose.composer import Composer
+from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
+from core.compose.discount import Discount
+from core.compose.errors import ComposeError, TemplateError
+from core.compose.templates import TemplateInfo
+from core.shop_settings import ShopSettings
+from core.store import Store
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    template: str
+    language: str | None
+    case: str
+    message: str
+
+    def __str__(self) -> str:
+        lang = f" [{self.language}]" if self.language else ""
+        return f"{self.template}{lang} ({self.case}): {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "template": self.template,
+            "language": self.language,
+            "case": self.case,
+            "message": self.message,
+        }
+
+
+@dataclass
+class CheckReport:
+    templates: list[TemplateInfo]
+    renders: int = 0
+    problems: list[CheckProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "templates": [info.to_dict() for info in self.templates],
+            "renders": self.renders,
+            "problems": [problem.to_dict() for problem in self.problems],
+            "ok": self.ok,
+        }
+
+
+def minimal_shop(shop: ShopSettings) -> ShopSettings:
+    """Only what an export insists on: no website, reply-to, feedback page or unsubscribe URL."""
+    return replace(
+        shop,
+        reply_to="",
+        website="",
+        feedback_url="",
+        unsubscribe_url="",
+        unsubscribe_mailto=shop.unsubscribe_mailto or "unsubscribe@example.invalid",
+    )
+
+
+def check_templates(
+    store: Store, templates_dir: Path | None = None, *, today: date | None = None
+) -> CheckReport:
+    """Render every template x language x case against `store` (normally the demo shop)."""
+    composer = Composer(store, templates_dir, today=today)
+    worst = Composer(store, templates_dir, today=today, shop=minimal_shop(composer.shop))
+    report = CheckReport(templates=composer.templates())
+    for info in report.templates:
+        if info.problems:
+            for problem in info.problems:
+                report.problems.append(CheckProblem(info.name, None, "template.toml", problem))
+            continue
+        for lang in info.languages:
+            _check_language(composer, worst, info, lang, report)
+    return report
+
+
+def _check_language(
+    composer: Composer, worst: Composer, info: TemplateInfo, lang: str, report: CheckReport
+) -> None:
+    extra = {"loyalty": EXAMPLE_LOYALTY} if "loyalty" in info.requires else None
+    percent = Discount(percent=Decimal(10), valid_days=30)
+    amount = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14)
+    discounts: list[Discount | None] = [percent, amount]
+    if "discount" not in info.needs:
+        discounts.append(None)
+    cases: list[tuple[Composer, str, int | None]] = [
+        (composer, f"demo customer {customer_id}", customer_id)
+        for customer_id in _sample_customers(composer, lang)
+    ]
+    cases.append((worst, "worst-case customer", None))
+    seen: set[str] = set()
+    for runner, label, customer_id in cases:
+        for discount in discounts:
+            case = f"{label}, {_describe(discount)}"
+            try:
+                compiled = runner.compiled(info, lang)
+                if customer_id is None:
+                    data = worst_case_customer()
+                else:
+                    record = runner.loader.records([customer_id])[customer_id]
+                    data = runner.loader.load([record], compiled.needs)[customer_id]
+                runner.render_data(compiled, data, discount, extra=extra)
+                report.renders += 1
+            except (TemplateError, ComposeError) as exc:
+                message = str(exc)
+                if message not in seen:  # the same mistake hit by several cases: once
+                    seen.add(message)
+                    report.problems.append(CheckProblem(info.name, lang, case, message))
+
+
+def _describe(discount: Discount | None) -> str:
+    if discount is None:
+        return "no discount"
+    return "percent discount" if discount.percent is not None else "amount discount"
+
+
+def _sample_customers(composer: Composer, lang: str) -> list[int]:
+    """Two customers of this language: the one with most orders and the latest first-timer,
+    so both the repeat-customer and the new-customer wording are rendered."""
+    rows = composer.store.execute(
+        """
+        SELECT * FROM (SELECT c.id FROM customers c JOIN customer_stats s ON s.customer_id = c.id
+                       WHERE c.language = ? ORDER BY s.orders DESC, c.id LIMIT 1)
+        UNION ALL
+        SELECT * FROM (SELECT c.id FROM customers c JOIN customer_stats s ON s.customer_id = c.id
+                       WHERE c.language = ? AND s.orders = 1 ORDER BY s.last_day DESC, c.id LIMIT 1)
+        """,
+        (lang, lang),
+    ).fetchall()
+    return [int(row[0]) for row in rows]

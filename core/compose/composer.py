@@ -1,0 +1,593 @@
+"""Turning a template and a list of customers into drafts, and saying who is left out and why.
+
+`Composer` is what both the CLI export and the app's compose screen use: `recipients()` for
+the list with exclusions, `render()` for the preview of one customer (well under 50 ms), and
+`drafts()` for a bulk export (customers are read a few hundred at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Template
+from markupsafe import escape
+
+from core.addresses import AddressError, check_address, header_text, inline_text
+from core.compose import context as ctx
+from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
+from core.compose.discount import Discount
+from core.compose.errors import ComposeError, TemplateError
+from core.compose.formatting import locale_for
+from core.compose.sandbox import load, make_environment, render, used_variables
+from core.compose.templates import (
+    PARTS,
+    TemplateInfo,
+    TemplateLoader,
+    TemplateRoots,
+    discover,
+    user_templates_dir,
+)
+from core.shop_settings import ShopSettings, format_mailbox, load_shop_settings
+from core.store import Store
+from core.values import language_for_country
+
+CHUNK = 500
+
+REASONS: dict[str, str] = {
+    "unknown": "no such customer",
+    "no_email": "no email address",
+    "bad_email": "email address not usable",
+    "no_consent": "no marketing consent",
+    "duplicate": "same email address as an earlier recipient",
+    "no_order": "no order to write about",
+    "ordered_recently": "ordered too recently for this email",
+    "order_too_old": "last order too long ago for this email",
+    "no_recommendations": "already bought every bestseller",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A customer in the list, with the reason code when they get no draft."""
+
+    customer_id: int
+    name: str
+    email: str
+    language: str | None
+    reason: str | None = None
+
+    @property
+    def included(self) -> bool:
+        return self.reason is None
+
+    @property
+    def reason_text(self) -> str:
+        return REASONS.get(self.reason or "", "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "email": self.email,
+            "language": self.language,
+            "included": self.included,
+            "reason": self.reason,
+            "reason_text": self.reason_text,
+        }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One rendered email, not yet a file (see `core.compose.mime`)."""
+
+    customer_id: int
+    template: str
+    kind: str
+    language: str
+    locale: str
+    to_name: str
+    to_address: str
+    subject: str
+    text: str
+    html: str | None
+    from_name: str
+    from_address: str
+    reply_to: str
+    discount_code: str | None = None
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+    excluded: str | None = None
+
+    @property
+    def marketing(self) -> bool:
+        return self.kind == "marketing"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers as a person reads them (encoding happens when the file is written)."""
+        headers = {
+            "From": format_mailbox(self.from_name, self.from_address),
+            "To": format_mailbox(self.to_name, self.to_address) if self.to_address else "",
+            "Subject": self.subject,
+        }
+        if self.reply_to and self.reply_to != self.from_address:
+            headers["Reply-To"] = self.reply_to
+        if self.list_unsubscribe:
+            headers["List-Unsubscribe"] = self.list_unsubscribe
+            if self.unsubscribe_url:
+                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        return headers
+
+    @property
+    def list_unsubscribe(self) -> str:
+        if not self.marketing:
+            return ""
+        links = [self.unsubscribe_url, self.unsubscribe_mailto]
+        return ", ".join(f"<{link}>" for link in links if link)
+
+
+@dataclass(frozen=True)
+class FailedDraft:
+    """A customer whose draft did not render: the export reports it and writes nothing."""
+
+    customer_id: int
+    error: TemplateError
+
+
+@dataclass
+class _Compiled:
+    """A template's parts for one language, compiled once per export."""
+
+    info: TemplateInfo
+    lang: str
+    subject: Template
+    text: Template
+    html: Template | None
+    needs: Needs
+    used: set[str] | None = field(default=None)
+
+    def uses(self, name: str) -> bool:
+        return self.used is None or name in self.used
+
+
+class Composer:
+    """Drafts for one shop. Create one per screen or export; call `refresh()` after edits."""
+
+    def __init__(
+        self,
+        store: Store,
+        templates_dir: Path | None = None,
+        *,
+        today: date | None = None,
+        shop: ShopSettings | None = None,
+    ) -> None:
+        """`templates_dir` is the owner's folder (default: in the data folder); `shop`
+        replaces the stored shop settings (used by `templates check`)."""
+        self.store = store
+        self._shop_override = shop
+        self.today = today or date.today()
+        self.roots = TemplateRoots(
+            user=templates_dir if templates_dir is not None else user_templates_dir()
+        )
+        self._templates: dict[str, TemplateInfo] = {}
+        self.env = make_environment(TemplateLoader(self.roots, lambda: self._templates))
+        self.loader = ContextLoader(store, self.today, segments_as_of=today)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the shop settings and the template folders (files are re-read when changed)."""
+        self.shop: ShopSettings = self._shop_override or load_shop_settings(self.store)
+        self.shop_vars = ShopVariables(self.shop)
+        self._shop_base = self.shop_vars.base()  # the same for every draft
+        self._templates = discover(self.roots)
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def templates(self, *, available_only: bool = False) -> list[TemplateInfo]:
+        infos = list(self._templates.values())
+        return [info for info in infos if info.available] if available_only else infos
+
+    def template(self, name: str) -> TemplateInfo:
+        """A template that can be used now, or a `ComposeError` that says why not."""
+        info = self._templates.get(name)
+        if info is None:
+            known = ", ".join(i.name for i in self.templates(available_only=True)) or "none"
+            raise ComposeError(f"no template named {name!r} (available: {known})")
+        if info.problems:
+            raise ComposeError(f"template {name!r} cannot be used: {'; '.join(info.problems)}")
+        if info.missing_features:
+            raise ComposeError(
+                f"template {name!r} needs {', '.join(info.missing_features)}, "
+                "which this version of retain-tui does not have yet"
+            )
+        return info
+
+    def check_ready(self, info: TemplateInfo, discount: Discount | None) -> None:
+        """Refuse before drafting anything: settings the law or mail clients need, a discount."""
+        missing = self.shop.missing(marketing=info.marketing)
+        if missing:
+            raise ComposeError(
+                f"{info.kind} emails need these shop settings: {', '.join(missing)} "
+                f"(set them with: retain-tui config set KEY VALUE)"
+            )
+        if "discount" in info.needs and discount is None:
+            raise ComposeError(
+                f"template {info.name!r} offers a discount: add --discount 10% (or an amount "
+                f"such as 5{self.shop.currency}) and --valid-days"
+            )
+
+    def choose_language(
+        self, info: TemplateInfo, record: CustomerRecord | None, lang: str | None = None
+    ) -> str:
+        """The customer's language if the template has it, else their country's, else the
+        shop's default; `lang` overrides all of these."""
+        if lang:
+            if lang not in info.languages:
+                raise ComposeError(
+                    f"template {info.name!r} has no {lang!r} version "
+                    f"(it has {', '.join(info.languages)})"
+                )
+            return lang
+        candidates = (
+            record.language if record else None,
+            language_for_country(record.country) if record else None,
+            self.shop.default_language,
+            "en",
+        )
+        for candidate in candidates:
+            if candidate and candidate in info.languages:
+                return candidate
+        return info.languages[0]
+
+    def compiled(
+        self, info: TemplateInfo, lang: str, sources: dict[str, str] | None = None
+    ) -> _Compiled:
+        """Subject, text and HTML of one language, compiled (`sources` overrides files)."""
+        if lang not in info.languages and not (sources and {"subject", "text"} <= set(sources)):
+            raise ComposeError(f"template {info.name!r} has no {lang!r} version")
+        key = (info.name, lang)
+        if not sources and key in self._compiled:
+            return self._compiled[key]
+        names = {part: info.file(lang, part) for part in ("subject", "text", "html")}
+        sources = sources or {}
+
+        def part(name: str) -> Template | None:
+            file = names[name]
+            if file is None and name in sources:
+                file = f"{info.name}/{lang}.{PARTS[name]}"
+            if file is None:
+                return None
+            return load(self.env, file, sources.get(name))
+
+        subject, text, html = part("subject"), part("text"), part("html")
+        assert subject is not None and text is not None
+        used = None if sources else used_variables(self.env, [n for n in names.values() if n])
+        compiled = _Compiled(info, lang, subject, text, html, Needs.from_used(used), used)
+        if not sources:
+            self._compiled[key] = compiled
+        return compiled
+
+    def warm(self, template: str | None = None) -> None:
+        """Compile templates (all available ones, or one) in every language, and read the
+        bestsellers if a template needs them: what makes a first preview slow (~40 ms).
+        The app can call this in a worker when the compose screen opens."""
+        infos = [self.template(template)] if template else self.templates(available_only=True)
+        for info in infos:
+            for lang in info.languages:
+                with suppress(ComposeError):  # a broken file is reported when it is used
+                    self.compiled(info, lang)
+            if "recommendations" in info.needs:
+                self.loader.bestsellers()
+
+    # -- recipients --------------------------------------------------------------------------
+
+    def recipients(
+        self,
+        customer_ids: Sequence[int],
+        template: str,
+        lang: str | None = None,
+        discount: Discount | None = None,
+    ) -> list[Recipient]:
+        """Everyone in `customer_ids` (in order), each included or excluded with a reason."""
+        info = self.template(template)
+        out: list[Recipient] = []
+        seen: set[str] = set()
+        for chunk in _chunks(customer_ids, CHUNK):
+            records = self.loader.records(chunk)
+            needs = Needs(orders=0, segments=False,
+                          recommendations="recommendations" in info.needs)  # fmt: skip
+            present = [records[cid] for cid in dict.fromkeys(chunk) if cid in records]
+            data = self.loader.load(present, needs) if needs.recommendations else {}
+            for cid in chunk:
+                record = records.get(cid)
+                if record is None:
+                    out.append(Recipient(cid, "", "", None, "unknown"))
+                    continue
+                out.append(self._recipient(info, record, data.get(cid), seen, lang))
+        return out
+
+    def _recipient(
+        self,
+        info: TemplateInfo,
+        record: CustomerRecord,
+        data: CustomerData | None,
+        seen: set[str],
+        lang: str | None,
+    ) -> Recipient:
+        name = f"{inline_text(record.first_name)} {inline_text(record.last_name)}".strip()
+        language = self.choose_language(info, record, lang)
+        address, reason = self._exclusion(info, record, data, seen)
+        return Recipient(record.id, name, address, language, reason)
+
+    def _exclusion(
+        self,
+        info: TemplateInfo,
+        record: CustomerRecord,
+        data: CustomerData | None,
+        seen: set[str],
+    ) -> tuple[str, str | None]:
+        if not record.email or not record.email.strip():
+            return "", "no_email"
+        try:
+            address = check_address(record.email)
+        except AddressError:
+            return inline_text(record.email), "bad_email"
+        if info.marketing and record.accepts_marketing != 1:
+            return address, "no_consent"
+        key = address.lower()
+        if key in seen:
+            return address, "duplicate"
+        days = record.days_since_last_order(self.today)
+        if "last_order" in info.needs and days is None:
+            return address, "no_order"
+        if info.min_days_since_last_order is not None and (
+            days is not None and days < info.min_days_since_last_order
+        ):
+            return address, "ordered_recently"
+        if info.max_days_since_last_order is not None and (
+            days is None or days > info.max_days_since_last_order
+        ):
+            return address, "order_too_old" if days is not None else "no_order"
+        if "recommendations" in info.needs and data is not None and not data.recommendations:
+            return address, "no_recommendations"
+        seen.add(key)
+        return address, None
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def render(
+        self,
+        customer_id: int,
+        template: str,
+        lang: str | None = None,
+        discount: Discount | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> Draft:
+        """The draft for one customer, as the compose screen previews it.
+
+        Excluded customers are rendered too (`Draft.excluded` says why they would be left
+        out). `sources` maps "subject"/"text"/"html" to template text being edited.
+        Raises `TemplateError` (file, line, message) or `ComposeError`.
+        """
+        info = self.template(template)
+        records = self.loader.records([customer_id])
+        record = records.get(customer_id)
+        if record is None:
+            raise ComposeError(f"no customer with id {customer_id}")
+        language = self.choose_language(info, record, lang)
+        compiled = self.compiled(info, language, sources)
+        needs = compiled.needs
+        if "recommendations" in info.needs:
+            needs = Needs(needs.orders, True, needs.segments)
+        data = self.loader.load([record], needs)[customer_id]
+        _, reason = self._exclusion(info, record, data, set())
+        return self.render_data(compiled, data, discount, excluded=reason)
+
+    def drafts(
+        self,
+        customer_ids: Sequence[int],
+        template: str,
+        lang: str | None = None,
+        discount: Discount | None = None,
+    ) -> Iterator[Draft | Recipient | FailedDraft]:
+        """A Draft for each included customer, the Recipient for each excluded one and a
+        FailedDraft for each that did not render, in the order of `customer_ids`.
+
+        Raises `ComposeError` before the first item if the export cannot be made at all.
+        """
+        self.prepare(template, lang, discount)
+        plan = self.recipients(customer_ids, template, lang, discount)
+        return self._merge(plan, template, discount)
+
+    def prepare(self, template: str, lang: str | None, discount: Discount | None) -> TemplateInfo:
+        """Everything that must hold before drafting starts (template, settings, language)."""
+        info = self.template(template)
+        self.check_ready(info, discount)
+        if lang:
+            self.choose_language(info, None, lang)
+        return info
+
+    def _merge(
+        self, plan: list[Recipient], template: str, discount: Discount | None
+    ) -> Iterator[Draft | Recipient | FailedDraft]:
+        for chunk in _chunks(plan, CHUNK):
+            included = [recipient for recipient in chunk if recipient.included]
+            rendered = iter(self.render_many(template, included, discount))
+            for recipient in chunk:
+                yield next(rendered) if recipient.included else recipient
+
+    def render_many(
+        self, template: str, recipients: Sequence[Recipient], discount: Discount | None
+    ) -> Iterator[Draft | FailedDraft]:
+        """Drafts for recipients `recipients()` included, in order, read in chunks."""
+        info = self.template(template)
+        # Files do not change mid-export: skip the per-include freshness check (a stat).
+        reload, self.env.auto_reload = self.env.auto_reload, False
+        try:
+            for chunk in _chunks(recipients, CHUNK):
+                yield from self._render_chunk(info, chunk, discount)
+        finally:
+            self.env.auto_reload = reload
+
+    def _render_chunk(
+        self, info: TemplateInfo, chunk: Sequence[Recipient], discount: Discount | None
+    ) -> Iterator[Draft | FailedDraft]:
+        records = self.loader.records([recipient.customer_id for recipient in chunk])
+        compiled: dict[str, _Compiled | TemplateError] = {}
+        needs = Needs(orders=0, recommendations=False, segments=False)
+        for lang in {recipient.language or "" for recipient in chunk}:
+            try:
+                compiled[lang] = parts = self.compiled(info, lang)
+                needs = needs | parts.needs
+            except (TemplateError, ComposeError) as exc:
+                compiled[lang] = exc if isinstance(exc, TemplateError) else TemplateError(str(exc))
+        data = self.loader.load(list(records.values()), needs)
+        for recipient in chunk:
+            cid = recipient.customer_id
+            parts = compiled[recipient.language or ""]
+            if cid not in data:
+                yield FailedDraft(cid, TemplateError(f"customer {cid} no longer exists"))
+            elif isinstance(parts, TemplateError):
+                yield FailedDraft(cid, parts)
+            else:
+                try:
+                    yield self.render_data(parts, data[cid], discount)
+                except TemplateError as exc:
+                    yield FailedDraft(cid, exc)
+
+    def render_data(
+        self,
+        compiled: _Compiled,
+        data: CustomerData,
+        discount: Discount | None,
+        *,
+        excluded: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Draft:
+        """Render one customer's data (from the store, or the worst case in `check`)."""
+        info, lang = compiled.info, compiled.lang
+        record = data.record
+        locale = locale_for(lang, record.country)
+        variables = self.variables(compiled, data, discount, locale)
+        if extra:
+            variables.update(extra)
+        subject = header_text(render(compiled.subject, variables))
+        if not subject:
+            raise TemplateError("the subject is empty", template=compiled.subject.name)
+        text = render(compiled.text, variables)
+        html = render(compiled.html, variables) if compiled.html is not None else None
+        shop = variables["shop"]
+        self._check_legal_lines(compiled, text, html, shop)
+        customer = variables["customer"]
+        address = ""
+        if record.email:
+            try:
+                address = check_address(record.email)
+            except AddressError:
+                address = ""
+        return Draft(
+            customer_id=record.id,
+            template=info.name,
+            kind=info.kind,
+            language=lang,
+            locale=locale,
+            to_name=customer["name"],
+            to_address=address,
+            subject=subject,
+            text=text,
+            html=html,
+            from_name=self.shop.from_name or self.shop.name,
+            from_address=self.shop.from_address,
+            reply_to=self.shop.reply_to,
+            discount_code=variables["discount"]["code"] if variables["discount"] else None,
+            unsubscribe_url=shop["unsubscribe_url"],
+            unsubscribe_mailto=self.shop_vars.unsubscribe_mailto_uri(),
+            excluded=excluded,
+        )
+
+    def variables(
+        self, compiled: _Compiled, data: CustomerData, discount: Discount | None, locale: str
+    ) -> dict[str, Any]:
+        """Every documented template variable for one customer (see docs/templates.md)."""
+        info, lang = compiled.info, compiled.lang
+        currency = self.shop.currency
+        record = data.record
+        recent = data.orders if compiled.uses("orders") else data.orders[:1]
+        orders = [ctx.order_variables(order, currency, locale) for order in recent]
+        variables: dict[str, Any] = {
+            "customer": ctx.customer_variables(
+                data,
+                locale=locale,
+                currency=currency,
+                today=self.today,
+                fetch_segment_fields=lambda: self.loader.segment_fields(record.id),
+            ),
+            "last_order": orders[0] if orders else None,
+            "orders": orders,
+            "shop": self.shop_vars.for_customer(self._shop_base, record.id),
+            "discount": None if discount is None else self._discount(discount, info, locale),
+            "recommendations": [
+                ctx.product_variables(product, currency, locale) for product in data.recommendations
+            ],
+            "template": ctx.template_variables(info, lang),
+            "lang": lang,
+            "locale": locale,
+            "today": self.today,
+        }
+        if compiled.uses("feedback"):
+            variables["feedback"] = self.shop_vars.feedback(record.id, lang)
+        return variables
+
+    def _discount(self, discount: Discount, info: TemplateInfo, locale: str) -> Any:
+        """The `discount` variables: the same for every customer with the same locale."""
+        key = (discount, info.name, locale)
+        cache = self._discount_cache
+        if key not in cache:
+            cache[key] = ctx.discount_variables(
+                discount, template=info.name, locale=locale, today=self.today
+            )
+        return cache[key]
+
+    def _check_legal_lines(
+        self, compiled: _Compiled, text: str, html: str | None, shop: dict[str, Any]
+    ) -> None:
+        """Every email shows the postal address; marketing ones a way to unsubscribe (EU law)."""
+        checks: list[tuple[str, list[str]]] = [
+            ("the shop's postal address ({{ shop.postal_address }})", [shop["postal_address"]])
+        ]
+        if compiled.info.marketing:
+            links = [link for link in (shop["unsubscribe_url"], shop["unsubscribe_mailto"]) if link]
+            checks.append(("a way to unsubscribe ({{ shop.unsubscribe }})", links))
+        for what, needles in checks:
+            needles = [n for n in needles if n]
+            if not needles:
+                continue
+            if not any(needle in text for needle in needles):
+                raise TemplateError(
+                    f"the text must show {what}; the shared footer does this",
+                    template=compiled.text.name,
+                )
+            if html is not None and not any(_escaped(n) in html for n in needles):
+                assert compiled.html is not None
+                raise TemplateError(
+                    f"the HTML must show {what}; the shared footer does this",
+                    template=compiled.html.name,
+                )
+
+
+@lru_cache(maxsize=64)
+def _escaped(text: str) -> str:
+    return str(escape(text))
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

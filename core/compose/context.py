@@ -1,0 +1,426 @@
+"""What a template knows about a customer, read from the store in batches.
+
+Everything a draft can say comes from here: the customer's names and figures, the recent
+orders with their lines, the shop's bestsellers the customer has not bought, and RFM and
+segment names from the segments engine. A bulk export asks for a few hundred customers at a
+time (one query per kind of data, never one per customer) and only for the data the template
+actually prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from core.addresses import inline_text
+from core.compose.discount import Discount
+from core.compose.formatting import Money, country_name, format_money, format_percent_value
+from core.compose.sandbox import SEGMENT_FIELDS, LazyNamespace, Namespace
+from core.compose.templates import TemplateInfo
+from core.shop_settings import ShopSettings, format_mailbox
+from core.store import Store
+from core.values import day_to_date
+
+RECENT_ORDERS = 5  # `orders` holds the customer's last five orders, newest first
+BESTSELLERS = 12  # candidates for recommendations
+RECOMMENDATIONS = 3
+BESTSELLER_WINDOW_DAYS = 365
+BESTSELLER_ORDERS = 10_000
+
+FEEDBACK_SUBJECT = {
+    "en": "My score: {score}",
+    "de": "Meine Bewertung: {score}",
+    "it": "Il mio voto: {score}",
+    "nl": "Mijn score: {score}",
+    "nb": "Min vurdering: {score}",
+}
+
+
+@dataclass(slots=True)
+class CustomerRecord:
+    """One customer row plus their summary figures (None/0 when they never ordered)."""
+
+    id: int
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    country: str | None
+    language: str | None
+    accepts_marketing: int | None
+    tags: str | None
+    orders: int
+    revenue: int
+    first_day: int | None
+    last_day: int | None
+
+    def days_since_last_order(self, today: date) -> int | None:
+        return None if self.last_day is None else today.toordinal() - self.last_day
+
+
+@dataclass(slots=True)
+class OrderLine:
+    sku: str | None
+    product: str | None
+    quantity: int
+    unit_price: int | None
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    id: int
+    number: str
+    day: int
+    currency: str | None
+    total: int
+    refunded: int
+    discount_code: str | None
+    lines: list[OrderLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    key: str
+    sku: str | None
+    name: str
+    price: int | None
+    orders: int
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Which expensive parts of the context a template prints: how many recent orders
+    (0, 1 for `last_order` alone, or RECENT_ORDERS), recommendations, segment fields."""
+
+    orders: int = RECENT_ORDERS
+    recommendations: bool = True
+    segments: bool = True
+
+    @classmethod
+    def from_used(cls, used: set[str] | None) -> Needs:
+        if used is None:
+            return cls()
+        orders = RECENT_ORDERS if "orders" in used else 1 if "last_order" in used else 0
+        return cls(
+            orders=orders,
+            recommendations="recommendations" in used,
+            segments=any(f"customer.{name}" in used for name in SEGMENT_FIELDS),
+        )
+
+    def __or__(self, other: Needs) -> Needs:
+        return Needs(
+            max(self.orders, other.orders),
+            self.recommendations or other.recommendations,
+            self.segments or other.segments,
+        )
+
+
+@dataclass
+class CustomerData:
+    """Raw data for one customer, before it is shaped into template variables."""
+
+    record: CustomerRecord
+    orders: list[OrderRecord] = field(default_factory=list)
+    recommendations: list[Product] = field(default_factory=list)
+    segment_fields: dict[str, Any] | None = None
+
+
+def worst_case_customer() -> CustomerData:
+    """A customer with every optional field empty: no names, country, language or orders."""
+    record = CustomerRecord(0, "nobody@example.invalid", None, None, None, None, None, None,
+                            0, 0, None, None)  # fmt: skip
+    return CustomerData(record, segment_fields=dict.fromkeys(SEGMENT_FIELDS) | {"segments": []})
+
+
+_CUSTOMERS_SQL = """
+    SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.language,
+           c.accepts_marketing, c.tags, coalesce(s.orders, 0), coalesce(s.revenue, 0),
+           s.first_day, s.last_day
+    FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id
+    WHERE c.id IN (SELECT value FROM json_each(?))
+"""
+_ORDERS_SQL = """
+    SELECT o.id, o.customer_id, o.external_id, o.order_day, o.currency, o.total, o.refunded,
+           o.discount_code
+    FROM json_each(?) AS c
+    JOIN orders o ON o.id IN (
+        SELECT r.id FROM orders r WHERE r.customer_id = c.value AND NOT r.cancelled
+        ORDER BY r.order_day DESC, r.ordered_at DESC, r.id DESC LIMIT ?
+    )
+    ORDER BY c.key, o.order_day DESC, o.ordered_at DESC, o.id DESC
+"""
+_LINES_SQL = """
+    SELECT order_id, sku, product, quantity, unit_price FROM order_lines
+    WHERE order_id IN (SELECT value FROM json_each(?))
+    ORDER BY order_id, position
+"""
+_BOUGHT_SQL = """
+    SELECT DISTINCT o.customer_id, coalesce(l.sku, l.product)
+    FROM orders o JOIN order_lines l ON l.order_id = o.id
+    WHERE o.customer_id IN (SELECT value FROM json_each(?)) AND NOT o.cancelled
+      AND coalesce(l.sku, l.product) IN (SELECT value FROM json_each(?))
+"""
+# The most ordered products among the latest orders of the window (at most BESTSELLER_ORDERS
+# of them, so a preview stays fast on a large shop); name and price from the latest order.
+_BESTSELLERS_SQL = f"""
+    WITH recent AS (
+        SELECT id FROM orders WHERE order_day >= ? AND NOT cancelled
+        ORDER BY order_day DESC LIMIT {BESTSELLER_ORDERS}
+    )
+    SELECT coalesce(l.sku, l.product) AS key, l.sku, l.product, count(*) AS n, l.unit_price,
+           max(l.order_id)
+    FROM recent JOIN order_lines l ON l.order_id = recent.id
+    WHERE coalesce(l.sku, l.product) IS NOT NULL
+    GROUP BY key ORDER BY n DESC, key LIMIT {BESTSELLERS}
+"""
+
+
+class ContextLoader:
+    """Reads customers and what templates say about them; the bestsellers are read once."""
+
+    def __init__(self, store: Store, today: date, segments_as_of: date | None = None) -> None:
+        """`segments_as_of` None: RFM and segments as the segments engine dates them by
+        default (the latest order), matching `segment_customer_ids` without a date."""
+        self.store = store
+        self.today = today
+        self.segments_as_of = segments_as_of
+        self._bestsellers: list[Product] | None = None
+
+    def records(self, ids: Sequence[int]) -> dict[int, CustomerRecord]:
+        rows = self.store.execute(_CUSTOMERS_SQL, (json.dumps(list(ids)),))
+        return {row[0]: CustomerRecord(*row) for row in rows}
+
+    def load(self, records: Sequence[CustomerRecord], needs: Needs) -> dict[int, CustomerData]:
+        """The data for these customers, fetched with a handful of queries."""
+        data = {record.id: CustomerData(record) for record in records}
+        ids = json.dumps(list(data))
+        if needs.orders and data:
+            self._add_orders(data, ids, needs.orders)
+        if needs.recommendations and data:
+            self._add_recommendations(data, ids)
+        if needs.segments and data:
+            self._add_segment_fields(data)
+        return data
+
+    def _add_orders(self, data: dict[int, CustomerData], ids: str, limit: int) -> None:
+        by_id: dict[int, OrderRecord] = {}
+        for oid, cid, number, day, currency, total, refunded, code in self.store.execute(
+            _ORDERS_SQL, (ids, limit)
+        ):
+            order = OrderRecord(oid, number, day, currency, total, refunded, code)
+            by_id[oid] = order
+            data[cid].orders.append(order)
+        if not by_id:
+            return
+        for oid, sku, product, quantity, price in self.store.execute(
+            _LINES_SQL, (json.dumps(list(by_id)),)
+        ):
+            by_id[oid].lines.append(OrderLine(sku, product, quantity, price))
+
+    def bestsellers(self) -> list[Product]:
+        """The shop's most ordered products lately (see _BESTSELLERS_SQL); all time if quiet."""
+        if self._bestsellers is None:
+            since = self.today.toordinal() - BESTSELLER_WINDOW_DAYS
+            rows = self.store.execute(_BESTSELLERS_SQL, (since,)).fetchall()
+            if len(rows) < BESTSELLERS:
+                rows = self.store.execute(_BESTSELLERS_SQL, (0,)).fetchall()
+            self._bestsellers = [
+                Product(key, sku, inline_text(name or sku), price, n)
+                for key, sku, name, n, price, _ in rows
+            ]
+        return self._bestsellers
+
+    def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
+        products = self.bestsellers()
+        keys = json.dumps([product.key for product in products])
+        bought: dict[int, set[str]] = {}
+        for cid, key in self.store.execute(_BOUGHT_SQL, (ids, keys)):
+            bought.setdefault(cid, set()).add(key)
+        for cid, item in data.items():
+            owned = bought.get(cid, set())
+            item.recommendations = [p for p in products if p.key not in owned][:RECOMMENDATIONS]
+
+    def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
+        rows = segment_rows(self.store, list(data), self.segments_as_of)
+        for cid, item in data.items():
+            item.segment_fields = _segment_fields(rows.get(cid))
+
+    def segment_fields(self, customer_id: int) -> dict[str, Any]:
+        """One customer's segment fields (for the rare template the pre-scan misjudged)."""
+        rows = segment_rows(self.store, [customer_id], self.segments_as_of)
+        return _segment_fields(rows.get(customer_id))
+
+
+def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:
+    fields = {key: (row or {}).get(key) for key in SEGMENT_FIELDS}
+    fields["segments"] = list(fields["segments"] or [])
+    return fields
+
+
+def segment_rows(store: Store, ids: list[int], as_of: date | None) -> dict[int, dict[str, Any]]:
+    """RFM scores and segment names from the segments engine."""
+    from core.segments import customer_rows
+
+    return {int(row["id"]): row for row in customer_rows(store, ids=ids, as_of=as_of)}
+
+
+def customer_variables(
+    item: CustomerData,
+    *,
+    locale: str,
+    currency: str,
+    today: date,
+    fetch_segment_fields: Callable[[], dict[str, Any]] | None = None,
+) -> Namespace:
+    """`customer`; segment fields come from `item` or, failing that, `fetch_segment_fields`."""
+    record = item.record
+    first = inline_text(record.first_name)
+    last = inline_text(record.last_name)
+    customer = LazyNamespace(
+        "customer",
+        fetch_segment_fields if item.segment_fields is None else None,
+        SEGMENT_FIELDS,
+        id=record.id,
+        first_name=first,
+        last_name=last,
+        name=f"{first} {last}".strip(),
+        email=inline_text(record.email),
+        country=record.country or "",
+        country_name=country_name(record.country, locale),
+        language=record.language or "",
+        accepts_marketing=None
+        if record.accepts_marketing is None
+        else bool(record.accepts_marketing),
+        tags=[inline_text(tag) for tag in (record.tags or "").split(",") if tag.strip()],
+        orders=record.orders,
+        spent=Money.from_cents(record.revenue, currency, locale),
+        first_order=None if record.first_day is None else day_to_date(record.first_day),
+        last_order=None if record.last_day is None else day_to_date(record.last_day),
+        days_since_last_order=record.days_since_last_order(today),
+    )
+    if item.segment_fields is not None:
+        customer.update(item.segment_fields)
+    return customer
+
+
+def order_variables(order: OrderRecord, shop_currency: str, locale: str) -> Namespace:
+    currency = order.currency or shop_currency
+    lines = [
+        Namespace(
+            "order line",
+            product=inline_text(line.product or line.sku),
+            sku=line.sku or "",
+            quantity=line.quantity,
+            price=None
+            if line.unit_price is None
+            else Money.from_cents(line.unit_price, currency, locale),
+            total=None
+            if line.unit_price is None
+            else Money.from_cents(line.unit_price * line.quantity, currency, locale),
+        )
+        for line in order.lines
+    ]
+    return Namespace(
+        "order",
+        number=inline_text(order.number),
+        date=day_to_date(order.day),
+        total=Money.from_cents(order.total, currency, locale),
+        refunded=Money.from_cents(order.refunded, currency, locale),
+        currency=currency,
+        discount_code=inline_text(order.discount_code),
+        lines=lines,
+        items=sum(line.quantity for line in order.lines),
+    )
+
+
+def product_variables(product: Product, currency: str, locale: str) -> Namespace:
+    return Namespace(
+        "recommendation",
+        name=product.name,
+        sku=product.sku or "",
+        price=None if product.price is None else Money.from_cents(product.price, currency, locale),
+    )
+
+
+@dataclass(frozen=True)
+class ShopVariables:
+    """The `shop` variables shared by every draft; only the unsubscribe link is personal."""
+
+    shop: ShopSettings
+
+    def base(self) -> dict[str, Any]:
+        s = self.shop
+        return {
+            "name": s.name,
+            "from": format_mailbox(s.from_name, s.from_address) if s.from_address else "",
+            "from_name": s.from_name,
+            "from_address": s.from_address,
+            "reply_to": s.reply_to or s.from_address,
+            "postal_address": s.postal_address,
+            "unsubscribe_mailto": s.unsubscribe_mailto,
+            "website": s.website,
+            "currency": s.currency,
+            "default_language": s.default_language,
+        }
+
+    def unsubscribe_url(self, customer_id: int) -> str:
+        url = self.shop.unsubscribe_url
+        return url.replace("{customer_id}", str(customer_id)) if url else ""
+
+    def unsubscribe_mailto_uri(self) -> str:
+        address = self.shop.unsubscribe_mailto
+        return f"mailto:{address}?subject=unsubscribe" if address else ""
+
+    def for_customer(self, base: dict[str, Any], customer_id: int) -> Namespace:
+        url = self.unsubscribe_url(customer_id)
+        return Namespace(
+            "shop", base, unsubscribe_url=url, unsubscribe=url or self.unsubscribe_mailto_uri()
+        )
+
+    def feedback(self, customer_id: int, lang: str) -> Namespace:
+        """Links for scores 0-10: the feedback page if set, else a reply with the score."""
+        page = self.shop.feedback_url
+        reply_to = self.shop.reply_to or self.shop.from_address
+        subject = FEEDBACK_SUBJECT.get(lang, FEEDBACK_SUBJECT["en"])
+        scores = []
+        for score in range(11):
+            if page:
+                url = page.replace("{customer_id}", str(customer_id)).replace("{score}", str(score))
+            else:
+                url = f"mailto:{reply_to}?subject={quote(subject.format(score=score))}"
+            scores.append(Namespace("feedback score", score=score, url=url))
+        return Namespace("feedback", web=bool(page), scores=scores, reply_to=reply_to)
+
+
+def discount_variables(discount: Discount, *, template: str, locale: str, today: date) -> Namespace:
+    amount = (
+        None
+        if discount.amount_cents is None
+        else Money.from_cents(discount.amount_cents, discount.currency or "EUR", locale)
+    )
+    if discount.percent is not None:
+        value = format_percent_value(discount.percent, locale)
+    else:
+        assert amount is not None
+        value = format_money(amount, amount.currency, locale)
+    return Namespace(
+        "discount",
+        code=discount.code_for(template),
+        percent=discount.percent,
+        amount=amount,
+        value=value,
+        valid_days=discount.valid_days,
+        expires=discount.expires(today),
+    )
+
+
+def template_variables(info: TemplateInfo, lang: str) -> Namespace:
+    return Namespace("template", name=info.name, kind=info.kind, language=lang)
+
+
+EXAMPLE_LOYALTY = Namespace(
+    "loyalty", points=240, tier="Silver", next_tier="Gold", points_to_next_tier=60
+)

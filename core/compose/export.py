@@ -1,0 +1,457 @@
+"""Writing drafts as .eml files, one mbox or a mail-merge CSV: all or nothing.
+
+Everything is written into a temporary file or folder beside the target, synced, and moved
+into place with `os.replace` only when every draft rendered; any error (or Ctrl-C) removes
+the temporary copy, so a half-written export never appears. Files are private (0600): they
+hold customers' names and addresses.
+
+Who is included is decided first (`Composer.recipients`), so numbering and the duplicate
+check happen in one place; then drafts are rendered a chunk at a time, in helper processes
+when there are many (`core.compose.workers`), and written in order by this process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
+from core.compose.discount import Discount
+from core.compose.errors import ComposeError
+from core.compose.mime import message_bytes, message_date, new_message_id
+from core.compose.workers import HelperPool, Setup
+
+FORMATS = ("eml", "mbox", "csv")
+CSV_COLUMNS = ("customer_id", "email", "name", "language", "subject", "text", "discount_code")
+SHOWN_ERRORS = 20
+CHUNK = 500
+PARALLEL_FROM = 5_000  # below this, starting helper processes costs more than it saves
+MAX_HELPERS = 4
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MBOXRD_FROM = re.compile(rb"^(>*From )", re.MULTILINE)
+
+Progress = Callable[[int, int], None]
+# What a renderer hands the writer for one draft: (language, payload, error message).
+Rendered = tuple[str | None, bytes | tuple[str, ...] | None, str | None]
+
+
+class ExportError(ComposeError):
+    """Nothing was written; `result` holds the counts and the errors met on the way."""
+
+    def __init__(self, message: str, result: ExportResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class ExportResult:
+    """The summary an export prints (and `--json` emits)."""
+
+    template: str
+    format: str
+    path: str | None
+    dry_run: bool
+    recipients: int = 0
+    drafted: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+    helpers: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "template": self.template,
+            "format": self.format,
+            "path": self.path,
+            "dry_run": self.dry_run,
+            "recipients": self.recipients,
+            "drafted": self.drafted,
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_reasons": {code: REASONS.get(code, code) for code in sorted(self.skipped)},
+            "languages": dict(sorted(self.languages.items())),
+            "errors": self.errors,
+            "error_count": self.error_count,
+            "helpers": self.helpers,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def export_drafts(
+    composer: Composer,
+    customer_ids: Sequence[int],
+    template: str,
+    out: Path,
+    *,
+    fmt: str = "eml",
+    lang: str | None = None,
+    discount: Discount | None = None,
+    dry_run: bool = False,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    helpers: int | None = None,
+) -> ExportResult:
+    """Render a draft for every included customer and write them to `out` in `fmt`.
+
+    Raises `ComposeError` before writing anything when the export cannot run (unknown
+    template, missing shop settings, `out` in the way) and `ExportError` when drafts failed
+    to render (nothing is written then either). `helpers` is the number of helper
+    processes (0: render here); None chooses by size and cores.
+    """
+    if fmt not in FORMATS:
+        raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)}")
+    out = Path(out)
+    if not dry_run:
+        _check_target(out, fmt, overwrite)
+    started = time.perf_counter()
+    composer.prepare(template, lang, discount)
+    plan = composer.recipients(customer_ids, template, lang, discount)
+    included = [recipient for recipient in plan if recipient.included]
+    result = ExportResult(template, fmt, None if dry_run else str(out), dry_run)
+    result.recipients = len(plan)
+    result.skipped.update(r.reason for r in plan if r.reason is not None)
+    kind = "none" if dry_run else fmt
+    result.helpers = _helper_count(composer, len(included), helpers)
+    rendered = _render_all(composer, template, included, discount, kind, result.helpers)
+    writer: _Writer = _NullWriter() if dry_run else _WRITERS[fmt](out)
+    try:
+        with closing(rendered):
+            _fill(writer, included, rendered, result, progress, len(plan))
+        if result.error_count:
+            raise ExportError(
+                f"{result.error_count:,} draft(s) failed to render: nothing was written", result
+            )
+        if result.drafted == 0:
+            writer.abort()
+            result.path = None
+        else:
+            writer.commit(out, overwrite)
+    except BaseException:
+        writer.abort()
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _fill(
+    writer: _Writer,
+    included: list[Recipient],
+    rendered: Iterator[Rendered],
+    result: ExportResult,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    """Write drafts in order until the first failure, then only count the rest."""
+    seen_errors: set[str] = set()
+    skipped = total - len(included)
+    for done, (recipient, (language, payload, error)) in enumerate(
+        zip(included, rendered, strict=True), start=1
+    ):
+        if error is not None:
+            _note_error(result, seen_errors, error, recipient.customer_id)
+        elif not result.error_count:
+            result.drafted += 1
+            result.languages[language or ""] += 1
+            writer.add(result.drafted, recipient.customer_id, payload)
+        if progress is not None and (done % 250 == 0 or done == len(included)):
+            progress(skipped + done, total)
+    if progress is not None and not included:
+        progress(total, total)
+
+
+def _note_error(result: ExportResult, seen: set[str], message: str, customer_id: int) -> None:
+    """Count every failure; list each distinct message once (with its first customer)."""
+    result.error_count += 1
+    if message not in seen and len(result.errors) < SHOWN_ERRORS:
+        seen.add(message)
+        result.errors.append(f"{message} (customer {customer_id})")
+
+
+def _helper_count(composer: Composer, drafts: int, requested: int | None) -> int:
+    if composer.store.path is None:  # an in-memory store cannot be shared
+        return 0
+    if requested is not None:
+        return max(0, requested)
+    cores = os.cpu_count() or 1
+    return 0 if drafts < PARALLEL_FROM or cores < 2 else min(cores, MAX_HELPERS)
+
+
+def _render_all(
+    composer: Composer,
+    template: str,
+    recipients: list[Recipient],
+    discount: Discount | None,
+    kind: str,
+    helpers: int,
+) -> Generator[Rendered, None, None]:
+    date_header = message_date()
+    chunks = [recipients[i : i + CHUNK] for i in range(0, len(recipients), CHUNK)]
+    if not helpers:
+        for chunk in chunks:
+            yield from render_payloads(composer, template, chunk, discount, kind, date_header)
+        return
+    setup = Setup(
+        db_path=str(composer.store.path),
+        templates_dir=None if composer.roots.user is None else str(composer.roots.user),
+        today=composer.today,
+        segments_as_of=composer.loader.segments_as_of,
+        template=template,
+        discount=discount,
+        kind=kind,
+        date_header=date_header,
+    )
+    pool = HelperPool(helpers, setup)
+    try:
+        jobs = ([(r.customer_id, r.language or "") for r in chunk] for chunk in chunks)
+        for payloads in pool.run(jobs):
+            yield from payloads
+    finally:
+        pool.close()
+
+
+def render_payloads(
+    composer: Composer,
+    template: str,
+    recipients: Sequence[Recipient],
+    discount: Discount | None,
+    kind: str,
+    date_header: str,
+) -> list[Rendered]:
+    """Render recipients and turn each draft into what the writer of `kind` stores."""
+    out: list[Rendered] = []
+    for item in composer.render_many(template, recipients, discount):
+        if isinstance(item, FailedDraft):
+            out.append((None, None, str(item.error)))
+        else:
+            out.append((item.language, _payload(item, kind, date_header), None))
+    return out
+
+
+def _payload(draft: Draft, kind: str, date_header: str) -> bytes | tuple[str, ...] | None:
+    if kind == "eml":
+        return message_bytes(draft, date=date_header, message_id=new_message_id(draft))
+    if kind == "mbox":
+        data = message_bytes(
+            draft, date=date_header, message_id=new_message_id(draft), linesep=b"\n"
+        )
+        return mboxrd_quote(data)
+    if kind == "csv":
+        return (
+            str(draft.customer_id), draft.to_address, draft.to_name, draft.language,
+            draft.subject, draft.text, draft.discount_code or "",
+        )  # fmt: skip
+    return None
+
+
+# -- writers -------------------------------------------------------------------------------
+
+
+def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
+    parent = out.parent
+    if not parent.is_dir():
+        raise ComposeError(f"{parent}: no such folder (create it first)")
+    if fmt == "eml":
+        if out.exists() and not out.is_dir():
+            raise ComposeError(f"{out}: is a file; eml exports go into a folder")
+        if out.is_dir() and any(out.iterdir()) and not overwrite:
+            raise ComposeError(f"{out}: folder is not empty (choose another or use --overwrite)")
+    else:
+        if out.is_dir():
+            raise ComposeError(f"{out}: is a folder; {fmt} exports are one file")
+        if out.exists() and not overwrite:
+            raise ComposeError(f"{out}: already exists (choose another name or use --overwrite)")
+
+
+class _Writer:
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        raise NotImplementedError
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class _NullWriter(_Writer):
+    """`--dry-run`: everything is rendered, nothing is written."""
+
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        pass
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _EmlWriter(_Writer):
+    """One `0001-<customer id>.eml` per draft in a private temporary folder."""
+
+    MAX_PENDING = 256
+
+    def __init__(self, out: Path) -> None:
+        self.folder: Path | None = Path(
+            tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        )
+        # fsync costs ~0.25 ms per file; threads overlap it with rendering.
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eml-sync")
+        self.pending: deque[Future[None]] = deque()
+
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert self.folder is not None and isinstance(payload, bytes)
+        name = f"{number:04d}-{customer_id}.eml"
+        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:
+            os.close(fd)
+            raise
+        self.pending.append(self.pool.submit(_sync_close, fd))
+        while len(self.pending) > self.MAX_PENDING:
+            self.pending.popleft().result()
+
+    def _drain(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+        self.pool.shutdown(wait=True)
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        assert self.folder is not None
+        self._drain()
+        _sync_folder(self.folder)
+        if out.is_dir() and any(out.iterdir()):
+            if not overwrite:
+                raise ComposeError(
+                    f"{out}: folder is not empty (choose another or use --overwrite)"
+                )
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            os.replace(out, old / "previous")
+            os.replace(self.folder, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.folder, out)  # an empty folder in the way is replaced
+        self.folder = None
+        _sync_folder(out.parent)
+
+    def abort(self) -> None:
+        with suppress(OSError):
+            self._drain()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+class _FileWriter(_Writer):
+    """One output file, written to a private temporary file beside it."""
+
+    def __init__(self, out: Path) -> None:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        os.fchmod(fd, 0o600)
+        self.temp: Path | None = Path(name)
+        self.file: io.BufferedWriter = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.start()
+
+    def start(self) -> None:
+        pass
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        assert self.temp is not None
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        if out.exists() and not overwrite:
+            raise ComposeError(f"{out}: already exists (choose another name or use --overwrite)")
+        os.replace(self.temp, out)
+        self.temp = None
+        _sync_folder(out.parent)
+
+    def abort(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None
+
+
+def mboxrd_quote(message: bytes) -> bytes:
+    """mboxrd: every line matching `>*From ` gains one more `>` (readers remove one)."""
+    return _MBOXRD_FROM.sub(rb">\1", message) if b"From " in message else message
+
+
+class _MboxWriter(_FileWriter):
+    """All drafts in one mbox (mboxrd quoting; LF line ends, as mbox files have)."""
+
+    def start(self) -> None:
+        self.separator = b"From MAILER-DAEMON " + time.asctime(time.gmtime()).encode() + b"\n"
+
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert isinstance(payload, bytes)
+        self.file.write(self.separator)
+        self.file.write(payload)
+        self.file.write(b"\n")
+
+
+def neutralise_cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: quote them."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class _CsvWriter(_FileWriter):
+    """One row per draft for mail-merge tools; UTF-8 with BOM so Excel reads the accents."""
+
+    def start(self) -> None:
+        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        self.rows = csv.writer(self.text)
+        self.rows.writerow(CSV_COLUMNS)
+
+    def add(self, number: int, customer_id: int, payload: object) -> None:
+        assert isinstance(payload, tuple)
+        self.rows.writerow([neutralise_cell(cell) for cell in payload])
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        self.text.flush()
+        self.text.detach()
+        super().commit(out, overwrite)
+
+    def abort(self) -> None:
+        with suppress(ValueError):  # already detached by commit
+            self.text.detach()
+        super().abort()
+
+
+_WRITERS: dict[str, Callable[[Path], _Writer]] = {
+    "eml": _EmlWriter,
+    "mbox": _MboxWriter,
+    "csv": _CsvWriter,
+}

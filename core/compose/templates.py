@@ -1,0 +1,288 @@
+"""Finding email templates: the shipped ones plus the owner's own folder, which wins.
+
+Layout of a template folder `<root>/<name>/`:
+
+    template.toml          kind = "transactional" | "marketing", description, needs, requires
+    <lang>.subject.txt     the subject line (one line)
+    <lang>.txt             the plain-text body
+    <lang>.html            the HTML body (optional for the owner's templates)
+
+Folders whose names start with `_` hold shared pieces (`_shared/footer.de.txt`) that templates
+include; the owner's `_shared` files win file by file. A template folder in the owner's
+folder replaces the shipped template of the same name as a whole, so a half-edited copy never
+mixes with shipped files.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import BaseLoader, Environment, TemplateNotFound
+from jinja2.loaders import split_template_path
+
+from core.paths import data_dir, shipped_dir
+
+KINDS = ("transactional", "marketing")
+PARTS = {"subject": "subject.txt", "text": "txt", "html": "html"}
+# Data a template can need from each recipient; a recipient without it is excluded.
+RECIPIENT_NEEDS = {"last_order", "recommendations"}
+# Needs satisfied by the export as a whole (an attached discount).
+EXPORT_NEEDS = {"discount"}
+# Features of retain-tui a template may require; none of these exist yet.
+AVAILABLE_FEATURES: frozenset[str] = frozenset()
+KNOWN_FEATURES = {"loyalty"}
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_FILE = re.compile(r"(?P<lang>[a-z]{2,3})\.(?P<part>subject\.txt|txt|html)")
+_TOML_KEYS = {
+    "kind", "description", "needs", "requires",
+    "min_days_since_last_order", "max_days_since_last_order",
+}  # fmt: skip
+
+
+def user_templates_dir() -> Path:
+    """Where the owner's own templates live unless `--templates DIR` says otherwise."""
+    return data_dir() / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One template as the app lists it; `problems` non-empty means it cannot be used."""
+
+    name: str
+    kind: str
+    description: str
+    languages: tuple[str, ...]
+    folder: Path
+    source: str  # "shipped" or "user"
+    overrides_shipped: bool = False
+    needs: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    min_days_since_last_order: int | None = None
+    max_days_since_last_order: int | None = None
+    html_languages: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def marketing(self) -> bool:
+        return self.kind == "marketing"
+
+    @property
+    def missing_features(self) -> tuple[str, ...]:
+        return tuple(f for f in self.requires if f not in AVAILABLE_FEATURES)
+
+    @property
+    def available(self) -> bool:
+        """Offered in the app and exportable: well-formed and every required feature exists."""
+        return not self.problems and not self.missing_features
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "broken: " + "; ".join(self.problems)
+        if self.missing_features:
+            return "unavailable: needs " + ", ".join(self.missing_features)
+        return "ready"
+
+    def file(self, lang: str, part: str) -> str | None:
+        """The loader name of one part (`thank-you/de.txt`), or None if it does not exist."""
+        if part == "html" and lang not in self.html_languages:
+            return None
+        if lang not in self.languages:
+            return None
+        return f"{self.name}/{lang}.{PARTS[part]}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "languages": list(self.languages),
+            "source": self.source,
+            "folder": str(self.folder),
+            "overrides_shipped": self.overrides_shipped,
+            "needs": list(self.needs),
+            "requires": list(self.requires),
+            "available": self.available,
+            "status": self.status,
+        }
+
+
+@dataclass
+class TemplateRoots:
+    """The folders templates come from, the owner's first."""
+
+    user: Path | None
+    shipped: Path | None = field(default_factory=lambda: _shipped_or_none())
+
+    @property
+    def ordered(self) -> list[Path]:
+        return [root for root in (self.user, self.shipped) if root is not None and root.is_dir()]
+
+
+def _shipped_or_none() -> Path | None:
+    try:
+        return shipped_dir("templates")
+    except FileNotFoundError:
+        return None
+
+
+def discover(roots: TemplateRoots) -> dict[str, TemplateInfo]:
+    """Every template by name, the owner's folder replacing shipped ones of the same name."""
+    found: dict[str, TemplateInfo] = {}
+    for root in reversed(roots.ordered):  # shipped first, so the owner's replace them
+        source = "user" if root == roots.user else "shipped"
+        for folder in sorted(root.iterdir()):
+            if not folder.is_dir() or folder.name.startswith(("_", ".")):
+                continue
+            info = read_template(folder, source)
+            if info.name in found and source == "user":
+                info = _replace(info, overrides_shipped=True)
+            found[info.name] = info
+    return dict(sorted(found.items()))
+
+
+def list_templates(templates_dir: Path | None = None) -> list[TemplateInfo]:
+    """Shipped and owner templates, sorted by name (unavailable ones included, see status)."""
+    user = templates_dir if templates_dir is not None else user_templates_dir()
+    return list(discover(TemplateRoots(user=user)).values())
+
+
+def _replace(info: TemplateInfo, **changes: object) -> TemplateInfo:
+    from dataclasses import replace
+
+    return replace(info, **changes)  # type: ignore[arg-type]
+
+
+def read_template(folder: Path, source: str) -> TemplateInfo:
+    """Read `template.toml` and the language files of one folder; problems are collected."""
+    problems: list[str] = []
+    name = folder.name
+    if not _NAME.fullmatch(name):
+        problems.append(f"folder name {name!r}: use lowercase letters, digits, - and _")
+    meta = _read_meta(folder / "template.toml", problems)
+    parts: dict[str, set[str]] = {}
+    for file in folder.iterdir():
+        match = _FILE.fullmatch(file.name)
+        if match and file.is_file():
+            parts.setdefault(match["lang"], set()).add(match["part"])
+    languages = tuple(sorted(lang for lang, got in parts.items() if {"subject.txt", "txt"} <= got))
+    for lang, got in sorted(parts.items()):
+        if lang not in languages:
+            lacking = sorted({"subject.txt", "txt"} - got)
+            problems.append(f"{lang}: missing {', '.join(f'{lang}.{p}' for p in lacking)}")
+    if not languages and not problems:
+        problems.append("no language files (e.g. en.subject.txt and en.txt)")
+    kind = meta.get("kind", "")
+    if kind not in KINDS:
+        problems.append(f"template.toml: kind must be transactional or marketing, not {kind!r}")
+    needs = _string_list(meta, "needs", RECIPIENT_NEEDS | EXPORT_NEEDS, problems)
+    requires = _string_list(meta, "requires", KNOWN_FEATURES, problems)
+    min_days = _days(meta, "min_days_since_last_order", problems)
+    max_days = _days(meta, "max_days_since_last_order", problems)
+    return TemplateInfo(
+        name=name,
+        kind=kind if kind in KINDS else "marketing",
+        description=str(meta.get("description", "")),
+        languages=languages,
+        folder=folder,
+        source=source,
+        needs=tuple(needs),
+        requires=tuple(requires),
+        min_days_since_last_order=min_days,
+        max_days_since_last_order=max_days,
+        html_languages=tuple(lang for lang in languages if "html" in parts[lang]),
+        problems=tuple(problems),
+    )
+
+
+def _read_meta(path: Path, problems: list[str]) -> dict[str, object]:
+    try:
+        meta = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append("template.toml is missing (it says kind = transactional or marketing)")
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        problems.append(f"template.toml: {exc}")
+        return {}
+    unknown = sorted(set(meta) - _TOML_KEYS)
+    if unknown:
+        problems.append(f"template.toml: unknown key {unknown[0]!r}")
+    return meta
+
+
+def _string_list(
+    meta: dict[str, object], key: str, allowed: set[str], problems: list[str]
+) -> list[str]:
+    value = meta.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"template.toml: {key} must be a list of names")
+        return []
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        problems.append(
+            f"template.toml: {key}: unknown {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    return [v for v in value if v in allowed]
+
+
+def _days(meta: dict[str, object], key: str, problems: list[str]) -> int | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+        problems.append(f"template.toml: {key} must be a number of days (0-3650)")
+        return None
+    return value
+
+
+class TemplateLoader(BaseLoader):
+    """Loads `<template>/<file>` from that template's folder and `_shared/...` from the roots.
+
+    Owners editing a file see the change on the next render (the source's mtime is checked).
+    """
+
+    def __init__(self, roots: TemplateRoots, templates: Callable[[], dict[str, TemplateInfo]]):
+        self.roots = roots
+        self.templates = templates
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)  # refuses '..' and absolute paths
+        if len(pieces) < 2:
+            raise TemplateNotFound(template)
+        head, rest = pieces[0], pieces[1:]
+        if head.startswith("_"):
+            candidates = [root.joinpath(head, *rest) for root in self.roots.ordered]
+        else:
+            info = self.templates().get(head)
+            candidates = [info.folder.joinpath(*rest)] if info else []
+        for path in candidates:
+            if path.is_file():
+                return _read_source(path, template)
+        raise TemplateNotFound(template)
+
+
+def _read_source(path: Path, name: str) -> tuple[str, str, Callable[[], bool]]:
+    try:
+        mtime = path.stat().st_mtime_ns
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        from core.compose.errors import TemplateError
+
+        raise TemplateError(f"not UTF-8 text ({exc.reason})", template=name) from None
+    except OSError:
+        raise TemplateNotFound(name) from None
+
+    def uptodate() -> bool:
+        try:
+            return path.stat().st_mtime_ns == mtime
+        except OSError:
+            return False
+
+    return source, str(path), uptodate

@@ -1,0 +1,261 @@
+"""The shop's own details that every email needs: name, sender, postal address, unsubscribe.
+
+They live in the store's `settings` table (the one source of truth), under `shop.*` keys.
+Every value is validated on the way in, so an export never discovers a bad sender address
+half-way through 10,000 drafts.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from core.addresses import AddressError, check_address, header_text, parse_mailbox
+from core.store import Store
+from core.values import normalize_language
+
+
+class SettingError(ValueError):
+    """An unknown key or a value that would produce broken or unlawful emails."""
+
+
+def _text(value: str) -> str:
+    cleaned = header_text(value)
+    if not cleaned:
+        raise SettingError("must not be empty")
+    if len(cleaned) > 200:
+        raise SettingError("is longer than 200 characters")
+    return cleaned
+
+
+def _postal_address(value: str) -> str:
+    # Kept on one line: it is printed in footers of text and HTML bodies alike.
+    return _text(value)
+
+
+def _mailbox(value: str) -> str:
+    try:
+        name, address = parse_mailbox(value)
+    except AddressError as exc:
+        raise SettingError(str(exc)) from None
+    return format_mailbox(name, address)
+
+
+def format_mailbox(name: str, address: str) -> str:
+    """The readable form `parse_mailbox` reads back: specials in the name are quoted."""
+    if not name:
+        return address
+    if re.search(r'[()<>\[\]:;@\\,."]', name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
+def _address(value: str) -> str:
+    text = value.strip().removeprefix("mailto:")
+    try:
+        return check_address(text)
+    except AddressError as exc:
+        raise SettingError(str(exc)) from None
+
+
+def _url(allowed_fields: frozenset[str]) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        url = value.strip()
+        if header_text(url) != url or " " in url:
+            raise SettingError(f"{value!r}: no spaces or line breaks in a URL")
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise SettingError(f"{value!r}: must start with https:// (or http://) and a host")
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
+        except ValueError:
+            raise SettingError(f"{value!r}: unbalanced {{ }}") from None
+        unknown = fields - allowed_fields
+        if unknown:
+            allowed = ", ".join(f"{{{f}}}" for f in sorted(allowed_fields)) or "none"
+            raise SettingError(
+                f"{value!r}: unknown placeholder {{{sorted(unknown)[0]}}} (allowed: {allowed})"
+            )
+        return url
+
+    return validate
+
+
+def _language(value: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        code = normalize_language(value)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    if code is None:
+        raise SettingError("must not be empty")
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise SettingError(f"{value!r}: not a language code (e.g. en, de, it, nl, nb)") from None
+    return code
+
+
+def _currency(value: str) -> str:
+    from babel.numbers import list_currencies
+
+    code = value.strip().upper()
+    if code not in list_currencies():
+        raise SettingError(f"{value!r}: not an ISO 4217 currency code (e.g. EUR, NOK, GBP)")
+    return code
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    help: str
+    validate: Callable[[str], str]
+
+
+SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec("shop.name", "The shop's name, as customers know it.", _text),
+        SettingSpec("shop.from", "Sender: 'Shop Name <hello@shop.example>'.", _mailbox),
+        SettingSpec("shop.reply_to", "Where replies go (an email address).", _address),
+        SettingSpec(
+            "shop.postal_address",
+            "Postal address printed in every email (EU law).",
+            _postal_address,
+        ),
+        SettingSpec(
+            "shop.unsubscribe_url",
+            "Unsubscribe page (https); may contain {customer_id}.",
+            _url(frozenset({"customer_id"})),
+        ),
+        SettingSpec(
+            "shop.unsubscribe_mailto", "Address that unsubscribes whoever writes to it.", _address
+        ),
+        SettingSpec("shop.website", "The shop's website (https).", _url(frozenset())),
+        SettingSpec(
+            "shop.feedback_url",
+            "Feedback page (https); may contain {customer_id} and {score}.",
+            _url(frozenset({"customer_id", "score"})),
+        ),
+        SettingSpec(
+            "shop.currency", "Currency of the shop's prices (ISO code, e.g. EUR).", _currency
+        ),
+        SettingSpec(
+            "shop.default_language",
+            "Language when a customer's is unknown (en, de, ...).",
+            _language,
+        ),
+    )
+}
+
+REQUIRED = ("shop.name", "shop.from", "shop.postal_address", "shop.currency")
+DEFAULTS = {"shop.currency": "EUR", "shop.default_language": "en"}
+
+
+def check_key(key: str) -> SettingSpec:
+    spec = SPECS.get(key)
+    if spec is None:
+        raise SettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
+    return spec
+
+
+def validate_setting(key: str, value: str) -> str:
+    """The normalised value to store, or `SettingError` naming the key."""
+    spec = check_key(key)
+    try:
+        return spec.validate(value)
+    except SettingError as exc:
+        raise SettingError(f"{key}: {exc}") from None
+
+
+def get_setting(store: Store, key: str) -> str | None:
+    check_key(key)
+    return store.get_setting(key, DEFAULTS.get(key))
+
+
+def set_setting(store: Store, key: str, value: str) -> str:
+    normalised = validate_setting(key, value)
+    store.set_setting(key, normalised)
+    return normalised
+
+
+def unset_setting(store: Store, key: str) -> None:
+    check_key(key)
+    with store.write() as conn:
+        conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
+def all_settings(store: Store) -> dict[str, str | None]:
+    """Every known key with its value (or default), in a stable order."""
+    stored = dict(store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%'"))
+    return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    """What the composer needs, read once per composer."""
+
+    name: str
+    from_name: str
+    from_address: str
+    reply_to: str
+    postal_address: str
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+    website: str
+    feedback_url: str
+    currency: str
+    default_language: str
+
+    @property
+    def can_unsubscribe(self) -> bool:
+        return bool(self.unsubscribe_url or self.unsubscribe_mailto)
+
+    def missing(self, *, marketing: bool) -> list[str]:
+        """Settings an export cannot do without, as `config set` keys."""
+        missing = [
+            key
+            for key, value in (
+                ("shop.name", self.name),
+                ("shop.from", self.from_address),
+                ("shop.postal_address", self.postal_address),
+            )
+            if not value
+        ]
+        if marketing and not self.can_unsubscribe:
+            missing.append("shop.unsubscribe_url (or shop.unsubscribe_mailto)")
+        return missing
+
+
+def load_shop_settings(store: Store) -> ShopSettings:
+    """The shop's settings; stored values that no longer validate count as missing."""
+    values = all_settings(store)
+
+    def valid(key: str) -> str:
+        raw = values.get(key)
+        if raw is None or raw == "":
+            return ""
+        try:
+            return validate_setting(key, raw)
+        except SettingError:
+            return ""
+
+    sender = valid("shop.from")
+    from_name, from_address = parse_mailbox(sender) if sender else ("", "")
+    return ShopSettings(
+        name=valid("shop.name"),
+        from_name=from_name,
+        from_address=from_address,
+        reply_to=valid("shop.reply_to"),
+        postal_address=valid("shop.postal_address"),
+        unsubscribe_url=valid("shop.unsubscribe_url"),
+        unsubscribe_mailto=valid("shop.unsubscribe_mailto"),
+        website=valid("shop.website"),
+        feedback_url=valid("shop.feedback_url"),
+        currency=valid("shop.currency") or DEFAULTS["shop.currency"],
+        default_language=valid("shop.default_language") or DEFAULTS["shop.default_language"],
+    )

@@ -1,0 +1,55 @@
+"""Shared setup for the compose, export and template tests: a small shop from tests/data.
+
+Customers (ids in import order): 1 Jürgen (DE, 3 orders), 2 Giulia (IT), 3 Sanne (NL),
+4 Ola (NO), 5 Emily 'Hughes [/red]' (GB), 6 no name (AT, no consent), 7 formula names (US),
+8 CR/LF + U+2028 in names (GB), 9 no email, 10 Marie (FR, language fr), 11 bad email,
+12 consent unknown, 13 ESC + markup in names (CH), 14 <script> and & in names (NO),
+15 never ordered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from core.compose import Composer
+from core.demo import DEMO_SETTINGS
+from core.importers import import_file
+from core.store import Store, open_store
+
+DATA = Path(__file__).parent / "data"
+TODAY = date(2026, 11, 5)
+CUSTOMERS = DATA / "compose_customers.csv"
+ORDERS = DATA / "compose_orders.csv"
+
+
+def build_shop(path: str | Path = ":memory:", *, settings: dict[str, str] | None = None) -> Store:
+    """The fixture shop with the demo shop's (complete) settings unless `settings` is given."""
+    store = open_store(path)
+    for file, kind in ((CUSTOMERS, "customers"), (ORDERS, "orders")):
+        result = import_file(store, file, kind)
+        assert result.rows_rejected == 0, result.errors
+    chosen = DEMO_SETTINGS if settings is None else settings
+    with store.write() as conn:
+        conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)", chosen.items())
+    return store
+
+
+def composer_for(store: Store, templates: Path) -> Composer:
+    """A composer that never reads the real user's template folder."""
+    return Composer(store, templates, today=TODAY)
+
+
+def write_template(
+    root: Path, name: str, files: dict[str, str], *, kind: str = "marketing", extra: str = ""
+) -> Path:
+    """An owner's template folder: template.toml plus `{"en.txt": "...", ...}`."""
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "template.toml").write_text(f'kind = "{kind}"\n{extra}', encoding="utf-8")
+    for file_name, text in files.items():
+        (folder / file_name).write_text(text, encoding="utf-8")
+    return folder
+
+
+FOOTER_EN = '\n{% include "_shared/footer.en.txt" %}\n'

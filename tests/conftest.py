@@ -1,0 +1,103 @@
+"""Shared fixtures: a store in tmp_path, the export files in tests/data/, a database snapshot."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.importers import ImportResult, import_file
+from core.store import Store, open_store
+
+DATA = Path(__file__).resolve().parent / "data"
+BIG_ROWS = 50_000
+# Tables an import writes to besides its own log (`import_runs` grows with every run).
+SHOP_TABLES = ("customers", "orders", "order_lines", "customer_stats", "customer_days",
+               "consent_events", "settings", "schema_version")  # fmt: skip
+
+
+def data_path(name: str) -> Path:
+    path = DATA / name
+    assert path.is_file(), f"missing fixture {path}"
+    return path
+
+
+def shop_state(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every shop table, timestamps included: equal means nothing changed."""
+    return {
+        table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+        for table in SHOP_TABLES
+    }
+
+
+@pytest.fixture
+def data() -> Callable[[str], Path]:
+    """`data("shopify_orders.csv")` -> the fixture file's path."""
+    return data_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh shop database file in tmp_path (a file, so WAL and permissions are real)."""
+    with open_store(tmp_path / "shop.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def load(store: Store) -> Callable[..., ImportResult]:
+    """`load("generic_orders.csv", "orders", strict=True)` imports a fixture into `store`."""
+
+    def run(name: str, kind: str, **options: object) -> ImportResult:
+        return import_file(store, data_path(name), kind, **options)  # type: ignore[arg-type]
+
+    return run
+
+
+Query = Callable[..., list[dict[str, object]]]
+
+
+@pytest.fixture
+def query(store: Store) -> Query:
+    """`query("SELECT ... WHERE x = ?", value)` -> rows of `store` as dicts."""
+
+    def run(sql: str, *params: object) -> list[dict[str, object]]:
+        cursor = store.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    return run
+
+
+@pytest.fixture
+def state() -> Callable[[Store], dict[str, list[tuple[object, ...]]]]:
+    return lambda store: shop_state(store.conn)
+
+
+def write_big_orders(path: Path, rows: int = BIG_ROWS) -> Path:
+    """A generic orders file, one order per row, big enough for progress and kill tests."""
+    start = date(2024, 1, 1)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["order_id", "ordered_at", "customer_id", "email", "total", "country"])
+        for n in range(rows):
+            customer = n % 5_000
+            writer.writerow([
+                f"BIG-{n}", (start + timedelta(days=n % 900)).isoformat(), f"K{customer}",
+                f"k{customer}@example.com", f"{10 + n % 90}.{n % 100:02d}", "DE",
+            ])  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def big_orders_writer() -> Callable[..., Path]:
+    """`big_orders_writer(path, rows=20_000)` writes a generated orders file."""
+    return write_big_orders
+
+
+@pytest.fixture(scope="session")
+def big_orders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_big_orders(tmp_path_factory.mktemp("big") / "big_orders.csv")

@@ -1,0 +1,314 @@
+"""The composer: languages, who is left out and why, and what a rendered draft says."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.compose import ComposeError, Composer, Discount, Draft, Recipient, TemplateError
+from core.store import Store
+from tests.compose_support import FOOTER_EN, build_shop, composer_for, write_template
+
+
+@pytest.fixture
+def shop() -> Store:
+    return build_shop()
+
+
+@pytest.fixture
+def composer(shop: Store, tmp_path: Path) -> Composer:
+    return composer_for(shop, tmp_path / "templates")
+
+
+def reasons(recipients: list[Recipient]) -> dict[int, str | None]:
+    return {r.customer_id: r.reason for r in recipients}
+
+
+# -- language ------------------------------------------------------------------------------
+
+
+def test_language_is_the_customers_own_when_the_template_has_it(composer: Composer) -> None:
+    languages = {
+        r.customer_id: r.language for r in composer.recipients([1, 2, 3, 4, 5], "feedback")
+    }
+    assert languages == {1: "de", 2: "it", 3: "nl", 4: "nb", 5: "en"}
+
+
+def test_language_falls_back_to_country_then_shop_default(shop: Store, composer: Composer) -> None:
+    # Marie speaks French (no template) in France (no mapping): the shop's default, German.
+    assert composer.recipients([10], "feedback")[0].language == "de"
+    shop.execute("UPDATE customers SET country = 'BE' WHERE id = 10")
+    assert composer.recipients([10], "feedback")[0].language == "nl"  # Belgium -> Dutch
+    shop.execute("UPDATE customers SET country = NULL WHERE id = 10")
+    shop.set_setting("shop.default_language", "it")
+    composer.refresh()
+    assert composer.recipients([10], "feedback")[0].language == "it"
+
+
+def test_lang_option_overrides_and_must_exist(composer: Composer) -> None:
+    assert {r.language for r in composer.recipients([1, 2, 3], "feedback", lang="en")} == {"en"}
+    with pytest.raises(ComposeError, match="has no 'fr' version"):
+        composer.render(1, "feedback", lang="fr")
+
+
+# -- recipients ----------------------------------------------------------------------------
+
+
+def test_thank_you_goes_to_recent_buyers_even_without_consent(composer: Composer) -> None:
+    got = reasons(composer.recipients([1, 2, 3, 4, 6, 9, 11, 15, 999], "thank-you"))
+    assert got == {
+        1: None,
+        2: "order_too_old",  # April: no thank-you half a year later
+        3: None,
+        4: "order_too_old",
+        6: None,  # transactional: consent is not needed
+        9: "no_email",
+        11: "bad_email",
+        15: "no_order",
+        999: "unknown",
+    }
+
+
+def test_marketing_needs_consent(composer: Composer) -> None:
+    discount = Discount(percent=Decimal(10))
+    got = reasons(composer.recipients([1, 6, 12, 9], "win-back", discount=discount))
+    assert got == {1: None, 6: "no_consent", 12: "no_consent", 9: "no_email"}
+
+
+def test_come_back_waits_six_months_and_needs_something_to_recommend(composer: Composer) -> None:
+    got = reasons(composer.recipients([1, 2, 4, 15], "come-back-bestsellers"))
+    assert got == {1: "ordered_recently", 2: None, 4: None, 15: "no_order"}
+
+
+def test_the_same_customer_twice_is_drafted_once(composer: Composer) -> None:
+    got = [r.reason for r in composer.recipients([1, 1], "feedback")]
+    assert got == [None, "duplicate"]
+
+
+def test_reasons_have_words_for_the_app(composer: Composer) -> None:
+    excluded = composer.recipients([9], "feedback")[0]
+    assert not excluded.included
+    assert excluded.reason_text == "no email address"
+    assert excluded.to_dict()["reason"] == "no_email"
+
+
+def test_drafts_keep_the_order_of_the_list(composer: Composer) -> None:
+    items = list(composer.drafts([15, 1, 9], "thank-you"))
+    assert [type(item) for item in items] == [Recipient, Draft, Recipient]
+    assert [item.customer_id for item in items] == [15, 1, 9]
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def test_preview_is_personal_and_localised(composer: Composer) -> None:
+    draft = composer.render(1, "thank-you")
+    assert draft.language == "de" and draft.locale == "de_DE"
+    assert draft.subject == "Danke für deine Bestellung, Jürgen!"
+    assert draft.text.startswith("Hallo Jürgen,\n")
+    assert "1003 vom 20. Oktober 2026" in draft.text  # the last order that counts
+    assert "3 × Earl Grey 100 g  (20,70\xa0€)" in draft.text
+    assert "Gesamt inkl. Versand: 40,10\xa0€" in draft.text
+    assert "3-mal bei uns bestellt" in draft.text
+    assert draft.html is not None and "Mug &#34;Nordlicht&#34;" in draft.html
+    assert draft.to_name == "Jürgen Müller" and draft.to_address == "juergen.mueller@example.org"
+    assert draft.headers["From"] == "Nordlicht Tee & Kaffee <hallo@nordlicht.example>"
+    assert "List-Unsubscribe" not in draft.headers  # transactional
+    assert draft.excluded is None
+
+
+def test_money_follows_the_customers_locale(composer: Composer) -> None:
+    assert "Totaal incl. verzending: €\xa010,40" in composer.render(3, "thank-you").text
+    assert "(5,50\xa0€)" not in composer.render(3, "thank-you").text
+    assert "Total incl. shipping: €33.90" in composer.render(5, "thank-you").text
+
+
+def test_greeting_and_subject_without_a_first_name(composer: Composer) -> None:
+    draft = composer.render(6, "thank-you")
+    assert draft.subject == "Danke für deine Bestellung!"
+    assert draft.text.startswith("Hallo,\n")
+
+
+def test_first_time_and_repeat_customers_read_different_lines(composer: Composer) -> None:
+    assert "zum ersten Mal" in composer.render(6, "thank-you").text
+    assert "zum ersten Mal" not in composer.render(1, "thank-you").text
+
+
+def test_marketing_drafts_carry_unsubscribe(composer: Composer) -> None:
+    draft = composer.render(1, "feedback")
+    assert draft.unsubscribe_url == "https://nordlicht.example/unsubscribe?c=1"
+    assert draft.headers["List-Unsubscribe"] == (
+        "<https://nordlicht.example/unsubscribe?c=1>, "
+        "<mailto:unsubscribe@nordlicht.example?subject=unsubscribe>"
+    )
+    assert draft.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "https://nordlicht.example/unsubscribe?c=1" in draft.text
+    assert "https://nordlicht.example/feedback?c=1&amp;score=10" in (draft.html or "")
+    assert "Hafenstraße 12" in draft.text
+
+
+def test_discount_code_value_and_expiry(composer: Composer) -> None:
+    draft = composer.render(2, "win-back", discount=Discount(percent=Decimal(10), valid_days=30))
+    assert draft.discount_code == "WINBACK10"
+    assert "sconto del 10%" in draft.text
+    assert "valido fino al 5 dicembre 2026" in draft.text
+    fixed = Discount(amount_cents=500, currency="EUR", valid_days=14, code="KOMMZURUECK")
+    draft = composer.render(1, "win-back", discount=fixed)
+    assert draft.discount_code == "KOMMZURUECK"
+    assert "5,00\xa0€ Rabatt" in draft.subject
+    assert "bis zum 19. November 2026" in draft.text
+
+
+def test_recommendations_are_bestsellers_not_yet_bought(composer: Composer) -> None:
+    draft = composer.render(2, "come-back-bestsellers")  # Giulia bought espresso only
+    assert "• Earl Grey 100 g – 6,90\xa0€" in draft.text
+    assert "Espresso" not in draft.text
+
+
+def test_customer_data_never_becomes_markup_headers_or_control_codes(composer: Composer) -> None:
+    html = composer.render(14, "feedback").html or ""
+    assert "<script>" not in html and "Björn &lt;script&gt;" in html
+    assert "Hei Björn <script>alert(1)</script>," in composer.render(14, "feedback").text
+    escaped = composer.render(13, "thank-you")
+    assert "\x1b" not in escaped.text + escaped.subject + escaped.to_name
+    injected = composer.render(8, "thank-you")
+    for value in (injected.subject, injected.to_name):
+        assert not any(ch in value for ch in "\r\n\u2028")
+    assert injected.to_name == "Eve Bcc: victim@example.com Evil X-Injected: 1"
+
+
+def test_excluded_customers_can_still_be_previewed(composer: Composer) -> None:
+    draft = composer.render(6, "feedback")
+    assert draft.excluded == "no_consent"
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+
+def test_marketing_refuses_without_unsubscribe_setting(tmp_path: Path) -> None:
+    settings = {"shop.name": "Laden", "shop.from": "laden@example.de",
+                "shop.postal_address": "Weg 1, 12345 Stadt"}  # fmt: skip
+    composer = composer_for(build_shop(settings=settings), tmp_path)
+    with pytest.raises(
+        ComposeError, match=r"shop\.unsubscribe_url \(or shop\.unsubscribe_mailto\)"
+    ):
+        composer.drafts([1], "feedback")
+    assert list(composer.drafts([1], "thank-you"))  # transactional drafts need no unsubscribe
+
+
+def test_win_back_needs_a_discount(composer: Composer) -> None:
+    with pytest.raises(ComposeError, match="--discount"):
+        composer.drafts([1], "win-back")
+
+
+def test_loyalty_is_never_offered(composer: Composer) -> None:
+    offered = [info.name for info in composer.templates(available_only=True)]
+    assert "loyalty" not in offered and "thank-you" in offered
+    with pytest.raises(ComposeError, match="needs loyalty"):
+        composer.render(1, "loyalty")
+
+
+def test_unknown_template_lists_the_available_ones(composer: Composer) -> None:
+    with pytest.raises(ComposeError, match="available: come-back-bestsellers, feedback"):
+        composer.render(1, "thanks")
+
+
+# -- owner templates -----------------------------------------------------------------------
+
+
+def test_owner_template_replaces_the_shipped_one(shop: Store, tmp_path: Path) -> None:
+    files = {"en.subject.txt": "Cheers, {{ customer|first_name_or('friend') }}",
+             "en.txt": "Thanks!\n{{ shop.postal_address }}"}  # fmt: skip
+    write_template(tmp_path, "thank-you", files, kind="transactional")
+    composer = composer_for(shop, tmp_path)
+    info = composer.template("thank-you")
+    assert info.source == "user" and info.overrides_shipped and info.languages == ("en",)
+    draft = composer.render(6, "thank-you")
+    assert draft.subject == "Cheers, friend" and draft.html is None
+
+
+def test_typo_names_field_template_and_line(shop: Store, tmp_path: Path) -> None:
+    files = {"en.subject.txt": "Hello", "en.txt": "Hi\n\n{{ customer.fist_name }}\n" + FOOTER_EN}
+    write_template(tmp_path, "typo", files)
+    with pytest.raises(TemplateError) as caught:
+        composer_for(shop, tmp_path).render(1, "typo")
+    error = caught.value
+    assert (error.template, error.line) == ("typo/en.txt", 3)
+    assert "customer has no field 'fist_name' (did you mean 'first_name'?)" in str(error)
+    assert str(error).startswith("typo/en.txt, line 3: ")
+
+
+def test_errors_inside_shared_files_point_there(shop: Store, tmp_path: Path) -> None:
+    shared = tmp_path / "_shared"
+    shared.mkdir(parents=True)
+    (shared / "footer.en.txt").write_text("{{ shop.postal_address }}\n{{ shop.nope }}\n")
+    write_template(tmp_path, "news", {"en.subject.txt": "Hi", "en.txt": "Hi\n" + FOOTER_EN})
+    with pytest.raises(TemplateError) as caught:
+        composer_for(shop, tmp_path).render(1, "news")
+    assert (caught.value.template, caught.value.line) == ("_shared/footer.en.txt", 2)
+
+
+def test_marketing_text_without_unsubscribe_is_refused(shop: Store, tmp_path: Path) -> None:
+    write_template(
+        tmp_path, "bare", {"en.subject.txt": "Hi", "en.txt": "{{ shop.postal_address }}"}
+    )
+    with pytest.raises(TemplateError, match="a way to unsubscribe") as caught:
+        composer_for(shop, tmp_path).render(1, "bare")
+    assert caught.value.template == "bare/en.txt"
+
+
+def test_every_email_shows_the_postal_address(shop: Store, tmp_path: Path) -> None:
+    files = {"en.subject.txt": "Hi", "en.txt": "Thanks"}
+    write_template(tmp_path, "short", files, kind="transactional")
+    with pytest.raises(TemplateError, match="postal address"):
+        composer_for(shop, tmp_path).render(1, "short")
+
+
+def test_edited_sources_preview_live_and_report_syntax_errors(composer: Composer) -> None:
+    draft = composer.render(
+        3, "thank-you", sources={"subject": "Dank je, {{ customer.first_name }}"}
+    )
+    assert draft.subject == "Dank je, Sanne"
+    with pytest.raises(TemplateError) as caught:
+        composer.render(3, "thank-you", sources={"text": "Hoi\n{% if %}\n"})
+    assert caught.value.template == "thank-you/nl.txt" and caught.value.line == 2
+
+
+def test_empty_subject_is_an_error(composer: Composer) -> None:
+    with pytest.raises(TemplateError, match="subject is empty"):
+        composer.render(1, "thank-you", sources={"subject": "{{ '' }}\n"})
+
+
+# -- segments ------------------------------------------------------------------------------
+
+
+def test_rfm_and_segments_reach_templates(shop: Store, tmp_path: Path) -> None:
+    text = "{{ customer.rfm_segment }}|{{ customer.segments|join(', ') }}|{{ customer.r }}\n"
+    write_template(tmp_path, "seg", {"en.subject.txt": "x", "en.txt": text + FOOTER_EN})
+    composer = composer_for(shop, tmp_path)
+    assert composer.compiled(composer.template("seg"), "en").needs.segments
+    first = composer.render(1, "seg").text.splitlines()[0]
+    assert first.startswith("Can't Lose Them|") and "vip" in first.split("|")[1]
+    assert composer.render(15, "seg").text.splitlines()[0] == "None||None"  # never ordered
+
+
+def test_segment_fields_load_even_when_reached_indirectly(shop: Store, tmp_path: Path) -> None:
+    text = "{% set someone = customer %}{{ someone.segments|length > 0 }}\n"
+    write_template(tmp_path, "alias", {"en.subject.txt": "x", "en.txt": text + FOOTER_EN})
+    composer = composer_for(shop, tmp_path)
+    assert not composer.compiled(composer.template("alias"), "en").needs.segments
+    assert composer.render(1, "alias").text.startswith("True")
+    drafts = list(composer.drafts([1, 2], "alias"))
+    assert [d.text.splitlines()[0] for d in drafts if isinstance(d, Draft)] == ["True", "True"]
+
+
+def test_warm_compiles_every_available_template(composer: Composer) -> None:
+    composer.warm()
+    assert {(name, lang) for name, lang in composer._compiled} == {
+        (name, lang)
+        for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback")
+        for lang in ("de", "en", "it", "nb", "nl")
+    }
+    assert composer.loader._bestsellers  # read once, for come-back-bestsellers

@@ -1,0 +1,120 @@
+"""`retain-tui export`: options, summaries, JSON and errors, as a script sees them."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.compose_support import build_shop
+from tui.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = tmp_path / "shop.db"
+    build_shop(path).close()
+    return str(path)
+
+
+def export(db: str, tmp_path: Path, *args: str) -> tuple[int, str]:
+    base = ["export", "--db", db, "--templates", str(tmp_path / "mine"), "--as-of", "2026-11-05"]
+    result = runner.invoke(app, [*base, *args], env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def test_export_prints_a_summary_by_reason(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "feedback", "-c", "1,2,3", "-c", "6", "-c", "9",
+                       "--out", str(tmp_path / "drafts"))  # fmt: skip
+    assert code == 0, out
+    assert "feedback drafts (eml):" in out
+    assert "drafted             3   (de 1, it 1, nl 1)" in out
+    assert "no marketing consent" in out and "no email address" in out
+    assert sorted(p.name for p in (tmp_path / "drafts").iterdir()) == [
+        "0001-1.eml", "0002-2.eml", "0003-3.eml"]  # fmt: skip
+
+
+def test_format_follows_the_file_suffix(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "1,3,5", "--out",
+                       str(tmp_path / "thanks.mbox"))  # fmt: skip
+    assert code == 0, out
+    assert len(mailbox.mbox(tmp_path / "thanks.mbox")) == 3
+    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "1", "--out",
+                       str(tmp_path / "thanks.csv"))  # fmt: skip
+    assert code == 0 and (tmp_path / "thanks.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_json_summary_with_discount_and_language(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "win-back", "-c", "1,2,6", "--discount", "15%",
+                       "--valid-days", "10", "--lang", "en", "--dry-run", "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["drafted"] == 2 and data["languages"] == {"en": 2}
+    assert data["skipped"] == {"no_consent": 1} and data["dry_run"] and data["path"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "feedback", "-c", "1"], "--out is required"),
+        (["-t", "feedback", "--dry-run"], "choose recipients"),
+        (["-t", "feedback", "-c", "x1", "--dry-run"], "customer ids are numbers"),
+        (["-t", "feedback", "-c", "1", "--dry-run", "--format", "pdf"], "--format 'pdf'"),
+        (["-t", "nope", "-c", "1", "--dry-run"], "no template named 'nope'"),
+        (["-t", "loyalty", "-c", "1", "--dry-run"], "needs loyalty"),
+        (["-t", "win-back", "-c", "1", "--dry-run"], "add --discount"),
+        (["-t", "win-back", "-c", "1", "--dry-run", "--discount", "5USD"], "not USD"),
+        (["-t", "feedback", "-c", "1", "--dry-run", "--code", "X10"], "--code needs --discount"),
+        (["-t", "feedback", "-c", "1", "--dry-run", "--lang", "fr"], "has no 'fr' version"),
+    ],
+)
+def test_bad_options_fail_cleanly(db: str, tmp_path: Path, args: list[str], message: str) -> None:
+    code, out = export(db, tmp_path, *args)
+    assert code == 2 and message in out.replace("\n", " ") and "Traceback" not in out
+
+
+def test_unknown_segment_is_named(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "feedback", "--segment", "lapsd", "--dry-run")
+    assert code == 2 and "Traceback" not in out
+    assert "unknown segment 'lapsd'; did you mean 'lapsed'?" in out
+
+
+def test_render_errors_exit_1_and_list_them(db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "mine" / "oops"
+    folder.mkdir(parents=True)
+    (folder / "template.toml").write_text('kind = "transactional"\n')
+    (folder / "en.subject.txt").write_text("Hi [red]{{ customer.fist_name }}")
+    (folder / "en.txt").write_text("x")
+    code, out = export(db, tmp_path, "-t", "oops", "-c", "1,2", "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert "2 draft(s) failed to render: nothing was written" in out
+    assert "oops/en.subject.txt, line 1: customer has no field 'fist_name'" in out
+    assert not (tmp_path / "o").exists()
+
+
+def test_marketing_without_unsubscribe_names_the_setting(db: str, tmp_path: Path) -> None:
+    runner.invoke(app, ["config", "unset", "shop.unsubscribe_url", "--db", db])
+    runner.invoke(app, ["config", "unset", "shop.unsubscribe_mailto", "--db", db])
+    code, out = export(db, tmp_path, "-t", "feedback", "-c", "1", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "shop.unsubscribe_url (or shop.unsubscribe_mailto)" in out.replace("\n", " ")
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_to_a_segment(db: str, tmp_path: Path) -> None:
+    code, out = export(db, tmp_path, "-t", "win-back", "--segment", "lapsed", "--discount", "10%",
+                       "--dry-run", "--json")  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    from core.segments import segment_customer_ids
+    from core.store import open_store
+
+    with open_store(db) as store:
+        members = segment_customer_ids(store, "lapsed", __import__("datetime").date(2026, 11, 5))
+    assert data["recipients"] == len(members) > 0
+    assert data["drafted"] + sum(data["skipped"].values()) == len(members)

@@ -1,0 +1,306 @@
+"""`retain-tui segments`, `segment add|rm|show|rfm-table` and `customers`."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from core.rfm import RfmTable
+from core.segments import (
+    SegmentError,
+    SegmentInfo,
+    add_segment,
+    current_rfm_table,
+    customer_rows,
+    list_segments,
+    remove_segment,
+    reset_rfm_table,
+    save_rfm_table,
+    segment_info,
+)
+from core.store import Store
+from core.values import parse_date
+from tui.commands.common import DbOption, JsonOption, console, fail, opened_store, print_json
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Figures as of this date, YYYY-MM-DD (default: the date of the latest order).",
+        show_default=False,
+    ),
+]
+RfmTableOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rfm-table",
+        metavar="FILE",
+        help="Use this TOML RFM table instead of the saved one (see docs/segments.md).",
+        show_default=False,
+    ),
+]
+
+segment_app = typer.Typer(
+    help="Your own segments (saved filters) and the RFM table.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("segments")(segments)
+    app.add_typer(segment_app, name="segment")
+    app.command("customers")(customers)
+
+
+def segments(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    rfm_table: RfmTableOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Every segment (RFM, behaviour, your own) with its size and definition."""
+    with opened_store(ctx, db) as store:
+        try:
+            infos = list_segments(store, _as_of(as_of), rfm_table=_table(store, rfm_table))
+        except SegmentError as exc:
+            fail(str(exc))
+    if json_:
+        print_json([info.to_dict() for info in infos])
+        return
+    _print_segments(infos)
+
+
+@segment_app.command("add")
+def segment_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The segment's name.", show_default=False)],
+    expression: Annotated[
+        str,
+        typer.Argument(
+            metavar="EXPR",
+            help='A filter, e.g. \'orders >= 2 and country in ("DE", "AT")\'.',
+            show_default=False,
+        ),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Change the segment if it exists.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Save your own segment: a name and a filter expression (see docs/segments.md)."""
+    with opened_store(ctx, db) as store:
+        try:
+            saved = add_segment(store, name, expression, replace=replace)
+            info = segment_info(store, saved)
+        except SegmentError as exc:
+            fail(str(exc))
+    console.print(
+        Text.assemble(
+            "Saved segment ", (_safe(saved), "bold"),
+            f": {info.count:,} customers ({info.share:.1f}%), "
+            f"{info.marketing_count:,} with marketing consent.",
+        )
+    )  # fmt: skip
+
+
+@segment_app.command("rm")
+def segment_rm(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The segment to remove.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Remove one of your own segments."""
+    with opened_store(ctx, db) as store:
+        try:
+            removed = remove_segment(store, name)
+        except SegmentError as exc:
+            fail(str(exc))
+    console.print(Text.assemble("Removed segment ", (_safe(removed), "bold"), "."))
+
+
+@segment_app.command("show")
+def segment_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The segment to show.", show_default=False)],
+    as_of: AsOfOption = None,
+    rfm_table: RfmTableOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One segment: its definition, size and who it may be used for."""
+    with opened_store(ctx, db) as store:
+        try:
+            info = segment_info(store, name, _as_of(as_of), rfm_table=_table(store, rfm_table))
+        except SegmentError as exc:
+            fail(str(exc))
+    if json_:
+        print_json(info.to_dict())
+        return
+    out = console.print
+    out(Text.assemble((_safe(info.name), "bold"), f"  ({info.kind} segment)"))
+    out(Text("Definition: " + _safe(info.definition)))
+    out(Text("Meaning:    " + _safe(info.description)))
+    if info.error:
+        out(Text("Problem: " + _safe(info.error), style="red"))
+    out(f"Customers:  {info.count:,} ({info.share:.1f}% of all customers) as of {info.as_of}")
+    if info.marketing:
+        out(f"Marketing:  {info.marketing_count:,} have consent; only they get marketing mail")
+    else:
+        out("Marketing:  none: this segment is for transactional mail only")
+    out(Text(f"List them:  retain-tui customers --segment {shlex.quote(_safe(info.name))}"))
+
+
+@segment_app.command("rfm-table")
+def segment_rfm_table(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="A TOML RFM table to save as the one in force.", show_default=False),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Go back to the shipped RFM table.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Print the RFM table in force (as TOML), or replace it with FILE, or --reset it."""
+    with opened_store(ctx, db) as store:
+        try:
+            if reset:
+                table = reset_rfm_table(store)
+            elif file is not None:
+                table = save_rfm_table(store, _read(file))
+            else:
+                table = current_rfm_table(store)
+        except SegmentError as exc:
+            fail(str(exc))
+    if reset or file is not None:
+        console.print(f"RFM table saved: {len(table.rules)} rows (then Others).")
+        return
+    typer.echo(f"# in force: {table.source}")
+    typer.echo(table.to_toml(), nl=False)
+
+
+def customers(
+    ctx: typer.Context,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", metavar="NAME", help="Only this segment's customers."),
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option("--where", metavar="EXPR", help="Only customers matching this filter."),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="FIELD",
+            help="Sort by a field; a leading '-' sorts descending (e.g. --sort -spent).",
+        ),
+    ] = None,
+    desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=0)] = None,
+    offset: Annotated[int, typer.Option("--offset", metavar="N", min=0)] = 0,
+    marketing: Annotated[
+        bool, typer.Option("--marketing", help="Only customers with marketing consent.")
+    ] = False,
+    as_of: AsOfOption = None,
+    rfm_table: RfmTableOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Customers with their orders, spend, RFM scores and segments."""
+    descending = desc
+    if sort and sort.startswith("-"):
+        sort, descending = sort[1:], True
+    with opened_store(ctx, db) as store:
+        try:
+            rows = customer_rows(
+                store, segment=segment, where=where, sort=sort or None, descending=descending,
+                limit=limit, offset=offset, as_of=_as_of(as_of), marketing=marketing,
+                rfm_table=_table(store, rfm_table),
+            )  # fmt: skip
+        except SegmentError as exc:
+            fail(str(exc))
+    if json_:
+        print_json(rows)
+        return
+    _print_customers(rows)
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        fail(f"--as-of: {exc}")
+
+
+def _table(store: Store, path: Path | None) -> RfmTable | None:
+    return None if path is None else current_rfm_table(store, path)
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read ({exc})")
+
+
+def _safe(value: object) -> str:
+    """Customer and owner text with control characters (escape sequences, CR/LF) made visible."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _print_segments(infos: list[SegmentInfo]) -> None:
+    as_of = infos[0].as_of if infos else ""
+    table = Table(title=f"Segments as of {as_of}", title_justify="left", expand=False)
+    table.add_column("Segment", overflow="fold")
+    table.add_column("Kind")
+    table.add_column("Customers", justify="right")
+    table.add_column("Share", justify="right")
+    table.add_column("Marketing", justify="right")
+    table.add_column("Definition", overflow="fold")
+    for info in infos:
+        definition = Text(_safe(info.definition))
+        if info.error:
+            definition = Text("cannot run: " + _safe(info.error), style="red")
+        reach = f"{info.marketing_count:,}" if info.marketing else "—"
+        table.add_row(Text(_safe(info.name)), info.kind, f"{info.count:,}",
+                      f"{info.share:.1f}%", reach, definition)  # fmt: skip
+    console.print(table)
+    console.print(
+        "Marketing: members with consent, the only ones a marketing mail goes to. "
+        "— : for transactional mail (e.g. a thank-you) only."
+    )
+
+
+def _print_customers(rows: list[dict[str, object]]) -> None:
+    table = Table(expand=False)
+    for column, justify in (
+        ("Id", "right"), ("Name", "left"), ("Ctry", "left"),
+        ("Orders", "right"), ("Spent", "right"), ("Last order", "left"), ("RFM", "left"),
+        ("Segments", "left"),
+    ):  # fmt: skip
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        name = " ".join(_safe(row[key]) for key in ("first_name", "last_name") if row[key])
+        scores = "" if row["r"] is None else f"{row['r']}{row['f']}{row['m']}"
+        table.add_row(
+            str(row["id"]), Text(name), Text(_safe(row["country"])),
+            f"{row['orders']:,}", f"{row['spent']:,.2f}", Text(_safe(row["last_order"])),
+            scores, Text(", ".join(_safe(s) for s in row["segments"])),  # type: ignore[attr-defined]
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows):,} customers (--json shows every field, email included)")

@@ -1,0 +1,182 @@
+"""`retain-tui stats`: are customers coming back? Retention per period, totals and cohorts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from core.metrics import DEFAULT_WINDOW_DAYS, compute_stats
+from core.periods import PERIOD_KINDS, period_label
+from core.values import parse_date
+from tui.commands.common import DbOption, JsonOption, console, fail, opened_store, print_json
+
+if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json` quick
+    from rich.table import Table
+
+# Months after the first order shown in the human cohort table (all of them are in --json).
+COHORT_OFFSETS = (1, 2, 3, 6, 12)
+
+PeriodOption = Annotated[
+    str, typer.Option("--period", help=f"Length of each period: {', '.join(PERIOD_KINDS)}.")
+]
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window",
+        min=1,
+        metavar="DAYS",
+        help="Active window: how many days after an order a customer still counts as one.",
+    ),
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="First day to include (YYYY-MM-DD).")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="Last day to include (YYYY-MM-DD).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats")(stats)
+
+
+def stats(
+    ctx: typer.Context,
+    period: PeriodOption = "quarter",
+    window: WindowOption = DEFAULT_WINDOW_DAYS,
+    from_: FromOption = None,
+    to: ToOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Retention figures: customer retention rate, churn, returning customers, cohorts."""
+    start, end = _date("--from", from_), _date("--to", to)
+    with opened_store(ctx, db) as store:
+        try:
+            figures = compute_stats(store, period, window, start, end)
+        except ValueError as exc:
+            fail(str(exc))
+        # Shown in the tables: no control characters (the Text cells keep it from being markup).
+        currency = "".join(c for c in store.get_setting("shop.currency") or "" if c.isprintable())
+    if json_:
+        print_json(figures)
+    elif not figures["orders"]:
+        _print_no_orders(start, end)
+    else:
+        _print_figures(figures, currency)
+
+
+def _date(option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
+def _print_no_orders(start: date | None, end: date | None) -> None:
+    if start or end:
+        console.print(
+            f"No counting orders between {start or 'the first day'} and {end or 'today'}.",
+            markup=False,
+        )
+    else:
+        console.print(
+            "No orders yet. Import some with `retain-tui import orders FILE`, "
+            "or load the demo shop with `retain-tui demo`.",
+            markup=False,
+        )
+
+
+def _print_figures(figures: dict, currency: str) -> None:
+    """Totals, the period table and the cohort table, in 80 columns."""
+    from rich.table import Table
+    from rich.text import Text
+
+    unit = f" {currency}" if currency else ""
+    days = figures["avg_days_between_orders"]
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(justify="right")
+    for label, value in (
+        ("Customers", f"{figures['customers']:,}"),
+        ("Orders", f"{figures['orders']:,}"),
+        ("Revenue", f"{figures['revenue']:,.2f}{unit}"),
+        ("Repeat purchase rate", f"{figures['repeat_purchase_rate']:.1f} %"),
+        ("Orders per customer", f"{figures['purchase_frequency']:.2f}"),
+        ("Average order value", f"{figures['average_order_value']:,.2f}{unit}"),
+        ("Revenue per customer", f"{figures['revenue_per_customer']:,.2f}{unit}"),
+        ("Days between orders", "–" if days is None else f"{days:.1f}"),
+    ):
+        summary.add_row(label, Text(value))
+    console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
+    console.print(summary)
+    console.print()
+
+    window = figures["window_days"]
+    table = _table(f"Retention by {figures['period']}, active window {window} days")
+    table.add_column("Period")
+    for name in ("B", "E", "N"):
+        table.add_column(name, justify="right")
+    table.add_column("CRR %\n(E−N)/B", justify="right")
+    table.add_column("Churn\n%", justify="right")
+    table.add_column("Return\n%", justify="right")
+    table.add_column("Orders", justify="right")
+    table.add_column(Text(f"Revenue\n{currency}".rstrip()), justify="right")
+    for row in figures["periods"]:
+        table.add_row(
+            Text(period_label(figures["period"], date.fromisoformat(row["start"]))),
+            f"{row['B']:,}",
+            f"{row['E']:,}",
+            f"{row['N']:,}",
+            _percent(row["crr"]),
+            _percent(row["churn"]),
+            _percent(row["returning_customer_rate"]),
+            f"{row['orders']:,}",
+            f"{row['revenue']:,.0f}",
+        )
+    console.print(table)
+    _explain(
+        f"B: customers with an order in the {window} days before the period. E: with one in "
+        f"the {window} days up to its end. N: first order ever in the period. Churn: share of "
+        "B not in E. Return: share of the period's customers who had ordered before it."
+    )
+    _print_cohorts(figures)
+
+
+def _print_cohorts(figures: dict) -> None:
+    table = _table("Cohorts: % of each month's new customers ordering k months later")
+    table.add_column("First order")
+    table.add_column("Customers", justify="right")
+    for k in COHORT_OFFSETS:
+        table.add_column(f"+{k}", justify="right")
+    for cohort, shares in figures["cohorts"].items():
+        table.add_row(
+            cohort,
+            f"{figures['cohort_sizes'][cohort]:,}",
+            *(_percent(shares[k]) if k < len(shares) else "" for k in COHORT_OFFSETS),
+        )
+    console.print(table)
+    _explain("Every month of every cohort is in --json.")
+
+
+def _table(title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        title_justify="left",
+    )  # fmt: skip
+
+
+def _explain(text: str) -> None:
+    console.print(text, markup=False, soft_wrap=False, style="dim")
+    console.print()
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
