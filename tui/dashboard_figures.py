@@ -107,7 +107,7 @@ def totals_tiles(totals: ShopTotals) -> dict[str, TileText]:
     return {
         "customers": TileText(
             display.count(totals.customers),
-            f"{display.count(totals.customers_with_orders)} have ordered",
+            f"{display.count(totals.customers_with_orders)} ordered",
             f"Customers in the store: {display.count(totals.customers)}, of whom "
             f"{display.count(totals.customers_with_orders)} have ordered. "
             "Enter: every customer.",
@@ -202,10 +202,10 @@ def _period_tiles(
             f"Enter: the customers who ordered in {label}.",
             f"Orders {label}",
         ),
-        "crr": TileText(crr, counts if b else "B = 0", crr_detail, f"CRR {label}"),
+        "crr": TileText(crr, f"B {b:,}  E {e:,}  N {n:,}", crr_detail, f"CRR {label}"),
         "churn": TileText(
             churn,
-            f"{churned:,} of {b:,} lost" if b else "B = 0",
+            f"{churned:,} of B lost" if b else "B = 0",
             churn_detail,
             f"Churn {label}",
         ),

@@ -45,7 +45,7 @@ from tui.widgets.retention_chart import RetentionChart
 
 FIGURES_GROUP = "dashboard-figures"
 BY_SPEND = ListQuery(sort="spent", descending=True)
-HEATMAP_HINT = "Cohorts: customers grouped by the month of their first order; arrows move."
+COHORT_TITLE = "Cohort retention (h): customers by the month of their first order"
 TILES_HINT = "Tab moves between the figures; Enter opens the customers behind one."
 
 
@@ -59,6 +59,16 @@ class PeriodMembers:
 @dataclass(frozen=True)
 class SegmentMembers:
     name: str
+
+
+def cohort_cell_text(cell: CohortCell | None) -> str:
+    """'Cohort 2024-02 (3 customers): 33.3 % ordered again in month +1'."""
+    if cell is None:
+        return COHORT_TITLE
+    who = f"Cohort {cell.cohort} ({display.count(cell.size)} customers)"
+    if cell.months_after == 0:
+        return f"{who}: their first orders, in {cell.cohort}"
+    return f"{who}: {cell.share:.1f} % ordered again in month +{cell.months_after}"
 
 
 def _next(values: tuple, current: object) -> object:
@@ -134,7 +144,7 @@ class DashboardScreen(RetainScreen):
             yield Static(content(TILES_HINT), id="explain")
             yield RetentionChart(id="trend")
             with Vertical(id="cohorts"):
-                yield Static("Cohort retention", classes="section-title", markup=False)
+                yield Static(content(COHORT_TITLE), id="cohort-title", classes="section-title")
                 yield CohortHeatmap(id="heatmap")
                 yield Static(legend(), id="heat-legend")
         yield Footer()
@@ -265,34 +275,25 @@ class DashboardScreen(RetainScreen):
     def on_descendant_focus(self) -> None:
         self._explain_focused()
 
+    def on_descendant_blur(self) -> None:
+        self._explain_focused()
+
     def _explain_focused(self) -> None:
+        """The focused tile's detail under the tiles; the heatmap's cell in its title line."""
         focused = self.focused
-        explain = self.query_one("#explain", Static)
         if isinstance(focused, FigureTile):
-            explain.update(content(focused.detail or TILES_HINT))
-        elif isinstance(focused, CohortHeatmap):
-            cell = focused.cell_at(*focused.cursor_coordinate)
-            explain.update(content(self._cell_text(cell)))
+            self.query_one("#explain", Static).update(content(focused.detail or TILES_HINT))
+        heatmap = self.query_one(CohortHeatmap)
+        cell = heatmap.cell_at(*heatmap.cursor_coordinate) if focused is heatmap else None
+        self._show_cell(cell, focused is heatmap)
 
     @on(CohortHeatmap.CellShown)
     def _cell_shown(self, message: CohortHeatmap.CellShown) -> None:
-        if self.focused is self.query_one(CohortHeatmap):
-            self.query_one("#explain", Static).update(content(self._cell_text(message.cell)))
+        self._show_cell(message.cell, self.focused is self.query_one(CohortHeatmap))
 
-    @staticmethod
-    def _cell_text(cell: CohortCell | None) -> str:
-        if cell is None:
-            return HEATMAP_HINT
-        if cell.months_after == 0:
-            return (
-                f"Cohort {cell.cohort}: {display.count(cell.size)} customers placed their first "
-                f"order in {cell.cohort}."
-            )
-        return (
-            f"Cohort {cell.cohort} ({display.count(cell.size)} customers): {cell.share:.1f} % "
-            f"ordered again {cell.months_after} month{'s' * (cell.months_after != 1)} after "
-            "their first month."
-        )
+    def _show_cell(self, cell: CohortCell | None, focused: bool) -> None:
+        title = self.query_one("#cohort-title", Static)
+        title.update(content(cohort_cell_text(cell) if focused else COHORT_TITLE))
 
     def action_focus_heatmap(self) -> None:
         self.query_one(CohortHeatmap).focus()

@@ -41,6 +41,32 @@ def choice_line(choice: SegmentChoice) -> str:
 
 
 class SegmentPickerScreen(ModalScreen[str | None]):
+    # Its own ids and layout, so it opens the same from any screen: tall enough for the
+    # twenty-odd segments, with a scrollbar past that.
+    DEFAULT_CSS = """
+    SegmentPickerScreen {
+        align: center middle;
+    }
+    #picker {
+        width: 60;
+        max-width: 95%;
+        height: 90%;
+        max-height: 30;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    #picker-title {
+        height: auto;
+    }
+    #segment-columns {
+        height: 1;
+    }
+    #segment-list, #segments-loading {
+        height: 1fr;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     @dataclass
@@ -48,17 +74,17 @@ class SegmentPickerScreen(ModalScreen[str | None]):
         choices: list[SegmentChoice]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(content("Show one segment"), id="question")
+        with Vertical(id="picker"):
+            yield Static(content("Show one segment", style="bold"), id="picker-title")
             yield Static(
-                content(f"{'':<{NAME_WIDTH}} {'customers':>9} {'marketing':>9}", style="dim"),
+                content(f"  {'':<{NAME_WIDTH}} {'customers':>9} {'marketing':>9}", style="dim"),
                 id="segment-columns",
             )
             yield LoadingIndicator(id="segments-loading")
-            yield OptionList(id="choices")
+            yield OptionList(id="segment-list")
 
     def on_mount(self) -> None:
-        self.query_one("#choices", OptionList).display = False
+        self.query_one("#segment-list", OptionList).display = False
         self.count_segments()
 
     @work(
@@ -89,17 +115,17 @@ class SegmentPickerScreen(ModalScreen[str | None]):
                 Option(content(choice_line(choice)), id=choice.name, disabled=bool(choice.error))
             )
         self.query_one("#segments-loading").display = False
-        option_list = self.query_one("#choices", OptionList)
+        option_list = self.query_one("#segment-list", OptionList)
         option_list.add_options(options)
         option_list.display = True
         option_list.focus()
         if not message.choices:
-            self.query_one("#question", Static).update(content("There are no segments yet."))
+            self.query_one("#picker-title", Static).update(content("There are no segments yet."))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.query_one("#segments-loading").display = False
-            self.query_one("#question", Static).update(
+            self.query_one("#picker-title", Static).update(
                 content(f"Could not count the segments: {clean(event.worker.error)}")
             )
 

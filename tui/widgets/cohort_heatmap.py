@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -28,7 +29,10 @@ RAMP: tuple[tuple[float, str], ...] = (
     (100.0, "bold #000000 on #fde725"),
 )
 _LOWER_BOUNDS = [low for low, _style in RAMP]
+BASELINE_STYLE = "dim"
 CELL_WIDTH = 4
+FIRST_RETURN_COLUMN = 3
+"""Cohort, size, +0, then +1: the first month that says something."""
 
 
 def share_style(share: float) -> str:
@@ -85,7 +89,8 @@ class CohortHeatmap(DataTable[Text]):
         """Replace the rows, keeping the cursor on the same cell where it still exists."""
         if cohorts == self.cohorts and sizes == self.sizes:
             return
-        place = self.cursor_coordinate
+        # Start on the first month after the first order of the oldest cohort.
+        place = self.cursor_coordinate if self.cohorts else Coordinate(0, FIRST_RETURN_COLUMN)
         self.cohorts, self.sizes = cohorts, sizes
         self.clear(columns=True)
         months = max((len(shares) for shares in cohorts.values()), default=0)
@@ -98,8 +103,10 @@ class CohortHeatmap(DataTable[Text]):
                 Text(cohort, no_wrap=True),
                 Text(display.count(sizes.get(cohort, 0)), justify="right", no_wrap=True),
             ]
-            for share in shares:
-                cells.append(Text(share_text(share), style=share_style(share), justify="right"))
+            for k, share in enumerate(shares):
+                # +0 is 100 by definition: plain, so the eye goes to the months after.
+                style = share_style(share) if k else BASELINE_STYLE
+                cells.append(Text(share_text(share), style=style, justify="right"))
             cells.extend(Text("") for _ in range(months - len(shares)))
             self.add_row(*cells, key=cohort)
         if self.row_count:

@@ -1,9 +1,9 @@
 """CRR and the returning-customer rate per period, as a plotext line chart.
 
 The plot is drawn afresh for the widget's size on every render, so it fits any terminal;
-it depends only on the figures, never on the clock, so snapshots are stable. The two lines
-differ by glyph as well as colour (fine braille for CRR, dots for returning customers), and
-the legend names both, so the chart also reads without colour.
+it depends only on the figures, never on the clock, so snapshots are stable. Each period's
+value is a point whose glyph names its line (● CRR, ◆ returning customers) as well as its
+colour, and the legend says which is which, so the chart also reads without colour.
 """
 
 from __future__ import annotations
@@ -48,10 +48,14 @@ class RetentionChart(PlotextPlot):
         plt.title(title)
         values = [v for _i, v in crr + back]
         plt.ylim(min([0.0, *values]), max([100.0, *values]))
-        if crr:
-            plt.plot(*zip(*crr, strict=True), label="CRR %", marker="braille", color="cyan")
-        if back:
-            plt.plot(*zip(*back, strict=True), label="returning %", marker="dot", color="orange")
+        for points, label, marker, color in (
+            (crr, "CRR %", "●", "cyan"),
+            (back, "returning %", "◆", "orange"),
+        ):
+            if points:
+                xs, ys = zip(*points, strict=True)
+                plt.plot(xs, ys, marker="braille", color=color)
+                plt.scatter(xs, ys, marker=marker, color=color, label=label)
         if labels:
             plt.xlim(-0.5, len(labels) - 0.5)
             step = max(1, math.ceil(len(labels) * TICK_WIDTH / max(self.size.width - 8, 1)))
