@@ -6,6 +6,7 @@ The test shop's orders run from 2024-02-01 to 2024-10-06, so its last complete q
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
@@ -302,3 +303,23 @@ async def test_escape_on_the_dashboard_stays_and_back_is_not_offered(app: Retain
         assert isinstance(app.screen, DashboardScreen)
         assert app.is_running
         assert "escape" not in app.screen.active_bindings  # hidden from the footer too
+
+
+@pilot_test
+async def test_a_failed_computation_is_one_notice_and_the_dashboard_stays(
+    app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("database disk image is malformed")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(tui.screens.dashboard, "compute_stats", broken)
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, DashboardScreen)
+        assert not app.screen.query_one("#busy").display
+        assert [n.message for n in app._notifications] == [
+            "Computing the retention figures failed: database disk image is malformed"
+        ]
+        assert tile_text(app, "crr", "title") == "CRR 2024-Q3"  # the last figures stay

@@ -88,7 +88,7 @@ def _period_bindings() -> list[BindingType]:
 def _window_bindings() -> list[BindingType]:
     return [
         Binding("w", f"window({_next(WINDOWS, days)})", f"W {days} d",
-                tooltip=f"Active window W: {days} days; w switches to {_next(WINDOWS, days)}")
+                tooltip=f"Window W: {days} days; w switches to {_next(WINDOWS, days)}")
         for days in WINDOWS
     ]  # fmt: skip
 
@@ -208,7 +208,7 @@ class DashboardScreen(RetainScreen):
         self.post_message(self.FiguresLoaded(generation, stats))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
+        # RetainScreen's handler (Textual calls it too) turns the failure into a notice.
         if event.state is WorkerState.ERROR and event.worker.group == FIGURES_GROUP:
             self.query_one("#busy").display = False
 
