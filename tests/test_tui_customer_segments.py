@@ -42,7 +42,9 @@ async def pick(pilot, name: str) -> None:
     picker = pilot.app.screen
     assert isinstance(picker, SegmentPickerScreen)
     options = picker.query_one(OptionList)
-    index = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == name)
+    index = next(
+        i for i in range(options.option_count) if options.get_option_at_index(i).id == name
+    )
     options.highlighted = index
     await pilot.press("enter")
     await settle(pilot)
