@@ -323,3 +323,15 @@ async def test_a_failed_computation_is_one_notice_and_the_dashboard_stays(
             "Computing the retention figures failed: database disk image is malformed"
         ]
         assert tile_text(app, "crr", "title") == "CRR 2024-Q3"  # the last figures stay
+
+
+@pilot_test
+async def test_the_chart_keeps_its_labels_in_the_16_colour_theme(shop_db: Path):
+    app = RetainApp(shop_db, theme="ansi-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.screen.query_one(RetentionChart)
+        assert chart.theme == "clear"  # terminal colours, not black on black
+        app.theme = TEST_THEME
+        await pilot.pause()
+        assert chart.theme == "auto"

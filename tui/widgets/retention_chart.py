@@ -27,6 +27,16 @@ class RetentionChart(PlotextPlot):
         self.window_days = 365
         self.rows: list[dict[str, object]] = []
 
+    def on_mount(self) -> None:
+        self._match_theme()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._match_theme())
+
+    def _match_theme(self) -> None:
+        """An ANSI theme's colours are the terminal's own, which plotext cannot read: draw
+        with plotext's colourless theme there, so axes and labels keep the terminal's text
+        colour instead of vanishing."""
+        self.theme = "clear" if self.app.current_theme.ansi else "auto"
+
     def show(self, kind: str, window_days: int, rows: list[dict[str, object]]) -> None:
         """Plot `rows` (entries of `compute_stats()["periods"]`, oldest first)."""
         self.kind, self.window_days, self.rows = kind, window_days, rows
