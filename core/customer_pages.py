@@ -97,11 +97,13 @@ def prepare(store: Store, query: ListQuery) -> None:
     numbers = sorted(int(name.removeprefix(_ID_TABLE_PREFIX)) for name in known)
     for stale in numbers[: max(len(numbers) - (KEPT_ID_TABLES - 1), 0)]:
         store.execute(f"DROP TABLE temp.{_ID_TABLE_PREFIX}{stale}")
-    store.execute(f"CREATE TEMP TABLE {table} (customer_id INTEGER PRIMARY KEY)")
+    # CREATE ... AS and CREATE INDEX change no rows as far as `total_changes` counts, which
+    # the segment snapshot cache (core.snapshot) watches to notice this connection's writes.
     store.execute(
-        f"INSERT INTO temp.{table} (customer_id) SELECT value FROM json_each(?)",
+        f"CREATE TEMP TABLE {table} AS SELECT value AS customer_id FROM json_each(?)",
         (json.dumps(restriction.ids),),
     )
+    store.execute(f"CREATE UNIQUE INDEX temp.{table}_ids ON {table} (customer_id)")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from tui.dashboard_figures import (
     last_period,
     member_choices,
     members_title,
+    people,
     period_row,
     totals_tiles,
 )
@@ -65,7 +66,7 @@ def cohort_cell_text(cell: CohortCell | None) -> str:
     """'Cohort 2024-02 (3 customers): 33.3 % ordered again in month +1'."""
     if cell is None:
         return COHORT_TITLE
-    who = f"Cohort {cell.cohort} ({display.count(cell.size)} customers)"
+    who = f"Cohort {cell.cohort} ({people(cell.size)})"
     if cell.months_after == 0:
         return f"{who}: their first orders, in {cell.cohort}"
     return f"{who}: {cell.share:.1f} % ordered again in month +{cell.months_after}"
