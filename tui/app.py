@@ -25,7 +25,7 @@ from tui.screens.customers import CustomersScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
-from tui.segment_provider import CoreSegments, SegmentProvider
+from tui.segment_provider import SegmentProvider
 from tui.store_pool import StorePool
 
 STORE_CHECK_SECONDS = 2.0
@@ -69,6 +69,8 @@ class RetainApp(App[None]):
         self.pool = StorePool(self.db_path)
         self.startup_notice = startup_notice
         self.requested_theme = theme or os.environ.get(THEME_ENV) or None
+        from tui.segment_provider import CoreSegments
+
         self.segments: SegmentProvider = segments or CoreSegments()
         self._seen_version = self.store.data_version
         self.sub_title = clean(self.db_path.name)

@@ -1,9 +1,9 @@
 """One customer: profile and consent, figures, orders, and the items of the selected order.
 
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
-with source 'app', and a later import never turns a "no" back into "yes". Under `#extras`: the
-RFM scores and every segment the customer is in (core.segments, as of the latest order);
-loyalty points, drafted emails and discount codes belong there too when their issues add them.
+with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
+segments, loyalty points, drafted emails and discount codes belong under `#extras` (their
+issues add them), and "compose an email" becomes a binding here once composing exists.
 """
 
 from __future__ import annotations

@@ -100,11 +100,11 @@ class DashboardScreen(RetainScreen):
     PURPOSE = "How the shop is doing: totals and retention figures; Enter opens the customers."
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
-        Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
         *_period_bindings(),
         *_window_bindings(),
         Binding("h", "focus_heatmap", "Cohorts", show=False, tooltip="Move to the cohort table"),
+        Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
+        Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
     ]
 
     @dataclass
