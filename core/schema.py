@@ -7,6 +7,16 @@ ties are exact. Days are proleptic ordinals of the order's *local* calendar date
 
 from __future__ import annotations
 
+
+def _name_key(row: str) -> str:
+    """The list's sort key for a customer's name; customers without one sort last, by email."""
+    name = f"trim(coalesce({row}.first_name, '') || ' ' || coalesce({row}.last_name, ''))"
+    return (
+        f"CASE WHEN {name} = '' THEN char(1114111) || coalesce({row}.email_key, '') "
+        f"ELSE lower({name}) END"
+    )
+
+
 MIGRATIONS: list[str] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -169,6 +179,75 @@ MIGRATIONS: list[str] = [
     LEFT JOIN calendar AS prev_month ON prev_month.day = d.prev_day
     WHERE prev_month.month IS NULL OR prev_month.month < this_month.month
     GROUP BY first_month.month, this_month.month;
+    """,
+    # 3: the customer list the app pages through: one row per customer with every sortable
+    # column, indexed as (column, customer_id) for keyset paging, and a full-text index over
+    # names and email for search as you type. Triggers keep both current on every write path
+    # (imports, the app, scripts), so no caller has to remember them.
+    f"""
+    CREATE TABLE customer_pages (
+        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+        name_key TEXT NOT NULL,
+        email_key TEXT NOT NULL,
+        country TEXT NOT NULL,
+        orders INTEGER NOT NULL DEFAULT 0,
+        revenue INTEGER NOT NULL DEFAULT 0,
+        last_day INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX customer_pages_by_name ON customer_pages(name_key, customer_id);
+    CREATE INDEX customer_pages_by_email ON customer_pages(email_key, customer_id);
+    CREATE INDEX customer_pages_by_country ON customer_pages(country, customer_id);
+    CREATE INDEX customer_pages_by_orders ON customer_pages(orders, customer_id);
+    CREATE INDEX customer_pages_by_revenue ON customer_pages(revenue, customer_id);
+    CREATE INDEX customer_pages_by_last_day ON customer_pages(last_day, customer_id);
+    CREATE VIRTUAL TABLE customer_search USING fts5(
+        first_name, last_name, email,
+        content = 'customers', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO customer_pages (customer_id, name_key, email_key, country, orders, revenue,
+                               last_day)
+    SELECT c.id, {_name_key("c")}, coalesce(c.email_key, ''), coalesce(c.country, ''),
+           coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0)
+    FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id;
+    INSERT INTO customer_search (customer_search) VALUES ('rebuild');
+    CREATE TRIGGER customer_pages_on_insert AFTER INSERT ON customers BEGIN
+        INSERT INTO customer_pages (customer_id, name_key, email_key, country)
+        VALUES (new.id, {_name_key("new")}, coalesce(new.email_key, ''),
+                coalesce(new.country, ''));
+        INSERT INTO customer_search (rowid, first_name, last_name, email)
+        VALUES (new.id, new.first_name, new.last_name, new.email);
+    END;
+    CREATE TRIGGER customer_pages_on_update
+    AFTER UPDATE OF first_name, last_name, email, email_key, country ON customers BEGIN
+        UPDATE customer_pages SET
+            name_key = {_name_key("new")},
+            email_key = coalesce(new.email_key, ''), country = coalesce(new.country, '')
+        WHERE customer_id = new.id;
+        INSERT INTO customer_search (customer_search, rowid, first_name, last_name, email)
+        VALUES ('delete', old.id, old.first_name, old.last_name, old.email);
+        INSERT INTO customer_search (rowid, first_name, last_name, email)
+        VALUES (new.id, new.first_name, new.last_name, new.email);
+    END;
+    CREATE TRIGGER customer_pages_on_delete AFTER DELETE ON customers BEGIN
+        DELETE FROM customer_pages WHERE customer_id = old.id;
+        INSERT INTO customer_search (customer_search, rowid, first_name, last_name, email)
+        VALUES ('delete', old.id, old.first_name, old.last_name, old.email);
+    END;
+    CREATE TRIGGER customer_pages_on_stats_insert AFTER INSERT ON customer_stats BEGIN
+        UPDATE customer_pages
+        SET orders = new.orders, revenue = new.revenue, last_day = new.last_day
+        WHERE customer_id = new.customer_id;
+    END;
+    CREATE TRIGGER customer_pages_on_stats_update AFTER UPDATE ON customer_stats BEGIN
+        UPDATE customer_pages
+        SET orders = new.orders, revenue = new.revenue, last_day = new.last_day
+        WHERE customer_id = new.customer_id;
+    END;
+    CREATE TRIGGER customer_pages_on_stats_delete AFTER DELETE ON customer_stats BEGIN
+        UPDATE customer_pages SET orders = 0, revenue = 0, last_day = 0
+        WHERE customer_id = old.customer_id;
+    END;
     """,
 ]
 

@@ -1,0 +1,251 @@
+"""The customer list as the app pages it: sorted by any column, searched as you type.
+
+Rows come from `customer_pages` (one row per customer, every sortable column indexed as
+(column, customer_id)), so a page is a keyset query that reads only the rows it shows, at
+2,000 customers or 350,000. Search goes through the `customer_search` full-text index over
+first name, last name and email: each word typed is a prefix, accents are ignored.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from core.store import Store
+
+PAGE = 100
+KEPT_ID_TABLES = 3
+"""Id-set TEMP tables kept per connection; an evicted one is refilled if asked for again."""
+_ID_TABLE_PREFIX = "restricted_ids_"
+_id_tables = itertools.count(1)
+
+Direction = Literal["after", "before"]
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """One way to order the list; `column` is the indexed column of `customer_pages`."""
+
+    name: str
+    title: str
+    column: str
+    descending_first: bool
+
+
+SORTS: dict[str, SortColumn] = {
+    sort.name: sort
+    for sort in (
+        SortColumn("name", "Name", "name_key", False),
+        SortColumn("email", "Email", "email_key", False),
+        SortColumn("country", "Country", "country", False),
+        SortColumn("orders", "Orders", "orders", True),
+        SortColumn("spent", "Spent", "revenue", True),
+        SortColumn("last_order", "Last order", "last_day", True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Narrows the list to some customers: a segment, or the people behind a figure.
+
+    `sql` is a SELECT returning customer ids, run with `params` on the same connection.
+    A fixed set of ids (`of_ids`) lives in a TEMP table that each connection reading the
+    list fills on first use, so a page, a count or a keystroke's search joins an indexed
+    table instead of re-sending 100,000 ids.
+    """
+
+    label: str
+    sql: str
+    params: tuple[object, ...] = ()
+    ids: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of_ids(cls, label: str, ids: Iterable[int]) -> Restriction:
+        """The customers with these ids (e.g. `core.metrics.members`), under `label`."""
+        table = f"{_ID_TABLE_PREFIX}{next(_id_tables)}"
+        wanted = tuple(sorted({int(i) for i in ids}))
+        return cls(label, f"SELECT customer_id FROM temp.{table}", (), wanted)
+
+    @property
+    def id_table(self) -> str | None:
+        """The TEMP table holding `ids` (None for a SQL restriction)."""
+        if self.ids is None:
+            return None
+        return self.sql.rsplit("temp.", 1)[1]
+
+
+def prepare(store: Store, query: ListQuery) -> None:
+    """Make sure this connection holds the query's id set (filling it once per connection)."""
+    restriction = query.restriction
+    table = restriction.id_table if restriction is not None else None
+    if restriction is None or table is None:
+        return
+    known = [
+        row[0]
+        for row in store.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name GLOB ?",
+            (f"{_ID_TABLE_PREFIX}*",),
+        )
+    ]
+    if table in known:
+        return
+    numbers = sorted(int(name.removeprefix(_ID_TABLE_PREFIX)) for name in known)
+    for stale in numbers[: max(len(numbers) - (KEPT_ID_TABLES - 1), 0)]:
+        store.execute(f"DROP TABLE temp.{_ID_TABLE_PREFIX}{stale}")
+    # CREATE ... AS and CREATE INDEX change no rows as far as `total_changes` counts, which
+    # the segment snapshot cache (core.snapshot) watches to notice this connection's writes.
+    store.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT value AS customer_id FROM json_each(?)",
+        (json.dumps(restriction.ids),),
+    )
+    store.execute(f"CREATE UNIQUE INDEX temp.{table}_ids ON {table} (customer_id)")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the owner asked to see: search text, sort order and an optional restriction."""
+
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    restriction: Restriction | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}; choose one of {', '.join(SORTS)}")
+
+
+SortKey = tuple[object, int]
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One customer as the list shows them. Money in cents; `last_day` is a date ordinal."""
+
+    customer_id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    country: str | None
+    orders: int
+    revenue: int
+    last_day: int | None
+    key: SortKey = field(compare=False)
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_expression(text: str) -> str | None:
+    """An FTS5 query matching every typed word as a prefix: 'anna mü' -> '"anna"* "mü"*'.
+
+    Words are quoted, so nothing the owner types is taken as FTS syntax.
+    """
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def _where(query: ListQuery) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    expression = search_expression(query.search)
+    if expression is not None:
+        clauses.append(
+            "l.customer_id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+        )
+        params.append(expression)
+    elif query.search.strip():
+        clauses.append("0")  # only punctuation typed: nothing can match
+    if query.restriction is not None:
+        clauses.append(f"l.customer_id IN ({query.restriction.sql})")
+        params.extend(query.restriction.params)
+    return clauses, params
+
+
+def fetch_page(
+    store: Store,
+    query: ListQuery,
+    *,
+    key: SortKey | None = None,
+    direction: Direction = "after",
+    limit: int = PAGE,
+    inclusive: bool = False,
+) -> list[ListRow]:
+    """Up to `limit` rows in list order, just after (or just before) the row with `key`.
+
+    `key=None` means from the start ("after") or from the end ("before"). `inclusive`
+    includes the row at `key` itself, for reloading a page in place. Rows always come back
+    in list order.
+    """
+    prepare(store, query)
+    sort = SORTS[query.sort]
+    column = f"l.{sort.column}"
+    clauses, params = _where(query)
+    backwards = (direction == "before") != query.descending
+    if key is not None:
+        op = "<" if backwards else ">"
+        clauses.append(f"({column}, l.customer_id) {op}{'=' if inclusive else ''} (?, ?)")
+        params.extend(key)
+    order = "DESC" if backwards else "ASC"
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = store.execute(
+        f"""
+        SELECT l.customer_id, c.first_name, c.last_name, c.email, c.country, l.orders,
+               l.revenue, l.last_day, {column}
+        FROM customer_pages l JOIN customers c ON c.id = l.customer_id
+        {where}
+        ORDER BY {column} {order}, l.customer_id {order}
+        LIMIT ?
+        """,
+        [*params, limit],
+    ).fetchall()
+    result = [
+        ListRow(
+            customer_id=row[0],
+            first_name=row[1],
+            last_name=row[2],
+            email=row[3],
+            country=row[4],
+            orders=row[5],
+            revenue=row[6],
+            last_day=row[7] or None,
+            key=(row[8], row[0]),
+        )
+        for row in rows
+    ]
+    if direction == "before":
+        result.reverse()
+    return result
+
+
+def count(store: Store, query: ListQuery) -> int:
+    """How many customers the query shows."""
+    prepare(store, query)
+    clauses, params = _where(query)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return int(store.scalar(f"SELECT count(*) FROM customer_pages l {where}", params) or 0)
+
+
+def position(store: Store, query: ListQuery, key: SortKey) -> int:
+    """How many rows come before the row with `key`: its 0-based index in the list."""
+    prepare(store, query)
+    sort = SORTS[query.sort]
+    clauses, params = _where(query)
+    op = ">" if query.descending else "<"
+    clauses.append(f"(l.{sort.column}, l.customer_id) {op} (?, ?)")
+    params.extend(key)
+    return int(
+        store.scalar(f"SELECT count(*) FROM customer_pages l WHERE {' AND '.join(clauses)}", params)
+        or 0
+    )

@@ -1,0 +1,123 @@
+"""Customer detail: profile, orders and their items, and the consent toggle with confirmation."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from core.customer_pages import ListQuery, fetch_page
+from core.customer_profile import load_profile
+from tests.tui_fixtures import app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
+from tui.app import RetainApp
+from tui.screens.customer_detail import CustomerDetailScreen
+from tui.screens.dialogs import ConfirmScreen
+
+
+def find(app: RetainApp, search: str) -> int:
+    return fetch_page(app.store, ListQuery(search=search))[0].customer_id
+
+
+async def open_detail(pilot, customer_id: int) -> CustomerDetailScreen:
+    await settle(pilot)
+    await pilot.app.push_screen(CustomerDetailScreen(customer_id))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def text(screen: CustomerDetailScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).visual)
+
+
+@pilot_test
+async def test_profile_figures_orders_and_items(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, find(app, "bjorn"))
+        assert screen.sub_title == "Bjørn Ødegård"
+        profile = text(screen, "#profile")
+        assert "Bjørn Ødegård" in profile and "bjorn.odegaard@example.org" in profile
+        assert "NO · nb" in profile
+        figures = text(screen, "#figures")
+        assert "Marketing email: yes (since 2024-11-30, import)" in figures
+        assert "Orders: 3" in figures and "Spent: €120.20" in figures
+        orders = screen.query_one("#orders", DataTable)
+        assert orders.row_count == 3
+        assert [orders.get_row_at(i)[1].plain for i in range(3)] == ["1016", "1015", "1014"]
+        lines = screen.query_one("#lines", DataTable)
+        assert [lines.get_row_at(i)[0].plain for i in range(2)] == ["TEA-GRN-100", "COF-ESPR-1000"]
+        assert text(screen, "#lines-title") == "Items of order 1016 · net €33.40"
+        await pilot.press("down")  # the next order's items follow the cursor
+        await settle(pilot)
+        assert text(screen, "#lines-title").startswith("Items of order 1015")
+
+
+@pilot_test
+async def test_cancelled_orders_are_shown_as_cancelled(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, find(app, "formula"))
+        orders = screen.query_one("#orders", DataTable)
+        statuses = [orders.get_row_at(i)[2].plain for i in range(orders.row_count)]
+        assert statuses == ["paid", "cancelled"]
+        assert "strike" in str(orders.get_row_at(1)[0].style)
+        assert "Orders: 1" in text(screen, "#figures")  # the cancelled one does not count
+
+
+@pilot_test
+async def test_withdrawing_consent_asks_first_and_is_recorded_from_the_app(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        anna = find(app, "anna")
+        screen = await open_detail(pilot, anna)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "withdraws consent" in str(app.screen.query_one("#question", Static).visual)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        profile = load_profile(app.store, anna)
+        assert profile is not None and profile.accepts_marketing is False
+        assert (profile.consent_history[-1].accepts_marketing, profile.consent_history[-1].source) \
+            == (False, "app")  # fmt: skip
+        assert text(screen, "#figures").startswith("Marketing email: no (since")
+        assert "app)" in text(screen, "#figures")
+
+
+@pilot_test
+async def test_declining_the_confirmation_changes_nothing(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        anna = find(app, "anna")
+        await open_detail(pilot, anna)
+        events = app.store.scalar("SELECT count(*) FROM consent_events")
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.store.scalar("SELECT count(*) FROM consent_events") == events
+        assert load_profile(app.store, anna).accepts_marketing is True
+
+
+@pilot_test
+async def test_granting_consent_for_someone_who_said_no(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        zoe = find(app, "zoe")
+        await open_detail(pilot, zoe)
+        await pilot.press("m")
+        await settle(pilot)
+        assert "agrees to receive marketing email" in str(
+            app.screen.query_one("#question", Static).visual
+        )
+        await pilot.press("enter")  # the focused button is "Yes"
+        await settle(pilot)
+        assert load_profile(app.store, zoe).accepts_marketing is True
+
+
+@pilot_test
+async def test_a_customer_deleted_meanwhile_is_said_to_be_gone(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        never = find(app, "never")
+        screen = await open_detail(pilot, never)
+        app.store.execute("DELETE FROM customers WHERE id = ?", (never,))
+        screen.reload()
+        await settle(pilot)
+        assert text(screen, "#profile") == "This customer is no longer in the store."
+        await pilot.press("m")  # nothing to toggle: no dialog, no error
+        await settle(pilot)
+        assert app.screen is screen

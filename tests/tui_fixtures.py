@@ -1,0 +1,105 @@
+"""Fixtures for the app's tests: a small fixed shop with hostile names, and ways to wait.
+
+The shop is imported from tests/data/tui_shop_*.csv with the clock frozen, so every
+timestamp the app shows (last import, consent since) is the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+import core.consent
+import core.importers
+import core.importers.loader
+from core.importers import import_file
+from core.store import open_store
+from tui.app import RetainApp
+
+DATA = Path(__file__).parent / "data"
+FROZEN_NOW = "2024-11-30T12:00:00+00:00"
+SHOP_NAME = "Test [b]Shop[/b]"
+HOSTILE_NAMES = ("[bold]x", "[@click=app.quit]y", "[/", "\x1b[2J", "\x1b]52;c;")
+
+
+def pilot_test(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no pytest async plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        asyncio.run(test(*args, **kwargs))  # type: ignore[arg-type]
+
+    return run
+
+
+@contextmanager
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every `utc_now()` the importers and consent writes call returns FROZEN_NOW."""
+    for module in (core.importers, core.importers.loader, core.consent):
+        monkeypatch.setattr(module, "utc_now", lambda: FROZEN_NOW)
+    yield
+
+
+def build_shop(path: Path) -> Path:
+    """The test shop: 14 customers (hostile names among them) and 20 orders."""
+    with open_store(path) as store:
+        import_file(store, DATA / "tui_shop_customers.csv", "customers")
+        import_file(store, DATA / "tui_shop_orders.csv", "orders")
+        store.set_setting("shop.name", SHOP_NAME)
+        store.set_setting("shop.currency", "EUR")
+    return path
+
+
+# Test modules import these as `app_fixture, shop_db_fixture` and ask for `app` / `shop_db`.
+@pytest.fixture(name="shop_db")
+def shop_db_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with frozen_clock(monkeypatch):
+        return build_shop(tmp_path / "shop.db")
+
+
+TEST_THEME = "textual-dark"
+"""Tests name the theme: the automatic choice depends on the terminal running them."""
+
+
+@pytest.fixture(name="app")
+def app_fixture(shop_db: Path) -> RetainApp:
+    return RetainApp(shop_db, theme=TEST_THEME)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every thread worker finished and every message it posted was handled.
+
+    Async workers that wait for the owner (a confirmation dialog) are not waited for.
+    """
+    app = pilot.app
+    for _ in range(50):
+        busy = [worker for worker in app.workers if worker._thread_worker and worker.is_running]
+        if busy:
+            await app.workers.wait_for_complete(busy)
+        await pilot.pause()
+        if not any(worker._thread_worker and worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("workers kept running")
+
+
+async def still(pilot: Pilot) -> None:
+    """`settle`, and stop cursors blinking, so a screenshot is the same every time."""
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await settle(pilot)
+
+
+def visible_text(app: RetainApp) -> str:
+    """Roughly what the terminal shows: the text runs of an SVG screenshot, unescaped."""
+    svg = app.export_screenshot()
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.DOTALL)
+    return html.unescape("".join(runs)).replace("\xa0", " ")

@@ -1,0 +1,174 @@
+"""The retain-tui app: a stack of screens over one shop store, keyboard first.
+
+The dashboard is always at the bottom of the stack; other screens are pushed on top and
+Escape pops back. The app polls `PRAGMA data_version` (microseconds) to notice when a cron
+import or a worker changed the store, and asks the visible screen to reload in place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from core.paths import resolve_db_path
+from core.store import Store, open_store
+from tui.safe_text import clean
+from tui.screens.base import RetainScreen
+from tui.screens.customers import CustomersScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen
+from tui.screens.import_file import ImportScreen
+from tui.segment_provider import SegmentProvider
+from tui.store_pool import StorePool
+
+STORE_CHECK_SECONDS = 2.0
+THEME_ENV = "RETAIN_THEME"
+LOW_COLOUR_THEME = "ansi-dark"
+
+
+class RetainApp(App[None]):
+    """Dashboard, customers, customer detail and import over the shop database at `db_path`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "retain-tui"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit retain-tui"),
+        Binding("question_mark,f1", "help", "Help", tooltip="The keys of this screen"),
+        Binding("r,f5", "refresh", "Refresh", show=False, tooltip="Re-read the shop database now"),
+    ]
+
+    # Every screen the owner can go to by name, in the order the palette lists them.
+    # Phase 2 adds "segments" here.
+    SCREEN_CLASSES: ClassVar[dict[str, type[RetainScreen]]] = {
+        "dashboard": DashboardScreen,
+        "customers": CustomersScreen,
+        "import": ImportScreen,
+    }
+
+    def __init__(
+        self,
+        db_path: Path | None,
+        startup_notice: str | None = None,
+        *,
+        theme: str | None = None,
+        segments: SegmentProvider | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = resolve_db_path(db_path)
+        self.store: Store = open_store(self.db_path)
+        self.pool = StorePool(self.db_path)
+        self.startup_notice = startup_notice
+        self.requested_theme = theme or os.environ.get(THEME_ENV) or None
+        from tui.segment_provider import CoreSegments
+
+        self.segments: SegmentProvider = segments or CoreSegments()
+        self._seen_version = self.store.data_version
+        self.sub_title = clean(self.db_path.name)
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        self._apply_theme()
+        if self.startup_notice:
+            self.notify(clean(self.startup_notice), timeout=10, markup=False)
+        self.set_interval(STORE_CHECK_SECONDS, self.check_store)
+
+    def on_unmount(self) -> None:
+        self.pool.close()
+        self.store.close()
+
+    def _apply_theme(self) -> None:
+        """An explicit theme wins; a terminal with only 16 colours gets the ANSI theme."""
+        if self.requested_theme:
+            if self.requested_theme in self.available_themes:
+                self.theme = self.requested_theme
+            else:
+                names = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    f"Unknown theme {clean(self.requested_theme)!r}; themes: {names}",
+                    severity="warning",
+                    markup=False,
+                )
+        elif self.console.color_system in ("standard", "windows"):
+            self.theme = LOW_COLOUR_THEME
+
+    # -- store changes ------------------------------------------------------------------------
+
+    def check_store(self) -> bool:
+        """Reload the visible screen if another connection committed since we last looked."""
+        version = self.store.data_version
+        if version == self._seen_version:
+            return False
+        self._seen_version = version
+        for screen in self.screen_stack:
+            if isinstance(screen, RetainScreen):
+                screen.mark_stale()
+        if isinstance(self.screen, RetainScreen):
+            self.screen.reload_if_stale()
+        return True
+
+    def on_app_focus(self) -> None:
+        self.check_store()
+
+    def action_refresh(self) -> None:
+        self._seen_version = self.store.data_version
+        for screen in self.screen_stack:
+            if isinstance(screen, RetainScreen):
+                screen.mark_stale()
+        if isinstance(self.screen, RetainScreen):
+            self.screen.reload_if_stale()
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    async def action_go(self, name: str) -> None:
+        """Show the screen called `name`: back to it if it is open, else open it on top."""
+        for screen in reversed(self.screen_stack):
+            if getattr(screen, "SCREEN_NAME", None) == name:
+                while self.screen is not screen:
+                    await self.pop_screen()
+                return
+        await self.push_screen(self.SCREEN_CLASSES[name]())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return len(self.screen_stack) > 1  # nothing to go back to: hide the key
+        return True
+
+    async def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
+    # -- command palette ----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every screen by name, then every action of the current screen, then Textual's own."""
+        for name, screen_class in self.SCREEN_CLASSES.items():
+            yield SystemCommand(
+                screen_class.TITLE_TEXT,
+                screen_class.PURPOSE,
+                partial(self.run_action, f"go('{name}')"),
+            )
+        if isinstance(screen, RetainScreen):
+            yield from screen.palette_commands()
+        yield SystemCommand("Help", "Show the keys of this screen", self.action_help)
+        yield SystemCommand("Refresh", "Re-read the shop database now", self.action_refresh)
+        yield from super().get_system_commands(screen)

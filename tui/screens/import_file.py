@@ -1,0 +1,289 @@
+"""Import a shop export from inside the app, with the same core code as `retain-tui import`.
+
+The import runs in a thread worker on its own connection; the progress bar follows the bytes
+read, then the merge runs as one transaction. Stopping it (Escape, then yes) cancels the
+worker and interrupts SQLite, so nothing is written. Rejected rows are listed as plain text.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Log,
+    ProgressBar,
+    Select,
+    Static,
+)
+from textual.worker import Worker, get_current_worker
+
+from core.csvfile import open_csv
+from core.importers import KINDS, FatalImportError, ImportResult, import_file
+from core.importers.formats import FORMATS, detect_format
+from core.store import open_store
+from tui import display
+from tui.safe_text import clean, content
+from tui.screens.base import RetainScreen
+from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.path_suggester import PathSuggester
+
+STOPPED = "Import stopped: nothing was imported."
+
+
+class ImportStopped(Exception):
+    """The owner stopped the import; raised inside the worker to unwind it."""
+
+
+class ImportScreen(RetainScreen):
+    SCREEN_NAME = "import"
+    TITLE_TEXT = "Import"
+    PURPOSE = "Import a Shopify, WooCommerce or generic CSV export of orders or customers."
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Import", tooltip="Start importing the file"),
+        Binding("escape", "back", "Back", tooltip="Back (asks first while importing)"),
+    ]
+
+    @dataclass
+    class Progress(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class Finished(Message):
+        result: ImportResult | None
+        error: str | None = None
+
+    @dataclass
+    class Detected(Message):
+        path: str
+        kind: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worker: Worker[None] | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="import-form"):
+            yield Label("File (→ completes the path)")
+            yield Input(
+                placeholder="e.g. ~/exports/orders_export.csv", id="path", suggester=PathSuggester()
+            )
+            with Horizontal(id="import-options"):
+                yield Select(
+                    [(kind, kind) for kind in KINDS],
+                    value="orders",
+                    id="kind",
+                    allow_blank=False,
+                    compact=True,
+                )
+                yield Select(
+                    [(fmt, fmt) for fmt in FORMATS],
+                    value="auto",
+                    id="format",
+                    allow_blank=False,
+                    compact=True,
+                )
+                yield Checkbox(
+                    "strict",
+                    id="strict",
+                    compact=True,
+                    tooltip="Any bad row aborts the whole import",
+                )
+                yield Button("Import", id="start", variant="primary", compact=True)
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static("Choose a file and press ctrl+s.", id="import-summary", markup=False)
+        yield Log(id="rejected", highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+        self.query_one("#rejected", Log).display = False
+        self.query_one("#progress", ProgressBar).display = False
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.is_running
+
+    # -- choosing -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        path = Path(event.value).expanduser()
+        if event.value and path.is_file():
+            self.detect_kind(str(path))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="detect",
+        description="Reading the file's header",
+    )
+    def detect_kind(self, path: str) -> None:
+        try:
+            kind, _format = detect_format(open_csv(path).header)
+        except FatalImportError:
+            return  # the import itself will say what is wrong
+        if kind in KINDS:
+            self.post_message(self.Detected(path, kind))
+
+    def on_import_screen_detected(self, message: ImportScreen.Detected) -> None:
+        current = Path(self.query_one("#path", Input).value).expanduser()
+        if str(current) == message.path and not self.running:
+            self.query_one("#kind", Select).value = message.kind
+
+    @on(Input.Submitted, "#path")
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        if self.running:
+            self.notify("An import is already running.", severity="warning", markup=False)
+            return
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.notify("Choose a file to import first.", severity="warning", markup=False)
+            self.query_one("#path", Input).focus()
+            return
+        path = Path(text).expanduser()
+        kind = str(self.query_one("#kind", Select).value)
+        fmt = str(self.query_one("#format", Select).value)
+        strict = self.query_one("#strict", Checkbox).value
+        log = self.query_one("#rejected", Log)
+        log.clear()
+        log.display = False
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self._say(f"Reading {clean(path.name)}…")
+        self.worker = self.run_import(path, kind, fmt, strict)
+
+    # -- importing ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="Importing")
+    def run_import(self, path: Path, kind: str, fmt: str, strict: bool) -> None:
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise ImportStopped
+            self.post_message(self.Progress(done, total))
+
+        try:
+            store = open_store(self.retain_app.db_path)
+        except Exception as exc:
+            self.post_message(self.Finished(None, str(exc)))
+            return
+        self._connection = store.conn
+        try:
+            result = import_file(store, path, kind, fmt=fmt, strict=strict, progress=progress)
+        except FatalImportError as exc:
+            message = str(exc)
+            if "nothing" not in message:
+                message += " (nothing was imported)"
+            self.post_message(self.Finished(None, message))
+        except ImportStopped:
+            self.post_message(self.Finished(None, STOPPED))
+        except sqlite3.OperationalError as exc:
+            stopped = worker.is_cancelled and "interrupt" in str(exc)
+            self.post_message(self.Finished(None, STOPPED if stopped else f"database: {exc}"))
+        else:
+            self.post_message(self.Finished(result))
+        finally:
+            self._connection = None
+            store.close()
+
+    def on_import_screen_progress(self, message: ImportScreen.Progress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(message.total, 1), progress=message.done)
+        if message.done >= message.total:
+            self._say("Merging into the store…")
+
+    def on_import_screen_finished(self, message: ImportScreen.Finished) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        if message.result is None:
+            bar.update(total=1, progress=0)
+            self._say(clean(message.error), error=True)
+            self.notify(clean(message.error), severity="error", timeout=10, markup=False)
+            return
+        bar.update(total=1, progress=1)
+        result = message.result
+        self._say(_summary(result))
+        if result.errors:
+            log = self.query_one("#rejected", Log)
+            log.display = True
+            log.write_lines(clean(error) for error in result.errors)
+            if result.rows_rejected > len(result.errors):
+                log.write_line(f"… and {result.rows_rejected - len(result.errors):,} more")
+        rejected = f", {result.rows_rejected:,} rows rejected" if result.rows_rejected else ""
+        self.notify(
+            f"Imported {clean(Path(result.file).name)}{rejected}.",
+            markup=False,
+            severity="warning" if result.rows_rejected else "information",
+        )
+        self.retain_app.check_store()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        summary = self.query_one("#import-summary", Static)
+        summary.update(content(text, multiline=True))
+        summary.set_class(error, "error")
+
+    # -- stopping -----------------------------------------------------------------------------
+
+    def stop_import(self) -> None:
+        """Cancel the worker and interrupt any statement: the import's transaction rolls back."""
+        if self.worker is not None:
+            self.worker.cancel()
+        connection = self._connection
+        if connection is not None:
+            connection.interrupt()
+
+    def action_back(self) -> None:
+        if not self.running:
+            self.app.pop_screen()
+            return
+        question = ConfirmScreen("Stop the import? Nothing will be imported.", "Stop", "Go on")
+        self.app.push_screen(question, callback=self._stop_answered)
+
+    def _stop_answered(self, stop: bool | None) -> None:
+        if stop:
+            self.stop_import()
+            self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self.stop_import()
+
+
+def _summary(result: ImportResult) -> str:
+    lines = [
+        f"{clean(Path(result.file).name)}: {result.format} {result.kind}, {result.encoding}, "
+        f"{result.delimiter}-delimited, {result.seconds:.2f} s",
+        f"rows read {display.count(result.rows_read)}",
+    ]
+    if result.kind == "orders":
+        lines.append(
+            f"orders added {display.count(result.orders_added)}, updated "
+            f"{display.count(result.orders_updated)}, unchanged "
+            f"{display.count(result.orders_unchanged)}"
+        )
+    lines.append(
+        f"customers added {display.count(result.customers_added)}, updated "
+        f"{display.count(result.customers_updated)}"
+    )
+    lines.append(f"rows rejected {display.count(result.rows_rejected)}")
+    return "\n".join(lines)

@@ -1,0 +1,336 @@
+"""A window onto the customer list: never more than `WINDOW` rows in the widget.
+
+The table holds a few pages around the cursor. When the cursor comes within `MARGIN` rows of
+either end of the window, the next page is read in a worker with a keyset query (after the
+last row's sort key, or before the first's) and the far end is dropped, so 350,000 customers
+cost what 300 do. `first_index` is the list position of the window's first row, for "row N of M".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.text import Text
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from core.customer_pages import (
+    PAGE,
+    SORTS,
+    ListQuery,
+    ListRow,
+    SortKey,
+    count,
+    fetch_page,
+    position,
+)
+from core.store import Store
+from tui import display
+from tui.safe_text import plain
+
+if TYPE_CHECKING:
+    from tui.app import RetainApp
+
+WINDOW = 3 * PAGE
+MARGIN = 40
+
+Mode = Literal["first", "last", "in_place", "after", "before"]
+
+SEGMENT = "segment"
+# (key, title, fixed width or None to share what is left, right-aligned)
+_COLUMNS: list[tuple[str, str, int | None, bool]] = [
+    ("name", "Name", None, False),
+    ("email", "Email", None, False),
+    ("country", "Ctry", 4, False),
+    ("orders", "Orders", 6, True),
+    ("spent", "Spent", 12, True),
+    ("last_order", "Last order", 10, False),
+]
+_SEGMENT_COLUMN = (SEGMENT, "Segment", 14, False)
+_SCROLLBAR = 2
+
+
+class CustomerTable(DataTable[Text]):
+    """The customers of `list_query`, paged from SQLite around the cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "home,ctrl+home", "first", "First", show=False, tooltip="First customer of the list"
+        ),
+        Binding("end,ctrl+end", "last", "Last", show=False, tooltip="Last customer of the list"),
+    ]
+
+    @dataclass
+    class Loaded(Message, bubble=False):
+        generation: int
+        mode: Mode
+        rows: list[ListRow]
+        total: int | None = None
+        offset: int = 0
+        labels: dict[int, str] = field(default_factory=dict)
+
+    @dataclass
+    class WindowChanged(Message):
+        """Rows arrived: the window, its position or the total changed."""
+
+        table: CustomerTable
+
+        @property
+        def control(self) -> CustomerTable:
+            return self.table
+
+    def __init__(
+        self, query: ListQuery, *, currency: str | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
+        self.list_query = query
+        self.currency = currency
+        self.window: list[ListRow] = []
+        self.labels: dict[int, str] = {}
+        self.first_index = 0
+        self.total: int | None = None
+        self.at_start = True
+        self.at_end = True
+        self.generation = 0
+        self.loads = 0
+        """How many loads were applied: lets tests and benchmarks wait for fresh rows."""
+        self._loading_edges: set[Mode] = set()
+        self._keep: tuple[int | None, int, float] | None = None
+        self._window_loading = False
+        self._rebuilding = False
+        self._column_state: tuple[object, ...] = ()
+
+    @property
+    def retain_app(self) -> RetainApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def show_segments(self) -> bool:
+        return self.retain_app.segments is not None
+
+    @property
+    def current(self) -> ListRow | None:
+        """The customer under the cursor."""
+        if 0 <= self.cursor_row < len(self.window):
+            return self.window[self.cursor_row]
+        return None
+
+    @property
+    def busy(self) -> bool:
+        """Rows are being read."""
+        return bool(self._loading_edges) or self._window_loading
+
+    # -- asking for rows ----------------------------------------------------------------------
+
+    def show_query(self, query: ListQuery) -> None:
+        """Show another search, sort or restriction, from its first row."""
+        self.list_query = query
+        self._start("first")
+
+    def reload(self) -> None:
+        """Re-read the rows in place: the same customer stays under the cursor if still listed."""
+        if not self.window:
+            self._start("first")
+            return
+        current = self.current
+        self._keep = (current.customer_id if current else None, self.cursor_row, self.scroll_y)
+        self._start("in_place", self.window[0].key, max(len(self.window), PAGE))
+
+    def action_first(self) -> None:
+        if self.at_start:
+            self.move_cursor(row=0)
+        else:
+            self._start("first")
+
+    def action_last(self) -> None:
+        if self.at_end:
+            self.move_cursor(row=max(len(self.window) - 1, 0))
+        else:
+            self._start("last")
+
+    def _start(self, mode: Mode, anchor: SortKey | None = None, limit: int = PAGE) -> None:
+        self.generation += 1
+        self._loading_edges.clear()
+        self._window_loading = True
+        self._load_window(self.generation, self.list_query, mode, anchor, limit)
+
+    def _labels(self, store: Store, rows: Sequence[ListRow]) -> dict[int, str]:
+        segments = self.retain_app.segments
+        if segments is None or not rows:
+            return {}
+        return segments.labels(store, [row.customer_id for row in rows])
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="customer-window",
+        description="Reading customers",
+    )
+    def _load_window(
+        self, generation: int, query: ListQuery, mode: Mode, anchor: SortKey | None, limit: int
+    ) -> None:
+        with self.retain_app.pool.borrow() as store:
+            offset = 0
+            if mode == "last":
+                rows = fetch_page(store, query, direction="before", limit=limit)
+            elif mode == "in_place" and anchor is not None:
+                rows = fetch_page(store, query, key=anchor, inclusive=True, limit=limit)
+                offset = position(store, query, anchor)
+            else:
+                rows = fetch_page(store, query, limit=limit)
+            total = count(store, query)
+            if mode == "last":
+                offset = max(total - len(rows), 0)
+            labels = self._labels(store, rows)
+        self.post_message(self.Loaded(generation, mode, rows, total, offset, labels))
+
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="customer-edge",
+        description="Reading more customers",
+    )
+    def _load_edge(self, generation: int, query: ListQuery, mode: Mode, key: SortKey) -> None:
+        direction = "after" if mode == "after" else "before"
+        with self.retain_app.pool.borrow() as store:
+            rows = fetch_page(store, query, key=key, direction=direction, limit=PAGE)
+            labels = self._labels(store, rows)
+        self.post_message(self.Loaded(generation, mode, rows, labels=labels))
+
+    def _check_edges(self) -> None:
+        if not self.window or self._window_loading or self._rebuilding:
+            return
+        row = self.cursor_row
+        near_end = row >= len(self.window) - MARGIN
+        if not self.at_end and near_end and "after" not in self._loading_edges:
+            self._loading_edges.add("after")
+            self._load_edge(self.generation, self.list_query, "after", self.window[-1].key)
+        if not self.at_start and row < MARGIN and "before" not in self._loading_edges:
+            self._loading_edges.add("before")
+            self._load_edge(self.generation, self.list_query, "before", self.window[0].key)
+
+    def watch_cursor_coordinate(self, old: object, new: object) -> None:  # type: ignore[override]
+        super().watch_cursor_coordinate(old, new)  # type: ignore[arg-type]
+        self._check_edges()
+
+    # -- showing rows -------------------------------------------------------------------------
+
+    def on_customer_table_loaded(self, message: CustomerTable.Loaded) -> None:
+        if message.generation != self.generation:
+            return  # a newer search, sort or reload replaced this one
+        rows = message.rows
+        self.labels.update(message.labels)
+        if message.mode in ("first", "last", "in_place"):
+            self._window_loading = False
+            self.total = message.total
+            self.window = rows
+            self.first_index = message.offset
+            self.at_start = self.first_index == 0
+            self.at_end = self.first_index + len(rows) >= (message.total or 0)
+            if message.mode == "first":
+                self._rebuild(0, 0.0)
+            elif message.mode == "last":
+                self._rebuild(len(rows) - 1, float(len(rows)))
+            else:
+                self._rebuild(*self._kept_place(rows))
+        elif message.mode == "after":
+            self._loading_edges.discard("after")
+            self.at_end = len(rows) < PAGE
+            self.window += rows
+            drop = len(self.window) - WINDOW
+            if drop > 0:
+                self.window = self.window[drop:]
+                self.first_index += drop
+                self.at_start = False
+                self._rebuild(self.cursor_row - drop, self.scroll_y - drop)
+            else:
+                self._add(rows)
+        else:
+            self._loading_edges.discard("before")
+            self.window = rows + self.window
+            self.first_index = max(self.first_index - len(rows), 0)
+            self.at_start = len(rows) < PAGE or self.first_index == 0
+            if len(self.window) > WINDOW:
+                self.window = self.window[:WINDOW]
+                self.at_end = False
+            self._rebuild(self.cursor_row + len(rows), self.scroll_y + len(rows))
+        self.loads += 1
+        self.post_message(self.WindowChanged(self))
+        self.call_after_refresh(self._check_edges)
+
+    def _kept_place(self, rows: list[ListRow]) -> tuple[int, float]:
+        customer_id, row, scroll = self._keep or (None, 0, 0.0)
+        self._keep = None
+        for index, item in enumerate(rows):
+            if item.customer_id == customer_id:
+                return index, scroll + (index - row)
+        return min(row, max(len(rows) - 1, 0)), scroll
+
+    def _rebuild(self, cursor_row: int, scroll_y: float) -> None:
+        new_columns = self._column_state != self._wanted_columns()
+        self._rebuilding = True  # the cursor passes through row 0: that is not the owner
+        try:
+            self.clear(columns=new_columns)
+            if new_columns:
+                self._add_columns()
+            self._add(self.window)
+            cursor_row = min(max(cursor_row, 0), max(len(self.window) - 1, 0))
+            self.move_cursor(row=cursor_row, animate=False, scroll=False)
+        finally:
+            self._rebuilding = False
+        self.call_after_refresh(self._settle, cursor_row, scroll_y)
+
+    def _settle(self, cursor_row: int, scroll_y: float) -> None:
+        self.scroll_to(y=max(scroll_y, 0), animate=False, immediate=True)
+        if self.window:
+            self.move_cursor(row=cursor_row, animate=False, scroll=True)
+
+    def _add(self, rows: Sequence[ListRow]) -> None:
+        for row in rows:
+            self.add_row(*self._cells(row), key=str(row.customer_id))
+
+    def _cells(self, row: ListRow) -> list[Text]:
+        cells = [
+            plain(row.name),
+            plain(row.email),
+            plain(row.country),
+            plain(display.count(row.orders), justify="right"),
+            plain(display.money(row.revenue, self.currency), justify="right"),
+            plain(display.day(row.last_day)),
+        ]
+        if self.show_segments:
+            cells.append(plain(self.labels.get(row.customer_id)))
+        return cells
+
+    # -- columns ------------------------------------------------------------------------------
+
+    def _columns(self) -> list[tuple[str, str, int | None, bool]]:
+        return [*_COLUMNS, _SEGMENT_COLUMN] if self.show_segments else list(_COLUMNS)
+
+    def _wanted_columns(self) -> tuple[object, ...]:
+        query = self.list_query
+        return (self.size.width, query.sort, query.descending, self.show_segments)
+
+    def _add_columns(self) -> None:
+        columns = self._columns()
+        self._column_state = self._wanted_columns()
+        fixed = sum(width for _key, _title, width, _right in columns if width)
+        spare = self.size.width - _SCROLLBAR - 2 * self.cell_padding * len(columns) - fixed
+        name_width = max(spare * 4 // 9, 10)
+        email_width = max(spare - name_width, 12)
+        sort = SORTS[self.list_query.sort]
+        arrow = " ▼" if self.list_query.descending else " ▲"
+        for key, title, width, right in columns:
+            if width is None:
+                width = name_width if key == "name" else email_width
+            label = title + (arrow if key == sort.name else "")
+            self.add_column(Text(label, justify="right" if right else "left"), width=width, key=key)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.columns and self._column_state != self._wanted_columns():
+            self._rebuild(self.cursor_row, self.scroll_y)
