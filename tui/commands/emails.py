@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -15,20 +15,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from core.compose import (
-    FORMATS,
-    ComposeError,
-    Composer,
-    Discount,
-    ExportError,
-    ExportResult,
-    TemplateInfo,
-    export_drafts,
-    list_templates,
-    parse_discount,
-    user_templates_dir,
-)
-from core.compose.check import CheckReport, check_templates
+if TYPE_CHECKING:  # the composer pulls in Jinja2 and Babel: imported by the commands using it
+    from core.compose import Composer, Discount, ExportError, ExportResult, TemplateInfo
+    from core.compose.check import CheckReport
+
 from core.shop_settings import (
     SPECS,
     SettingError,
@@ -150,6 +140,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write personalised email drafts that mail clients open (eml, mbox) or a mail-merge CSV."""
+    from core.compose import ComposeError, Composer, ExportError
+
     if out is None and not dry_run:
         fail("--out is required (or use --dry-run)")
     chosen = _format(fmt, out)
@@ -182,6 +174,8 @@ def export(
 
 def _format(fmt: str | None, out: Path | None) -> str:
     if fmt is not None:
+        from core.compose import FORMATS
+
         if fmt not in FORMATS:
             fail(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
         return fmt
@@ -228,6 +222,8 @@ def _discount(
         if code is not None:
             fail("--code needs --discount (e.g. --discount 10%)")
         return None
+    from core.compose import ComposeError, parse_discount
+
     try:
         return parse_discount(
             text, currency=composer.shop.currency, valid_days=valid_days, code=code
@@ -248,6 +244,8 @@ def _export_with_progress(
     overwrite: bool,
     quiet: bool,
 ) -> ExportResult:
+    from core.compose import export_drafts
+
     target = out if out is not None else Path("dry-run")
     options = {
         "fmt": fmt, "lang": lang, "discount": discount, "dry_run": dry_run,
@@ -308,6 +306,8 @@ def templates_list(
     """List the templates: kind, languages and whether they can be used now."""
     if ctx.invoked_subcommand is not None:
         return
+    from core.compose import list_templates
+
     infos = list_templates(templates)
     if json_:
         print_json([info.to_dict() for info in infos])
@@ -324,6 +324,8 @@ def templates_list(
             escape(f"{status}, {_source(info)}"), style=None if info.available else "dim",
         )  # fmt: skip
     console.print(table)
+    from core.compose import user_templates_dir
+
     folder = templates or user_templates_dir()
     console.print(f"Your own templates go in {escape(str(folder))} (see docs/templates.md).")
 
@@ -347,6 +349,8 @@ def templates_check(
 ) -> None:
     """Render every template in every language for demo customers and a worst-case customer."""
     folder = templates or (ctx.parent.params.get("templates") if ctx.parent else None)
+    from core.compose.check import check_templates
+
     with _check_store(ctx, db, own_shop) as store:
         report = check_templates(store, folder)
     if json_:
