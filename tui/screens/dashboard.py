@@ -59,7 +59,7 @@ class DashboardScreen(RetainScreen):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#tile-customers").focus()
+        self.set_focus(self.query_one("#tile-customers"))
 
     def reload(self) -> None:
         self.load_totals()
