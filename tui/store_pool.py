@@ -15,7 +15,6 @@ from pathlib import Path
 from core.store import Store, open_store
 
 IDLE_KEPT = 4
-MMAP_BYTES = 256 * 1024 * 1024
 
 
 class StorePool:
@@ -32,9 +31,6 @@ class StorePool:
             store = self._idle.pop() if self._idle else None
         if store is None:
             store = open_store(self.path, migrate=False)
-            # Read through the OS page cache instead of copying pages into each connection's
-            # own cache: a connection that was idle is not slower for being cold.
-            store.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         try:
             yield store
         finally:

@@ -25,7 +25,7 @@ from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.widgets.customer_table import CustomerTable
 
-SEARCH_DEBOUNCE = 0.05
+SEARCH_DEBOUNCE = 0.025
 SORT_ORDER = list(SORTS)
 
 
