@@ -182,9 +182,8 @@ MIGRATIONS: list[str] = [
     """,
     # 3: the customer list the app pages through: one row per customer with every sortable
     # column, indexed as (column, customer_id) for keyset paging, and a full-text index over
-    # names and email for search as you type (with prefix indexes: 'c' must not merge the
-    # doclists of 300,000 distinct 'customer123' tokens). Triggers keep both current on
-    # every write path (imports, the app, scripts), so no caller has to remember them.
+    # names and email for search as you type. Triggers keep both current on every write path
+    # (imports, the app, scripts), so no caller has to remember them.
     f"""
     CREATE TABLE customer_pages (
         customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
@@ -204,7 +203,7 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE customer_search USING fts5(
         first_name, last_name, email,
         content = 'customers', content_rowid = 'id',
-        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+        tokenize = 'unicode61 remove_diacritics 2'
     );
     INSERT INTO customer_pages (customer_id, name_key, email_key, country, orders, revenue,
                                last_day)
@@ -249,6 +248,19 @@ MIGRATIONS: list[str] = [
         UPDATE customer_pages SET orders = 0, revenue = 0, last_day = 0
         WHERE customer_id = old.customer_id;
     END;
+    """,
+    # 4: prefix indexes for the customer search: a one to three letter prefix is one doclist
+    # instead of a merge of every token it starts (at 300,000 customers 'c' matched 300,000
+    # distinct 'customer123' tokens: 170 ms a keystroke, now under 10). The triggers of
+    # migration 3 name the table, so they keep working on the rebuilt one.
+    """
+    DROP TABLE customer_search;
+    CREATE VIRTUAL TABLE customer_search USING fts5(
+        first_name, last_name, email,
+        content = 'customers', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    );
+    INSERT INTO customer_search (customer_search) VALUES ('rebuild');
     """,
 ]
 
