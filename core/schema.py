@@ -249,6 +249,19 @@ MIGRATIONS: list[str] = [
         WHERE customer_id = old.customer_id;
     END;
     """,
+    # 4: prefix indexes for the customer search: a one to three letter prefix is one doclist
+    # instead of a merge of every token it starts (at 300,000 customers 'c' matched 300,000
+    # distinct 'customer123' tokens: 170 ms a keystroke, now under 10). The triggers of
+    # migration 3 name the table, so they keep working on the rebuilt one.
+    """
+    DROP TABLE customer_search;
+    CREATE VIRTUAL TABLE customer_search USING fts5(
+        first_name, last_name, email,
+        content = 'customers', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    );
+    INSERT INTO customer_search (customer_search) VALUES ('rebuild');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -220,3 +220,21 @@ def test_migration_fills_the_list_for_an_existing_store(tmp_path: Path):
     with open_store(path) as store:
         rows = fetch_page(store, ListQuery(search="olg"))
         assert [(row.customer_id, row.orders, row.revenue) for row in rows] == [(7, 2, 1500)]
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_broad_searches_read_along_the_index_with_the_same_result(
+    store: Store, sort: str, descending: bool, monkeypatch: pytest.MonkeyPatch
+):
+    import core.customer_pages as pages
+
+    queries = [ListQuery(search=text, sort=sort, descending=descending)
+               for text in ("example", "e", "com", "anna")]  # fmt: skip
+    sorted_first = [everyone(store, query) for query in queries]
+    monkeypatch.setattr(pages, "BROAD", 1)  # every search counts as broad
+    assert [everyone(store, query) for query in queries] == sorted_first
+    query = queries[0]
+    first = fetch_page(store, query, limit=3)
+    rest = fetch_page(store, query, key=first[-1].key, limit=100)
+    assert [row.customer_id for row in first + rest] == sorted_first[0]

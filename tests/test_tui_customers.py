@@ -200,3 +200,17 @@ async def test_refresh_key_rereads_the_list(app: RetainApp):
         await pilot.press("r")
         await settle(pilot)
         assert screen.table.loads == loads + 1
+
+
+@pilot_test
+async def test_letters_typed_right_after_slash_all_reach_the_search_box(app: RetainApp):
+    """Keys sent back to back, as a fast typist's terminal delivers them."""
+    from textual import events
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customers(pilot)
+        for key, char in (("slash", "/"), ("m", "m"), ("u", "u"), ("l", "l")):
+            app._driver.send_message(events.Key(key, char))
+        await pilot.pause()
+        await settle(pilot)
+        assert screen.query_one("#search", Input).value == "mul"

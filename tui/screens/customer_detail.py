@@ -116,7 +116,7 @@ class CustomerDetailScreen(RetainScreen):
         lines.add_column(plain("Qty", justify="right", empty=""), key="qty", width=4)
         lines.add_column(plain("Price", justify="right", empty=""), key="price", width=10)
         lines.add_column(plain("Amount", justify="right", empty=""), key="amount", width=11)
-        orders.focus()
+        self.set_focus(orders)
         self.reload()
 
     def reload(self) -> None:
@@ -285,10 +285,10 @@ class CustomerDetailScreen(RetainScreen):
     # -- actions ------------------------------------------------------------------------------
 
     def action_focus_orders(self) -> None:
-        self.query_one("#orders", DataTable).focus()
+        self.set_focus(self.query_one("#orders", DataTable))
 
     def action_focus_lines(self) -> None:
-        self.query_one("#lines", DataTable).focus()
+        self.set_focus(self.query_one("#lines", DataTable))
 
     @work(exclusive=True, group="consent")
     async def action_toggle_consent(self) -> None:

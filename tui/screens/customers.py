@@ -28,7 +28,7 @@ from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.widgets.customer_table import CustomerTable
 
-SEARCH_DEBOUNCE = 0.05
+SEARCH_DEBOUNCE = 0.025
 SORT_ORDER = list(SORTS)
 
 
@@ -44,6 +44,9 @@ class CustomersScreen(RetainScreen):
             "Search",
             key_display="/",
             tooltip="Search names and email as you type",
+            # Priority: handled as the key arrives, so letters typed right after "/" land in
+            # the search box instead of racing the focus change to the list.
+            priority=True,
         ),
         Binding("s", "next_sort", "Sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", key_display="S", tooltip="Reverse the sort order"),
@@ -89,7 +92,7 @@ class CustomersScreen(RetainScreen):
 
     def on_mount(self) -> None:
         self._show_restriction()
-        self.table.focus()
+        self.set_focus(self.table)
         self.table.show_query(self.initial_query)
 
     def reload(self) -> None:
@@ -103,7 +106,7 @@ class CustomersScreen(RetainScreen):
     # -- search -------------------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.set_focus(self.query_one("#search", Input))
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -118,7 +121,7 @@ class CustomersScreen(RetainScreen):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     # -- sorting and filtering ----------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class CustomersScreen(RetainScreen):
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#search", Input):
-            self.table.focus()
+            self.set_focus(self.table)
         else:
             self.app.pop_screen()
 
@@ -215,7 +218,7 @@ class CustomersScreen(RetainScreen):
         query = self.list_query
         sort = SORTS[query.sort]
         order = "▼" if query.descending else "▲"
-        if table.total is None:
+        if table.total is None and not table.window:
             status.update("Reading customers…")
             return
         searched = f" matching “{clean(query.search)}”" if query.search.strip() else ""
@@ -223,9 +226,10 @@ class CustomersScreen(RetainScreen):
             status.update(content(f"No customers{searched}."))
             return
         where = table.first_index + table.cursor_row + 1
+        total = "…" if table.total is None else display.count(table.total)  # still counting
         status.update(
             content(
-                f"{display.count(where)} of {display.count(table.total)} customers{searched}"
+                f"{display.count(where)} of {total} customers{searched}"
                 f" · by {sort.title.lower()} {order}"
             )
         )

@@ -170,7 +170,7 @@ class DashboardScreen(RetainScreen):
     def on_mount(self) -> None:
         self._show_period_line()
         self.reload()
-        self.tile("customers").focus()
+        self.set_focus(self.tile("customers"))
 
     def reload(self) -> None:
         self.load_totals()

@@ -35,7 +35,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(content(f"{self.no} (n)"), id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.set_focus(self.query_one("#yes", Button))
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

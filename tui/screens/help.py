@@ -62,4 +62,4 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Where", key="where", width=11)
         for keys, text, place in self.rows:
             table.add_row(plain(keys, style="bold"), plain(text), plain(place, style="dim"))
-        table.focus()
+        self.set_focus(table)

@@ -113,7 +113,7 @@ class ImportScreen(RetainScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
+        self.set_focus(self.query_one("#path", Input))
         self.query_one("#rejected", Log).display = False
         self.query_one("#progress", ProgressBar).display = False
 
@@ -158,7 +158,7 @@ class ImportScreen(RetainScreen):
         text = self.query_one("#path", Input).value.strip()
         if not text:
             self.notify("Choose a file to import first.", severity="warning", markup=False)
-            self.query_one("#path", Input).focus()
+            self.set_focus(self.query_one("#path", Input))
             return
         path = Path(text).expanduser()
         kind = str(self.query_one("#kind", Select).value)

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from tui.app import RetainApp
 
 WINDOW = 3 * PAGE
+FIRST_PAGE = 50
+"""Rows read for a new search or sort: a tall screen's worth; the rest follows as a prefetch."""
 MARGIN = 40
 
 Mode = Literal["first", "last", "in_place", "after", "before"]
@@ -72,6 +74,11 @@ class CustomerTable(DataTable[Text]):
         total: int | None = None
         offset: int = 0
         labels: dict[int, str] = field(default_factory=dict)
+
+    @dataclass
+    class Counted(Message, bubble=False):
+        generation: int
+        total: int
 
     @dataclass
     class WindowChanged(Message):
@@ -152,7 +159,7 @@ class CustomerTable(DataTable[Text]):
         else:
             self._start("last")
 
-    def _start(self, mode: Mode, anchor: SortKey | None = None, limit: int = PAGE) -> None:
+    def _start(self, mode: Mode, anchor: SortKey | None = None, limit: int = FIRST_PAGE) -> None:
         self.generation += 1
         self._loading_edges.clear()
         self._window_loading = True
@@ -175,19 +182,23 @@ class CustomerTable(DataTable[Text]):
         self, generation: int, query: ListQuery, mode: Mode, anchor: SortKey | None, limit: int
     ) -> None:
         with self.retain_app.pool.borrow() as store:
-            offset = 0
+            offset, total = 0, None
             if mode == "last":
                 rows = fetch_page(store, query, direction="before", limit=limit)
+                total = count(store, query)
+                offset = max(total - len(rows), 0)
             elif mode == "in_place" and anchor is not None:
                 rows = fetch_page(store, query, key=anchor, inclusive=True, limit=limit)
                 offset = position(store, query, anchor)
             else:
                 rows = fetch_page(store, query, limit=limit)
-            total = count(store, query)
-            if mode == "last":
-                offset = max(total - len(rows), 0)
+            if total is None and len(rows) < limit:
+                total = offset + len(rows)  # the list ends here: nothing left to count
             labels = self._labels(store, rows)
-        self.post_message(self.Loaded(generation, mode, rows, total, offset, labels))
+            # The rows go first: counting a broad search can take as long again.
+            self.post_message(self.Loaded(generation, mode, rows, total, offset, labels))
+            if total is None:
+                self.post_message(self.Counted(generation, count(store, query)))
 
     @work(
         thread=True,
@@ -231,7 +242,9 @@ class CustomerTable(DataTable[Text]):
             self.window = rows
             self.first_index = message.offset
             self.at_start = self.first_index == 0
-            self.at_end = self.first_index + len(rows) >= (message.total or 0)
+            self.at_end = (
+                message.total is not None and self.first_index + len(rows) >= message.total
+            )
             if message.mode == "first":
                 self._rebuild(0, 0.0)
             elif message.mode == "last":
@@ -262,6 +275,12 @@ class CustomerTable(DataTable[Text]):
         self.loads += 1
         self.post_message(self.WindowChanged(self))
         self.call_after_refresh(self._check_edges)
+
+    def on_customer_table_counted(self, message: CustomerTable.Counted) -> None:
+        if message.generation == self.generation:
+            self.total = message.total
+            self.at_end = self.first_index + len(self.window) >= message.total
+            self.post_message(self.WindowChanged(self))
 
     def _kept_place(self, rows: list[ListRow]) -> tuple[int, float]:
         customer_id, row, scroll = self._keep or (None, 0, 0.0)
