@@ -138,14 +138,15 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
 
     import tui.screens.import_file as import_screen
 
-    started, stopped = threading.Event(), threading.Event()
+    started, stopped, resume = threading.Event(), threading.Event(), threading.Event()
 
     def slow_import(store, path, kind, *, progress, **options):
+        """Reports progress, then waits (without a clock) until the test has asked to stop."""
+        progress(0, 2)
         started.set()
+        resume.wait(5)
         try:
-            for done in range(10_000):
-                progress(done, 10_000)
-                threading.Event().wait(0.01)
+            progress(1, 2)
         except import_screen.ImportStopped:
             stopped.set()
             raise
@@ -166,6 +167,8 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("y")
+        await pilot.pause()
+        resume.set()
         assert await asyncio.to_thread(stopped.wait, 5)
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
