@@ -34,6 +34,7 @@ class DashboardScreen(RetainScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
         Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
+        Binding("s", "app.go('segments')", "Segments", tooltip="Every segment with its size"),
     ]
 
     @dataclass
