@@ -98,6 +98,7 @@ class SegmentFormScreen(RetainScreen):
                 id="segment-name",
                 disabled=existing is not None,
                 max_length=60,
+                select_on_focus=False,
                 compact=True,
             )
             yield Static("", id="name-problem", classes="form-problem", markup=False)
@@ -107,6 +108,7 @@ class SegmentFormScreen(RetainScreen):
                 placeholder='e.g. orders >= 2 and country in ("DE", "AT")',
                 id="segment-expression",
                 max_length=5_000,
+                select_on_focus=False,
                 compact=True,
             )
             yield Static("", id="expression-caret", markup=False)
