@@ -340,13 +340,14 @@ class ComposeScreen(RetainScreen):
             try:
                 composer.check_ready(info, self.discount)
             except ComposeError as exc:
-                if "discount" in info.needs and self.discount is None and not self.discount_error:
+                needs_discount = "discount" in info.needs and self.discount is None
+                if composer.shop.missing(marketing=info.marketing) or not needs_discount:
+                    problems.append(_app_words(str(exc)))
+                elif not self.discount_error:  # a discount being typed says it already
                     problems.append(
                         f"{info.name} offers a discount: type one under discount "
                         f"(10% or 5{self.currency}) before exporting."
                     )
-                else:
-                    problems.append(_app_words(str(exc)))
         return "\n".join(problems)
 
     def _say_problem(self, text: str) -> None:

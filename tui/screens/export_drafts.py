@@ -110,6 +110,8 @@ class ExportScreen(ModalScreen[None]):
         super().__init__()
         self.job = job
         self.result: ExportResult | None = None
+        self.finished = 0
+        """How many exports ended (written, refused or stopped): lets tests wait for one."""
         self.worker: Worker[None] | None = None
         self._default = default_target(job, "eml")
 
@@ -214,6 +216,7 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=done)
 
     def on_export_screen_finished(self, message: ExportScreen.Finished) -> None:
+        self.finished += 1
         bar = self.query_one("#export-progress", ProgressBar)
         if message.result is None:
             bar.update(total=1, progress=0)
