@@ -248,7 +248,7 @@ async def test_palette_goes_to_segments_by_name_and_offers_their_actions(app: Re
         await until(pilot, lambda: screen.loads > 0)
         titles = {command.title for command in app.get_system_commands(screen)}
         assert {"Segments: New", "Segments: Edit", "Segments: Delete", "Segments: Email",
-                "Segments: Customers", "Segments: Back"} <= titles  # fmt: skip
+                "Segments: Open", "Segments: Back"} <= titles  # fmt: skip
         await palette_run(pilot, "segments: new")
         assert isinstance(app.screen, SegmentFormScreen)
         titles = {command.title for command in app.get_system_commands(app.screen)}
@@ -263,7 +263,7 @@ async def test_help_lists_the_keys_of_the_segments_screen_and_form(app: RetainAp
         rows = {row[0]: row[1:] for row in help_rows(app.screen)}
         assert rows["n"] == ("Make a segment of your own from a filter", "this screen")
         assert rows["e"][1] == rows["d"][1] == rows["c"][1] == "this screen"
-        assert rows["⏎"] == ("The segment's customers", "focused")
+        assert rows["⏎"] == ("Open the segment's customers", "focused")
         await pilot.press("escape", "n")
         await settle(pilot)
         await pilot.press("f1")

@@ -37,7 +37,7 @@ def kind_title(kind: str) -> str:
 
 class SegmentTable(DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Customers", tooltip="The segment's customers"),
+        Binding("enter", "select_cursor", "Open", tooltip="Open the segment's customers"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
