@@ -18,6 +18,7 @@ from tests.tui_email_fixtures import (  # noqa: F401
     compose_for_segment,
     email_app_fixture,
     home_fixture,
+    open_segments,
     until,
     user_templates,
 )
@@ -345,3 +346,32 @@ async def test_palette_and_help_offer_the_compose_keys(email_app: RetainApp):
         assert email_app.screen is screen
         await palette_run(pilot, "compose: next")
         await until(pilot, lambda: screen.table.index == 1)
+
+
+@pilot_test
+async def test_an_empty_segment_says_there_is_nobody(email_app: RetainApp):
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        segments = await open_segments(pilot)
+        segments.table.select_name("new")
+        await pilot.press("c")
+        screen = email_app.screen
+        assert isinstance(screen, ComposeScreen)
+        await until(pilot, lambda: screen.plan is not None)
+        assert text_of(screen, "#recipient-summary") == "segment new: 0 customers, 0 get a draft"
+        assert text_of(screen, "#preview-head") == "Nobody to show (all)."
+        await pilot.press("n", "p", "v", "x")
+        await settle(pilot)
+        assert "Nobody here gets a draft." in notices(email_app)
+
+
+@pilot_test
+async def test_a_settings_change_elsewhere_is_picked_up(email_app: RetainApp, shop_db: Path):
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        screen = await compose_for_segment(pilot, "lapsed")
+        await choose(pilot, screen, "feedback")
+        assert not screen.query_one("#compose-problem").display
+        with open_store(shop_db) as store, store.write() as conn:  # e.g. `config unset` meanwhile
+            conn.execute("DELETE FROM settings WHERE key LIKE 'shop.unsubscribe%'")
+        email_app.check_store()
+        await until(pilot, lambda: "shop.unsubscribe_url" in text_of(screen, "#compose-problem"))
+        assert screen.query_one("#template", Select).value == "feedback"  # the choice stays

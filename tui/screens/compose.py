@@ -211,10 +211,19 @@ class ComposeScreen(RetainScreen):
         self.prepare()
 
     def on_unmount(self) -> None:
-        store, self._store = self._store, None
-        if store is not None:
-            with self._composer_lock:
+        """Close the composer's connection once no worker uses it, without waiting here."""
+        threading.Thread(target=self._close_store, name="compose-close", daemon=True).start()
+
+    def _close_store(self) -> None:
+        with self._composer_lock:
+            store, self._store = self._store, None
+            if store is not None:
                 store.close()
+
+    def reload(self) -> None:
+        """The store changed: read the audience, settings and templates again, then re-plan."""
+        if self.composer is not None:
+            self.prepare()
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -226,11 +235,16 @@ class ComposeScreen(RetainScreen):
         description="Preparing the drafts",
     )
     def prepare(self) -> None:
-        """Open the composer, read the audience, then compile every template ahead."""
+        """Open the composer (or refresh it), read the audience, then compile the templates."""
         with self._composer_lock:
-            store = self._store = open_store(self.retain_app.db_path, migrate=False)
-            composer = Composer(store, self.templates_dir, today=self.today)
-            self.composer = composer
+            if self.composer is None:
+                store = self._store = open_store(self.retain_app.db_path, migrate=False)
+                self.composer = Composer(store, self.templates_dir, today=self.today)
+            elif self._store is None:
+                return  # the screen closed
+            else:
+                self.composer.refresh()
+            composer, store = self.composer, self._store
             try:
                 ids = self._audience_ids(store)
             except SegmentError as exc:
@@ -259,12 +273,14 @@ class ComposeScreen(RetainScreen):
         self.customer_ids = message.customer_ids
         self.currency = message.currency
         select = self.query_one("#template", Select)
+        chosen = select.value
         if not message.templates:
             self._say_problem("No templates can be used: see `retain-tui templates`.")
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
         select.set_options(options)
-        select.value = message.templates[0].name  # posts Changed: plans the recipients
+        # Setting the value posts Changed, which plans the recipients.
+        select.value = chosen if chosen in self.templates else message.templates[0].name
 
     # -- choosing -----------------------------------------------------------------------------
 

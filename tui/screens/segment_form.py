@@ -134,6 +134,11 @@ class SegmentFormScreen(RetainScreen):
             self.query_one("#segment-name", Input).focus()
             self._show_count("Type a filter: it is checked and counted as you type.")
 
+    def reload(self) -> None:
+        """The store changed: count the filter again."""
+        if self.expression.strip():
+            self._schedule(self.expression)
+
     @property
     def name_text(self) -> str:
         return self.query_one("#segment-name", Input).value
