@@ -79,6 +79,7 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
         templates = screen.query_one("#template", Select)
         offered = [value for _label, value in templates._options if isinstance(value, str)]
         assert offered == ["come-back-bestsellers", "feedback", "thank-you", "win-back"]
+        assert templates.value == "feedback"  # loyalty is never offered; feedback comes first
         await choose(pilot, screen, "win-back")
         assert text_of(screen, "#recipient-summary") == (
             "segment lapsed: 9 customers, 5 get a draft; left out: 4 no marketing consent"
@@ -375,3 +376,36 @@ async def test_a_settings_change_elsewhere_is_picked_up(email_app: RetainApp, sh
         email_app.check_store()
         await until(pilot, lambda: "shop.unsubscribe_url" in text_of(screen, "#compose-problem"))
         assert screen.query_one("#template", Select).value == "feedback"  # the choice stays
+
+
+@pilot_test
+async def test_an_export_with_failing_drafts_writes_nothing_and_says_why(
+    email_app: RetainApp, home: Path, tmp_path: Path
+):
+    write_template(
+        user_templates(home),
+        "typo",
+        {"en.subject.txt": "Hello", "en.txt": "Hi {{ customer.fist_name }}\n" + FOOTER_EN},
+        kind="transactional",
+    )
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        emily = customer_id(email_app, "hughes")
+        screen = ComposeScreen(Audience("Emily", customer_ids=(emily,)), today=TODAY)
+        await email_app.push_screen(screen)
+        await until(pilot, lambda: screen.previews > 0)
+        await choose(pilot, screen, "typo")
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = email_app.screen
+        assert isinstance(dialog, ExportScreen)
+        out = tmp_path / "typo.csv"
+        dialog.query_one("#export-path", Input).value = str(out)
+        dialog.query_one("#export-format", Select).value = "csv"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: dialog.finished == 1, "the export")
+        assert text_of(dialog, "#export-summary") == (
+            "1 draft(s) failed to render: nothing was written\n"
+            "  typo/en.txt, line 1: customer has no field 'fist_name' (did you mean "
+            f"'first_name'?) (customer {emily})"
+        )
+        assert not out.exists() and list(tmp_path.glob("*typo*")) == []

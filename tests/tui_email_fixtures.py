@@ -86,7 +86,10 @@ async def choose(pilot: Pilot, screen: ComposeScreen, template: str, lang: str =
     from textual.widgets import Select
 
     seen = screen.previews
-    screen.query_one("#template", Select).value = template
+    select = screen.query_one("#template", Select)
+    if select.value == template and lang == "auto":
+        return
+    select.value = template
     await until(pilot, lambda: screen.plan is not None and screen.plan.template == template)
     if lang != "auto":
         screen.query_one("#language", Select).value = lang

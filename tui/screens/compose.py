@@ -46,6 +46,8 @@ from tui.screens.base import RetainScreen
 from tui.widgets.recipient_table import RecipientTable, who
 
 AUTO = "auto"
+DEFAULT_TEMPLATE = "feedback"
+"""Chosen first when available: suits any customer with an order and needs no discount."""
 DISCOUNT_DEBOUNCE = 0.15
 DEFAULT_VALID_DAYS = 30
 
@@ -279,8 +281,9 @@ class ComposeScreen(RetainScreen):
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
         select.set_options(options)
-        # Setting the value posts Changed, which plans the recipients.
-        select.value = chosen if chosen in self.templates else message.templates[0].name
+        if chosen not in self.templates:
+            chosen = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else options[0][1]
+        select.value = chosen  # posts Changed, which plans the recipients
 
     # -- choosing -----------------------------------------------------------------------------
 
