@@ -108,7 +108,7 @@ class ComposeScreen(RetainScreen):
         Binding(
             "p,left_square_bracket", "step(-1)", "Previous", tooltip="Preview the previous one"
         ),
-        Binding("v", "next_view", "Show", tooltip="List everyone, only those left out, or drafted"),
+        Binding("v", "next_view", "Show", tooltip="List all, only those left out, or drafted"),
         Binding("x", "export", "Export", tooltip="Write the drafts as eml, mbox or csv"),
         Binding(
             "t", "focus_option('#template')", "Template", show=False, tooltip="Choose the template"
@@ -180,7 +180,13 @@ class ComposeScreen(RetainScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="compose-options"):
-            yield Select[str]([], prompt="template", id="template", compact=True)
+            yield Select[str](
+                [("reading templates…", "")],
+                value="",
+                allow_blank=False,
+                id="template",
+                compact=True,
+            )
             yield Select[str](
                 [(AUTO, AUTO)], value=AUTO, allow_blank=False, id="language", compact=True
             )
@@ -280,10 +286,14 @@ class ComposeScreen(RetainScreen):
             self._say_problem("No templates can be used: see `retain-tui templates`.")
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
-        select.set_options(options)
         if chosen not in self.templates:
             chosen = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else options[0][1]
-        select.value = chosen  # posts Changed, which plans the recipients
+        with select.prevent(Select.Changed):
+            select.set_options(options)  # selects the first option
+        if select.value == chosen:
+            self._template_changed()
+        else:
+            select.value = chosen  # posts Changed, which plans the recipients
 
     # -- choosing -----------------------------------------------------------------------------
 
