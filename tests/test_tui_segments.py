@@ -76,7 +76,7 @@ async def test_enter_opens_the_customers_of_the_segment(app: RetainApp):
         assert customers.table.total == 3
         names = sorted(row.name for row in customers.table.window)
         assert names == ["Anna Müller", "Bjørn Ødegård", "[bold]x Bold"]
-        assert "only: segment repeat" in visible_text(app)
+        assert "only: Segment “repeat”: 3 customers" in visible_text(app)
         await pilot.press("escape")
         assert app.screen is screen
 

