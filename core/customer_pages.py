@@ -8,13 +8,20 @@ first name, last name and email: each word typed is a prefix, accents are ignore
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from core.store import Store
 
 PAGE = 100
+KEPT_ID_TABLES = 3
+"""Id-set TEMP tables kept per connection; an evicted one is refilled if asked for again."""
+_ID_TABLE_PREFIX = "restricted_ids_"
+_id_tables = itertools.count(1)
 
 Direction = Literal["after", "before"]
 
@@ -47,11 +54,56 @@ class Restriction:
     """Narrows the list to some customers: a segment, or the people behind a figure.
 
     `sql` is a SELECT returning customer ids, run with `params` on the same connection.
+    A fixed set of ids (`of_ids`) lives in a TEMP table that each connection reading the
+    list fills on first use, so a page, a count or a keystroke's search joins an indexed
+    table instead of re-sending 100,000 ids.
     """
 
     label: str
     sql: str
     params: tuple[object, ...] = ()
+    ids: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of_ids(cls, label: str, ids: Iterable[int]) -> Restriction:
+        """The customers with these ids (e.g. `core.metrics.members`), under `label`."""
+        table = f"{_ID_TABLE_PREFIX}{next(_id_tables)}"
+        wanted = tuple(sorted({int(i) for i in ids}))
+        return cls(label, f"SELECT customer_id FROM temp.{table}", (), wanted)
+
+    @property
+    def id_table(self) -> str | None:
+        """The TEMP table holding `ids` (None for a SQL restriction)."""
+        if self.ids is None:
+            return None
+        return self.sql.rsplit("temp.", 1)[1]
+
+
+def prepare(store: Store, query: ListQuery) -> None:
+    """Make sure this connection holds the query's id set (filling it once per connection)."""
+    restriction = query.restriction
+    table = restriction.id_table if restriction is not None else None
+    if restriction is None or table is None:
+        return
+    known = [
+        row[0]
+        for row in store.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name GLOB ?",
+            (f"{_ID_TABLE_PREFIX}*",),
+        )
+    ]
+    if table in known:
+        return
+    numbers = sorted(int(name.removeprefix(_ID_TABLE_PREFIX)) for name in known)
+    for stale in numbers[: max(len(numbers) - (KEPT_ID_TABLES - 1), 0)]:
+        store.execute(f"DROP TABLE temp.{_ID_TABLE_PREFIX}{stale}")
+    # CREATE ... AS and CREATE INDEX change no rows as far as `total_changes` counts, which
+    # the segment snapshot cache (core.snapshot) watches to notice this connection's writes.
+    store.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT value AS customer_id FROM json_each(?)",
+        (json.dumps(restriction.ids),),
+    )
+    store.execute(f"CREATE UNIQUE INDEX temp.{table}_ids ON {table} (customer_id)")
 
 
 @dataclass(frozen=True)
@@ -136,6 +188,7 @@ def fetch_page(
     includes the row at `key` itself, for reloading a page in place. Rows always come back
     in list order.
     """
+    prepare(store, query)
     sort = SORTS[query.sort]
     column = f"l.{sort.column}"
     clauses, params = _where(query)
@@ -178,6 +231,7 @@ def fetch_page(
 
 def count(store: Store, query: ListQuery) -> int:
     """How many customers the query shows."""
+    prepare(store, query)
     clauses, params = _where(query)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return int(store.scalar(f"SELECT count(*) FROM customer_pages l {where}", params) or 0)
@@ -185,6 +239,7 @@ def count(store: Store, query: ListQuery) -> int:
 
 def position(store: Store, query: ListQuery, key: SortKey) -> int:
     """How many rows come before the row with `key`: its 0-based index in the list."""
+    prepare(store, query)
     sort = SORTS[query.sort]
     clauses, params = _where(query)
     op = ">" if query.descending else "<"

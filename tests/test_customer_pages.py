@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.customer_pages import (
+    KEPT_ID_TABLES,
     SORTS,
     ListQuery,
     Restriction,
@@ -138,6 +139,44 @@ def test_restriction_narrows_the_list(store: Store):
         "Bjørn Ødegård", "Anna Müller", "[bold]x Bold"
     }  # fmt: skip
     assert count(store, query) == 3
+
+
+def test_an_id_set_restriction_pages_searches_and_counts_only_those_customers(store: Store):
+    all_ids = everyone(store, ListQuery())
+    chosen = all_ids[::3]
+    only = Restriction.of_ids("every third", [*chosen, chosen[0]])  # duplicates are one
+    assert only.ids == tuple(sorted(chosen))
+    query = ListQuery(sort="spent", descending=True, restriction=only)
+    assert sorted(everyone(store, query)) == sorted(chosen)
+    assert everyone(store, query) == [i for i in everyone(store, ListQuery(sort="spent",
+                                      descending=True)) if i in chosen]  # fmt: skip
+    assert count(store, query) == len(chosen)
+    first_two = fetch_page(store, query, limit=2)
+    assert position(store, query, first_two[1].key) == 1
+    searched = ListQuery(search="anna", restriction=only)
+    assert count(store, searched) == len(set(chosen) & set(everyone(store, ListQuery(
+        search="anna"))))  # fmt: skip
+
+
+def test_id_set_tables_are_filled_per_connection_and_old_ones_evicted(store: Store):
+    sets = [Restriction.of_ids(f"set {n}", [n + 1]) for n in range(KEPT_ID_TABLES + 2)]
+    changes = store.conn.total_changes  # watched by the segment snapshot cache: not moved
+    for restriction in sets:
+        assert count(store, ListQuery(restriction=restriction)) == 1
+    assert store.conn.total_changes == changes
+    tables = {row[0] for row in store.execute(
+        "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name GLOB 'restricted_ids_*'"
+    )}  # fmt: skip
+    assert tables == {r.id_table for r in sets[-KEPT_ID_TABLES:]}
+    assert count(store, ListQuery(restriction=sets[0])) == 1  # evicted, so filled again
+    with open_store(store.path, migrate=False) as other:  # another connection fills its own
+        assert everyone(other, ListQuery(restriction=sets[1])) == [2]
+
+
+def test_an_empty_id_set_shows_nobody(store: Store):
+    nobody = Restriction.of_ids("nobody", [])
+    assert fetch_page(store, ListQuery(restriction=nobody)) == []
+    assert count(store, ListQuery(restriction=nobody)) == 0
 
 
 def test_unknown_sort_is_refused():

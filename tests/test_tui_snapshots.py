@@ -20,6 +20,19 @@ async def dashboard(pilot) -> None:
     await still(pilot)
 
 
+async def dashboard_crr(pilot) -> None:
+    """The CRR tile focused: its formula with the numbers, for a month and W = 90 days."""
+    await still(pilot)
+    await pilot.press("p", "p", "w", "w", "w", "tab", "tab", "tab", "tab")
+    await still(pilot)
+
+
+async def dashboard_cohorts(pilot) -> None:
+    await still(pilot)
+    await pilot.press("h", "right", "right", "right")
+    await still(pilot)
+
+
 async def customers(pilot) -> None:
     await still(pilot)
     await pilot.press("c")
@@ -53,6 +66,12 @@ async def help_screen(pilot) -> None:
     await still(pilot)
 
 
+async def segment_picker(pilot) -> None:
+    await customers(pilot)
+    await pilot.press("f")
+    await still(pilot)
+
+
 async def consent_dialog(pilot) -> None:
     await customer_detail(pilot)
     await pilot.press("m")
@@ -62,6 +81,9 @@ async def consent_dialog(pilot) -> None:
 
 SCENES = {
     "dashboard": dashboard,
+    "dashboard_crr": dashboard_crr,
+    "dashboard_cohorts": dashboard_cohorts,
+    "segment_picker": segment_picker,
     "customers": customers,
     "customers_search": customers_search,
     "customer_detail": customer_detail,

@@ -70,7 +70,9 @@ class RetainApp(App[None]):
         self.pool = StorePool(self.db_path)
         self.startup_notice = startup_notice
         self.requested_theme = theme or os.environ.get(THEME_ENV) or None
-        self.segments = segments
+        from tui.segment_provider import CoreSegments
+
+        self.segments: SegmentProvider = segments or CoreSegments()
         self._seen_version = self.store.data_version
         self.sub_title = clean(self.db_path.name)
 

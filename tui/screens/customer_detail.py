@@ -29,10 +29,29 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.segments import SegmentError, customer_rows
+from core.store import Store
 from tui import display
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+
+
+def segments_text(row: dict[str, object] | None) -> Content:
+    """'RFM r 4 · f 2 · m 3: Potential Loyalists · segments: repeat, vip'."""
+    if row is None:
+        return content("RFM: not available", style="dim")
+    names = [clean(name) for name in row["segments"]]  # type: ignore[attr-defined]
+    if row["r"] is None:
+        scores = content("RFM: no orders, no scores", style="bold")
+    else:
+        scores = content(
+            f"RFM r {row['r']} · f {row['f']} · m {row['m']}: {clean(row['rfm_segment'])}",
+            style="bold",
+        )
+        names = names[1:]  # the RFM segment comes first
+    others = content(f" · segments: {', '.join(names)}" if names else " · in no other segment")
+    return scores + others
 
 
 class CustomerDetailScreen(RetainScreen):
@@ -52,6 +71,8 @@ class CustomerDetailScreen(RetainScreen):
         profile: CustomerProfile | None
         orders: list[OrderSummary]
         order_count: int
+        segments: dict[str, object] | None = None
+        """The customer's row of `core.segments.customer_rows` (scores and segments)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -73,7 +94,8 @@ class CustomerDetailScreen(RetainScreen):
         with Horizontal(id="detail-top"):
             yield Static("Reading…", id="profile", markup=False)
             yield Static("", id="figures", markup=False)
-        yield Vertical(id="extras")
+        with Vertical(id="extras"):
+            yield Static("", id="rfm", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -113,7 +135,15 @@ class CustomerDetailScreen(RetainScreen):
             profile = load_profile(store, self.customer_id)
             orders = load_orders(store, self.customer_id) if profile else []
             total = count_orders(store, self.customer_id) if profile else 0
-        self.post_message(self.Loaded(profile, orders, total))
+            segments = self._segments(store) if profile else None
+        self.post_message(self.Loaded(profile, orders, total, segments))
+
+    def _segments(self, store: Store) -> dict[str, object] | None:
+        try:
+            rows = customer_rows(store, ids=[self.customer_id])
+        except SegmentError:
+            return None  # e.g. a broken RFM table setting: the rest of the page still shows
+        return rows[0] if rows else None
 
     @work(
         thread=True,
@@ -145,6 +175,7 @@ class CustomerDetailScreen(RetainScreen):
         self.sub_title = clean(profile.name or profile.email or f"customer {profile.id}")
         self.query_one("#profile", Static).update(self._profile_text(profile))
         self.query_one("#figures", Static).update(self._figures_text(profile))
+        self.query_one("#rfm", Static).update(segments_text(message.segments))
         self._show_orders(message.orders, message.order_count)
 
     def _profile_text(self, profile: CustomerProfile) -> Content:

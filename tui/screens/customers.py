@@ -2,13 +2,15 @@
 
 Typing in the search box waits `SEARCH_DEBOUNCE` seconds for the next key, then the table
 re-reads its first page in a worker; a newer search always replaces an older one. The
-segment filter and Segment column appear once the app has a `SegmentProvider`.
+Segment column (each customer's RFM segment) and the `f` filter come from the app's
+`SegmentProvider`. A restriction (a segment, or the customers behind a dashboard figure) is
+named in the title line; `x` clears it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import ClassVar
 
@@ -16,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
@@ -48,6 +51,10 @@ class CustomersScreen(RetainScreen):
         Binding("x", "clear_filters", "Clear", tooltip="Clear the search and the filter"),
         Binding("escape", "back", "Back", tooltip="Leave the search, then go back"),
     ]
+
+    @dataclass
+    class Restricted(Message):
+        restriction: Restriction
 
     def __init__(self, query: ListQuery | None = None) -> None:
         super().__init__()
@@ -146,16 +153,29 @@ class CustomersScreen(RetainScreen):
 
     @work(exclusive=True, group="segment-picker")
     async def _pick_segment(self) -> None:
-        from tui.screens.dialogs import PickScreen
+        from tui.screens.segment_picker import SegmentPickerScreen
 
+        name = await self.app.push_screen_wait(SegmentPickerScreen())
+        if name is not None:
+            self.query_one("#list-status", Static).update(content(f"Reading segment {name}…"))
+            self._load_segment(name)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="segment-members",
+        description="Reading the segment",
+    )
+    def _load_segment(self, name: str) -> None:
         segments = self.retain_app.segments
         assert segments is not None
-        choices = segments.filters(self.retain_app.store)
-        picked = await self.app.push_screen_wait(
-            PickScreen("Show one segment", [choice.label for choice in choices])
-        )
-        if picked is not None:
-            self.restrict(choices[picked])
+        with self.retain_app.pool.borrow() as store:
+            restriction = segments.restriction(store, name)
+        self.post_message(self.Restricted(restriction))
+
+    def on_customers_screen_restricted(self, message: CustomersScreen.Restricted) -> None:
+        self.restrict(message.restriction)
 
     def action_clear_filters(self) -> None:
         search = self.query_one("#search", Input)
@@ -165,7 +185,9 @@ class CustomersScreen(RetainScreen):
         self._show_restriction()
 
     def _show_restriction(self) -> None:
+        """The restriction in the header's title line and beside the search box."""
         restriction = self.list_query.restriction
+        self.sub_title = clean(restriction.label) if restriction else ""
         label = self.query_one("#restriction", Static)
         label.update(content(f"only: {restriction.label}" if restriction else ""))
         label.display = restriction is not None

@@ -1,6 +1,8 @@
-"""A dashboard figure: title, value, a caption, and (when focused) how it was computed.
+"""A dashboard figure: title, value and a caption; `detail` says how it was computed.
 
-Enter or a click asks for the customers behind the figure (`FigureTile.Selected`).
+The screen shows the focused tile's `detail` in one place under the tiles (so a tile never
+grows when focused). Enter or a click asks for the customers behind the figure
+(`FigureTile.Selected`); what `drill` means is the screen's business.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from core.customer_pages import ListQuery
 from tui.safe_text import content
 
 LOADING = "…"
@@ -33,23 +34,27 @@ class FigureTile(Vertical, can_focus=True):
         def control(self) -> FigureTile:
             return self.tile
 
-    def __init__(self, title: str, drill: ListQuery | None = None, *, id: str | None = None):
+    def __init__(self, title: str, drill: object | None = None, *, id: str | None = None):
         super().__init__(id=id)
         self.title = title
         self.drill = drill
-        """The customer list behind this figure; None when there is nobody to show."""
+        """What Enter opens (the screen decides); None when there is nobody to show."""
+        self.value = LOADING
+        self.detail = ""
 
     def compose(self) -> ComposeResult:
         yield Static(content(self.title), classes="tile-title")
         yield Static(LOADING, classes="tile-value", markup=False)
         yield Static("", classes="tile-caption", markup=False)
-        yield Static("", classes="tile-detail", markup=False)
 
-    def show(self, value: str, caption: str = "", detail: str = "") -> None:
-        """Set the figure. `detail` (shown while focused) says how it was computed."""
+    def show(self, value: str, caption: str = "", detail: str = "", title: str | None = None):
+        """Set the figure; `detail` says how it was computed, `title` renames the tile."""
+        self.value, self.detail = value, detail
+        if title is not None and title != self.title:
+            self.title = title
+            self.query_one(".tile-title", Static).update(content(title))
         self.query_one(".tile-value", Static).update(content(value))
         self.query_one(".tile-caption", Static).update(content(caption))
-        self.query_one(".tile-detail", Static).update(content(detail))
 
     def action_select(self) -> None:
         if self.drill is not None:
