@@ -149,16 +149,14 @@ class ComposeScreen(RetainScreen):
         audience: Audience,
         *,
         today: date | None = None,
-        as_of: date | None = None,
         templates_dir: Path | None = None,
     ) -> None:
-        """`today`: the drafts' date (default: the real today); `as_of`: the day a segment's
-        members are read as of (default: its latest order); `templates_dir`: the owner's
-        templates folder (default: the one in the data folder)."""
+        """`today`: the drafts' date (default: the real today); `templates_dir`: the owner's
+        templates folder (default: the one in the data folder). A segment's members are
+        read as of its latest order, as the segments screen sizes them."""
         super().__init__()
         self.audience = audience
         self.today = today
-        self.as_of = as_of
         self.templates_dir = templates_dir
         self.sub_title = clean(audience.label)
         self.composer: Composer | None = None
@@ -270,7 +268,7 @@ class ComposeScreen(RetainScreen):
         audience = self.audience
         if audience.segment is None:
             return list(audience.customer_ids)
-        return segment_customer_ids(store, audience.segment, self.as_of)
+        return segment_customer_ids(store, audience.segment)
 
     def on_compose_screen_unavailable(self, message: ComposeScreen.Unavailable) -> None:
         self._say_problem(f"Cannot write to {clean(self.audience.label)}: {clean(message.reason)}")

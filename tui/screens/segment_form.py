@@ -9,7 +9,6 @@ store what core would refuse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import ClassVar
 
@@ -75,11 +74,10 @@ class SegmentFormScreen(RetainScreen):
         reason: str
         position: int | None = None
 
-    def __init__(self, existing: SegmentInfo | None = None, *, as_of: date | None = None) -> None:
+    def __init__(self, existing: SegmentInfo | None = None) -> None:
         """`existing`: the owner's segment to change (its name stays); None makes a new one."""
         super().__init__()
         self.existing = existing
-        self.as_of = as_of
         self.title = f"Edit segment {clean(existing.name)}" if existing else "New segment"
         self.last_check: Check | None = None
         self.checks = 0
@@ -187,7 +185,7 @@ class SegmentFormScreen(RetainScreen):
     def check_expression(self, text: str) -> None:
         with self.retain_app.pool.borrow() as store:
             error = validate_expression(store, text)
-            count = None if error else count_matching(store, text, self.as_of)
+            count = None if error else count_matching(store, text)
         self.post_message(self.Checked(Check(text, error, count)))
 
     def on_segment_form_screen_checked(self, message: SegmentFormScreen.Checked) -> None:

@@ -7,7 +7,6 @@ and the behaviour segments) are fixed: only the owner's own can be edited or del
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
@@ -26,25 +25,11 @@ from core.segments import (
     SegmentInfo,
     list_segments,
     remove_segment,
-    segment_customer_ids,
 )
-from core.store import Store
 from tui.safe_text import EMPTY, clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.segment_table import SegmentTable, kind_title
-
-
-def segment_restriction(store: Store, name: str, as_of: date | None = None) -> Restriction:
-    """The customer list narrowed to the members of segment `name` (raises SegmentError).
-
-    The ids travel as one JSON parameter, however many there are (212,000 members of a
-    million-order shop: a page in about 0.1 s).
-    """
-    ids = segment_customer_ids(store, name, as_of)
-    people = "customer" if len(ids) == 1 else "customers"
-    label = f"Segment “{name}”: {len(ids):,} {people}"
-    return Restriction(label, "SELECT value FROM json_each(?)", (json.dumps(ids),))
 
 
 class SegmentsScreen(RetainScreen):
@@ -73,11 +58,10 @@ class SegmentsScreen(RetainScreen):
         name: str
         error: str | None = None
 
-    def __init__(self, *, as_of: date | None = None, today: date | None = None) -> None:
-        """`as_of`: size segments as of that day (default: the latest order's day);
-        `today`: the day drafts are written on (default: the real today)."""
+    def __init__(self, *, today: date | None = None) -> None:
+        """`today`: the day drafts are written on (default: the real today). Segments are
+        as of the latest order, as everywhere in the app."""
         super().__init__()
-        self.as_of = as_of
         self.today = today
         self.loads = 0
         """How many lists were shown: lets tests and benchmarks wait for a fresh one."""
@@ -119,7 +103,7 @@ class SegmentsScreen(RetainScreen):
     )
     def load_segments(self) -> None:
         with self.retain_app.pool.borrow() as store:
-            segments = list_segments(store, self.as_of)
+            segments = list_segments(store)
         self.post_message(self.Loaded(segments))
 
     # -- showing ------------------------------------------------------------------------------
@@ -191,7 +175,7 @@ class SegmentsScreen(RetainScreen):
     )
     def read_members(self, info: SegmentInfo) -> None:
         with self.retain_app.pool.borrow() as store:
-            restriction = segment_restriction(store, info.name, self.as_of)
+            restriction = self.retain_app.segments.restriction(store, info.name)
         self.post_message(self.MembersRead(restriction))
 
     def on_segments_screen_members_read(self, message: SegmentsScreen.MembersRead) -> None:
@@ -205,14 +189,14 @@ class SegmentsScreen(RetainScreen):
         info = self._usable("email")
         if info is not None:
             audience = Audience(f"segment {info.name}", segment=info.name)
-            self.app.push_screen(ComposeScreen(audience, today=self.today, as_of=self.as_of))
+            self.app.push_screen(ComposeScreen(audience, today=self.today))
 
     # -- the owner's own segments -------------------------------------------------------------
 
     def action_new(self) -> None:
         from tui.screens.segment_form import SegmentFormScreen
 
-        self.app.push_screen(SegmentFormScreen(as_of=self.as_of), callback=self._form_closed)
+        self.app.push_screen(SegmentFormScreen(), callback=self._form_closed)
 
     def _own(self, doing: str) -> SegmentInfo | None:
         """The segment under the cursor if it is the owner's own; else say why not."""
@@ -235,7 +219,7 @@ class SegmentsScreen(RetainScreen):
 
         info = self._own("edited")
         if info is not None:
-            form = SegmentFormScreen(info, as_of=self.as_of)
+            form = SegmentFormScreen(info)
             self.app.push_screen(form, callback=self._form_closed)
 
     def _form_closed(self, saved: str | None) -> None:
