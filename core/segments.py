@@ -144,12 +144,16 @@ def segment_customer_ids(
 
 
 def validate_expression(store: Store, text: str) -> FilterError | None:
-    """The first problem in a filter expression, or None: for live checking as the owner types."""
-    try:
-        with opened_catalog(store, None, None) as (_snapshot, catalog):
+    """The first problem in a filter expression, or None: for live checking as the owner types.
+
+    The error is caught inside the read: one leaving it would drop the store's cached
+    snapshot, and the next keystroke would rebuild it (~0.3 s at a million orders).
+    """
+    with opened_catalog(store, None, None) as (_snapshot, catalog):
+        try:
             catalog.compile(text)
-    except FilterError as exc:
-        return exc
+        except FilterError as exc:
+            return exc
     return None
 
 

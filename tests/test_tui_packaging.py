@@ -31,3 +31,4 @@ def test_wheel_contains_the_app_stylesheet(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "tui/app.tcss" in names
     assert "tui/app.py" in names and "tui/screens/customers.py" in names
+    assert {"tui/screens/segments.tcss", "tui/screens/compose.tcss"} <= names  # screens' own CSS

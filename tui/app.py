@@ -25,6 +25,7 @@ from tui.screens.customers import CustomersScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
+from tui.screens.segments import SegmentsScreen
 from tui.segment_provider import SegmentProvider
 from tui.store_pool import StorePool
 
@@ -48,10 +49,10 @@ class RetainApp(App[None]):
     ]
 
     # Every screen the owner can go to by name, in the order the palette lists them.
-    # Phase 2 adds "segments" here.
     SCREEN_CLASSES: ClassVar[dict[str, type[RetainScreen]]] = {
         "dashboard": DashboardScreen,
         "customers": CustomersScreen,
+        "segments": SegmentsScreen,
         "import": ImportScreen,
     }
 

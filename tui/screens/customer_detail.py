@@ -3,7 +3,7 @@
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
 segments, loyalty points, drafted emails and discount codes belong under `#extras` (their
-issues add them), and "compose an email" becomes a binding here once composing exists.
+issues add them). `c` writes an email draft to this customer (the compose screen).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class CustomerDetailScreen(RetainScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "toggle_consent", "Consent", tooltip="Record a change of marketing consent"),
+        Binding("c", "compose", "Email", tooltip="Write an email draft to this customer"),
         Binding("o", "focus_orders", "Orders", show=False, tooltip="Move to the orders"),
         Binding("l", "focus_lines", "Items", show=False, tooltip="Move to the order's items"),
     ]
@@ -289,6 +290,14 @@ class CustomerDetailScreen(RetainScreen):
 
     def action_focus_lines(self) -> None:
         self.set_focus(self.query_one("#lines", DataTable))
+
+    def action_compose(self) -> None:
+        from tui.screens.compose import Audience, ComposeScreen
+
+        profile = self.profile
+        name = profile.name or profile.email if profile else None
+        label = clean(name or f"customer {self.customer_id}")
+        self.app.push_screen(ComposeScreen(Audience(label, customer_ids=(self.customer_id,))))
 
     @work(exclusive=True, group="consent")
     async def action_toggle_consent(self) -> None:

@@ -105,6 +105,7 @@ class DashboardScreen(RetainScreen):
         Binding("h", "focus_heatmap", "Cohorts", show=False, tooltip="Move to the cohort table"),
         Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
         Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
+        Binding("s", "app.go('segments')", "Segments", tooltip="Every segment with its size"),
     ]
 
     @dataclass

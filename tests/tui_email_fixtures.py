@@ -1,0 +1,97 @@
+"""Fixtures for the segments and compose screens' tests: the test shop ready for email.
+
+The shop is tests/tui_fixtures' (hostile names among the customers, `Test [b]Shop[/b]`)
+with the demo shop's sender, postal address and unsubscribe settings. The owner's template
+folder and home are in tmp_path, and dates are fixed: segments are as of the last order
+(2024-10-06), drafts are written on `TODAY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from core.demo import DEMO_SETTINGS
+from core.store import open_store
+from tests.tui_fixtures import TEST_THEME, settle
+from tui.app import RetainApp
+from tui.screens.compose import ComposeScreen
+from tui.screens.segments import SegmentsScreen
+
+TODAY = date(2024, 11, 30)
+EMAIL_SETTINGS = {
+    key: value for key, value in DEMO_SETTINGS.items() if key not in ("shop.name", "shop.currency")
+}
+
+
+@pytest.fixture(name="home")
+def home_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home and data folder of their own: no real user templates, exports under tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    return home
+
+
+@pytest.fixture(name="email_app")
+def email_app_fixture(shop_db: Path, home: Path) -> RetainApp:
+    with open_store(shop_db) as store:
+        for key, value in EMAIL_SETTINGS.items():
+            store.set_setting(key, value)
+    return RetainApp(shop_db, theme=TEST_THEME)
+
+
+def user_templates(home: Path) -> Path:
+    """The owner's template folder under the test home (see core.compose.user_templates_dir)."""
+    return home / ".local" / "share" / "retain-tui" / "templates"
+
+
+async def until(pilot: Pilot, ready: Callable[[], object], what: str = "the screen") -> None:
+    """Let workers and timers (debounces) run until `ready()` holds; fail after ~5 s."""
+    for _ in range(250):
+        await settle(pilot)
+        if ready():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"{what} never got ready")
+
+
+async def open_segments(pilot: Pilot) -> SegmentsScreen:
+    """The segments screen with dates frozen, its list read."""
+    await settle(pilot)
+    screen = SegmentsScreen(today=TODAY)
+    await pilot.app.push_screen(screen)
+    await until(pilot, lambda: screen.loads > 0, "the segments list")
+    return screen
+
+
+async def compose_for_segment(pilot: Pilot, name: str) -> ComposeScreen:
+    """From the segments screen, `c` on segment `name`; returns once the first preview shows."""
+    segments = await open_segments(pilot)
+    assert segments.table.select_name(name)
+    await pilot.press("c")
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposeScreen)
+    await until(pilot, lambda: screen.previews > 0, "the first preview")
+    return screen
+
+
+async def choose(pilot: Pilot, screen: ComposeScreen, template: str, lang: str = "auto") -> None:
+    """Pick template and language as the Select widgets would, and wait for the new preview."""
+    from textual.widgets import Select
+
+    seen = screen.previews
+    select = screen.query_one("#template", Select)
+    if select.value == template and lang == "auto":
+        return
+    select.value = template
+    await until(pilot, lambda: screen.plan is not None and screen.plan.template == template)
+    if lang != "auto":
+        screen.query_one("#language", Select).value = lang
+        await until(pilot, lambda: screen.plan is not None and screen.plan.lang == lang)
+    await until(pilot, lambda: screen.previews > seen, "the preview")

@@ -1,0 +1,588 @@
+"""Email drafts for a segment or one customer: template, language, discount, preview, export.
+
+The screen keeps one `Composer` on a connection of its own and warms it in a worker as it
+opens, so each preview after that renders in a millisecond or two (in a worker as well,
+one at a time, under `_composer_lock`). Who gets a draft and who is left out, with the
+reason, is worked out once per template and language. Exporting runs with a second
+Composer (tui/screens/export_drafts.py): one Composer must not preview and export at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+
+from core.compose import (
+    REASONS,
+    ComposeError,
+    Composer,
+    Discount,
+    Draft,
+    Recipient,
+    TemplateError,
+    TemplateInfo,
+    parse_discount,
+)
+from core.segments import SegmentError, segment_customer_ids
+from core.store import Store, open_store
+from tui import display
+from tui.safe_text import clean, content
+from tui.screens.base import RetainScreen
+from tui.widgets.recipient_table import RecipientTable, who
+
+AUTO = "auto"
+DEFAULT_TEMPLATE = "feedback"
+"""Chosen first when available: suits any customer with an order and needs no discount."""
+DISCOUNT_DEBOUNCE = 0.15
+DEFAULT_VALID_DAYS = 30
+
+View = Literal["all", "left out", "drafted"]
+VIEWS: tuple[View, ...] = ("all", "left out", "drafted")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the drafts are for: a segment's members (read when the screen opens) or customers
+    by id. `label` names them on screen and in the export's default file name."""
+
+    label: str
+    segment: str | None = None
+    customer_ids: tuple[int, ...] = ()
+
+    @property
+    def stem(self) -> str:
+        """A short name for files: the segment's, or `customer-42`."""
+        if self.segment is not None:
+            return self.segment
+        if len(self.customer_ids) == 1:
+            return f"customer-{self.customer_ids[0]}"
+        return "customers"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the owner chose: the preview and the export are made from this."""
+
+    template: str
+    lang: str | None = None
+    discount: Discount | None = None
+
+
+@dataclass
+class Plan:
+    """Everyone in the audience for one template and language, included or left out."""
+
+    template: str
+    lang: str | None
+    recipients: list[Recipient]
+    left_out: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def drafted(self) -> int:
+        return len(self.recipients) - sum(self.left_out.values())
+
+
+class ComposeScreen(RetainScreen):
+    SCREEN_NAME = "compose"
+    TITLE_TEXT = "Compose"
+    CSS_PATH = "compose.tcss"
+    PURPOSE = "Email drafts: choose template, language and discount, preview each, export."
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,right_square_bracket", "step(1)", "Next", tooltip="Preview the next recipient"),
+        Binding(
+            "p,left_square_bracket", "step(-1)", "Previous", tooltip="Preview the previous one"
+        ),
+        Binding("v", "next_view", "Show", tooltip="List all, only those left out, or drafted"),
+        Binding("x", "export", "Export", tooltip="Write the drafts as eml, mbox or csv"),
+        Binding(
+            "t", "focus_option('#template')", "Template", show=False, tooltip="Choose the template"
+        ),
+        Binding(
+            "l", "focus_option('#language')", "Language", show=False, tooltip="Choose the language"
+        ),
+        Binding(
+            "d", "focus_option('#discount')", "Discount", show=False, tooltip="Attach a discount"
+        ),
+        Binding("escape", "back", "Back", tooltip="Leave the options, then go back"),
+    ]
+
+    @dataclass
+    class Prepared(Message):
+        templates: list[TemplateInfo]
+        customer_ids: list[int]
+        currency: str
+
+    @dataclass
+    class Unavailable(Message):
+        reason: str
+
+    @dataclass
+    class Planned(Message):
+        plan: Plan
+
+    @dataclass
+    class Previewed(Message):
+        customer_id: int
+        choice: Choice
+        draft: Draft | None
+        error: str | None
+        seconds: float
+
+    def __init__(
+        self,
+        audience: Audience,
+        *,
+        today: date | None = None,
+        templates_dir: Path | None = None,
+    ) -> None:
+        """`today`: the drafts' date (default: the real today); `templates_dir`: the owner's
+        templates folder (default: the one in the data folder). A segment's members are
+        read as of its latest order, as the segments screen sizes them."""
+        super().__init__()
+        self.audience = audience
+        self.today = today
+        self.templates_dir = templates_dir
+        self.sub_title = clean(audience.label)
+        self.composer: Composer | None = None
+        self._store: Store | None = None
+        self._composer_lock = threading.Lock()
+        self.templates: dict[str, TemplateInfo] = {}
+        self.customer_ids: list[int] = []
+        self.currency = "EUR"
+        self.plan: Plan | None = None
+        self.view: View = "all"
+        self.discount: Discount | None = None
+        self.discount_error: str | None = None
+        self.preview_seconds: float | None = None
+        """How long the last preview took to render (for the speed check)."""
+        self.previews = 0
+        """How many previews were shown: lets tests wait for the one they asked for."""
+        self._discount_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="compose-options"):
+            yield Select[str](
+                [("reading templates…", "")],
+                value="",
+                allow_blank=False,
+                id="template",
+                compact=True,
+            )
+            yield Select[str](
+                [(AUTO, AUTO)], value=AUTO, allow_blank=False, id="language", compact=True
+            )
+            yield Input(placeholder="discount: 10% or 5EUR", id="discount", compact=True)
+            yield Input(
+                str(DEFAULT_VALID_DAYS),
+                type="integer",
+                max_length=3,
+                id="valid-days",
+                compact=True,
+                tooltip="How many days the discount code is valid",
+            )
+            yield Label("days", id="valid-days-label")
+        yield Static("", id="compose-problem", markup=False)
+        yield Static("Reading the recipients…", id="recipient-summary", markup=False)
+        with Horizontal(id="compose-body"):
+            yield RecipientTable(id="recipients")
+            with VerticalScroll(id="preview"):
+                yield Static("", id="preview-head", markup=False)
+                yield Static("", id="preview-body", markup=False)
+        yield Footer()
+
+    @property
+    def table(self) -> RecipientTable:
+        return self.query_one(RecipientTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#compose-problem", Static).display = False
+        self.table.focus()
+        self.prepare()
+
+    def on_unmount(self) -> None:
+        """Close the composer's connection once no worker uses it, without waiting here."""
+        threading.Thread(target=self._close_store, name="compose-close", daemon=True).start()
+
+    def _close_store(self) -> None:
+        with self._composer_lock:
+            store, self._store = self._store, None
+            if store is not None:
+                store.close()
+
+    def reload(self) -> None:
+        """The store changed: read the audience, settings and templates again, then re-plan."""
+        if self.composer is not None:
+            self.prepare()
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-prepare",
+        description="Preparing the drafts",
+    )
+    def prepare(self) -> None:
+        """Open the composer (or refresh it), read the audience, then compile the templates."""
+        with self._composer_lock:
+            if self.composer is None:
+                store = self._store = open_store(self.retain_app.db_path, migrate=False)
+                self.composer = Composer(store, self.templates_dir, today=self.today)
+            elif self._store is None:
+                return  # the screen closed
+            else:
+                self.composer.refresh()
+            composer, store = self.composer, self._store
+            try:
+                ids = self._audience_ids(store)
+            except SegmentError as exc:
+                self.post_message(self.Unavailable(str(exc)))
+                return
+            templates = composer.templates(available_only=True)
+            self.post_message(self.Prepared(templates, ids, composer.shop.currency))
+            if templates:
+                composer.warm(templates[0].name)  # the first preview's template first
+        with self._composer_lock:
+            if self._store is not None:
+                composer.warm()
+
+    def _audience_ids(self, store: Store) -> list[int]:
+        audience = self.audience
+        if audience.segment is None:
+            return list(audience.customer_ids)
+        return segment_customer_ids(store, audience.segment)
+
+    def on_compose_screen_unavailable(self, message: ComposeScreen.Unavailable) -> None:
+        self._say_problem(f"Cannot write to {clean(self.audience.label)}: {clean(message.reason)}")
+        self.query_one("#recipient-summary", Static).update("")
+
+    def on_compose_screen_prepared(self, message: ComposeScreen.Prepared) -> None:
+        self.templates = {info.name: info for info in message.templates}
+        self.customer_ids = message.customer_ids
+        self.currency = message.currency
+        select = self.query_one("#template", Select)
+        chosen = select.value
+        if not message.templates:
+            self._say_problem("No templates can be used: see `retain-tui templates`.")
+            return
+        options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
+        if chosen not in self.templates:
+            chosen = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else options[0][1]
+        with select.prevent(Select.Changed):
+            select.set_options(options)  # selects the first option
+        if select.value == chosen:
+            self._template_changed()
+        else:
+            select.value = chosen  # posts Changed, which plans the recipients
+
+    # -- choosing -----------------------------------------------------------------------------
+
+    @property
+    def template(self) -> TemplateInfo | None:
+        value = self.query_one("#template", Select).value
+        return self.templates.get(value) if isinstance(value, str) else None
+
+    @property
+    def lang(self) -> str | None:
+        value = self.query_one("#language", Select).value
+        return None if value in (AUTO, Select.NULL) else str(value)
+
+    @property
+    def choice(self) -> Choice | None:
+        info = self.template
+        return Choice(info.name, self.lang, self.discount) if info else None
+
+    @on(Select.Changed, "#template")
+    def _template_changed(self) -> None:
+        info = self.template
+        if info is None:
+            return
+        language = self.query_one("#language", Select)
+        chosen = language.value
+        languages = [(f"{AUTO}: each customer's", AUTO)] + [(lang, lang) for lang in info.languages]
+        with language.prevent(Select.Changed):
+            language.set_options(languages)
+            language.value = chosen if chosen in info.languages else AUTO
+        self._choice_changed(replan=True)
+
+    @on(Select.Changed, "#language")
+    def _language_changed(self) -> None:
+        self._choice_changed(replan=True)
+
+    @on(Input.Changed, "#discount")
+    @on(Input.Changed, "#valid-days")
+    def _discount_typed(self) -> None:
+        if self._discount_timer is not None:
+            self._discount_timer.stop()
+        self._discount_timer = self.set_timer(DISCOUNT_DEBOUNCE, self._read_discount)
+
+    def _read_discount(self) -> None:
+        self._discount_timer = None
+        text = self.query_one("#discount", Input).value.strip()
+        days_text = self.query_one("#valid-days", Input).value.strip()
+        self.discount, self.discount_error = None, None
+        if text:
+            try:
+                days = int(days_text) if days_text else DEFAULT_VALID_DAYS
+                self.discount = parse_discount(text, currency=self.currency, valid_days=days)
+            except (ComposeError, ValueError) as exc:
+                self.discount_error = f"Discount: {_app_words(str(exc))}"
+        self._choice_changed(replan=False)
+
+    def _choice_changed(self, *, replan: bool) -> None:
+        """Say what stops an export, then re-plan the recipients or just re-render."""
+        self._say_problem(self._problems())
+        choice = self.choice
+        if choice is None:
+            return
+        if replan or self.plan is None:
+            self.query_one("#recipient-summary", Static).update("Reading the recipients…")
+            self.plan_recipients(choice)
+        else:
+            self._preview_current()
+
+    def _problems(self) -> str:
+        """What stops an export now: a bad discount, missing shop settings, a needed discount."""
+        problems = [self.discount_error] if self.discount_error else []
+        info, composer = self.template, self.composer
+        if info is not None and composer is not None:
+            try:
+                composer.check_ready(info, self.discount)
+            except ComposeError as exc:
+                needs_discount = "discount" in info.needs and self.discount is None
+                if composer.shop.missing(marketing=info.marketing) or not needs_discount:
+                    problems.append(_app_words(str(exc)))
+                elif not self.discount_error:  # a discount being typed says it already
+                    problems.append(
+                        f"{info.name} offers a discount: type one under discount "
+                        f"(10% or 5{self.currency}) before exporting."
+                    )
+        return "\n".join(problems)
+
+    def _say_problem(self, text: str) -> None:
+        problem = self.query_one("#compose-problem", Static)
+        problem.update(content(text, multiline=True))
+        problem.display = bool(text)
+
+    # -- who gets a draft ---------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-plan",
+        description="Reading the recipients",
+    )
+    def plan_recipients(self, choice: Choice) -> None:
+        composer = self.composer
+        assert composer is not None
+        with self._composer_lock:
+            if self._store is None:
+                return  # the screen closed
+            try:
+                recipients = composer.recipients(self.customer_ids, choice.template, choice.lang)
+            except ComposeError as exc:
+                self.post_message(self.Unavailable(_app_words(str(exc))))
+                return
+        left_out = Counter(r.reason for r in recipients if r.reason is not None)
+        self.post_message(self.Planned(Plan(choice.template, choice.lang, recipients, left_out)))
+
+    def on_compose_screen_planned(self, message: ComposeScreen.Planned) -> None:
+        choice = self.choice
+        plan = message.plan
+        if choice is None or (plan.template, plan.lang) != (choice.template, choice.lang):
+            return  # the owner chose again meanwhile
+        current = self.table.current
+        self.plan = plan
+        self._show_summary()
+        self._show_view(current.customer_id if current else None)
+
+    def _show_summary(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        total = len(plan.recipients)
+        noun = "customer" if total == 1 else "customers"
+        line = (
+            f"{clean(self.audience.label)}: {display.count(total)} {noun}, "
+            f"{display.count(plan.drafted)} get a draft"
+        )
+        if plan.left_out:
+            reasons = ", ".join(
+                f"{display.count(n)} {REASONS.get(code, code)}"
+                for code, n in plan.left_out.most_common()
+            )
+            line += f"; left out: {reasons}"
+        if self.view != "all":
+            line += f" · showing {self.view}"
+        self.query_one("#recipient-summary", Static).update(content(line))
+
+    def _show_view(self, keep_customer: int | None = None) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        shown: Sequence[Recipient] = plan.recipients
+        if self.view == "left out":
+            shown = [r for r in shown if not r.included]
+        elif self.view == "drafted":
+            shown = [r for r in shown if r.included]
+        index = next(
+            (i for i, r in enumerate(shown) if r.customer_id == keep_customer),
+            0,
+        )
+        self.table.show(shown, index)
+        if not shown:
+            self._show_preview_text(content(f"Nobody to show ({self.view})."), Content(""))
+        self._preview_current()
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        current = self.table.current
+        self._show_summary()
+        self._show_view(current.customer_id if current else None)
+
+    # -- preview ------------------------------------------------------------------------------
+
+    def action_step(self, by: int) -> None:
+        self.table.move_to(self.table.index + by)
+
+    @on(DataTable.RowHighlighted, "#recipients")
+    def _recipient_highlighted(self) -> None:
+        self._preview_current()
+
+    def _preview_current(self) -> None:
+        recipient, choice = self.table.current, self.choice
+        if recipient is None or choice is None or self.plan is None:
+            return
+        self.render_preview(recipient.customer_id, choice)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-preview",
+        description="Rendering the preview",
+    )
+    def render_preview(self, customer_id: int, choice: Choice) -> None:
+        composer = self.composer
+        assert composer is not None
+        draft, error = None, None
+        with self._composer_lock:
+            if self._store is None:
+                return
+            started = time.perf_counter()
+            try:
+                draft = composer.render(customer_id, choice.template, choice.lang, choice.discount)
+            except TemplateError as exc:
+                error = f"Template error in {exc}"
+            except ComposeError as exc:
+                error = _app_words(str(exc))
+            seconds = time.perf_counter() - started
+        self.post_message(self.Previewed(customer_id, choice, draft, error, seconds))
+
+    def on_compose_screen_previewed(self, message: ComposeScreen.Previewed) -> None:
+        recipient = self.table.current
+        if recipient is None or recipient.customer_id != message.customer_id:
+            return
+        if message.choice != self.choice:
+            return
+        self.preview_seconds = message.seconds
+        self.previews += 1
+        table = self.table
+        place = f"{display.count(table.index + 1)} of {display.count(len(table.recipients))}"
+        if message.draft is None:
+            lines = [
+                content(f"{place}: {who(recipient)}", style="bold"),
+                content(message.error or "", style="red", multiline=True),
+            ]
+            self._show_preview_text(Content("\n").join(lines), Content(""))
+            return
+        head = self._head(place, recipient, message.draft)
+        self._show_preview_text(head, content(message.draft.text, multiline=True))
+
+    def _head(self, place: str, recipient: Recipient, draft: Draft) -> Content:
+        headers = draft.headers
+        language = f"{draft.language} ({draft.locale})"
+        if self.lang is None:
+            language += ", the customer's"
+        lines = [
+            content(f"{place} · {draft.kind} · {language}", style="dim"),
+            Content.assemble(content("To: ", style="bold"), content(headers["To"] or "—")),
+            Content.assemble(content("Subject: ", style="bold"), content(draft.subject)),
+        ]
+        if draft.discount_code:
+            lines.append(content(f"Discount code: {draft.discount_code}"))
+        if not recipient.included:
+            left_out = f"Left out: {recipient.reason_text} (no draft is exported)"
+            lines.append(content(left_out, style="bold red"))
+        return Content("\n").join(lines)
+
+    def _show_preview_text(self, head: Content, body: Content) -> None:
+        self.query_one("#preview-head", Static).update(head)
+        self.query_one("#preview-body", Static).update(body)
+        self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
+
+    # -- leaving and exporting ----------------------------------------------------------------
+
+    def action_focus_option(self, selector: str) -> None:
+        self.query_one(selector).focus()
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused.parent is self.query_one("#compose-options"):
+            self.table.focus()
+        else:
+            self.app.pop_screen()
+
+    def action_export(self) -> None:
+        from tui.screens.export_drafts import ExportJob, ExportScreen
+
+        choice, plan = self.choice, self.plan
+        if choice is None or plan is None:
+            self.notify("The recipients are still being read.", severity="warning", markup=False)
+            return
+        problems = self._problems()
+        if problems:
+            self.notify(f"Cannot export yet: {problems}", severity="error", markup=False)
+            return
+        if not plan.drafted:
+            self.notify("Nobody here gets a draft.", severity="warning", markup=False)
+            return
+        job = ExportJob(
+            db_path=self.retain_app.db_path,
+            label=self.audience.label,
+            stem=self.audience.stem,
+            customer_ids=tuple(self.customer_ids),
+            template=choice.template,
+            lang=choice.lang,
+            discount=choice.discount,
+            today=self.today,
+            templates_dir=self.templates_dir,
+        )
+        self.app.push_screen(ExportScreen(job))
+
+
+def _app_words(message: str) -> str:
+    """Core's messages name CLI options; on screen the same things are fields and settings."""
+    return (
+        message.replace("--discount ", "discount ")
+        .replace("--valid-days ", "valid days ")
+        .replace("--discount", "a discount")
+    )
