@@ -8,6 +8,7 @@ from core.customer_pages import ListQuery, fetch_page
 from core.segments import add_segment, customer_rows, list_segments, segment_customer_ids
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
+    open_by_key,
     pilot_test,
     settle,
     shop_db_fixture,
@@ -22,11 +23,7 @@ from tui.segment_provider import CoreSegments
 
 
 async def open_customers(pilot) -> CustomersScreen:
-    await settle(pilot)
-    await pilot.press("c")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CustomersScreen)
-    return pilot.app.screen
+    return await open_by_key(pilot, "c", CustomersScreen)
 
 
 def segment_cells(screen: CustomersScreen) -> dict[int, str]:

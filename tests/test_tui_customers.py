@@ -9,7 +9,14 @@ from textual.widgets import Input, Static
 
 from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
-from tests.tui_fixtures import TEST_THEME, app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
+from tests.tui_fixtures import (  # noqa: F401
+    TEST_THEME,
+    app_fixture,
+    open_by_key,
+    pilot_test,
+    settle,
+    shop_db_fixture,
+)
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.customers import CustomersScreen
@@ -26,12 +33,7 @@ def status(screen: CustomersScreen) -> str:
 
 
 async def open_customers(pilot) -> CustomersScreen:
-    await settle(pilot)
-    await pilot.press("c")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CustomersScreen)
-    return screen
+    return await open_by_key(pilot, "c", CustomersScreen)
 
 
 @pilot_test

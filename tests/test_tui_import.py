@@ -10,6 +10,7 @@ from textual.widgets import Input, Log, Static
 from tests.tui_fixtures import (  # noqa: F401
     DATA,
     app_fixture,
+    open_by_key,
     pilot_test,
     settle,
     shop_db_fixture,
@@ -22,11 +23,7 @@ from tui.widgets.path_suggester import PathSuggester
 
 
 async def open_import(pilot) -> ImportScreen:
-    await settle(pilot)
-    await pilot.press("i")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, ImportScreen)
-    return pilot.app.screen
+    return await open_by_key(pilot, "i", ImportScreen)
 
 
 def summary(screen: ImportScreen) -> str:

@@ -13,9 +13,11 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input
 
 import core.consent
@@ -24,6 +26,8 @@ import core.importers.loader
 from core.importers import import_file
 from core.store import open_store
 from tui.app import RetainApp
+
+_S = TypeVar("_S", bound=Screen)
 
 DATA = Path(__file__).parent / "data"
 FROZEN_NOW = "2024-11-30T12:00:00+00:00"
@@ -73,6 +77,16 @@ TEST_THEME = "textual-dark"
 @pytest.fixture(name="app")
 def app_fixture(shop_db: Path) -> RetainApp:
     return RetainApp(shop_db, theme=TEST_THEME)
+
+
+async def open_by_key(pilot: Pilot, key: str, screen_type: type[_S]) -> _S:
+    """Press `key` once the app is settled; the screen it opened, settled too."""
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type), type(screen).__name__
+    return screen
 
 
 async def settle(pilot: Pilot) -> None:
