@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.customer_pages import ListQuery, fetch_page
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
+    open_by_key,
     pilot_test,
     settle,
     shop_db_fixture,
@@ -24,9 +25,7 @@ def no_terminal_control(svg: str) -> bool:
 @pilot_test
 async def test_hostile_names_show_literally_in_the_customer_list(app: RetainApp):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         text = visible_text(app)
         for name in SHOWN_LITERALLY:
             assert name in text
@@ -37,9 +36,7 @@ async def test_hostile_names_show_literally_in_the_customer_list(app: RetainApp)
 @pilot_test
 async def test_clicking_a_click_markup_name_does_nothing_but_select_it(app: RetainApp):
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         screen = app.screen
         assert isinstance(screen, CustomersScreen)
         row = next(i for i, r in enumerate(screen.table.window) if r.name.startswith("[@click"))

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
     app_fixture,
+    open_by_key,
     pilot_test,
     settle,
     shop_db_fixture,
@@ -29,9 +30,7 @@ def help_rows(screen: HelpScreen) -> list[tuple[str, str, str]]:
 @pilot_test
 async def test_question_mark_shows_the_keys_of_the_current_screen(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = help_rows(app.screen)
@@ -48,9 +47,7 @@ async def test_question_mark_shows_the_keys_of_the_current_screen(app: RetainApp
 @pilot_test
 async def test_f1_works_even_while_typing_a_search(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         await pilot.press("slash", "f1")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
@@ -86,9 +83,7 @@ async def test_palette_opens_a_screen_by_its_name(app: RetainApp):
 @pilot_test
 async def test_palette_offers_the_actions_of_the_current_screen(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Dashboard", "Customers", "Import", "Help", "Quit"} <= titles
         assert {"Customers: Search", "Customers: Sort", "Customers: Reverse", "Customers: Segment",
@@ -100,9 +95,7 @@ async def test_palette_offers_the_actions_of_the_current_screen(app: RetainApp):
 @pilot_test
 async def test_q_quits_with_exit_code_zero(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -110,9 +103,7 @@ async def test_q_quits_with_exit_code_zero(app: RetainApp):
 @pilot_test
 async def test_ctrl_q_quits_even_from_the_search_box(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_by_key(pilot, "c", CustomersScreen)
         await pilot.press("slash", "q", "ctrl+q")
     assert app.return_code == 0
 
