@@ -185,20 +185,31 @@ async def test_missing_unsubscribe_setting_is_said_for_marketing_only(
         assert not screen.query_one("#compose-problem").display
 
 
-@pilot_test
-async def test_template_errors_show_file_and_line_not_a_traceback(email_app: RetainApp, home: Path):
+def write_typo_template(home: Path) -> None:
+    """An owner's template with a misspelt variable on line 1 of its English text."""
     write_template(
         user_templates(home),
         "typo",
         {"en.subject.txt": "Hello", "en.txt": "Hi {{ customer.fist_name }}\n" + FOOTER_EN},
         kind="transactional",
     )
+
+
+async def compose_typo_for(pilot, customer: int) -> ComposeScreen:
+    """The compose screen for one customer with the typo template chosen."""
+    screen = ComposeScreen(Audience("Emily", customer_ids=(customer,)), today=TODAY)
+    await pilot.app.push_screen(screen)
+    await until(pilot, lambda: screen.previews > 0)
+    await choose(pilot, screen, "typo")
+    return screen
+
+
+@pilot_test
+async def test_template_errors_show_file_and_line_not_a_traceback(email_app: RetainApp, home: Path):
+    write_typo_template(home)
     async with email_app.run_test(size=(80, 24)) as pilot:
         emily = customer_id(email_app, "hughes")
-        screen = ComposeScreen(Audience("Emily", customer_ids=(emily,)), today=TODAY)
-        await email_app.push_screen(screen)
-        await until(pilot, lambda: screen.previews > 0)
-        await choose(pilot, screen, "typo")
+        screen = await compose_typo_for(pilot, emily)
         head = text_of(screen, "#preview-head")
         assert head == (
             "1 of 1: Emily Hughes [/red]\nTemplate error in typo/en.txt, line 1: "
@@ -382,18 +393,10 @@ async def test_a_settings_change_elsewhere_is_picked_up(email_app: RetainApp, sh
 async def test_an_export_with_failing_drafts_writes_nothing_and_says_why(
     email_app: RetainApp, home: Path, tmp_path: Path
 ):
-    write_template(
-        user_templates(home),
-        "typo",
-        {"en.subject.txt": "Hello", "en.txt": "Hi {{ customer.fist_name }}\n" + FOOTER_EN},
-        kind="transactional",
-    )
+    write_typo_template(home)
     async with email_app.run_test(size=(80, 24)) as pilot:
         emily = customer_id(email_app, "hughes")
-        screen = ComposeScreen(Audience("Emily", customer_ids=(emily,)), today=TODAY)
-        await email_app.push_screen(screen)
-        await until(pilot, lambda: screen.previews > 0)
-        await choose(pilot, screen, "typo")
+        await compose_typo_for(pilot, emily)
         await pilot.press("x")
         await settle(pilot)
         dialog = email_app.screen
