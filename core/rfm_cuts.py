@@ -1,10 +1,11 @@
 """The RFM and VIP cut values of a stats table, and their copy kept current by every import.
 
 Cuts depend only on the multiset of each measure, so an import (which refreshes
-`customer_stats` in its transaction) stores them in `settings` next to a checksum of the
-stats. A reader trusts the stored cuts only while the checksum still matches; otherwise it
-computes them afresh. That spares every new process (each CLI command) the sort of 350,000
-values.
+`customer_stats` in its transaction) stores them in `settings`. Triggers on `customer_stats`
+(schema migration 5) delete the stored copy on any other change to the table, whoever makes
+it, so a stored copy always describes the stats and a reader trusts it without checking;
+without one it computes them afresh. That spares every new process (each CLI command) the
+sort of 350,000 values, and a full scan to validate a checksum.
 """
 
 from __future__ import annotations
@@ -17,11 +18,6 @@ from core.rfm import score_cuts
 
 CUTS_SETTING = "segments.stats_cuts"
 VIP_SHARE_DIVISOR = 10  # VIP = the top 10% by net revenue
-_CHECKSUM_SQL = """
-    SELECT count(*), sum(orders), sum(revenue), sum(first_day), sum(last_day),
-           sum((customer_id * 7919 + orders * 104729 + revenue * 31 + last_day) % 1000000007)
-    FROM {table}
-"""
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,6 @@ class Cuts:
     f: tuple[int, ...]
     m: tuple[int, ...]
     vip: int | None
-    checksum: tuple[int, ...] = ()
 
 
 def compute_cuts(conn: sqlite3.Connection, table: str) -> Cuts:
@@ -56,17 +51,12 @@ def compute_cuts(conn: sqlite3.Connection, table: str) -> Cuts:
         f=score_cuts(orders),
         m=score_cuts(revenue),
         vip=vip,
-        checksum=stats_checksum(conn, table),
     )
 
 
-def stats_checksum(conn: sqlite3.Connection, table: str) -> tuple[int, ...]:
-    row = conn.execute(_CHECKSUM_SQL.format(table=table)).fetchone()
-    return tuple(int(value or 0) for value in row)
-
-
 def save_cuts(conn: sqlite3.Connection) -> None:
-    """Store the cuts of `customer_stats`; run inside the import's transaction."""
+    """Store the cuts of `customer_stats`; run inside the import's transaction, after the
+    last change to the stats (each change deletes the stored copy)."""
     cuts = compute_cuts(conn, "main.customer_stats")
     conn.execute(
         "INSERT INTO settings(key, value) VALUES (?, ?) "
@@ -76,7 +66,7 @@ def save_cuts(conn: sqlite3.Connection) -> None:
 
 
 def stored_cuts(conn: sqlite3.Connection) -> Cuts | None:
-    """The stored cuts of `customer_stats` if they still describe it, else None."""
+    """The stored cuts of `customer_stats`, or None when a change since has dropped them."""
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (CUTS_SETTING,)).fetchone()
     if row is None:
         return None
@@ -88,10 +78,7 @@ def stored_cuts(conn: sqlite3.Connection) -> Cuts | None:
             f=tuple(int(x) for x in data["f"]),
             m=tuple(int(x) for x in data["m"]),
             vip=None if data["vip"] is None else int(data["vip"]),
-            checksum=tuple(int(x) for x in data["checksum"]),
         )
     except (ValueError, KeyError, TypeError):
-        return None
-    if cuts.checksum != stats_checksum(conn, "main.customer_stats"):
         return None
     return cuts

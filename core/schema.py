@@ -262,6 +262,20 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO customer_search (customer_search) VALUES ('rebuild');
     """,
+    # 5: the RFM and VIP cuts an import stores (core/rfm_cuts.py) describe `customer_stats`
+    # only until the next change to it. Any change, by any writer, deletes the stored copy;
+    # the import re-saves it after its last change, so readers trust it without a check.
+    """
+    CREATE TRIGGER customer_stats_cuts_stale_on_insert AFTER INSERT ON customer_stats BEGIN
+        DELETE FROM settings WHERE key = 'segments.stats_cuts';
+    END;
+    CREATE TRIGGER customer_stats_cuts_stale_on_update AFTER UPDATE ON customer_stats BEGIN
+        DELETE FROM settings WHERE key = 'segments.stats_cuts';
+    END;
+    CREATE TRIGGER customer_stats_cuts_stale_on_delete AFTER DELETE ON customer_stats BEGIN
+        DELETE FROM settings WHERE key = 'segments.stats_cuts';
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,7 +10,7 @@ import pytest
 
 from core.importers import import_file
 from core.rfm import DEFAULT_RFM_TABLE, OTHERS, parse_rfm_table
-from core.rfm_cuts import CUTS_SETTING, compute_cuts, stored_cuts
+from core.rfm_cuts import CUTS_SETTING, compute_cuts, save_cuts, stored_cuts
 from core.segments import (
     FilterError,
     SegmentError,
@@ -246,17 +246,31 @@ def test_a_callers_rolled_back_transaction_does_not_break_the_cache(store: Store
     assert [i.count for i in list_segments(store, date(2024, 7, 1))] == expected
 
 
-def test_stored_cuts_are_used_only_while_the_stats_match(store: Store) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE customer_stats SET revenue = revenue + 100000 "
+        "WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'C2')",
+        "DELETE FROM customer_stats WHERE customer_id = (SELECT id FROM customers "
+        "WHERE external_id = 'C1')",
+        "INSERT INTO customer_stats (customer_id, orders, revenue, first_day, last_day) "
+        "SELECT id, 1, 100, 738000, 738000 FROM customers "
+        "WHERE id NOT IN (SELECT customer_id FROM customer_stats) LIMIT 1",
+    ],
+    ids=["update", "delete", "insert"],
+)
+def test_stored_cuts_are_used_only_while_the_stats_match(store: Store, change: str) -> None:
     cuts = stored_cuts(store.conn)
     assert cuts is not None
     assert cuts == compute_cuts(store.conn, "main.customer_stats")
-    with store.write() as conn:  # a change no import made: the checksum no longer matches
-        conn.execute(
-            "UPDATE customer_stats SET revenue = revenue + 100000 "
-            "WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'C2')"
-        )
+    with store.write() as conn:  # a change no import made drops the stored cuts
+        assert conn.execute(change).rowcount == 1
     assert stored_cuts(store.conn) is None
-    assert segment_customer_ids(store, "vip") == ids_of(store, ["C2"])
+    if change.startswith("UPDATE"):
+        assert segment_customer_ids(store, "vip") == ids_of(store, ["C2"])
+    with store.write() as conn:
+        save_cuts(conn)
+    assert stored_cuts(store.conn) == compute_cuts(store.conn, "main.customer_stats")
     with store.write() as conn:
         conn.execute("UPDATE settings SET value = 'garbage' WHERE key = ?", (CUTS_SETTING,))
     assert stored_cuts(store.conn) is None
