@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 from core.shop_settings import load_shop_settings
 from core.store import open_store
 from tests.compose_support import build_shop
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 runner = CliRunner()
 

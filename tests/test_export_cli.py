@@ -10,7 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.compose_support import build_shop
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 runner = CliRunner()
 

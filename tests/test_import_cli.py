@@ -12,7 +12,9 @@ from typer.testing import CliRunner, Result
 
 from core.paths import DB_ENV
 from core.store import Store, open_store
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 JSON_KEYS = {
     "file", "kind", "format", "encoding", "delimiter", "rows_read", "orders_added",

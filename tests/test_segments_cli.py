@@ -12,7 +12,9 @@ from typer.testing import CliRunner, Result
 from core.importers import import_file
 from core.store import open_store
 from tests.segment_shop import fixture_store
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 CUSTOMER_KEYS = {
     "id", "external_id", "email", "first_name", "last_name", "country", "language",

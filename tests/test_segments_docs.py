@@ -12,7 +12,9 @@ from core.filtersql import FUNCTIONS
 from core.segment_fields import FIELDS
 from core.segments import validate_expression
 from core.store import open_store
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "segments.md").read_text("utf-8")
 

@@ -12,7 +12,9 @@ from typer.testing import CliRunner, Result
 from core.importers import import_file
 from core.metrics import compute_stats
 from core.store import open_store
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 DATA = Path(__file__).parent / "data"
 JSON_KEYS = {

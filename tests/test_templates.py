@@ -21,7 +21,9 @@ from tests.compose_support import (
     composer_for,
     write_template,
 )
-from tui.cli import app
+from tui.cli import build_app
+
+app = build_app()
 
 SHIPPED = {"thank-you", "win-back", "come-back-bestsellers", "feedback", "loyalty"}
 LANGUAGES = ("de", "en", "it", "nb", "nl")

@@ -1,22 +1,35 @@
-"""The `retain-tui` command: opens the app, or runs one subcommand for scripts and cron."""
+"""The `retain-tui` command: opens the app, or runs one subcommand for scripts and cron.
+
+A subcommand run from cron or a script pays for the interpreter's start every time, so
+`main()` imports only the module that defines the command asked for (the lazy subcommand
+loading click documents); `--help`, no command or an unknown one get every command.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 
 from core import __version__
-from tui.commands import emails, importing, segments, stats
 from tui.commands.common import DbOption
 
-app = typer.Typer(
-    name="retain-tui",
-    help="Keep the customers you already have: retention figures, segments and emails.",
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+COMMAND_MODULES: dict[str, str] = {
+    "import": "importing",
+    "demo": "importing",
+    "segments": "segments",
+    "segment": "segments",
+    "customers": "segments",
+    "stats": "stats",
+    "export": "emails",
+    "templates": "emails",
+    "config": "emails",
+}
+"""Each top-level command and the module in `tui.commands` whose `register` adds it."""
+
+_ROOT_OPTIONS_WITH_VALUE = ("--db",)
 
 
 def _version(value: bool) -> None:
@@ -25,7 +38,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: DbOption = None,
@@ -42,14 +54,41 @@ def root(
         launch(db)
 
 
-importing.register(app)
-segments.register(app)
-stats.register(app)
-emails.register(app)
+def build_app(command: str | None = None) -> typer.Typer:
+    """The CLI with every command, or with only the module that defines `command`."""
+    app = typer.Typer(
+        name="retain-tui",
+        help="Keep the customers you already have: retention figures, segments and emails.",
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback(invoke_without_command=True)(root)
+    if command in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[command]]
+    else:
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"tui.commands.{module}").register(app)
+    return app
 
 
-def main() -> None:
-    app()
+def invoked_command(args: Sequence[str]) -> str | None:
+    """The subcommand in a command line (skipping the root's options), or None."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _ROOT_OPTIONS_WITH_VALUE:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    import sys
+
+    args = sys.argv[1:] if args is None else list(args)
+    build_app(invoked_command(args))(args, prog_name="retain-tui")
 
 
 if __name__ == "__main__":
