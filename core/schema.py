@@ -17,6 +17,15 @@ def _name_key(row: str) -> str:
     )
 
 
+CUSTOMER_PAGES_FROM_CUSTOMERS = f"""
+    INSERT INTO customer_pages (customer_id, name_key, email_key, country, orders, revenue,
+                               last_day)
+    SELECT c.id, {_name_key("c")}, coalesce(c.email_key, ''), coalesce(c.country, ''),
+           coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0)
+    FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id
+"""
+"""Every customer's row of the app's list (migration 3), as its triggers would keep it."""
+
 MIGRATIONS: list[str] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -205,11 +214,7 @@ MIGRATIONS: list[str] = [
         content = 'customers', content_rowid = 'id',
         tokenize = 'unicode61 remove_diacritics 2'
     );
-    INSERT INTO customer_pages (customer_id, name_key, email_key, country, orders, revenue,
-                               last_day)
-    SELECT c.id, {_name_key("c")}, coalesce(c.email_key, ''), coalesce(c.country, ''),
-           coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0)
-    FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id;
+    {CUSTOMER_PAGES_FROM_CUSTOMERS};
     INSERT INTO customer_search (customer_search) VALUES ('rebuild');
     CREATE TRIGGER customer_pages_on_insert AFTER INSERT ON customers BEGIN
         INSERT INTO customer_pages (customer_id, name_key, email_key, country)

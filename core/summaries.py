@@ -16,10 +16,9 @@ refreshed only for the customers an import touched:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
+from core.bulk_load import set_aside
 from core.periods import month_index
 from core.rfm_cuts import save_cuts
 
@@ -83,7 +82,7 @@ def _rebuild_everything(conn: sqlite3.Connection) -> None:
     reading orders in table order then sorting once (rather than one lookup per order
     through `orders_by_customer`), halve the time.
     """
-    with _indexes_rebuilt(conn, ("customer_days", "customer_stats")):
+    with set_aside(conn, "index", ("customer_days", "customer_stats")):
         for table in ("cohort_months", "day_totals", "customer_days", "customer_stats"):
             conn.execute(f"DELETE FROM {table}")
         _insert_summaries(conn, "", "", orders="orders NOT INDEXED")
@@ -158,23 +157,3 @@ def _add_cohort_pairs(conn: sqlite3.Connection, customers: str, sign: int) -> No
         """,
         (sign,),
     )
-
-
-@contextmanager
-def _indexes_rebuilt(conn: sqlite3.Connection, tables: tuple[str, ...]) -> Iterator[None]:
-    """Drop the tables' secondary indexes for a bulk refill and recreate them from their SQL.
-
-    Building an index once after the rows are in is several times faster than updating it
-    row by row; both happen inside the caller's transaction.
-    """
-    marks = ", ".join("?" * len(tables))
-    indexes = conn.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks})",
-        tables,
-    ).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    yield
-    for _, sql in indexes:
-        conn.execute(sql)
