@@ -19,7 +19,7 @@ app = build_app()
 JSON_KEYS = {
     "file", "kind", "format", "encoding", "delimiter", "rows_read", "orders_added",
     "orders_updated", "orders_unchanged", "customers_added", "customers_updated",
-    "rows_rejected", "errors", "seconds", "rows_per_second",
+    "rows_rejected", "errors", "seconds", "merge_seconds", "rows_per_second",
 }  # fmt: skip
 
 
@@ -69,6 +69,7 @@ def test_json_output(db: Path, data: Callable[[str], Path]) -> None:
     summary = json.loads(result.stdout)
     assert set(summary) == JSON_KEYS
     assert summary["orders_added"] == 5 and summary["format"] == "generic"
+    assert 0 < summary["merge_seconds"] <= summary["seconds"]
     again = json.loads(invoke("import", "orders", data("generic_orders.csv"), "--db", db,
                               "--json").stdout)  # fmt: skip
     assert (again["orders_added"], again["orders_unchanged"]) == (0, 5)

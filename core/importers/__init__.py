@@ -44,6 +44,9 @@ class ImportResult:
     rows_rejected: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    merge_seconds: float = 0.0
+    """Of `seconds`, how long the merge held the database's write lock (the rest is reading
+    the file, while the app and other readers and writers go on)."""
 
     @property
     def rows_per_second(self) -> float:
@@ -53,6 +56,7 @@ class ImportResult:
         data = asdict(self)
         data["rows_per_second"] = round(self.rows_per_second, 1)
         data["seconds"] = round(self.seconds, 3)
+        data["merge_seconds"] = round(self.merge_seconds, 3)
         return data
 
 
@@ -125,6 +129,7 @@ def import_file(
         result.orders_unchanged = counts.orders_unchanged
         result.customers_added = counts.customers_added
         result.customers_updated = counts.customers_updated
+        result.merge_seconds = counts.merge_seconds
         result.seconds = time.perf_counter() - started
         _record_run(store, result, started_at)
     finally:

@@ -21,6 +21,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="PATH",
         help="Shop database file (default: $RETAIN_DB, else shop.db in your data folder).",
         show_default=False,
     ),
