@@ -21,7 +21,7 @@ def test_launch_navigate_and_quit_in_a_terminal(shop_db: Path, term: str):
     env.pop("NO_COLOR", None)
     child = pexpect.spawn(
         sys.executable, ["-m", "tui", "--db", str(shop_db)], cwd=str(ROOT), env=env,
-        dimensions=(24, 80), timeout=20, encoding="utf-8", codec_errors="replace",
+        dimensions=(24, 80), timeout=60, encoding="utf-8", codec_errors="replace",
     )  # fmt: skip
     try:
         child.expect("have ordered")  # the dashboard's figures are in
