@@ -24,15 +24,12 @@ _TRIGGERED_TABLES = ("customers", "customer_stats")
 
 def is_empty(conn: sqlite3.Connection) -> bool:
     """No customers and no orders yet: the next import may use `first_import()`."""
-    return conn.execute(
-        "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM orders)"
-    ).fetchone()[0] == 1
+    query = "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM orders)"
+    return not conn.execute(query).fetchone()[0]
 
 
 @contextmanager
-def set_aside(
-    conn: sqlite3.Connection, kind: str, tables: tuple[str, ...]
-) -> Iterator[None]:
+def set_aside(conn: sqlite3.Connection, kind: str, tables: tuple[str, ...]) -> Iterator[None]:
     """Drop the `kind` ('index' or 'trigger') objects of `tables`, recreate them on exit.
 
     Indexes the schema declares as constraints (no SQL of their own) are kept. On an error

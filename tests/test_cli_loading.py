@@ -41,9 +41,7 @@ def test_each_command_comes_with_the_module_the_table_names(command: str) -> Non
         (["no-such-command"], "no-such-command"),
     ],
 )
-def test_the_invoked_command_skips_the_root_options(
-    args: list[str], expected: str | None
-) -> None:
+def test_the_invoked_command_skips_the_root_options(args: list[str], expected: str | None) -> None:
     assert invoked_command(args) == expected
 
 
