@@ -73,6 +73,21 @@ def test_reimporting_a_file_changes_nothing(
     assert again.rows_read == first.rows_read
 
 
+def test_reimporting_an_unchanged_file_leaves_the_summaries_alone(load: Load, store: Store) -> None:
+    """Not only equal afterwards: not recomputed (the RFM cuts sort every customer's figures)."""
+    load("generic_orders.csv", "orders")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        again = load("generic_orders.csv", "orders")
+    finally:
+        store.conn.set_trace_callback(None)
+    assert again.orders_unchanged == again.rows_read > 0
+    summaries = ("customer_stats", "customer_days", "day_totals", "cohort_months")
+    touched = [sql for sql in statements if any(table in sql for table in summaries)]
+    assert [sql for sql in touched if not sql.startswith("SELECT EXISTS")] == []
+
+
 def test_reimporting_a_whole_shop_changes_nothing(load: Load, store: Store, state: State) -> None:
     for name, kind, options in FIXTURE_IMPORTS:
         load(name, kind, **options)
