@@ -1,15 +1,22 @@
-"""Benchmark: bulk drafts (10,000 .eml files; 100,000 drafts in one mbox) and one preview.
+"""Benchmark: bulk drafts (10,000 .eml files; 100,000 drafts in one mbox), one preview, and
+the compose screen's first preview of a large segment.
 
-The shop is the demo shop cloned N times inside SQLite (every clone is a distinct customer
-with its own email address, orders and order lines, so nothing is cached across clones),
-kept under bench/out/ (or $RETAIN_BENCH_DATA) and rebuilt with --rebuild.
+The export shop is the demo shop cloned N times inside SQLite (every clone is a distinct
+customer with its own email address, orders and order lines, so nothing is cached across
+clones), kept under bench/out/ (or $RETAIN_BENCH_DATA) and rebuilt with --rebuild.
 
-    python bench/bench_export.py [--rebuild] [--sample-data DIR]
+The compose screen is measured in-process on the shared 1,000,000-order shop (a private
+copy the app may migrate, as bench_tui.py makes it, or --shop): from opening it on the
+`lapsed` segment (236,901 customers there) to the first rendered preview, then to the
+complete recipient list and counts, then for each other template chosen.
+
+    python bench/bench_export.py [--rebuild] [--sample-data DIR] [--shop DB] [--only PART]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import shutil
@@ -17,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +34,7 @@ from jinja2 import FileSystemBytecodeCache
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import DATA as BENCH_DIR
+from common import private_copy, shop_db
 
 from core.compose import Composer, Discount, export_drafts
 from core.demo import DEMO_SETTINGS
@@ -39,6 +48,8 @@ TEMPLATE = "win-back"  # marketing: consent filter, discount, last order, full f
 EML_DRAFTS = 10_000
 MBOX_DRAFTS = 100_000
 TODAY = date(2026, 11, 5)
+SEGMENT = "lapsed"  # the 'come back for bestsellers' audience
+PARTS = ("exports", "first-preview")
 
 
 def build_shop(path: Path, sample_data: Path) -> None:
@@ -166,12 +177,80 @@ def bench_preview(store: Store, out_dir: Path) -> None:
           f"{len(times)} customers and 4 templates")  # fmt: skip
 
 
+async def _until(done: Callable[[], object], timeout: float = 120.0) -> float:
+    """Poll until `done()`; the time it came true."""
+    started = time.perf_counter()
+    while not done():
+        if time.perf_counter() - started > timeout:
+            sys.exit("the compose screen did not respond")
+        await asyncio.sleep(0.001)
+    return time.perf_counter()
+
+
+async def _first_previews(db: Path) -> None:
+    from textual.widgets import Select, Static
+
+    from tui.app import RetainApp
+    from tui.screens.compose import Audience, ComposeScreen
+    from tui.widgets.figure_tile import LOADING
+
+    app = RetainApp(db, theme="textual-dark")
+    async with app.run_test(size=(120, 40)):
+        tile = app.screen.query_one("#tile-customers .tile-value", Static)
+        await _until(lambda: str(tile.visual) != LOADING)  # the dashboard is done
+        await asyncio.sleep(2.0)  # and every figure it reads in the background
+        screen = ComposeScreen(Audience(f"segment {SEGMENT}", segment=SEGMENT))
+
+        def planned(name: str, *, complete: bool) -> bool:
+            plan = screen.plan
+            return plan is not None and plan.template == name and (plan.complete or not complete)
+
+        started = time.perf_counter()
+        await app.push_screen(screen)
+        shown = await _until(lambda: screen.previews > 0) - started
+        first = screen.choice.template if screen.choice else "?"
+        counted = await _until(lambda: planned(first, complete=True)) - started
+        print(f"compose screen on segment {SEGMENT!r} ({len(screen.customer_ids):,} customers; "
+              "templates compiled on first use, bytecode cached):")  # fmt: skip
+        print(f"  opens on {first}: first preview {shown * 1e3:.0f} ms, the whole list and its "
+              f"counts {counted:.2f} s")  # fmt: skip
+        await _until(lambda: not any(worker.is_running for worker in app.workers))  # warmed
+        select = screen.query_one("#template", Select)
+        for name in [str(value) for _label, value in select._options if value != first]:
+            seen = screen.previews
+            started = time.perf_counter()
+            select.value = name
+            done = await _until(
+                lambda n=name, s=seen: planned(n, complete=False) and screen.previews > s
+            )
+            counted = await _until(lambda n=name: planned(n, complete=True)) - started
+            print(f"  then {name}: first preview {(done - started) * 1e3:.0f} ms, "
+                  f"counts {counted:.2f} s")  # fmt: skip
+
+
+def bench_first_preview(db: Path) -> None:
+    """The compose screen's first preview of a large segment, in the real app (in-process)."""
+    with tempfile.TemporaryDirectory(prefix="retain-bench-home-") as home:
+        os.environ["HOME"] = home  # no owner templates from the real home
+        os.environ["XDG_DATA_HOME"] = str(Path(home) / ".local" / "share")
+        asyncio.run(_first_previews(db))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--sample-data", type=Path, default=None)
+    parser.add_argument(
+        "--shop", type=Path, help="a large shop the app may migrate (default: a private copy "
+        "of the shared 1M-order shop)",
+    )  # fmt: skip
+    parser.add_argument("--only", choices=PARTS, help="run only the exports or the first preview")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if args.only != "exports":
+        bench_first_preview(args.shop or private_copy(shop_db()))
+    if args.only == "first-preview":
+        return
     if args.rebuild or not DB.exists():
         build_shop(DB, args.sample_data or shipped_dir("sample_data"))
     store = open_store(DB)

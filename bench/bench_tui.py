@@ -20,7 +20,6 @@ import asyncio
 import io
 import os
 import re
-import sqlite3
 import statistics
 import sys
 import time
@@ -28,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
-from common import DATA, ROOT, shop_db
+from common import DATA, ROOT, private_copy, shop_db
 
 sys.path.insert(0, str(ROOT))
 
@@ -53,23 +52,6 @@ def demo_db() -> Path:
         with open_store(path) as store:
             load_demo(store)
     return path
-
-
-def private_copy(source: Path) -> Path:
-    """A copy of the shared shop for the app to migrate: the shared file stays as it is."""
-    copy = DATA / "tui-bench.db"
-    if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
-        print(f"copying {source} to {copy} and migrating it ...", flush=True)
-        tmp = copy.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(tmp)
-        src.backup(dst)
-        src.close()
-        dst.close()
-        open_store(tmp).close()
-        tmp.replace(copy)
-    return copy
 
 
 def launch(db: Path) -> tuple[float, int]:

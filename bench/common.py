@@ -58,6 +58,26 @@ def shop_db(db: Path = SHOP_DB, csv_path: Path = SHOP_CSV) -> Path:
     return db
 
 
+def private_copy(source: Path) -> Path:
+    """A copy of the shared shop for the app to migrate (`tui-bench.db`, refreshed when the
+    shop is newer): the shared file stays as it is."""
+    from core.store import open_store  # the calling script has put the repository on sys.path
+
+    copy = DATA / "tui-bench.db"
+    if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
+        print(f"copying {source} to {copy} and migrating it ...", flush=True)
+        tmp = copy.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        open_store(tmp).close()
+        tmp.replace(copy)
+    return copy
+
+
 def timed_command(args: list[str]) -> tuple[float, int, str]:
     """Run a command: (wall seconds, its peak resident memory in MB, its stdout).
 

@@ -21,6 +21,8 @@ DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 11, 5)
 CUSTOMERS = DATA / "compose_customers.csv"
 ORDERS = DATA / "compose_orders.csv"
+COLLECTOR = DATA / "compose_orders_collector.csv"
+"""Ola (4) buys every product he lacked, in February: nothing is left to recommend to him."""
 
 
 def build_shop(path: str | Path = ":memory:", *, settings: dict[str, str] | None = None) -> Store:
@@ -33,6 +35,19 @@ def build_shop(path: str | Path = ":memory:", *, settings: dict[str, str] | None
     with store.write() as conn:
         conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)", chosen.items())
     return store
+
+
+def add_collector(store: Store) -> None:
+    """Import COLLECTOR: customer 4 has then bought every bestseller."""
+    result = import_file(store, COLLECTOR, "orders")
+    assert result.rows_rejected == 0, result.errors
+
+
+def traced(store: Store) -> list[str]:
+    """Every SQL statement `store` runs from now on, with its parameters filled in."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    return statements
 
 
 def composer_for(store: Store, templates: Path) -> Composer:

@@ -9,7 +9,14 @@ import pytest
 
 from core.compose import ComposeError, Composer, Discount, Draft, Recipient, TemplateError
 from core.store import Store
-from tests.compose_support import FOOTER_EN, build_shop, composer_for, write_template
+from tests.compose_support import (
+    FOOTER_EN,
+    add_collector,
+    build_shop,
+    composer_for,
+    traced,
+    write_template,
+)
 
 
 @pytest.fixture
@@ -80,6 +87,38 @@ def test_marketing_needs_consent(composer: Composer) -> None:
 def test_come_back_waits_six_months_and_needs_something_to_recommend(composer: Composer) -> None:
     got = reasons(composer.recipients([1, 2, 4, 15], "come-back-bestsellers"))
     assert got == {1: "ordered_recently", 2: None, 4: None, 15: "no_order"}
+
+
+def test_the_list_never_reads_anyones_order_lines(shop: Store, composer: Composer) -> None:
+    """Who gets a draft comes from customer rows and figures, for every template: a segment
+    of 200,000 used to wait for everybody's recommendations before its first preview."""
+    statements = traced(shop)
+    got = reasons(composer.recipients(list(range(1, 16)), "come-back-bestsellers"))
+    assert got[2] is None and got[1] == "ordered_recently"
+    assert statements and [s for s in statements if "order_lines" in s] == []
+
+
+def test_a_preview_reads_recommendations_for_its_customer_only(
+    shop: Store, composer: Composer
+) -> None:
+    composer.warm("come-back-bestsellers")  # the bestsellers, read once for the whole shop
+    statements = traced(shop)
+    composer.render(2, "come-back-bestsellers")
+    lines_read = [s for s in statements if "order_lines" in s]
+    assert len(lines_read) == 1 and "IN (SELECT value FROM json_each('[2]'))" in lines_read[0]
+
+
+def test_nothing_to_recommend_is_found_when_the_draft_is_made(
+    shop: Store, composer: Composer
+) -> None:
+    add_collector(shop)  # Ola (4) has bought every bestseller
+    assert reasons(composer.recipients([2, 4], "come-back-bestsellers")) == {2: None, 4: None}
+    assert composer.render(4, "come-back-bestsellers").excluded == "no_recommendations"
+    assert composer.render(2, "come-back-bestsellers").excluded is None
+    items = list(composer.drafts([4, 2, 4], "come-back-bestsellers"))
+    assert [type(item) for item in items] == [Recipient, Draft, Recipient]
+    reasons_found = [getattr(item, "reason", None) for item in items]
+    assert reasons_found == ["no_recommendations", None, "duplicate"]
 
 
 def test_the_same_customer_twice_is_drafted_once(composer: Composer) -> None:

@@ -23,7 +23,14 @@ from core.compose import (
     export_drafts,
 )
 from core.store import Store
-from tests.compose_support import FOOTER_EN, TODAY, build_shop, composer_for, write_template
+from tests.compose_support import (
+    FOOTER_EN,
+    TODAY,
+    add_collector,
+    build_shop,
+    composer_for,
+    write_template,
+)
 
 EVERYONE = list(range(1, 16))
 TEN = Discount(percent=Decimal(10), valid_days=30)
@@ -274,6 +281,27 @@ def test_dry_run_counts_without_writing(composer: Composer, tmp_path: Path) -> N
     assert result.languages == {"de": 5, "en": 3, "nb": 1, "nl": 1}
     assert seen[-1] == (15, 15)
     assert result.to_dict()["skipped_reasons"]["no_email"] == "no email address"
+
+
+@pytest.mark.parametrize("helpers", [0, 2])
+def test_nothing_to_recommend_is_left_out_and_counted(tmp_path: Path, helpers: int) -> None:
+    """Found while drafting (the list does not read order lines), in helpers as well."""
+    shop = build_shop(tmp_path / "shop.db")
+    add_collector(shop)  # Ola (4) has bought every bestseller
+    composer = composer_for(shop, tmp_path / "templates")
+    seen: list[tuple[int, int]] = []
+    out = tmp_path / "back"
+    result = export_drafts(
+        composer, EVERYONE, "come-back-bestsellers", out, helpers=helpers,
+        progress=lambda done, total: seen.append((done, total)),
+    )  # fmt: skip
+    assert result.helpers == helpers
+    assert result.drafted == 1 and sorted(p.name for p in out.iterdir()) == ["0001-2.eml"]
+    assert result.skipped["no_recommendations"] == 1
+    assert sum(result.skipped.values()) == len(EVERYONE) - 1 and seen[-1] == (15, 15)
+    assert result.to_dict()["skipped_reasons"]["no_recommendations"] == (
+        "already bought every bestseller"
+    )
 
 
 def test_no_drafts_writes_nothing(composer: Composer, tmp_path: Path) -> None:

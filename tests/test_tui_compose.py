@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
+import tui.screens.compose as compose_screen
+from core.compose import Composer
 from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
 from tests.compose_support import FOOTER_EN, write_template
@@ -79,7 +84,7 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
         templates = screen.query_one("#template", Select)
         offered = [value for _label, value in templates._options if isinstance(value, str)]
         assert offered == ["come-back-bestsellers", "feedback", "thank-you", "win-back"]
-        assert templates.value == "feedback"  # loyalty is never offered; feedback comes first
+        assert templates.value == "come-back-bestsellers"  # the first; loyalty is never offered
         await choose(pilot, screen, "win-back")
         assert text_of(screen, "#recipient-summary") == (
             "segment lapsed: 9 customers, 5 get a draft; left out: 4 no marketing consent"
@@ -412,3 +417,117 @@ async def test_an_export_with_failing_drafts_writes_nothing_and_says_why(
             f"'first_name'?) (customer {emily})"
         )
         assert not out.exists() and list(tmp_path.glob("*typo*")) == []
+
+
+# -- the first preview waits for nobody else -----------------------------------------------
+
+
+@pilot_test
+async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    """A segment of 200,000 shows its first recipients and a preview at once; the counts
+    and the export follow when everyone has been read."""
+    monkeypatch.setattr(compose_screen, "FIRST_ROWS", 2)
+    release = threading.Event()
+    read_in_chunks = Composer.recipient_chunks
+
+    def held_after_the_first_chunk(self, *args, **kwargs):
+        chunks = read_in_chunks(self, *args, **kwargs)
+
+        def held():
+            for number, chunk in enumerate(chunks):
+                if number == 1:
+                    release.wait(10)
+                yield chunk
+
+        return held()
+
+    monkeypatch.setattr(Composer, "recipient_chunks", held_after_the_first_chunk)
+
+    async def meanwhile(pilot, ready) -> None:
+        """Like `until`, without waiting for the held worker to finish."""
+        for _ in range(250):
+            await pilot.pause(0.02)
+            if ready():
+                return
+        raise AssertionError("the screen never got ready")
+
+    try:
+        async with email_app.run_test(size=(80, 24)) as pilot:
+            segments = await open_segments(pilot)
+            assert segments.table.select_name("lapsed")
+            await pilot.press("c")
+            screen = email_app.screen
+            assert isinstance(screen, ComposeScreen)
+            await meanwhile(pilot, lambda: screen.previews > 0)
+            assert screen.plan is not None and not screen.plan.complete
+            assert screen.plan.template == "come-back-bestsellers"
+            assert len(rows(screen)) == 2
+            summary = "segment lapsed: 9 customers; reading who gets a draft…"
+            assert text_of(screen, "#recipient-summary") == summary
+            head = text_of(screen, "#preview-head")
+            assert head.startswith("1 of 9 · marketing · it (it_IT), the customer's")
+            await pilot.press("x")
+            await meanwhile(
+                pilot, lambda: "The recipients are still being read." in notices(email_app)
+            )
+            assert email_app.screen is screen
+            release.set()
+            await until(pilot, lambda: screen.plan is not None and screen.plan.complete)
+            assert len(rows(screen)) == 9
+            summary = "segment lapsed: 9 customers, up to 5 get a draft; left out: 4 no marketing"
+            assert text_of(screen, "#recipient-summary") == f"{summary} consent"
+    finally:
+        release.set()
+
+
+@pilot_test
+async def test_opening_on_bestsellers_reads_order_lines_of_the_previewed_customer_only(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    statements: list[str] = []
+
+    def traced_store(*args, **kwargs):
+        store = open_store(*args, **kwargs)
+        store.conn.set_trace_callback(statements.append)
+        return store
+
+    monkeypatch.setattr(compose_screen, "open_store", traced_store)
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        screen = await compose_for_segment(pilot, "lapsed")
+        await until(pilot, lambda: screen.plan is not None and screen.plan.complete)
+        await pilot.press("n")
+        await until(pilot, lambda: screen.previews > 1, "the second preview")
+        assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
+        previewed = [r.customer_id for r in screen.table.recipients[:2]]
+        asked = "customer_id IN (SELECT value FROM json_each('"
+        bought = [
+            json.loads(statement.split(asked, 1)[1].split("'", 1)[0])
+            for statement in statements
+            if "order_lines" in statement and asked in statement
+        ]  # what each customer bought, for their recommendations: previews only, one each
+        assert {tuple(ids) for ids in bought} == {(previewed[0],), (previewed[1],)}
+
+
+@pilot_test
+async def test_someone_with_nothing_to_recommend_is_said_to_be_left_out(
+    email_app: RetainApp, shop_db: Path
+):
+    with open_store(shop_db) as store, store.write() as conn:  # Anna lacked only ACC-EVIL
+        conn.execute(
+            "INSERT INTO order_lines(order_id, position, sku, product, quantity, unit_price) "
+            "SELECT o.id, 9, 'ACC-EVIL', 'Evil', 1, 100 FROM orders o "
+            "JOIN customers c ON c.id = o.customer_id "
+            "WHERE c.email = 'anna.mueller@example.org' ORDER BY o.id LIMIT 1"
+        )
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        anna = customer_id(email_app, "anna")
+        screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
+        await email_app.push_screen(screen)
+        await until(pilot, lambda: screen.previews > 0)
+        assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
+        assert rows(screen) == [("Anna Müller", "de")]  # the list does not read order lines
+        assert text_of(screen, "#recipient-summary") == "Anna: 1 customer, up to 1 get a draft"
+        head = text_of(screen, "#preview-head")
+        assert "Left out: already bought every bestseller (no draft is exported)" in head

@@ -3,13 +3,19 @@
 `Composer` is what both the CLI export and the app's compose screen use: `recipients()` for
 the list with exclusions, `render()` for the preview of one customer (well under 50 ms), and
 `drafts()` for a bulk export (customers are read a few hundred at a time).
+
+The list is decided from each customer's row and summary figures only, so it costs the same
+for every template. The one reason that needs more, `no_recommendations` (the customer has
+already bought every bestseller), needs their order lines: it is decided where those are read
+anyway, when the customer's draft is rendered (`render()`, `render_many()`), never in a pass
+over the whole list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -296,44 +302,58 @@ class Composer:
         lang: str | None = None,
         discount: Discount | None = None,
     ) -> list[Recipient]:
-        """Everyone in `customer_ids` (in order), each included or excluded with a reason."""
+        """Everyone in `customer_ids` (in order), each included or excluded with a reason
+        (`no_recommendations` is not known yet: see the module's docstring)."""
+        return [r for chunk in self.recipient_chunks(customer_ids, template, lang) for r in chunk]
+
+    def recipient_chunks(
+        self,
+        customer_ids: Sequence[int],
+        template: str,
+        lang: str | None = None,
+        *,
+        first: int = CHUNK,
+    ) -> Iterator[list[Recipient]]:
+        """`recipients()` a chunk at a time, the first one `first` long: a screen shows the
+        first recipients while the rest of a large list is still being read.
+
+        Raises `ComposeError` (unknown template or language) before the first chunk.
+        """
         info = self.template(template)
-        out: list[Recipient] = []
+        if lang:
+            self.choose_language(info, None, lang)
+        return self._recipient_chunks(info, customer_ids, lang, first)
+
+    def _recipient_chunks(
+        self, info: TemplateInfo, customer_ids: Sequence[int], lang: str | None, first: int
+    ) -> Iterator[list[Recipient]]:
         seen: set[str] = set()
-        for chunk in _chunks(customer_ids, CHUNK):
+        rest = customer_ids[first:]
+        for chunk in (customer_ids[:first], *_chunks(rest, CHUNK)):
+            if not chunk:
+                continue
             records = self.loader.records(chunk)
-            needs = Needs(orders=0, segments=False,
-                          recommendations="recommendations" in info.needs)  # fmt: skip
-            present = [records[cid] for cid in dict.fromkeys(chunk) if cid in records]
-            data = self.loader.load(present, needs) if needs.recommendations else {}
+            out: list[Recipient] = []
             for cid in chunk:
                 record = records.get(cid)
                 if record is None:
                     out.append(Recipient(cid, "", "", None, "unknown"))
                     continue
-                out.append(self._recipient(info, record, data.get(cid), seen, lang))
-        return out
+                out.append(self._recipient(info, record, seen, lang))
+            yield out
 
     def _recipient(
-        self,
-        info: TemplateInfo,
-        record: CustomerRecord,
-        data: CustomerData | None,
-        seen: set[str],
-        lang: str | None,
+        self, info: TemplateInfo, record: CustomerRecord, seen: set[str], lang: str | None
     ) -> Recipient:
         name = f"{inline_text(record.first_name)} {inline_text(record.last_name)}".strip()
         language = self.choose_language(info, record, lang)
-        address, reason = self._exclusion(info, record, data, seen)
+        address, reason = self._exclusion(info, record, seen)
         return Recipient(record.id, name, address, language, reason)
 
     def _exclusion(
-        self,
-        info: TemplateInfo,
-        record: CustomerRecord,
-        data: CustomerData | None,
-        seen: set[str],
+        self, info: TemplateInfo, record: CustomerRecord, seen: set[str]
     ) -> tuple[str, str | None]:
+        """The reasons decided from the customer's row and figures (the whole list's pass)."""
         if not record.email or not record.email.strip():
             return "", "no_email"
         try:
@@ -356,10 +376,15 @@ class Composer:
             days is None or days > info.max_days_since_last_order
         ):
             return address, "order_too_old" if days is not None else "no_order"
-        if "recommendations" in info.needs and data is not None and not data.recommendations:
-            return address, "no_recommendations"
         seen.add(key)
         return address, None
+
+    @staticmethod
+    def _exclusion_by_data(info: TemplateInfo, data: CustomerData) -> str | None:
+        """The reason decided when the customer's draft data is read: nothing to recommend."""
+        if "recommendations" in info.needs and not data.recommendations:
+            return "no_recommendations"
+        return None
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -388,7 +413,8 @@ class Composer:
         if "recommendations" in info.needs:
             needs = Needs(needs.orders, True, needs.segments)
         data = self.loader.load([record], needs)[customer_id]
-        _, reason = self._exclusion(info, record, data, set())
+        _, reason = self._exclusion(info, record, set())
+        reason = reason or self._exclusion_by_data(info, data)
         return self.render_data(compiled, data, discount, excluded=reason)
 
     def drafts(
@@ -398,8 +424,9 @@ class Composer:
         lang: str | None = None,
         discount: Discount | None = None,
     ) -> Iterator[Draft | Recipient | FailedDraft]:
-        """A Draft for each included customer, the Recipient for each excluded one and a
-        FailedDraft for each that did not render, in the order of `customer_ids`.
+        """A Draft for each included customer, the Recipient for each excluded one (also
+        those found to have nothing to recommend as their draft is made) and a FailedDraft
+        for each that did not render, in the order of `customer_ids`.
 
         Raises `ComposeError` before the first item if the export cannot be made at all.
         """
@@ -426,8 +453,9 @@ class Composer:
 
     def render_many(
         self, template: str, recipients: Sequence[Recipient], discount: Discount | None
-    ) -> Iterator[Draft | FailedDraft]:
-        """Drafts for recipients `recipients()` included, in order, read in chunks."""
+    ) -> Iterator[Draft | FailedDraft | Recipient]:
+        """Drafts for recipients `recipients()` included, in order, read in chunks; the
+        Recipient with its reason for one left out only now (`no_recommendations`)."""
         info = self.template(template)
         # Files do not change mid-export: skip the per-include freshness check (a stat).
         reload, self.env.auto_reload = self.env.auto_reload, False
@@ -439,10 +467,11 @@ class Composer:
 
     def _render_chunk(
         self, info: TemplateInfo, chunk: Sequence[Recipient], discount: Discount | None
-    ) -> Iterator[Draft | FailedDraft]:
+    ) -> Iterator[Draft | FailedDraft | Recipient]:
         records = self.loader.records([recipient.customer_id for recipient in chunk])
         compiled: dict[str, _Compiled | TemplateError] = {}
-        needs = Needs(orders=0, recommendations=False, segments=False)
+        # Recommendations decide who is left out, even if the text never prints them.
+        needs = Needs(orders=0, recommendations="recommendations" in info.needs, segments=False)
         for lang in {recipient.language or "" for recipient in chunk}:
             try:
                 compiled[lang] = parts = self.compiled(info, lang)
@@ -455,6 +484,8 @@ class Composer:
             parts = compiled[recipient.language or ""]
             if cid not in data:
                 yield FailedDraft(cid, TemplateError(f"customer {cid} no longer exists"))
+            elif reason := self._exclusion_by_data(info, data[cid]):
+                yield replace(recipient, reason=reason)
             elif isinstance(parts, TemplateError):
                 yield FailedDraft(cid, parts)
             else:

@@ -5,9 +5,11 @@ into place with `os.replace` only when every draft rendered; any error (or Ctrl-
 the temporary copy, so a half-written export never appears. Files are private (0600): they
 hold customers' names and addresses.
 
-Who is included is decided first (`Composer.recipients`), so numbering and the duplicate
-check happen in one place; then drafts are rendered a chunk at a time, in helper processes
-when there are many (`core.compose.workers`), and written in order by this process.
+Who is included is decided first (`Composer.recipients`), so the duplicate check happens in
+one place; then drafts are rendered a chunk at a time, in helper processes when there are many
+(`core.compose.workers`), and written in order by this process, numbered as they are written.
+A customer with nothing to recommend is left out while rendering, where their order lines are
+read anyway (`no_recommendations`): the list itself never reads anyone's order lines.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
 from core.compose.discount import Discount
@@ -42,8 +45,16 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MBOXRD_FROM = re.compile(rb"^(>*From )", re.MULTILINE)
 
 Progress = Callable[[int, int], None]
-# What a renderer hands the writer for one draft: (language, payload, error message).
-Rendered = tuple[str | None, bytes | tuple[str, ...] | None, str | None]
+
+
+class Rendered(NamedTuple):
+    """What a renderer hands the writer for one recipient: a payload in `language`, or the
+    error that stopped the draft, or the reason the customer turned out to get none."""
+
+    language: str | None
+    payload: bytes | tuple[str, ...] | None
+    error: str | None = None
+    left_out: str | None = None
 
 
 class ExportError(ComposeError):
@@ -156,11 +167,13 @@ def _fill(
     """Write drafts in order until the first failure, then only count the rest."""
     seen_errors: set[str] = set()
     skipped = total - len(included)
-    for done, (recipient, (language, payload, error)) in enumerate(
+    for done, (recipient, (language, payload, error, left_out)) in enumerate(
         zip(included, rendered, strict=True), start=1
     ):
         if error is not None:
             _note_error(result, seen_errors, error, recipient.customer_id)
+        elif left_out is not None:
+            result.skipped[left_out] += 1
         elif not result.error_count:
             result.drafted += 1
             result.languages[language or ""] += 1
@@ -233,9 +246,11 @@ def render_payloads(
     out: list[Rendered] = []
     for item in composer.render_many(template, recipients, discount):
         if isinstance(item, FailedDraft):
-            out.append((None, None, str(item.error)))
+            out.append(Rendered(None, None, error=str(item.error)))
+        elif isinstance(item, Recipient):
+            out.append(Rendered(item.language, None, left_out=item.reason))
         else:
-            out.append((item.language, _payload(item, kind, date_header), None))
+            out.append(Rendered(item.language, _payload(item, kind, date_header)))
     return out
 
 

@@ -1,10 +1,13 @@
 """Email drafts for a segment or one customer: template, language, discount, preview, export.
 
-The screen keeps one `Composer` on a connection of its own and warms it in a worker as it
-opens, so each preview after that renders in a millisecond or two (in a worker as well,
-one at a time, under `_composer_lock`). Who gets a draft and who is left out, with the
-reason, is worked out once per template and language. Exporting runs with a second
-Composer (tui/screens/export_drafts.py): one Composer must not preview and export at once.
+The screen keeps one `Composer` on a connection of its own and warms it in a worker once
+the first preview shows, so each preview after that renders in a millisecond or two (in a
+worker as well, one at a time, under `_composer_lock`). Who gets a draft and who is left
+out, with the reason, is worked out once per template and language by a second Composer
+(the planner, under `_planner_lock`), so a preview never waits for a large list: the first
+`FIRST_ROWS` recipients are shown, and the first of them previewed, while the rest are
+read. Exporting runs with a third Composer (tui/screens/export_drafts.py): one Composer
+must not preview and export at once.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +30,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from core.compose import (
     REASONS,
@@ -43,11 +48,11 @@ from core.store import Store, open_store
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
-from tui.widgets.recipient_table import RecipientTable, who
+from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
 AUTO = "auto"
-DEFAULT_TEMPLATE = "feedback"
-"""Chosen first when available: suits any customer with an order and needs no discount."""
+FIRST_ROWS = WINDOW
+"""Recipients shown (and the first previewed) before the rest of a large list is read."""
 DISCOUNT_DEBOUNCE = 0.15
 DEFAULT_VALID_DAYS = 30
 
@@ -85,12 +90,14 @@ class Choice:
 
 @dataclass
 class Plan:
-    """Everyone in the audience for one template and language, included or left out."""
+    """Everyone in the audience for one template and language, included or left out;
+    only the first of them while `complete` is False."""
 
     template: str
     lang: str | None
     recipients: list[Recipient]
     left_out: Counter[str] = field(default_factory=Counter)
+    complete: bool = True
 
     @property
     def drafted(self) -> int:
@@ -162,6 +169,12 @@ class ComposeScreen(RetainScreen):
         self.composer: Composer | None = None
         self._store: Store | None = None
         self._composer_lock = threading.Lock()
+        self.planner: Composer | None = None
+        """Decides who gets a draft, on a connection of its own (see the module docstring)."""
+        self._planner_store: Store | None = None
+        self._planner_lock = threading.Lock()
+        self._preview_waiting = threading.Event()
+        self._warmed = False
         self.templates: dict[str, TemplateInfo] = {}
         self.customer_ids: list[int] = []
         self.currency = "EUR"
@@ -225,6 +238,10 @@ class ComposeScreen(RetainScreen):
             store, self._store = self._store, None
             if store is not None:
                 store.close()
+        with self._planner_lock:
+            store, self._planner_store = self._planner_store, None
+            if store is not None:
+                store.close()
 
     def reload(self) -> None:
         """The store changed: read the audience, settings and templates again, then re-plan."""
@@ -241,7 +258,15 @@ class ComposeScreen(RetainScreen):
         description="Preparing the drafts",
     )
     def prepare(self) -> None:
-        """Open the composer (or refresh it), read the audience, then compile the templates."""
+        """Open the composers (or refresh them) and read the audience. The first preview
+        compiles what it needs; `warm_templates` compiles the rest after it."""
+        with self._planner_lock:
+            if self.planner is None:
+                planner_store = open_store(self.retain_app.db_path, migrate=False)
+                self._planner_store = planner_store
+                self.planner = Composer(planner_store, self.templates_dir, today=self.today)
+            elif self._planner_store is not None:
+                self.planner.refresh()
         with self._composer_lock:
             if self.composer is None:
                 store = self._store = open_store(self.retain_app.db_path, migrate=False)
@@ -257,12 +282,30 @@ class ComposeScreen(RetainScreen):
                 self.post_message(self.Unavailable(str(exc)))
                 return
             templates = composer.templates(available_only=True)
+            self._warmed = False  # refresh() dropped the compiled templates
             self.post_message(self.Prepared(templates, ids, composer.shop.currency))
-            if templates:
-                composer.warm(templates[0].name)  # the first preview's template first
-        with self._composer_lock:
-            if self._store is not None:
-                composer.warm()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-warm",
+        description="Compiling the templates",
+    )
+    def warm_templates(self) -> None:
+        """Compile every template in every language before the owner picks another one
+        (about 0.1 s each), one at a time, each after any preview that is waiting: a lock
+        does not queue its waiters, and a preview should not wait for all of them."""
+        composer = self.composer
+        assert composer is not None
+        for info in composer.templates(available_only=True):
+            while self._preview_waiting.is_set():
+                time.sleep(0.005)
+            with self._composer_lock:
+                if self._store is None:
+                    return  # the screen closed
+                with suppress(ComposeError):  # the preview of that template says why
+                    composer.warm(info.name)
 
     def _audience_ids(self, store: Store) -> list[int]:
         audience = self.audience
@@ -285,7 +328,7 @@ class ComposeScreen(RetainScreen):
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
         if chosen not in self.templates:
-            chosen = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in self.templates else options[0][1]
+            chosen = options[0][1]  # the first in the list
         with select.prevent(Select.Changed):
             select.set_options(options)  # selects the first option
         if select.value == chosen:
@@ -392,18 +435,30 @@ class ComposeScreen(RetainScreen):
         description="Reading the recipients",
     )
     def plan_recipients(self, choice: Choice) -> None:
-        composer = self.composer
-        assert composer is not None
-        with self._composer_lock:
-            if self._store is None:
+        """Post the first FIRST_ROWS recipients as soon as they are read (a partial Plan),
+        then everyone; stop early when the owner has chosen again meanwhile."""
+        worker = get_current_worker()
+        ids = self.customer_ids
+        recipients: list[Recipient] = []
+        with self._planner_lock:
+            planner = self.planner
+            if planner is None or self._planner_store is None:
                 return  # the screen closed
             try:
-                recipients = composer.recipients(self.customer_ids, choice.template, choice.lang)
+                chunks = planner.recipient_chunks(
+                    ids, choice.template, choice.lang, first=FIRST_ROWS
+                )
             except ComposeError as exc:
                 self.post_message(self.Unavailable(_app_words(str(exc))))
                 return
-        left_out = Counter(r.reason for r in recipients if r.reason is not None)
-        self.post_message(self.Planned(Plan(choice.template, choice.lang, recipients, left_out)))
+            for chunk in chunks:
+                if worker.is_cancelled:
+                    return
+                first = not recipients
+                recipients.extend(chunk)
+                if first and len(recipients) < len(ids):
+                    self.post_message(self.Planned(_plan(choice, list(recipients), False)))
+        self.post_message(self.Planned(_plan(choice, recipients, True)))
 
     def on_compose_screen_planned(self, message: ComposeScreen.Planned) -> None:
         choice = self.choice
@@ -416,24 +471,29 @@ class ComposeScreen(RetainScreen):
         self._show_view(current.customer_id if current else None)
 
     def _show_summary(self) -> None:
-        plan = self.plan
-        if plan is None:
-            return
-        total = len(plan.recipients)
+        if self.plan is not None:
+            self.query_one("#recipient-summary", Static).update(content(self._summary(self.plan)))
+
+    def _summary(self, plan: Plan) -> str:
+        total = len(plan.recipients) if plan.complete else len(self.customer_ids)
         noun = "customer" if total == 1 else "customers"
-        line = (
-            f"{clean(self.audience.label)}: {display.count(total)} {noun}, "
-            f"{display.count(plan.drafted)} get a draft"
-        )
-        if plan.left_out:
-            reasons = ", ".join(
-                f"{display.count(n)} {REASONS.get(code, code)}"
-                for code, n in plan.left_out.most_common()
-            )
-            line += f"; left out: {reasons}"
+        line = f"{clean(self.audience.label)}: {display.count(total)} {noun}"
+        if not plan.complete:
+            line += "; reading who gets a draft…"
+        else:
+            # Who already bought every bestseller is found only as drafts are made.
+            info = self.templates.get(plan.template)
+            unsure = plan.drafted and info is not None and "recommendations" in info.needs
+            line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} get a draft"
+            if plan.left_out:
+                reasons = ", ".join(
+                    f"{display.count(n)} {REASONS.get(code, code)}"
+                    for code, n in plan.left_out.most_common()
+                )
+                line += f"; left out: {reasons}"
         if self.view != "all":
-            line += f" · showing {self.view}"
-        self.query_one("#recipient-summary", Static).update(content(line))
+            line += f" · showing {self.view}" + ("" if plan.complete else " so far")
+        return line
 
     def _show_view(self, keep_customer: int | None = None) -> None:
         plan = self.plan
@@ -485,7 +545,9 @@ class ComposeScreen(RetainScreen):
         composer = self.composer
         assert composer is not None
         draft, error = None, None
+        self._preview_waiting.set()
         with self._composer_lock:
+            self._preview_waiting.clear()
             if self._store is None:
                 return
             started = time.perf_counter()
@@ -506,8 +568,10 @@ class ComposeScreen(RetainScreen):
             return
         self.preview_seconds = message.seconds
         self.previews += 1
-        table = self.table
-        place = f"{display.count(table.index + 1)} of {display.count(len(table.recipients))}"
+        if not self._warmed:
+            self._warmed = True
+            self.warm_templates()
+        place = self._place()
         if message.draft is None:
             lines = [
                 content(f"{place}: {who(recipient)}", style="bold"),
@@ -517,6 +581,15 @@ class ComposeScreen(RetainScreen):
             return
         head = self._head(place, recipient, message.draft)
         self._show_preview_text(head, content(message.draft.text, multiline=True))
+
+    def _place(self) -> str:
+        """`3 of 9`: where the cursor is in the list shown (all of it, once read)."""
+        table, plan = self.table, self.plan
+        total = display.count(len(table.recipients))
+        if plan is not None and not plan.complete:
+            all_shown = self.view == "all"
+            total = display.count(len(self.customer_ids)) if all_shown else f"{total} so far"
+        return f"{display.count(table.index + 1)} of {total}"
 
     def _head(self, place: str, recipient: Recipient, draft: Draft) -> Content:
         headers = draft.headers
@@ -530,8 +603,9 @@ class ComposeScreen(RetainScreen):
         ]
         if draft.discount_code:
             lines.append(content(f"Discount code: {draft.discount_code}"))
-        if not recipient.included:
-            left_out = f"Left out: {recipient.reason_text} (no draft is exported)"
+        reason = recipient.reason or draft.excluded  # the draft knows about recommendations
+        if reason:
+            left_out = f"Left out: {REASONS.get(reason, reason)} (no draft is exported)"
             lines.append(content(left_out, style="bold red"))
         return Content("\n").join(lines)
 
@@ -555,7 +629,7 @@ class ComposeScreen(RetainScreen):
         from tui.screens.export_drafts import ExportJob, ExportScreen
 
         choice, plan = self.choice, self.plan
-        if choice is None or plan is None:
+        if choice is None or plan is None or not plan.complete:
             self.notify("The recipients are still being read.", severity="warning", markup=False)
             return
         problems = self._problems()
@@ -577,6 +651,11 @@ class ComposeScreen(RetainScreen):
             templates_dir=self.templates_dir,
         )
         self.app.push_screen(ExportScreen(job))
+
+
+def _plan(choice: Choice, recipients: list[Recipient], complete: bool) -> Plan:
+    left_out = Counter(r.reason for r in recipients if r.reason is not None)
+    return Plan(choice.template, choice.lang, recipients, left_out, complete)
 
 
 def _app_words(message: str) -> str:
