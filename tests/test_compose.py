@@ -163,6 +163,19 @@ def test_without_bestsellers_nobody_has_anything_to_recommend(
     assert {r.reason for r in exact} == {"no_recommendations", "no_email", "bad_email"}
 
 
+def test_refresh_reads_the_bestsellers_again(shop: Store, composer: Composer) -> None:
+    add_collector(shop)
+    assert composer.render(4, "come-back-bestsellers").excluded == "no_recommendations"
+    with shop.write() as conn:  # Giulia buys a product Ola has never bought
+        conn.execute(
+            "INSERT INTO order_lines(order_id, position, sku, product, quantity, unit_price) "
+            "SELECT id, 9, 'TEA-NEW', 'New tea', 1, 500 FROM orders WHERE customer_id = 2"
+        )
+    composer.refresh()
+    assert composer.nothing_to_recommend([4]) == set()
+    assert composer.render(4, "come-back-bestsellers").excluded is None
+
+
 def test_the_same_customer_twice_is_drafted_once(composer: Composer) -> None:
     got = [r.reason for r in composer.recipients([1, 1], "feedback")]
     assert got == [None, "duplicate"]

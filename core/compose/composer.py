@@ -189,13 +189,15 @@ class Composer:
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the shop settings and the template folders (files are re-read when changed)."""
+        """Re-read the shop settings, the template folders (files are re-read when changed)
+        and the bestsellers."""
         self.shop: ShopSettings = self._shop_override or load_shop_settings(self.store)
         self.shop_vars = ShopVariables(self.shop)
         self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
+        self.loader.forget()  # the bestsellers, read again for orders imported meanwhile
 
     # -- templates ---------------------------------------------------------------------------
 

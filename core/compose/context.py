@@ -254,6 +254,10 @@ class ContextLoader:
             ]
         return self._bestsellers
 
+    def forget(self) -> None:
+        """Read the bestsellers again when next asked (the orders may have changed)."""
+        self._bestsellers = None
+
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
         bought = self._bought(ids)
         for cid, item in data.items():
