@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from core.compose import Composer
+from core.compose import Composer, Draft, FailedDraft
 from core.demo import DEMO_SETTINGS
 from core.importers import import_file
 from core.store import Store, open_store
@@ -68,3 +68,24 @@ def write_template(
 
 
 FOOTER_EN = '\n{% include "_shared/footer.en.txt" %}\n'
+
+
+def write_picks(root: Path) -> str:
+    """An owner's template that needs recommendations and nothing else (transactional, no
+    order dates): everyone with a usable address is in its list. Returns its name."""
+    text = "{{ recommendations|length }} picks\n" + FOOTER_EN
+    write_template(
+        root,
+        "picks",
+        {"en.subject.txt": "Picks", "en.txt": text},
+        kind="transactional",
+        extra='needs = ["recommendations"]\n',
+    )
+    return "picks"
+
+
+def decided_by_drafting(composer: Composer, ids: list[int], template: str) -> list[str | None]:
+    """Each customer's reason (None: a draft) as `drafts()` decides it, draft by draft."""
+    items = list(composer.drafts(ids, template))
+    assert not [item for item in items if isinstance(item, FailedDraft)]
+    return [None if isinstance(item, Draft) else item.reason for item in items]

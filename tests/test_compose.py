@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from core.compose import ComposeError, Composer, Discount, Draft, Recipient, TemplateError
+from core.compose import context as compose_context
 from core.store import Store
 from tests.compose_support import (
     FOOTER_EN,
     add_collector,
     build_shop,
     composer_for,
+    decided_by_drafting,
     traced,
+    write_picks,
     write_template,
 )
 
@@ -119,6 +122,58 @@ def test_nothing_to_recommend_is_found_when_the_draft_is_made(
     assert [type(item) for item in items] == [Recipient, Draft, Recipient]
     reasons_found = [getattr(item, "reason", None) for item in items]
     assert reasons_found == ["no_recommendations", None, "duplicate"]
+
+
+@pytest.mark.parametrize("template", ["come-back-bestsellers", "picks"])
+@pytest.mark.parametrize("bought_all_from", [0, 10_000], ids=["whole-list", "few-customers"])
+def test_exact_recipients_agree_with_what_drafting_decides(
+    shop: Store,
+    composer: Composer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    template: str,
+    bought_all_from: int,
+) -> None:
+    """Both queries (for a whole list, for a few customers) decide as render() and drafts()."""
+    monkeypatch.setattr(compose_context, "BOUGHT_ALL_FROM", bought_all_from)
+    add_collector(shop)  # Ola (4) has bought every bestseller
+    write_picks(tmp_path / "templates")
+    composer.refresh()
+    ids = [*range(1, 16), 4, 999]
+    exact = composer.exact_recipients(composer.recipients(ids, template), template)
+    assert [r.reason for r in exact] == decided_by_drafting(composer, ids, template)
+    assert exact[3].reason == "no_recommendations"
+    for recipient in exact[:15]:
+        if recipient.reason in (None, "no_recommendations"):
+            assert composer.render(recipient.customer_id, template).excluded == recipient.reason
+    assert composer.nothing_to_recommend(range(1, 16)) == {4}
+    assert composer.nothing_to_recommend([]) == set()
+
+
+def test_without_bestsellers_nobody_has_anything_to_recommend(
+    shop: Store, composer: Composer, tmp_path: Path
+) -> None:
+    shop.execute("DELETE FROM order_lines")  # orders without lines: no products at all
+    template = write_picks(tmp_path / "templates")
+    composer.refresh()
+    assert composer.nothing_to_recommend([2, 4, 15]) == {2, 4, 15}
+    ids = list(range(1, 16))
+    exact = composer.exact_recipients(composer.recipients(ids, template), template)
+    assert [r.reason for r in exact] == decided_by_drafting(composer, ids, template)
+    assert {r.reason for r in exact} == {"no_recommendations", "no_email", "bad_email"}
+
+
+def test_refresh_reads_the_bestsellers_again(shop: Store, composer: Composer) -> None:
+    add_collector(shop)
+    assert composer.render(4, "come-back-bestsellers").excluded == "no_recommendations"
+    with shop.write() as conn:  # Giulia buys a product Ola has never bought
+        conn.execute(
+            "INSERT INTO order_lines(order_id, position, sku, product, quantity, unit_price) "
+            "SELECT id, 9, 'TEA-NEW', 'New tea', 1, 500 FROM orders WHERE customer_id = 2"
+        )
+    composer.refresh()
+    assert composer.nothing_to_recommend([4]) == set()
+    assert composer.render(4, "come-back-bestsellers").excluded is None
 
 
 def test_the_same_customer_twice_is_drafted_once(composer: Composer) -> None:

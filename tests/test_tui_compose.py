@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 import tui.screens.compose as compose_screen
 from core.compose import Composer
+from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
 from tests.compose_support import FOOTER_EN, write_template
@@ -49,6 +50,15 @@ def notices(app: RetainApp) -> list[str]:
 
 def customer_id(app: RetainApp, search: str) -> int:
     return fetch_page(app.store, ListQuery(search=search))[0].customer_id
+
+
+async def meanwhile(pilot, ready) -> None:
+    """Like `until`, without waiting for a held worker to finish."""
+    for _ in range(250):
+        await pilot.pause(0.02)
+        if ready():
+            return
+    raise AssertionError("the screen never got ready")
 
 
 async def type_discount(pilot, screen: ComposeScreen, text: str, days: str | None = None):
@@ -445,14 +455,6 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
 
     monkeypatch.setattr(Composer, "recipient_chunks", held_after_the_first_chunk)
 
-    async def meanwhile(pilot, ready) -> None:
-        """Like `until`, without waiting for the held worker to finish."""
-        for _ in range(250):
-            await pilot.pause(0.02)
-            if ready():
-                return
-        raise AssertionError("the screen never got ready")
-
     try:
         async with email_app.run_test(size=(80, 24)) as pilot:
             segments = await open_segments(pilot)
@@ -474,60 +476,139 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
             )
             assert email_app.screen is screen
             release.set()
-            await until(pilot, lambda: screen.plan is not None and screen.plan.complete)
+            await until(pilot, lambda: screen.plan is not None and screen.plan.exact)
             assert len(rows(screen)) == 9
-            summary = "segment lapsed: 9 customers, up to 5 get a draft; left out: 4 no marketing"
+            summary = "segment lapsed: 9 customers, 5 get a draft; left out: 4 no marketing"
             assert text_of(screen, "#recipient-summary") == f"{summary} consent"
     finally:
         release.set()
 
 
 @pilot_test
-async def test_opening_on_bestsellers_reads_order_lines_of_the_previewed_customer_only(
+async def test_previews_read_their_customers_lines_and_the_count_reads_everyones_once(
     email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
 ):
-    statements: list[str] = []
+    """Opening on come-back-bestsellers: each preview reads what its own customer bought;
+    who has bought every bestseller is found for the whole list in one query, by the
+    planner, once the list is read."""
+    statements: list[tuple[object, str]] = []
 
     def traced_store(*args, **kwargs):
         store = open_store(*args, **kwargs)
-        store.conn.set_trace_callback(statements.append)
+        store.conn.set_trace_callback(lambda sql: statements.append((store, sql)))
         return store
 
     monkeypatch.setattr(compose_screen, "open_store", traced_store)
+    monkeypatch.setattr(compose_context, "BOUGHT_ALL_FROM", 0)  # the query for a large list
     async with email_app.run_test(size=(80, 24)) as pilot:
         screen = await compose_for_segment(pilot, "lapsed")
-        await until(pilot, lambda: screen.plan is not None and screen.plan.complete)
+        await until(pilot, lambda: screen.plan is not None and screen.plan.exact)
         await pilot.press("n")
         await until(pilot, lambda: screen.previews > 1, "the second preview")
         assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
         previewed = [r.customer_id for r in screen.table.recipients[:2]]
-        asked = "customer_id IN (SELECT value FROM json_each('"
-        bought = [
-            json.loads(statement.split(asked, 1)[1].split("'", 1)[0])
-            for statement in statements
-            if "order_lines" in statement and asked in statement
-        ]  # what each customer bought, for their recommendations: previews only, one each
-        assert {tuple(ids) for ids in bought} == {(previewed[0],), (previewed[1],)}
+        included = [r.customer_id for r in screen.plan.recipients if r.included]
+        assert len(included) == 5
+        planner = [sql for store, sql in statements if store is screen._planner_store]
+        previews = [sql for store, sql in statements if store is screen._store]
+        assert {tuple(ids) for ids in bought(previews)} == {(previewed[0],), (previewed[1],)}
+        assert bought(planner) == [included]
+        checked = next(i for i, sql in enumerate(planner) if "CROSS JOIN orders" in sql)
+        assert max(i for i, sql in enumerate(planner) if "FROM customers c" in sql) < checked
 
 
-@pilot_test
-async def test_someone_with_nothing_to_recommend_is_said_to_be_left_out(
-    email_app: RetainApp, shop_db: Path
-):
-    with open_store(shop_db) as store, store.write() as conn:  # Anna lacked only ACC-EVIL
+def bought(statements: list[str]) -> list[list[int]]:
+    """The customers each statement reads the bought products of."""
+    asked = "customer_id IN (SELECT value FROM json_each('"
+    return [
+        json.loads(statement.split(asked, 1)[1].split("'", 1)[0])
+        for statement in statements
+        if "order_lines" in statement and asked in statement
+    ]
+
+
+def anna_buys_the_last_bestseller(shop_db: Path) -> None:
+    """Anna lacked only ACC-EVIL: now she has nothing left to be recommended."""
+    with open_store(shop_db) as store, store.write() as conn:
         conn.execute(
             "INSERT INTO order_lines(order_id, position, sku, product, quantity, unit_price) "
             "SELECT o.id, 9, 'ACC-EVIL', 'Evil', 1, 100 FROM orders o "
             "JOIN customers c ON c.id = o.customer_id "
             "WHERE c.email = 'anna.mueller@example.org' ORDER BY o.id LIMIT 1"
         )
+
+
+@pilot_test
+async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_found(
+    email_app: RetainApp, shop_db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    anna_buys_the_last_bestseller(shop_db)
+    release = threading.Event()
+    exact_recipients = Composer.exact_recipients
+
+    def held(self, *args, **kwargs):
+        release.wait(10)
+        return exact_recipients(self, *args, **kwargs)
+
+    monkeypatch.setattr(Composer, "exact_recipients", held)
+    try:
+        async with email_app.run_test(size=(80, 24)) as pilot:
+            anna = customer_id(email_app, "anna")
+            screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
+            await email_app.push_screen(screen)
+            await meanwhile(pilot, lambda: screen.previews > 0 and screen.plan.complete)
+            assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
+            assert rows(screen) == [("Anna Müller", "de")]  # the list does not read order lines
+            assert text_of(screen, "#recipient-summary") == "Anna: 1 customer, up to 1 get a draft"
+            head = text_of(screen, "#preview-head")
+            assert "Left out: already bought every bestseller (no draft is exported)" in head
+            release.set()
+            await until(pilot, lambda: screen.plan.exact, "the exact count")
+            assert rows(screen) == [("Anna Müller", "no recommendations")]
+            assert text_of(screen, "#recipient-summary") == (
+                "Anna: 1 customer, 0 get a draft; left out: 1 already bought every bestseller"
+            )
+            assert text_of(screen, "#preview-head") == head
+            await pilot.press("v")  # left out
+            assert rows(screen) == [("Anna Müller", "no recommendations")]
+            await pilot.press("v")  # drafted
+            assert rows(screen) == []
+            await pilot.press("x")
+            await until(pilot, lambda: "Nobody here gets a draft." in notices(email_app))
+    finally:
+        release.set()
+
+
+@pilot_test
+async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recommend(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    """A newer choice does not wait for the query on the whole list: it is interrupted."""
+    started = threading.Event()
+
+    def endless(self, customer_ids):
+        started.set()
+        self.store.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e8) "
+            "SELECT count(*) FROM n"
+        ).fetchall()  # some 20 s, unless interrupted
+        raise AssertionError("the query was not interrupted")
+
+    monkeypatch.setattr(Composer, "nothing_to_recommend", endless)
     async with email_app.run_test(size=(80, 24)) as pilot:
-        anna = customer_id(email_app, "anna")
-        screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
-        await email_app.push_screen(screen)
-        await until(pilot, lambda: screen.previews > 0)
-        assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
-        assert rows(screen) == [("Anna Müller", "de")]  # the list does not read order lines
-        assert text_of(screen, "#recipient-summary") == "Anna: 1 customer, up to 1 get a draft"
-        head = text_of(screen, "#preview-head")
-        assert "Left out: already bought every bestseller (no draft is exported)" in head
+        segments = await open_segments(pilot)
+        assert segments.table.select_name("lapsed")
+        await pilot.press("c")
+        screen = email_app.screen
+        assert isinstance(screen, ComposeScreen)
+        await meanwhile(pilot, lambda: started.is_set() and screen.previews > 0)
+        await meanwhile(pilot, lambda: "up to 5" in text_of(screen, "#recipient-summary"))
+        seen = screen.previews
+        screen.query_one("#template", Select).value = "feedback"
+        await meanwhile(
+            pilot, lambda: screen.plan.template == "feedback" and screen.previews > seen
+        )
+        assert screen.plan.exact and not screen._checking
+        assert text_of(screen, "#recipient-summary").startswith(
+            "segment lapsed: 9 customers, 5 get a draft"
+        )

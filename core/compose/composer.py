@@ -7,8 +7,10 @@ the list with exclusions, `render()` for the preview of one customer (well under
 The list is decided from each customer's row and summary figures only, so it costs the same
 for every template. The one reason that needs more, `no_recommendations` (the customer has
 already bought every bestseller), needs their order lines: it is decided where those are read
-anyway, when the customer's draft is rendered (`render()`, `render_many()`), never in a pass
-over the whole list.
+anyway, when the customer's draft is rendered (`render()`, `render_many()`), never in the
+list's pass. Exact counts before drafting come from `exact_recipients()`, which decides it for
+the whole list in one set-based query (`ContextLoader.nothing_to_recommend`, the same SQL
+definition of "bought"): the compose screen runs it once the list is shown.
 """
 
 from __future__ import annotations
@@ -187,13 +189,15 @@ class Composer:
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the shop settings and the template folders (files are re-read when changed)."""
+        """Re-read the shop settings, the template folders (files are re-read when changed)
+        and the bestsellers."""
         self.shop: ShopSettings = self._shop_override or load_shop_settings(self.store)
         self.shop_vars = ShopVariables(self.shop)
         self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
+        self.loader.forget()  # the bestsellers, read again for orders imported meanwhile
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -378,6 +382,26 @@ class Composer:
             return address, "order_too_old" if days is not None else "no_order"
         seen.add(key)
         return address, None
+
+    def nothing_to_recommend(self, customer_ids: Sequence[int]) -> set[int]:
+        """Those of `customer_ids` who have already bought every bestseller, found for the
+        whole list at once: `render()` and `drafts()` leave them out (`no_recommendations`)
+        when a template needs recommendations."""
+        return self.loader.nothing_to_recommend(customer_ids)
+
+    def exact_recipients(self, recipients: Sequence[Recipient], template: str) -> list[Recipient]:
+        """`recipients()` with `no_recommendations` decided for everyone included, as drafting
+        would decide it one by one: exact counts before any draft is made, for the price of
+        one pass over the order lines (see the module's docstring)."""
+        info = self.template(template)
+        if "recommendations" not in info.needs:
+            return list(recipients)
+        nothing = self.nothing_to_recommend([r.customer_id for r in recipients if r.included])
+        left_out = "no_recommendations"
+        return [
+            replace(r, reason=left_out) if r.included and r.customer_id in nothing else r
+            for r in recipients
+        ]
 
     @staticmethod
     def _exclusion_by_data(info: TemplateInfo, data: CustomerData) -> str | None:

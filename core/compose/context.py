@@ -157,12 +157,33 @@ _LINES_SQL = """
     WHERE order_id IN (SELECT value FROM json_each(?))
     ORDER BY order_id, position
 """
-_BOUGHT_SQL = """
+# What a customer has bought, as recommendations count it: the products (keyed like the
+# bestsellers, coalesce(sku, product)) on the lines of their counting orders; :ids are the
+# customers, :keys the products asked about. Both queries below read it.
+_BOUGHT_WHERE = """
+    NOT o.cancelled AND o.customer_id IN (SELECT value FROM json_each(:ids))
+    AND coalesce(l.sku, l.product) IN (SELECT value FROM json_each(:keys))
+"""
+# For a few customers (a preview, a chunk of an export): through each one's orders.
+_BOUGHT_SQL = f"""
     SELECT DISTINCT o.customer_id, coalesce(l.sku, l.product)
     FROM orders o JOIN order_lines l ON l.order_id = o.id
-    WHERE o.customer_id IN (SELECT value FROM json_each(?)) AND NOT o.cancelled
-      AND coalesce(l.sku, l.product) IN (SELECT value FROM json_each(?))
+    WHERE {_BOUGHT_WHERE}
 """
+# For a whole list: who bought all :n of them, in one pass over the order lines (each line's
+# order found by rowid). CROSS JOIN keeps SQLite from going through each customer's orders
+# instead, 3x slower for the 236,901 lapsed customers of the 1M-order shop (1.45 s, not
+# 0.42 s); the index on sku is no faster when bestsellers are a third of all lines (0.9 s).
+_BOUGHT_ALL_SQL = f"""
+    SELECT o.customer_id
+    FROM order_lines l CROSS JOIN orders o ON o.id = l.order_id
+    WHERE {_BOUGHT_WHERE}
+    GROUP BY o.customer_id HAVING count(DISTINCT coalesce(l.sku, l.product)) = :n
+"""
+BOUGHT_ALL_FROM = 1_000
+"""From this many customers on, `nothing_to_recommend` reads every order line once rather
+than each customer's orders: on the 1M-order shop 0.25-0.45 s in all, against 2 µs (lapsed)
+to 45 µs (Champions, many orders each) per customer."""
 # The most ordered products among the latest orders of the window (at most BESTSELLER_ORDERS
 # of them, so a preview stays fast on a large shop); name and price from the latest order.
 _BESTSELLERS_SQL = f"""
@@ -233,15 +254,37 @@ class ContextLoader:
             ]
         return self._bestsellers
 
+    def forget(self) -> None:
+        """Read the bestsellers again when next asked (the orders may have changed)."""
+        self._bestsellers = None
+
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
-        products = self.bestsellers()
-        keys = json.dumps([product.key for product in products])
-        bought: dict[int, set[str]] = {}
-        for cid, key in self.store.execute(_BOUGHT_SQL, (ids, keys)):
-            bought.setdefault(cid, set()).add(key)
+        bought = self._bought(ids)
         for cid, item in data.items():
-            owned = bought.get(cid, set())
-            item.recommendations = [p for p in products if p.key not in owned][:RECOMMENDATIONS]
+            item.recommendations = _not_bought(self.bestsellers(), bought.get(cid, set()))
+
+    def _bought(self, ids: str) -> dict[int, set[str]]:
+        """Which bestsellers each of `ids` (JSON) has bought, for those who bought any."""
+        keys = json.dumps([product.key for product in self.bestsellers()])
+        bought: dict[int, set[str]] = {}
+        for cid, key in self.store.execute(_BOUGHT_SQL, {"ids": ids, "keys": keys}):
+            bought.setdefault(cid, set()).add(key)
+        return bought
+
+    def nothing_to_recommend(self, ids: Sequence[int]) -> set[int]:
+        """Those of `ids` with no bestseller left to recommend (every one of them if the shop
+        has no bestsellers): who `load` would give no recommendations, decided for a whole
+        list at once (0.4 s for 236,901 customers of a 1M-order shop)."""
+        products = self.bestsellers()
+        if not products or not ids:
+            return set(ids)
+        ids_json = json.dumps(list(ids))
+        if len(ids) < BOUGHT_ALL_FROM:
+            bought = self._bought(ids_json)
+            return {cid for cid, owned in bought.items() if not _not_bought(products, owned)}
+        keys = json.dumps([product.key for product in products])
+        params = {"ids": ids_json, "keys": keys, "n": len(products)}
+        return {cid for (cid,) in self.store.execute(_BOUGHT_ALL_SQL, params)}
 
     def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
         rows = segment_rows(self.store, list(data), self.segments_as_of)
@@ -252,6 +295,11 @@ class ContextLoader:
         """One customer's segment fields (for the rare template the pre-scan misjudged)."""
         rows = segment_rows(self.store, [customer_id], self.segments_as_of)
         return _segment_fields(rows.get(customer_id))
+
+
+def _not_bought(products: list[Product], owned: set[str]) -> list[Product]:
+    """The recommendations: the first bestsellers not among `owned`."""
+    return [product for product in products if product.key not in owned][:RECOMMENDATIONS]
 
 
 def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:

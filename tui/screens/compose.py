@@ -6,12 +6,15 @@ worker as well, one at a time, under `_composer_lock`). Who gets a draft and who
 out, with the reason, is worked out once per template and language by a second Composer
 (the planner, under `_planner_lock`), so a preview never waits for a large list: the first
 `FIRST_ROWS` recipients are shown, and the first of them previewed, while the rest are
-read. Exporting runs with a third Composer (tui/screens/export_drafts.py): one Composer
-must not preview and export at once.
+read. For a template with recommendations the planner then finds, in one query, who has
+already bought every bestseller: until then the summary says "up to". A newer choice
+interrupts that query. Exporting runs with a third Composer (tui/screens/export_drafts.py):
+one Composer must not preview and export at once.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -98,6 +101,8 @@ class Plan:
     recipients: list[Recipient]
     left_out: Counter[str] = field(default_factory=Counter)
     complete: bool = True
+    exact: bool = True
+    """False until those with nothing to recommend are known: `drafted` is an upper bound."""
 
     @property
     def drafted(self) -> int:
@@ -144,6 +149,13 @@ class ComposeScreen(RetainScreen):
         plan: Plan
 
     @dataclass
+    class Checked(Message):
+        """`plan` is `of` with those who have nothing to recommend left out."""
+
+        plan: Plan
+        of: Plan
+
+    @dataclass
     class Previewed(Message):
         customer_id: int
         choice: Choice
@@ -173,6 +185,9 @@ class ComposeScreen(RetainScreen):
         """Decides who gets a draft, on a connection of its own (see the module docstring)."""
         self._planner_store: Store | None = None
         self._planner_lock = threading.Lock()
+        self._checking = False
+        """The planner runs the query `_stop_check` may interrupt (under `_check_guard`)."""
+        self._check_guard = threading.Lock()
         self._preview_waiting = threading.Event()
         self._warmed = False
         self.templates: dict[str, TemplateInfo] = {}
@@ -231,6 +246,7 @@ class ComposeScreen(RetainScreen):
 
     def on_unmount(self) -> None:
         """Close the composer's connection once no worker uses it, without waiting here."""
+        self._stop_check()
         threading.Thread(target=self._close_store, name="compose-close", daemon=True).start()
 
     def _close_store(self) -> None:
@@ -246,6 +262,7 @@ class ComposeScreen(RetainScreen):
     def reload(self) -> None:
         """The store changed: read the audience, settings and templates again, then re-plan."""
         if self.composer is not None:
+            self._stop_check()  # its answer is for the old data
             self.prepare()
 
     # -- opening ------------------------------------------------------------------------------
@@ -398,6 +415,7 @@ class ComposeScreen(RetainScreen):
             return
         if replan or self.plan is None:
             self.query_one("#recipient-summary", Static).update("Reading the recipients…")
+            self._stop_check()
             self.plan_recipients(choice)
         else:
             self._preview_current()
@@ -436,7 +454,8 @@ class ComposeScreen(RetainScreen):
     )
     def plan_recipients(self, choice: Choice) -> None:
         """Post the first FIRST_ROWS recipients as soon as they are read (a partial Plan),
-        then everyone; stop early when the owner has chosen again meanwhile."""
+        then everyone, then (for templates with recommendations) the exact plan; stop early
+        when the owner has chosen again meanwhile."""
         worker = get_current_worker()
         ids = self.customer_ids
         recipients: list[Recipient] = []
@@ -448,6 +467,7 @@ class ComposeScreen(RetainScreen):
                 chunks = planner.recipient_chunks(
                     ids, choice.template, choice.lang, first=FIRST_ROWS
                 )
+                exact = "recommendations" not in planner.template(choice.template).needs
             except ComposeError as exc:
                 self.post_message(self.Unavailable(_app_words(str(exc))))
                 return
@@ -457,8 +477,36 @@ class ComposeScreen(RetainScreen):
                 first = not recipients
                 recipients.extend(chunk)
                 if first and len(recipients) < len(ids):
-                    self.post_message(self.Planned(_plan(choice, list(recipients), False)))
-        self.post_message(self.Planned(_plan(choice, recipients, True)))
+                    partial = _plan(choice, list(recipients), complete=False, exact=exact)
+                    self.post_message(self.Planned(partial))
+            exact = exact or not any(r.included for r in recipients)
+            plan = _plan(choice, recipients, complete=True, exact=exact)
+            self.post_message(self.Planned(plan))
+            if not plan.exact and not worker.is_cancelled:
+                self._check(planner, plan)
+
+    def _check(self, planner: Composer, plan: Plan) -> None:
+        """Post `plan` with those who have nothing to recommend left out (planner locked)."""
+        with self._check_guard:
+            self._checking = True
+        try:
+            recipients = planner.exact_recipients(plan.recipients, plan.template)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                return  # the owner chose again, or left
+            raise
+        finally:
+            with self._check_guard:
+                self._checking = False
+        exact = _plan(Choice(plan.template, plan.lang), recipients, complete=True, exact=True)
+        self.post_message(self.Checked(exact, plan))
+
+    def _stop_check(self) -> None:
+        """Interrupt the planner's query for an exact plan: a newer plan should not wait."""
+        with self._check_guard:
+            store = self._planner_store
+            if self._checking and store is not None:
+                store.conn.interrupt()
 
     def on_compose_screen_planned(self, message: ComposeScreen.Planned) -> None:
         choice = self.choice
@@ -469,6 +517,20 @@ class ComposeScreen(RetainScreen):
         self.plan = plan
         self._show_summary()
         self._show_view(current.customer_id if current else None)
+
+    def on_compose_screen_checked(self, message: ComposeScreen.Checked) -> None:
+        choice, plan = self.choice, message.plan
+        if self.plan is not message.of or choice is None:
+            return  # a newer plan (the store changed) or none
+        if (plan.template, plan.lang) != (choice.template, choice.lang):
+            return  # the owner chose again meanwhile
+        self.plan = message.plan
+        self._show_summary()
+        if self.view == "all":  # the same rows: restate them, keep the cursor and preview
+            self.table.restate(message.plan.recipients)
+        else:
+            current = self.table.current
+            self._show_view(current.customer_id if current else None)
 
     def _show_summary(self) -> None:
         if self.plan is not None:
@@ -481,9 +543,7 @@ class ComposeScreen(RetainScreen):
         if not plan.complete:
             line += "; reading who gets a draft…"
         else:
-            # Who already bought every bestseller is found only as drafts are made.
-            info = self.templates.get(plan.template)
-            unsure = plan.drafted and info is not None and "recommendations" in info.needs
+            unsure = plan.drafted and not plan.exact  # who bought every bestseller: not yet
             line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} get a draft"
             if plan.left_out:
                 reasons = ", ".join(
@@ -653,9 +713,9 @@ class ComposeScreen(RetainScreen):
         self.app.push_screen(ExportScreen(job))
 
 
-def _plan(choice: Choice, recipients: list[Recipient], complete: bool) -> Plan:
+def _plan(choice: Choice, recipients: list[Recipient], *, complete: bool, exact: bool) -> Plan:
     left_out = Counter(r.reason for r in recipients if r.reason is not None)
-    return Plan(choice.template, choice.lang, recipients, left_out, complete)
+    return Plan(choice.template, choice.lang, recipients, left_out, complete, exact)
 
 
 def _app_words(message: str) -> str:

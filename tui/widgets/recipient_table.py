@@ -14,6 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from core.compose import Recipient
@@ -34,6 +35,11 @@ def status(recipient: Recipient) -> str:
     if recipient.included:
         return recipient.language or ""
     return (recipient.reason or "").replace("_", " ")
+
+
+def _cells(recipient: Recipient) -> tuple[Text, Text]:
+    style = "" if recipient.included else "dim"
+    return plain(who(recipient), style=style), plain(status(recipient), style=style)
 
 
 class RecipientTable(DataTable[Text]):
@@ -73,6 +79,16 @@ class RecipientTable(DataTable[Text]):
         self.recipients = recipients
         self._place(index)
 
+    def restate(self, recipients: Sequence[Recipient]) -> None:
+        """The same people in the same order, some now left out: redraw the rows in the
+        window, leaving the cursor (and so the preview) where it is."""
+        if len(recipients) != len(self.recipients):
+            raise ValueError("restate() needs the same recipients, in the same order")
+        self.recipients = recipients
+        for row, recipient in enumerate(recipients[self.start : self.start + self.row_count]):
+            for column, cell in enumerate(_cells(recipient)):
+                self.update_cell_at(Coordinate(row, column), cell)
+
     def move_to(self, index: int) -> None:
         """Put the cursor on list position `index` (clamped), moving the window if needed."""
         if not self.recipients:
@@ -94,8 +110,7 @@ class RecipientTable(DataTable[Text]):
             self.add_column("Recipient", key="who", width=width)
             self.add_column("Draft", key="status", width=STATUS_WIDTH)
         for recipient in self.recipients[self.start : self.start + WINDOW]:
-            style = "" if recipient.included else "dim"
-            self.add_row(plain(who(recipient), style=style), plain(status(recipient), style=style))
+            self.add_row(*_cells(recipient))
         if total:
             self.move_cursor(row=index - self.start, animate=False)
 
