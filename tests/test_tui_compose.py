@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
 import tui.screens.compose as compose_screen
-from core.compose import Composer
+from core.compose import REASONS, Composer, Recipient
 from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
@@ -33,7 +33,7 @@ from tui.app import RetainApp
 from tui.screens.compose import Audience, ComposeScreen
 from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.export_drafts import ExportScreen
-from tui.widgets.recipient_table import status, who
+from tui.widgets.recipient_table import STATUS_WIDTH, status, who
 
 
 def text_of(screen, selector: str) -> str:
@@ -108,7 +108,7 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
         await pilot.press("v")
         assert len(rows(screen)) == 9
         await choose(pilot, screen, "thank-you")  # transactional: consent does not matter
-        assert set(status for _who, status in rows(screen)) == {"order too old"}
+        assert set(status for _who, status in rows(screen)) == {"too long ago"}
         assert "9 last order too long ago for this email" in text_of(screen, "#recipient-summary")
 
 
@@ -564,13 +564,13 @@ async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_
             assert "Left out: already bought every bestseller (no draft is exported)" in head
             release.set()
             await until(pilot, lambda: screen.plan.exact, "the exact count")
-            assert rows(screen) == [("Anna Müller", "no recommendations")]
+            assert rows(screen) == [("Anna Müller", "bought all")]
             assert text_of(screen, "#recipient-summary") == (
                 "Anna: 1 customer, 0 get a draft; left out: 1 already bought every bestseller"
             )
             assert text_of(screen, "#preview-head") == head
             await pilot.press("v")  # left out
-            assert rows(screen) == [("Anna Müller", "no recommendations")]
+            assert rows(screen) == [("Anna Müller", "bought all")]
             await pilot.press("v")  # drafted
             assert rows(screen) == []
             await pilot.press("x")
@@ -612,3 +612,9 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
         assert text_of(screen, "#recipient-summary").startswith(
             "segment lapsed: 9 customers, 5 get a draft"
         )
+
+
+@pytest.mark.parametrize("reason", sorted(REASONS))
+def test_every_reason_fits_the_status_column(reason: str) -> None:
+    shown = status(Recipient(1, "Anna", "anna@example.com", None, reason))
+    assert shown and "_" not in shown and len(shown) <= STATUS_WIDTH

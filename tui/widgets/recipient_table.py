@@ -30,11 +30,26 @@ def who(recipient: Recipient) -> str:
     return recipient.name or recipient.email or f"customer {recipient.customer_id}"
 
 
+# What fits the status column; the preview states the whole reason (core.compose.REASONS).
+SHORT_REASONS: dict[str, str] = {
+    "unknown": "unknown",
+    "no_email": "no email",
+    "bad_email": "bad email",
+    "no_consent": "no consent",
+    "duplicate": "duplicate",
+    "no_order": "no order",
+    "ordered_recently": "too recent",
+    "order_too_old": "too long ago",
+    "no_recommendations": "bought all",
+}
+
+
 def status(recipient: Recipient) -> str:
-    """`de` for a draft in German, or the reason code in words (`no consent`)."""
+    """`de` for a draft in German, or the reason in a few words (`no consent`)."""
     if recipient.included:
         return recipient.language or ""
-    return (recipient.reason or "").replace("_", " ")
+    reason = recipient.reason or ""
+    return SHORT_REASONS.get(reason, reason.replace("_", " "))
 
 
 def _cells(recipient: Recipient) -> tuple[Text, Text]:
