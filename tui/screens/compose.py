@@ -188,7 +188,9 @@ class ComposeScreen(RetainScreen):
         self._checking = False
         """The planner runs the query `_stop_check` may interrupt (under `_check_guard`)."""
         self._check_guard = threading.Lock()
-        self._preview_waiting = threading.Event()
+        self._no_preview_waiting = threading.Event()
+        """Cleared while a preview waits for `_composer_lock`: warming then waits its turn."""
+        self._no_preview_waiting.set()
         self._warmed = False
         self.templates: dict[str, TemplateInfo] = {}
         self.customer_ids: list[int] = []
@@ -316,8 +318,7 @@ class ComposeScreen(RetainScreen):
         composer = self.composer
         assert composer is not None
         for info in composer.templates(available_only=True):
-            while self._preview_waiting.is_set():
-                time.sleep(0.005)
+            self._no_preview_waiting.wait()
             with self._composer_lock:
                 if self._store is None:
                     return  # the screen closed
@@ -605,9 +606,9 @@ class ComposeScreen(RetainScreen):
         composer = self.composer
         assert composer is not None
         draft, error = None, None
-        self._preview_waiting.set()
+        self._no_preview_waiting.clear()
         with self._composer_lock:
-            self._preview_waiting.clear()
+            self._no_preview_waiting.set()
             if self._store is None:
                 return
             started = time.perf_counter()
