@@ -22,12 +22,6 @@ _INDEXED_TABLES = ("orders", "order_lines", "customer_pages")
 _TRIGGERED_TABLES = ("customers", "customer_stats")
 
 
-def is_empty(conn: sqlite3.Connection) -> bool:
-    """No customers and no orders yet: the next import may use `first_import()`."""
-    query = "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM orders)"
-    return not conn.execute(query).fetchone()[0]
-
-
 @contextmanager
 def set_aside(conn: sqlite3.Connection, kind: str, tables: tuple[str, ...]) -> Iterator[None]:
     """Drop the `kind` ('index' or 'trigger') objects of `tables`, recreate them on exit.
@@ -50,7 +44,8 @@ def set_aside(conn: sqlite3.Connection, kind: str, tables: tuple[str, ...]) -> I
 
 @contextmanager
 def first_import(conn: sqlite3.Connection) -> Iterator[None]:
-    """Around the merge of an import into an empty store (inside its transaction)."""
+    """Around the merge of an import into an empty store (`Store.is_empty()`, read inside
+    the import's transaction)."""
     with set_aside(conn, "trigger", _TRIGGERED_TABLES):
         with set_aside(conn, "index", _INDEXED_TABLES):
             yield

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
-from core.bulk_load import first_import, is_empty
+from core.bulk_load import first_import
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -222,7 +222,7 @@ class Staging:
         # The second context is chosen inside the first: emptiness is read under the lock.
         with (
             self.store.write() as conn,
-            first_import(conn) if is_empty(conn) else nullcontext(),
+            first_import(conn) if self.store.is_empty() else nullcontext(),
         ):
             self._merge_customers(conn, counts, now, authoritative_customers)
             self._merge_orders(conn, counts, now)
