@@ -259,9 +259,9 @@ class ContextLoader:
         self._bestsellers = None
 
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
-        bought = self._bought(ids)
+        products, bought = self.bestsellers(), self._bought(ids)
         for cid, item in data.items():
-            item.recommendations = _not_bought(self.bestsellers(), bought.get(cid, set()))
+            item.recommendations = _not_bought(products, bought.get(cid, set()))
 
     def _bought(self, ids: str) -> dict[int, set[str]]:
         """Which bestsellers each of `ids` (JSON) has bought, for those who bought any."""
