@@ -8,6 +8,7 @@ loading click documents); `--help`, no command or an unknown one get every comma
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -85,8 +86,6 @@ def invoked_command(args: Sequence[str]) -> str | None:
 
 
 def main(args: Sequence[str] | None = None) -> None:
-    import sys
-
     args = sys.argv[1:] if args is None else list(args)
     build_app(invoked_command(args))(args, prog_name="retain-tui")
 
