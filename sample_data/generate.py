@@ -25,8 +25,20 @@ OUT = Path(__file__).resolve().parent
 CUSTOMERS, NEVER_ORDERED, CHAMPIONS, LAPSED, ONE_TIME_SHARE = 2000, 100, 15, 140, 0.55
 REGULAR_GAP_DAYS, REGULAR_CHURN = 52, 0.05  # median days between a regular's orders; P(stop)
 GROWTH = 0.2  # first purchases on the first day are 0.2/1.2 as likely as on the last day
-SEASON = {1: 0.8, 2: 0.85, 3: 0.95, 4: 0.95, 5: 0.9, 6: 0.9, 7: 0.85, 8: 0.85, 9: 1.0, 10: 1.1,
-          11: 1.6, 12: 1.9}  # relative order volume per month
+SEASON = {
+    1: 0.8,
+    2: 0.85,
+    3: 0.95,
+    4: 0.95,
+    5: 0.9,
+    6: 0.9,
+    7: 0.85,
+    8: 0.85,
+    9: 1.0,
+    10: 1.1,
+    11: 1.6,
+    12: 1.9,
+}  # relative order volume per month
 CENT, ZERO = Decimal("0.01"), Decimal("0.00")
 SHIPPING_FEE, FREE_SHIPPING_FROM = Decimal("4.90"), Decimal("49.00")
 DISCOUNTS = {"WELCOME10": 10, "SOMMER15": 15, "XMAS20": 20}  # percent off the items
@@ -69,48 +81,51 @@ class Product(NamedTuple):
     popularity: int
 
 
-PRODUCTS = [Product(sku, name, Decimal(price), compare, pop) for sku, name, price, compare, pop in (
-    ("TEA-EARL-100", "Earl Grey Classic 100 g", "6.90", "", 10),
-    ("TEA-ASSM-100", "Assam Breakfast 100 g", "5.90", "", 8),
-    ("TEA-SENC-100", "Japan Sencha 100 g", "9.90", "", 7),
-    ("TEA-DARJ-100", "Darjeeling First Flush 100 g", "12.90", "", 5),
-    ("TEA-ROOI-100", "Rooibos Vanilla 100 g", "5.50", "", 6),
-    ("TEA-PEPP-050", "Peppermint Leaves 50 g", "4.90", "", 6),
-    ("TEA-CHAI-100", "Masala Chai 100 g", "7.50", "", 6),
-    ("TEA-MATC-030", "Ceremonial Matcha 30 g", "24.90", "29.90", 4),
-    ("TEA-FRIS-100", "East Frisian Blend 100 g", "6.50", "", 5),
-    ("TEA-XMAS-100", "Winter Spice 100 g", "7.90", "", 4),
-    ("COF-ESPR-250", "Espresso Nordlicht 250 g", "9.90", "", 10),
-    ("COF-ESPR-1000", "Espresso Nordlicht 1 kg", "34.90", "39.90", 5),
-    ("COF-ETHI-250", "Ethiopia Yirgacheffe 250 g", "12.90", "", 6),
-    ("COF-COLO-250", "Colombia Huila 250 g", "11.50", "", 6),
-    ("COF-DECA-250", "Decaf Swiss Water 250 g", "11.90", "", 3),
-    ("COF-CREM-1000", "Caffè Crema 1 kg", "29.90", "", 5),
-    ("COF-BRAZ-250", "Brazil Santos 250 g", "8.90", "", 6),
-    ("COF-KENY-250", "Kenya AA 250 g", "13.90", "", 4),
-    ("COF-HOUS-500", "House Blend 500 g", "16.90", "", 7),
-    ("COF-SAMP-400", "Origins Sampler 4 x 100 g", "19.90", "", 3),
-    ("ACC-TEAP-080", "Glass Teapot 0.8 l", "27.50", "", 2),
-    ("ACC-INFU-001", "Steel Tea Infuser", "6.90", "", 4),
-    ("ACC-FILT-100", "Paper Tea Filters (100)", "4.90", "", 5),
-    ("ACC-FRPR-035", "French Press 0.35 l", "24.90", "", 2),
-    ("ACC-GRND-001", "Hand Coffee Grinder", "49.00", "", 2),
-    ("ACC-KETL-100", "Gooseneck Kettle 1 l", "59.00", "69.00", 1),
-    ("ACC-MUGS-002", "Stoneware Mugs (Set of 2)", "22.00", "", 2),
-    ("ACC-CADD-001", "Tea Caddy Tin", "8.50", "", 3),
-    ("ACC-SCAL-001", "Coffee Scale with Timer", "34.00", "", 1),
-    ("ACC-DRIP-001", "Ceramic Pour-Over Dripper", "18.90", "", 2),
-    ("GFT-TEAB-001", "Tea Discovery Box", "29.90", "", 3),
-    ("GFT-COFB-001", "Coffee Lover's Box", "39.90", "", 3),
-    ("GFT-ADVT-024", "Tea Advent Calendar", "34.90", "", 3),
-    ("GFT-CARD-001", "Greeting Card with Tea Sample", "4.90", "", 3),
-    ("GFT-CERE-001", "Tea Ceremony Gift Set", "49.00", "", 1),
-    ("GFT-HAMP-001", "Nordic Breakfast Hamper", "89.00", "", 1),
-    ("GFT-MATC-SET", "Matcha Starter Set", "64.00", "", 1),
-    ("GFT-MINI-006", "Mini Tea Tasting Set (6)", "14.90", "", 3),
-    ("GFT-CHOC-001", "Tea & Chocolate Duo", "19.50", "", 2),
-    ("GFT-WOOD-001", "Wooden Tea Chest", "44.00", "", 1),
-)]
+PRODUCTS = [
+    Product(sku, name, Decimal(price), compare, pop)
+    for sku, name, price, compare, pop in (
+        ("TEA-EARL-100", "Earl Grey Classic 100 g", "6.90", "", 10),
+        ("TEA-ASSM-100", "Assam Breakfast 100 g", "5.90", "", 8),
+        ("TEA-SENC-100", "Japan Sencha 100 g", "9.90", "", 7),
+        ("TEA-DARJ-100", "Darjeeling First Flush 100 g", "12.90", "", 5),
+        ("TEA-ROOI-100", "Rooibos Vanilla 100 g", "5.50", "", 6),
+        ("TEA-PEPP-050", "Peppermint Leaves 50 g", "4.90", "", 6),
+        ("TEA-CHAI-100", "Masala Chai 100 g", "7.50", "", 6),
+        ("TEA-MATC-030", "Ceremonial Matcha 30 g", "24.90", "29.90", 4),
+        ("TEA-FRIS-100", "East Frisian Blend 100 g", "6.50", "", 5),
+        ("TEA-XMAS-100", "Winter Spice 100 g", "7.90", "", 4),
+        ("COF-ESPR-250", "Espresso Nordlicht 250 g", "9.90", "", 10),
+        ("COF-ESPR-1000", "Espresso Nordlicht 1 kg", "34.90", "39.90", 5),
+        ("COF-ETHI-250", "Ethiopia Yirgacheffe 250 g", "12.90", "", 6),
+        ("COF-COLO-250", "Colombia Huila 250 g", "11.50", "", 6),
+        ("COF-DECA-250", "Decaf Swiss Water 250 g", "11.90", "", 3),
+        ("COF-CREM-1000", "Caffè Crema 1 kg", "29.90", "", 5),
+        ("COF-BRAZ-250", "Brazil Santos 250 g", "8.90", "", 6),
+        ("COF-KENY-250", "Kenya AA 250 g", "13.90", "", 4),
+        ("COF-HOUS-500", "House Blend 500 g", "16.90", "", 7),
+        ("COF-SAMP-400", "Origins Sampler 4 x 100 g", "19.90", "", 3),
+        ("ACC-TEAP-080", "Glass Teapot 0.8 l", "27.50", "", 2),
+        ("ACC-INFU-001", "Steel Tea Infuser", "6.90", "", 4),
+        ("ACC-FILT-100", "Paper Tea Filters (100)", "4.90", "", 5),
+        ("ACC-FRPR-035", "French Press 0.35 l", "24.90", "", 2),
+        ("ACC-GRND-001", "Hand Coffee Grinder", "49.00", "", 2),
+        ("ACC-KETL-100", "Gooseneck Kettle 1 l", "59.00", "69.00", 1),
+        ("ACC-MUGS-002", "Stoneware Mugs (Set of 2)", "22.00", "", 2),
+        ("ACC-CADD-001", "Tea Caddy Tin", "8.50", "", 3),
+        ("ACC-SCAL-001", "Coffee Scale with Timer", "34.00", "", 1),
+        ("ACC-DRIP-001", "Ceramic Pour-Over Dripper", "18.90", "", 2),
+        ("GFT-TEAB-001", "Tea Discovery Box", "29.90", "", 3),
+        ("GFT-COFB-001", "Coffee Lover's Box", "39.90", "", 3),
+        ("GFT-ADVT-024", "Tea Advent Calendar", "34.90", "", 3),
+        ("GFT-CARD-001", "Greeting Card with Tea Sample", "4.90", "", 3),
+        ("GFT-CERE-001", "Tea Ceremony Gift Set", "49.00", "", 1),
+        ("GFT-HAMP-001", "Nordic Breakfast Hamper", "89.00", "", 1),
+        ("GFT-MATC-SET", "Matcha Starter Set", "64.00", "", 1),
+        ("GFT-MINI-006", "Mini Tea Tasting Set (6)", "14.90", "", 3),
+        ("GFT-CHOC-001", "Tea & Chocolate Duo", "19.50", "", 2),
+        ("GFT-WOOD-001", "Wooden Tea Chest", "44.00", "", 1),
+    )
+]
 SEASONAL = {"TEA-XMAS-100", "GFT-ADVT-024", "GFT-HAMP-001", "GFT-TEAB-001", "GFT-COFB-001"}
 
 
@@ -130,80 +145,183 @@ class Country(NamedTuple):
 
 COUNTRIES = {
     "DE": Country(
-        35, "Europe/Berlin", 19, "+4915#########", "{s} {n}",
+        35,
+        "Europe/Berlin",
+        19,
+        "+4915#########",
+        "{s} {n}",
         words("Hauptstraße,Bahnhofstraße,Lindenallee,Schillerstraße,Am Mühlbach,Gartenweg"),
-        [("Berlin", "10###", "", ""), ("Hamburg", "22###", "", ""), ("München", "80###", "", ""),
-         ("Köln", "50###", "", ""), ("Leipzig", "04###", "", ""), ("Düsseldorf", "40###", "", ""),
-         ("Freiburg im Breisgau", "79###", "", ""), ("Kiel", "24###", "", "")],
-        words("Jürgen,Anna,Lukas,Sophie,Jonas,Marie,Felix,Lena,Maximilian,Hannah,Tobias,Sören,"
-              "Katharina,Jörg,Björn,Lea,Paul,Greta,Uwe,Sabine,Günter,Käthe"),
-        words("Müller,Schmidt,Schneider,Fischer,Weber,Meyer,Wagner,Becker,Schäfer,Koch,Bauer,"
-              "Richter,Klein,Wolf,Schröder,Neumann,Zimmermann,Krüger,Hofmann,Weiß,Groß,Köhler")),
+        [
+            ("Berlin", "10###", "", ""),
+            ("Hamburg", "22###", "", ""),
+            ("München", "80###", "", ""),
+            ("Köln", "50###", "", ""),
+            ("Leipzig", "04###", "", ""),
+            ("Düsseldorf", "40###", "", ""),
+            ("Freiburg im Breisgau", "79###", "", ""),
+            ("Kiel", "24###", "", ""),
+        ],
+        words(
+            "Jürgen,Anna,Lukas,Sophie,Jonas,Marie,Felix,Lena,Maximilian,Hannah,Tobias,Sören,"
+            "Katharina,Jörg,Björn,Lea,Paul,Greta,Uwe,Sabine,Günter,Käthe"
+        ),
+        words(
+            "Müller,Schmidt,Schneider,Fischer,Weber,Meyer,Wagner,Becker,Schäfer,Koch,Bauer,"
+            "Richter,Klein,Wolf,Schröder,Neumann,Zimmermann,Krüger,Hofmann,Weiß,Groß,Köhler"
+        ),
+    ),
     "NL": Country(
-        20, "Europe/Berlin", 21, "+316########", "{s} {n}",
+        20,
+        "Europe/Berlin",
+        21,
+        "+316########",
+        "{s} {n}",
         words("Keizersgracht,Dorpsstraat,Kerkstraat,Molenweg,Prinsengracht,Lange Voorhout"),
-        [("Amsterdam", "10## @@", "", ""), ("Utrecht", "35## @@", "", ""),
-         ("Rotterdam", "30## @@", "", ""), ("Groningen", "97## @@", "", ""),
-         ("Den Haag", "25## @@", "", ""), ("Haarlem", "20## @@", "", "")],
-        words("Zoë,Daan,Sem,Emma,Lotte,Bram,Sanne,Jeroen,Femke,Thijs,Anouk,Ruben,Maaike,Joost,"
-              "Eline,Sjoerd,Chloë,Niels"),
-        words("de Jong,Jansen,de Vries,van den Berg,van der Berg,Bakker,Visser,Smit,Meijer,"
-              "de Boer,Mulder,de Groot,Bos,Vos,Hendriks,van Dijk,Dekker,Brouwer")),
+        [
+            ("Amsterdam", "10## @@", "", ""),
+            ("Utrecht", "35## @@", "", ""),
+            ("Rotterdam", "30## @@", "", ""),
+            ("Groningen", "97## @@", "", ""),
+            ("Den Haag", "25## @@", "", ""),
+            ("Haarlem", "20## @@", "", ""),
+        ],
+        words(
+            "Zoë,Daan,Sem,Emma,Lotte,Bram,Sanne,Jeroen,Femke,Thijs,Anouk,Ruben,Maaike,Joost,"
+            "Eline,Sjoerd,Chloë,Niels"
+        ),
+        words(
+            "de Jong,Jansen,de Vries,van den Berg,van der Berg,Bakker,Visser,Smit,Meijer,"
+            "de Boer,Mulder,de Groot,Bos,Vos,Hendriks,van Dijk,Dekker,Brouwer"
+        ),
+    ),
     "IT": Country(
-        15, "Europe/Berlin", 22, "+393#########", "{s}, {n}",
+        15,
+        "Europe/Berlin",
+        22,
+        "+393#########",
+        "{s}, {n}",
         words("Via Roma,Via Garibaldi,Corso Italia,Via dei Mille,Piazza Cavour,Via Verdi"),
-        [("Roma", "001##", "RM", "Roma"), ("Milano", "201##", "MI", "Milano"),
-         ("Torino", "101##", "TO", "Torino"), ("Bologna", "401##", "BO", "Bologna"),
-         ("Napoli", "801##", "NA", "Napoli"), ("Firenze", "501##", "FI", "Firenze")],
-        words("Niccolò,Giulia,Luca,Francesca,Matteo,Chiara,Alessandro,Sofia,Lorenzo,Martina,"
-              "Andrea,Federica,Davide,Elena,Tommaso,Beatrice,Gianluca,Ilaria"),
-        words("Rossi,Russo,Ferrari,Esposito,Bianchi,Romano,Colombo,Ricci,Marino,Greco,Bruno,"
-              "Gallo,Conti,De Luca,Mancini,Costa,Giordano,Fontana")),
+        [
+            ("Roma", "001##", "RM", "Roma"),
+            ("Milano", "201##", "MI", "Milano"),
+            ("Torino", "101##", "TO", "Torino"),
+            ("Bologna", "401##", "BO", "Bologna"),
+            ("Napoli", "801##", "NA", "Napoli"),
+            ("Firenze", "501##", "FI", "Firenze"),
+        ],
+        words(
+            "Niccolò,Giulia,Luca,Francesca,Matteo,Chiara,Alessandro,Sofia,Lorenzo,Martina,"
+            "Andrea,Federica,Davide,Elena,Tommaso,Beatrice,Gianluca,Ilaria"
+        ),
+        words(
+            "Rossi,Russo,Ferrari,Esposito,Bianchi,Romano,Colombo,Ricci,Marino,Greco,Bruno,"
+            "Gallo,Conti,De Luca,Mancini,Costa,Giordano,Fontana"
+        ),
+    ),
     "NO": Country(
-        10, "Europe/Berlin", 25, "+479#######", "{s} {n}",
+        10,
+        "Europe/Berlin",
+        25,
+        "+479#######",
+        "{s} {n}",
         words("Storgata,Kirkeveien,Skolegata,Fjordveien,Bjørkeveien,Løkkeveien"),
-        [("Oslo", "0###", "", ""), ("Bergen", "50##", "", ""), ("Trondheim", "70##", "", ""),
-         ("Tromsø", "90##", "", ""), ("Stavanger", "40##", "", "")],
-        words("Bjørn,Ingrid,Lars,Kari,Ola,Sigrid,Håkon,Solveig,Øystein,Astrid,Eirik,Ragnhild,"
-              "Torbjørn,Marit,Åse,Jørgen,Silje"),
-        words("Hansen,Johansen,Olsen,Larsen,Andersen,Pedersen,Nilsen,Kristiansen,Ødegård,Søvik,"
-              "Bakke,Haugen,Lie,Dahl,Strøm,Aasen,Sæther,Løken")),
+        [
+            ("Oslo", "0###", "", ""),
+            ("Bergen", "50##", "", ""),
+            ("Trondheim", "70##", "", ""),
+            ("Tromsø", "90##", "", ""),
+            ("Stavanger", "40##", "", ""),
+        ],
+        words(
+            "Bjørn,Ingrid,Lars,Kari,Ola,Sigrid,Håkon,Solveig,Øystein,Astrid,Eirik,Ragnhild,"
+            "Torbjørn,Marit,Åse,Jørgen,Silje"
+        ),
+        words(
+            "Hansen,Johansen,Olsen,Larsen,Andersen,Pedersen,Nilsen,Kristiansen,Ødegård,Søvik,"
+            "Bakke,Haugen,Lie,Dahl,Strøm,Aasen,Sæther,Løken"
+        ),
+    ),
     "GB": Country(
-        12, "Europe/London", 20, "+447#########", "{n} {s}",
+        12,
+        "Europe/London",
+        20,
+        "+447#########",
+        "{n} {s}",
         words("High Street,Station Road,Church Lane,Victoria Road,Mill Lane,Queen's Walk"),
-        [("London", "SW# #@@", "", ""), ("Manchester", "M# #@@", "", ""),
-         ("Edinburgh", "EH# #@@", "", ""), ("Bristol", "BS# #@@", "", ""),
-         ("Leeds", "LS# #@@", "", "")],
-        words("Oliver,Amelia,Harry,Isla,George,Olivia,Jack,Emily,Charlie,Sophie,Thomas,Grace,"
-              "William,Chloe,James,Eleanor,Siobhán,Rhys"),
-        words("Smith,Jones,Taylor,Brown,Williams,Wilson,Johnson,Davies,Evans,Walker,Wright,"
-              "Thompson,Robinson,Hughes,Edwards,Green,Hall,Clarke")),
+        [
+            ("London", "SW# #@@", "", ""),
+            ("Manchester", "M# #@@", "", ""),
+            ("Edinburgh", "EH# #@@", "", ""),
+            ("Bristol", "BS# #@@", "", ""),
+            ("Leeds", "LS# #@@", "", ""),
+        ],
+        words(
+            "Oliver,Amelia,Harry,Isla,George,Olivia,Jack,Emily,Charlie,Sophie,Thomas,Grace,"
+            "William,Chloe,James,Eleanor,Siobhán,Rhys"
+        ),
+        words(
+            "Smith,Jones,Taylor,Brown,Williams,Wilson,Johnson,Davies,Evans,Walker,Wright,"
+            "Thompson,Robinson,Hughes,Edwards,Green,Hall,Clarke"
+        ),
+    ),
     "US": Country(
-        8, "America/New_York", 0, "+1%##55501##", "{n} {s}",
+        8,
+        "America/New_York",
+        0,
+        "+1%##55501##",
+        "{n} {s}",
         words("Main Street,Oak Avenue,Maple Drive,Elm Street,Park Avenue,Cedar Lane"),
-        [("New York", "100##", "NY", "New York"), ("Portland", "972##", "OR", "Oregon"),
-         ("Austin", "787##", "TX", "Texas"), ("Seattle", "981##", "WA", "Washington"),
-         ("Boston", "021##", "MA", "Massachusetts"), ("Chicago", "606##", "IL", "Illinois")],
-        words("Emma,Liam,Olivia,Noah,Ava,Ethan,Mia,Mason,Harper,Logan,Abigail,Lucas,Madison,"
-              "Chloé,José,Zoë"),
-        words("Johnson,Williams,Garcia,Miller,Davis,Rodriguez,Martinez,Anderson,Taylor,Thomas,"
-              "Moore,Martin,Lee,White,Harris,Núñez,Nguyen")),
+        [
+            ("New York", "100##", "NY", "New York"),
+            ("Portland", "972##", "OR", "Oregon"),
+            ("Austin", "787##", "TX", "Texas"),
+            ("Seattle", "981##", "WA", "Washington"),
+            ("Boston", "021##", "MA", "Massachusetts"),
+            ("Chicago", "606##", "IL", "Illinois"),
+        ],
+        words(
+            "Emma,Liam,Olivia,Noah,Ava,Ethan,Mia,Mason,Harper,Logan,Abigail,Lucas,Madison,"
+            "Chloé,José,Zoë"
+        ),
+        words(
+            "Johnson,Williams,Garcia,Miller,Davis,Rodriguez,Martinez,Anderson,Taylor,Thomas,"
+            "Moore,Martin,Lee,White,Harris,Núñez,Nguyen"
+        ),
+    ),
 }
 # Hand-picked customers carrying the edge values the app must survive, with a fixed behaviour.
 SPECIALS = [
-    ("DE", "Jürgen", "Müller", "champion"), ("NO", "Ærlig", "Søvik", "lapsed"),
-    ("IT", "Niccolò", "D'Amico", "regular"), ("NL", "Zoë", "van der Berg", "regular"),
-    ("NO", "Bjørn", "Ødegård", "once"), ("DE", "Anna [VIP]", "Schmidt", "champion"),
-    ("DE", "[Test]", "Kunde", "once"), ("IT", "Marco [bold]", "Rossi", "regular"),
-    ("GB", "Emily", "Hughes [/red]", "lapsed"), ("NL", "Sanne [b]", "Visser", "once"),
-    ("DE", "Maximiliane Alexandra Friederike", "von Hohenzollern-Sigmaringen zu Waldburg-Zeil",
-     "regular"),
+    ("DE", "Jürgen", "Müller", "champion"),
+    ("NO", "Ærlig", "Søvik", "lapsed"),
+    ("IT", "Niccolò", "D'Amico", "regular"),
+    ("NL", "Zoë", "van der Berg", "regular"),
+    ("NO", "Bjørn", "Ødegård", "once"),
+    ("DE", "Anna [VIP]", "Schmidt", "champion"),
+    ("DE", "[Test]", "Kunde", "once"),
+    ("IT", "Marco [bold]", "Rossi", "regular"),
+    ("GB", "Emily", "Hughes [/red]", "lapsed"),
+    ("NL", "Sanne [b]", "Visser", "once"),
+    (
+        "DE",
+        "Maximiliane Alexandra Friederike",
+        "von Hohenzollern-Sigmaringen zu Waldburg-Zeil",
+        "regular",
+    ),
 ]
-CUSTOMER_NOTES = ["Prefers loose-leaf tea, no plastic packaging.", "Café owner – ask about bulk.",
-                  "Allergic to nuts: no chocolate samples.", "Met at the Hamburg tea fair 2024.",
-                  "Ring twice.\nLeave with neighbour, no. 12 if out."]
-ORDER_NOTES = ["Bitte beim Nachbarn abgeben.", "Gift – please no invoice in the parcel.",
-               "Regalo, niente prezzo per favore.", "Graag in de brievenbus.", "Back door, please."]
+CUSTOMER_NOTES = [
+    "Prefers loose-leaf tea, no plastic packaging.",
+    "Café owner – ask about bulk.",
+    "Allergic to nuts: no chocolate samples.",
+    "Met at the Hamburg tea fair 2024.",
+    "Ring twice.\nLeave with neighbour, no. 12 if out.",
+]
+ORDER_NOTES = [
+    "Bitte beim Nachbarn abgeben.",
+    "Gift – please no invoice in the parcel.",
+    "Regalo, niente prezzo per favore.",
+    "Graag in de brievenbus.",
+    "Back door, please.",
+]
 ADDRESS2 = ["2. OG", "Apt 4B", "c/o Reception", "Hinterhaus"]
 PAYMENT_METHODS = ["Shopify Payments"] * 3 + ["PayPal Express Checkout", "Klarna"]
 COMPANIES = ["Teestube am Markt", "Café Kompass", "Bottega del Tè", "Koffiehuis Noord"]
@@ -332,9 +450,12 @@ def make_customers(rng: random.Random) -> list[Customer]:
     customers = [Customer(*special) for special in SPECIALS]
     fixed = [special[3] for special in SPECIALS]
     one_time = round(ONE_TIME_SHARE * (CUSTOMERS - NEVER_ORDERED)) - fixed.count("once")
-    profiles = (["never"] * NEVER_ORDERED + ["once"] * one_time
-                + ["champion"] * (CHAMPIONS - fixed.count("champion"))
-                + ["lapsed"] * (LAPSED - fixed.count("lapsed")))
+    profiles = (
+        ["never"] * NEVER_ORDERED
+        + ["once"] * one_time
+        + ["champion"] * (CHAMPIONS - fixed.count("champion"))
+        + ["lapsed"] * (LAPSED - fixed.count("lapsed"))
+    )
     profiles += ["regular"] * (CUSTOMERS - len(SPECIALS) - len(profiles))
     rng.shuffle(profiles)
     for profile in profiles:
@@ -357,8 +478,10 @@ def make_customers(rng: random.Random) -> list[Customer]:
             "Address1": land.street.format(s=rng.choice(land.streets), n=rng.randint(1, 180)),
             "Address2": rng.choice(ADDRESS2) if rng.random() < 0.08 else "",
             "Company": rng.choice(COMPANIES) if rng.random() < 0.02 else "",
-            "City": city, "Zip": fill(rng, zip_pattern),
-            "Province": province, "Province Name": province_name,
+            "City": city,
+            "Zip": fill(rng, zip_pattern),
+            "Province": province,
+            "Province Name": province_name,
         }
         c.phone = fill(rng, land.phone) if rng.random() < 0.3 else ""
         c.marketing = rng.random() >= 0.15
@@ -369,7 +492,7 @@ def make_customers(rng: random.Random) -> list[Customer]:
             c.tags.append("wholesale")
         if c.marketing and rng.random() < 0.25:
             c.tags.append("newsletter")
-    buyers = [c for c in customers[len(SPECIALS):] if c.profile != "never"]
+    buyers = [c for c in customers[len(SPECIALS) :] if c.profile != "never"]
     for i, c in enumerate(rng.sample(buyers, 8)):  # Mixed.Case@Example.com; 3 check out lowercase
         local, domain = c.email.split("@")
         c.email = f"{'.'.join(p.capitalize() for p in local.split('.'))}@{domain.capitalize()}"
@@ -381,8 +504,12 @@ def make_order(rng: random.Random, c: Customer, day: int, first: bool) -> Order:
     """Pick the basket, the discount code and what happened to the order afterwards."""
     when = local_time(rng, c, day)
     christmas = when.month in (11, 12)
-    weights = [p.popularity * (3 if p.sku.startswith("TEA") == c.tea_fan else 1)
-               * ((8 if christmas else 0.2) if p.sku in SEASONAL else 1) for p in PRODUCTS]
+    weights = [
+        p.popularity
+        * (3 if p.sku.startswith("TEA") == c.tea_fan else 1)
+        * ((8 if christmas else 0.2) if p.sku in SEASONAL else 1)
+        for p in PRODUCTS
+    ]
     lines: list[tuple[Product, int]] = []
     for _ in range(rng.choices([1, 2, 3, 4, 5], [40, 30, 17, 9, 4])[0]):
         product = rng.choices(PRODUCTS, weights)[0]
@@ -418,45 +545,78 @@ def order_rows(rng: random.Random, order: Order, number: int, order_id: int) -> 
     """One row per line item; the order's own fields only on the first row, as Shopify does."""
     c, addr, land = order.customer, order.customer.address, COUNTRIES[order.customer.country]
     done = order.status != "voided" and order.day < SPAN - 2  # the last days are not shipped yet
-    rows = [{"Name": f"#{number}", "Lineitem quantity": str(qty), "Lineitem name": p.name,
-             "Lineitem price": f"{p.price:.2f}", "Lineitem compare at price": p.compare_at,
-             "Lineitem sku": p.sku, "Lineitem requires shipping": "true",
-             "Lineitem taxable": "true", "Lineitem discount": "0.00",
-             "Lineitem fulfillment status": "fulfilled" if done else "pending"}
-            for p, qty in order.lines]
+    rows = [
+        {
+            "Name": f"#{number}",
+            "Lineitem quantity": str(qty),
+            "Lineitem name": p.name,
+            "Lineitem price": f"{p.price:.2f}",
+            "Lineitem compare at price": p.compare_at,
+            "Lineitem sku": p.sku,
+            "Lineitem requires shipping": "true",
+            "Lineitem taxable": "true",
+            "Lineitem discount": "0.00",
+            "Lineitem fulfillment status": "fulfilled" if done else "pending",
+        }
+        for p, qty in order.lines
+    ]
     rate = Decimal(land.vat)
     tax = (order.total * rate / (100 + rate)).quantize(CENT, ROUND_HALF_UP)
     ref = f"c{rng.randint(10**10, 10**11 - 1)}.1"
-    shipped = datetime.combine(order.created.date() + timedelta(rng.randint(1, 3)),
-                               time(rng.randint(9, 17), rng.randint(0, 59), rng.randint(0, 59)),
-                               order.created.tzinfo)
+    shipped = datetime.combine(
+        order.created.date() + timedelta(rng.randint(1, 3)),
+        time(rng.randint(9, 17), rng.randint(0, 59), rng.randint(0, 59)),
+        order.created.tzinfo,
+    )
     marketing = c.marketing or (c.opted_out_on is not None and order.day < c.opted_out_on)
     voided = order.status == "voided"
     cancelled = order.created + timedelta(hours=rng.randint(1, 30))
-    rows[0].update({
-        "Email": c.order_email, "Financial Status": order.status,
-        "Paid at": "" if voided else stamp(order.created + timedelta(seconds=3)),
-        "Fulfillment Status": "fulfilled" if done else "unfulfilled",
-        "Fulfilled at": stamp(shipped) if done else "",
-        "Accepts Marketing": "yes" if marketing else "no", "Currency": "EUR",
-        "Subtotal": f"{order.subtotal:.2f}", "Shipping": f"{order.shipping:.2f}",
-        "Taxes": f"{tax:.2f}", "Total": f"{order.total:.2f}", "Discount Code": order.code,
-        "Discount Amount": f"{order.discount:.2f}", "Created at": stamp(order.created),
-        "Shipping Method": "Standard Shipping" if order.shipping else "Free Shipping",
-        "Notes": order.note, "Refunded Amount": f"{order.refunded:.2f}",
-        "Cancelled at": stamp(cancelled) if voided else "",
-        "Payment Method": rng.choice(PAYMENT_METHODS),
-        "Payment Reference": ref, "Payment ID": ref, "Payment References": ref, "Vendor": VENDOR,
-        "Outstanding Balance": "0.00", "Id": str(order_id), "Risk Level": "Low", "Source": "web",
-        "Tags": "wholesale" if "wholesale" in c.tags else "", "Phone": c.phone,
-        "Tax 1 Name": f"{c.country} VAT {land.vat}%" if land.vat else "",
-        "Tax 1 Value": f"{tax:.2f}" if land.vat else "",
-    })
+    rows[0].update(
+        {
+            "Email": c.order_email,
+            "Financial Status": order.status,
+            "Paid at": "" if voided else stamp(order.created + timedelta(seconds=3)),
+            "Fulfillment Status": "fulfilled" if done else "unfulfilled",
+            "Fulfilled at": stamp(shipped) if done else "",
+            "Accepts Marketing": "yes" if marketing else "no",
+            "Currency": "EUR",
+            "Subtotal": f"{order.subtotal:.2f}",
+            "Shipping": f"{order.shipping:.2f}",
+            "Taxes": f"{tax:.2f}",
+            "Total": f"{order.total:.2f}",
+            "Discount Code": order.code,
+            "Discount Amount": f"{order.discount:.2f}",
+            "Created at": stamp(order.created),
+            "Shipping Method": "Standard Shipping" if order.shipping else "Free Shipping",
+            "Notes": order.note,
+            "Refunded Amount": f"{order.refunded:.2f}",
+            "Cancelled at": stamp(cancelled) if voided else "",
+            "Payment Method": rng.choice(PAYMENT_METHODS),
+            "Payment Reference": ref,
+            "Payment ID": ref,
+            "Payment References": ref,
+            "Vendor": VENDOR,
+            "Outstanding Balance": "0.00",
+            "Id": str(order_id),
+            "Risk Level": "Low",
+            "Source": "web",
+            "Tags": "wholesale" if "wholesale" in c.tags else "",
+            "Phone": c.phone,
+            "Tax 1 Name": f"{c.country} VAT {land.vat}%" if land.vat else "",
+            "Tax 1 Value": f"{tax:.2f}" if land.vat else "",
+        }
+    )
     for side in ("Billing", "Shipping"):
         rows[0].update({f"{side} {key}": addr[key] for key in addr})
-        rows[0].update({f"{side} Name": " ".join(filter(None, (c.first, c.last))),
-                        f"{side} Street": addr["Address1"], f"{side} Zip": "'" + addr["Zip"],
-                        f"{side} Country": c.country, f"{side} Phone": c.phone})
+        rows[0].update(
+            {
+                f"{side} Name": " ".join(filter(None, (c.first, c.last))),
+                f"{side} Street": addr["Address1"],
+                f"{side} Zip": "'" + addr["Zip"],
+                f"{side} Country": c.country,
+                f"{side} Phone": c.phone,
+            }
+        )
     return [[row.get(col, "") for col in ORDER_HEADER] for row in rows]
 
 
@@ -465,15 +625,25 @@ def customer_row(c: Customer, customer_id: int) -> list[str]:
     kept = [o for o in c.orders if o.status != "voided"]
     spent = sum((o.total - o.refunded for o in kept), ZERO)
     values = {
-        "Customer ID": f"'{customer_id}", "First Name": c.first, "Last Name": c.last,
-        "Email": c.email, "Accepts Email Marketing": "yes" if c.marketing else "no",
-        **{f"Default Address {key}": c.address[key] for key in ("Company", "Address1",
-                                                                 "Address2", "City")},
+        "Customer ID": f"'{customer_id}",
+        "First Name": c.first,
+        "Last Name": c.last,
+        "Email": c.email,
+        "Accepts Email Marketing": "yes" if c.marketing else "no",
+        **{
+            f"Default Address {key}": c.address[key]
+            for key in ("Company", "Address1", "Address2", "City")
+        },
         "Default Address Province Code": c.address["Province"],
-        "Default Address Country Code": c.country, "Default Address Zip": "'" + c.address["Zip"],
-        "Default Address Phone": c.phone, "Phone": c.phone,
-        "Accepts SMS Marketing": "yes" if c.sms else "no", "Total Spent": f"{spent:.2f}",
-        "Total Orders": str(len(kept)), "Note": c.note, "Tax Exempt": "no",
+        "Default Address Country Code": c.country,
+        "Default Address Zip": "'" + c.address["Zip"],
+        "Default Address Phone": c.phone,
+        "Phone": c.phone,
+        "Accepts SMS Marketing": "yes" if c.sms else "no",
+        "Total Spent": f"{spent:.2f}",
+        "Total Orders": str(len(kept)),
+        "Note": c.note,
+        "Tax Exempt": "no",
         "Tags": ", ".join(c.tags),
     }
     return [values[col] for col in CUSTOMER_HEADER]
@@ -517,11 +687,13 @@ def main() -> None:
     write_csv(OUT / "customers_export.csv", CUSTOMER_HEADER, people)
     buyers = [c for c in customers if c.orders]
     once = sum(len(c.orders) == 1 for c in buyers)
-    print(f"customers {len(customers)} ({len(customers) - len(buyers)} never ordered), "
-          f"orders {len(orders)}, line rows {len(rows)}, "
-          f"one-time buyers {once / len(buyers):.1%}, "
-          f"20+ orders {sum(len(c.orders) >= 20 for c in buyers)}, "
-          f"dates {orders[0].created:%Y-%m-%d} .. {orders[-1].created:%Y-%m-%d}")
+    print(
+        f"customers {len(customers)} ({len(customers) - len(buyers)} never ordered), "
+        f"orders {len(orders)}, line rows {len(rows)}, "
+        f"one-time buyers {once / len(buyers):.1%}, "
+        f"20+ orders {sum(len(c.orders) >= 20 for c in buyers)}, "
+        f"dates {orders[0].created:%Y-%m-%d} .. {orders[-1].created:%Y-%m-%d}"
+    )
 
 
 if __name__ == "__main__":

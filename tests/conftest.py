@@ -3,21 +3,58 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from core.importers import ImportResult, import_file
 from core.store import Store, open_store
+
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment, and rich
+# fixes a console's width from COLUMNS when the console is made (at import): the commands'
+# output would then ignore the widths that CLI tests ask for. Before any test module loads.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 DATA = Path(__file__).resolve().parent / "data"
 BIG_ROWS = 50_000
 # Tables an import writes to besides its own log (`import_runs` grows with every run).
 SHOP_TABLES = ("customers", "orders", "order_lines", "customer_stats", "customer_days",
                "consent_events", "settings", "schema_version")  # fmt: skip
+
+
+# Property tests are judged by their examples, not by the speed of a loaded machine: no
+# per-example deadline, and slow data generation is no failure. Tests may ask for fewer
+# examples; none needs to ask for these again.
+settings.register_profile("retain", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("retain")
+
+
+USER_FOLDERS = {
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_STATE_HOME": ".local/state",
+}
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has a home, data and config folder of its own and no RETAIN_* settings
+    from the environment: no test reads or writes the real user's shop, templates or
+    preferences, and tests running side by side (pytest-xdist) never share one."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, folder in USER_FOLDERS.items():
+        monkeypatch.setenv(name, str(home / folder))
+    for name in ("RETAIN_DB", "RETAIN_THEME", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    return home
 
 
 def data_path(name: str) -> Path:

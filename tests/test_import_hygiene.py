@@ -17,9 +17,7 @@ import pytest
 import core
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(core.__path__, prefix="core.")
-)
+CORE_MODULES = sorted(info.name for info in pkgutil.walk_packages(core.__path__, prefix="core."))
 FORBIDDEN = ("textual", "textual_plotext", "tui")
 CHECK = """
 import importlib, json, sys

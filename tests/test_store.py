@@ -166,9 +166,7 @@ def test_money_columns_are_integers_never_floats(store: Store) -> None:
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
-        conn.execute(
-            "INSERT INTO order_lines (order_id, position, quantity) VALUES (999, 0, 1)"
-        )
+        conn.execute("INSERT INTO order_lines (order_id, position, quantity) VALUES (999, 0, 1)")
 
 
 def query_plan(store: Store, sql: str) -> str:

@@ -25,10 +25,16 @@ from tests.tui_email_fixtures import (  # noqa: F401
     email_app_fixture,
     home_fixture,
     open_segments,
-    until,
     user_templates,
 )
-from tests.tui_fixtures import pilot_test, settle, shop_db_fixture, visible_text  # noqa: F401
+from tests.tui_fixtures import (  # noqa: F401
+    WAIT_LIMIT,
+    pilot_test,
+    settle,
+    shop_db_fixture,
+    until,
+    visible_text,
+)
 from tui.app import RetainApp
 from tui.screens.compose import Audience, ComposeScreen
 from tui.screens.customer_detail import CustomerDetailScreen
@@ -50,15 +56,6 @@ def notices(app: RetainApp) -> list[str]:
 
 def customer_id(app: RetainApp, search: str) -> int:
     return fetch_page(app.store, ListQuery(search=search))[0].customer_id
-
-
-async def meanwhile(pilot, ready) -> None:
-    """Like `until`, without waiting for a held worker to finish."""
-    for _ in range(250):
-        await pilot.pause(0.02)
-        if ready():
-            return
-    raise AssertionError("the screen never got ready")
 
 
 async def type_discount(pilot, screen: ComposeScreen, text: str, days: str | None = None):
@@ -448,7 +445,7 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
         def held():
             for number, chunk in enumerate(chunks):
                 if number == 1:
-                    release.wait(10)
+                    release.wait(WAIT_LIMIT)
                 yield chunk
 
         return held()
@@ -462,7 +459,7 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
             await pilot.press("c")
             screen = email_app.screen
             assert isinstance(screen, ComposeScreen)
-            await meanwhile(pilot, lambda: screen.previews > 0)
+            await until(pilot, lambda: screen.previews > 0, workers=False)
             assert screen.plan is not None and not screen.plan.complete
             assert screen.plan.template == "come-back-bestsellers"
             assert len(rows(screen)) == 2
@@ -471,8 +468,10 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
             head = text_of(screen, "#preview-head")
             assert head.startswith("1 of 9 · marketing · it (it_IT), the customer's")
             await pilot.press("x")
-            await meanwhile(
-                pilot, lambda: "The recipients are still being read." in notices(email_app)
+            await until(
+                pilot,
+                lambda: "The recipients are still being read." in notices(email_app),
+                workers=False,
             )
             assert email_app.screen is screen
             release.set()
@@ -547,7 +546,7 @@ async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_
     exact_recipients = Composer.exact_recipients
 
     def held(self, *args, **kwargs):
-        release.wait(10)
+        release.wait(WAIT_LIMIT)
         return exact_recipients(self, *args, **kwargs)
 
     monkeypatch.setattr(Composer, "exact_recipients", held)
@@ -556,7 +555,7 @@ async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_
             anna = customer_id(email_app, "anna")
             screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
             await email_app.push_screen(screen)
-            await meanwhile(pilot, lambda: screen.previews > 0 and screen.plan.complete)
+            await until(pilot, lambda: screen.previews > 0 and screen.plan.complete, workers=False)
             assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
             assert rows(screen) == [("Anna Müller", "de")]  # the list does not read order lines
             assert text_of(screen, "#recipient-summary") == "Anna: 1 customer, up to 1 get a draft"
@@ -601,12 +600,16 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
         await pilot.press("c")
         screen = email_app.screen
         assert isinstance(screen, ComposeScreen)
-        await meanwhile(pilot, lambda: started.is_set() and screen.previews > 0)
-        await meanwhile(pilot, lambda: "up to 5" in text_of(screen, "#recipient-summary"))
+        await until(pilot, lambda: started.is_set() and screen.previews > 0, workers=False)
+        await until(
+            pilot, lambda: "up to 5" in text_of(screen, "#recipient-summary"), workers=False
+        )
         seen = screen.previews
         screen.query_one("#template", Select).value = "feedback"
-        await meanwhile(
-            pilot, lambda: screen.plan.template == "feedback" and screen.previews > seen
+        await until(
+            pilot,
+            lambda: screen.plan.template == "feedback" and screen.previews > seen,
+            workers=False,
         )
         assert screen.plan.exact and not screen._checking
         assert text_of(screen, "#recipient-summary").startswith(

@@ -20,6 +20,7 @@ from core.store import open_store
 from tests.tui_fixtures import (  # noqa: F401
     SHOP_NAME,
     TEST_THEME,
+    WAIT_LIMIT,
     app_fixture,
     pilot_test,
     settle,
@@ -147,7 +148,7 @@ async def test_previous_figures_stay_while_new_ones_are_computed(
     release = threading.Event()
 
     def slow_stats(*args, **kwargs):
-        release.wait(timeout=10)
+        release.wait(WAIT_LIMIT)
         return compute_stats(*args, **kwargs)
 
     async with app.run_test(size=(80, 24)) as pilot:

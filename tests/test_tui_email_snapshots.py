@@ -16,9 +16,8 @@ from tests.tui_email_fixtures import (  # noqa: F401
     email_app_fixture,
     home_fixture,
     open_segments,
-    until,
 )
-from tests.tui_fixtures import shop_db_fixture, still  # noqa: F401
+from tests.tui_fixtures import shop_db_fixture, still, until  # noqa: F401
 from tui.app import RetainApp
 
 SIZES = [(80, 24), (120, 40)]

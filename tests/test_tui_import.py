@@ -9,6 +9,7 @@ from textual.widgets import Input, Log, Static
 
 from tests.tui_fixtures import (  # noqa: F401
     DATA,
+    WAIT_LIMIT,
     app_fixture,
     open_by_key,
     pilot_test,
@@ -141,7 +142,7 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
         """Reports progress, then waits (without a clock) until the test has asked to stop."""
         progress(0, 2)
         started.set()
-        resume.wait(5)
+        resume.wait(WAIT_LIMIT)
         try:
             progress(1, 2)
         except import_screen.ImportStopped:
@@ -154,7 +155,7 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
         screen = await open_import(pilot)
         screen.query_one("#path", Input).value = str(DATA / "tui_import_bad.csv")
         await pilot.press("ctrl+s")
-        await asyncio.to_thread(started.wait, 5)
+        assert await asyncio.to_thread(started.wait, WAIT_LIMIT)
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmScreen"
@@ -166,6 +167,6 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
         await pilot.press("y")
         await pilot.pause()
         resume.set()
-        assert await asyncio.to_thread(stopped.wait, 5)
+        assert await asyncio.to_thread(stopped.wait, WAIT_LIMIT)
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from tests.tui_fixtures import (  # noqa: F401
@@ -14,6 +14,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    until,
 )
 from tui.app import RetainApp
 from tui.screens.customers import CustomersScreen
@@ -54,15 +55,23 @@ async def test_f1_works_even_while_typing_a_search(app: RetainApp):
         assert isinstance(app.screen, CustomersScreen)
 
 
+def searched(palette: CommandPalette) -> bool:
+    """The palette has finished searching for what was typed (each key starts a new search
+    in a worker) and lists what it found."""
+    searching = any(
+        worker.group == CommandPalette._GATHER_COMMANDS_GROUP and not worker.is_finished
+        for worker in palette.app.workers
+    )
+    return not searching and palette.query_one(CommandList).option_count > 0
+
+
 async def palette_run(pilot, text: str) -> None:
     await pilot.press("ctrl+p")
     await pilot.pause()
     assert isinstance(pilot.app.screen, CommandPalette)
+    palette = pilot.app.screen
     await pilot.press(*text)
-    for _ in range(20):  # the palette searches asynchronously
-        await pilot.pause(0.02)
-        if pilot.app.screen.query("CommandList Option"):
-            break
+    await until(pilot, lambda: searched(palette), f"the palette's hits for {text!r}")
     await pilot.press("enter")
     await settle(pilot)
 

@@ -9,13 +9,14 @@ from textual.widgets import Input, Static
 from core.segments import add_segment, list_segments
 from core.store import open_store
 from tests.test_tui_navigation import help_rows, palette_run
-from tests.tui_email_fixtures import open_segments, until
+from tests.tui_email_fixtures import open_segments
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
     app_fixture,
     pilot_test,
     settle,
     shop_db_fixture,
+    until,
     visible_text,
 )
 from tui.app import RetainApp

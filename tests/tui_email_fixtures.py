@@ -8,7 +8,6 @@ folder and home are in tmp_path, and dates are fixed: segments are as of the las
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from textual.pilot import Pilot
 
 from core.demo import DEMO_SETTINGS
 from core.store import open_store
-from tests.tui_fixtures import TEST_THEME, settle
+from tests.tui_fixtures import TEST_THEME, settle, until
 from tui.app import RetainApp
 from tui.screens.compose import ComposeScreen
 from tui.screens.segments import SegmentsScreen
@@ -29,13 +28,9 @@ EMAIL_SETTINGS = {
 
 
 @pytest.fixture(name="home")
-def home_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A home and data folder of their own: no real user templates, exports under tmp_path."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    return home
+def home_fixture(own_home: Path) -> Path:
+    """The test's own home (see conftest): no real user templates, exports under it."""
+    return own_home
 
 
 @pytest.fixture(name="email_app")
@@ -49,16 +44,6 @@ def email_app_fixture(shop_db: Path, home: Path) -> RetainApp:
 def user_templates(home: Path) -> Path:
     """The owner's template folder under the test home (see core.compose.user_templates_dir)."""
     return home / ".local" / "share" / "retain-tui" / "templates"
-
-
-async def until(pilot: Pilot, ready: Callable[[], object], what: str = "the screen") -> None:
-    """Let workers and timers (debounces) run until `ready()` holds; fail after ~5 s."""
-    for _ in range(250):
-        await settle(pilot)
-        if ready():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"{what} never got ready")
 
 
 async def open_segments(pilot: Pilot) -> SegmentsScreen:

@@ -10,8 +10,9 @@ import asyncio
 import functools
 import html
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 import core.consent
 import core.importers
@@ -36,7 +38,11 @@ HOSTILE_NAMES = ("[bold]x", "[@click=app.quit]y", "[/", "\x1b[2J", "\x1b]52;c;")
 
 
 def pilot_test(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    """Run an async Pilot test in its own event loop (no pytest async plugin needed)."""
+    """Run an async Pilot test in its own event loop (no pytest async plugin needed).
+
+    Leaving `run_test()` cancels the app's workers; `asyncio.run` then waits for the loop's
+    executor threads, where thread workers run, so none outlives its test into the next.
+    """
 
     @functools.wraps(test)
     def run(*args: object, **kwargs: object) -> None:
@@ -89,20 +95,50 @@ async def open_by_key(pilot: Pilot, key: str, screen_type: type[_S]) -> _S:
     return screen
 
 
+WAIT_LIMIT = 120.0
+"""Seconds a test waits for a condition before it fails. A bound on failure, never a pace:
+a passing test returns as soon as its condition holds, however loaded the machine is."""
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until every thread worker finished and every message it posted was handled.
 
-    Async workers that wait for the owner (a confirmation dialog) are not waited for.
+    Async workers that wait for the owner (a confirmation dialog) are not waited for. A
+    worker cancelled meanwhile (an exclusive worker replaced by a newer one) is done too:
+    its cancellation is the screen's business, not the test's.
     """
     app = pilot.app
-    for _ in range(50):
-        busy = [worker for worker in app.workers if worker._thread_worker and worker.is_running]
-        if busy:
-            await app.workers.wait_for_complete(busy)
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        for worker in [w for w in app.workers if w._thread_worker and w.is_running]:
+            with suppress(WorkerCancelled):
+                await worker.wait()
         await pilot.pause()
         if not any(worker._thread_worker and worker.is_running for worker in app.workers):
             return
-    raise AssertionError("workers kept running")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers kept running for {WAIT_LIMIT:.0f} s")
+
+
+async def until(
+    pilot: Pilot, ready: Callable[[], object], what: str = "the screen", *, workers: bool = True
+) -> None:
+    """Let workers, messages and timers (debounces) run until `ready()` holds.
+
+    With `workers=False` it does not wait for thread workers to finish: for a test that
+    holds one on purpose. Fails with `what` after WAIT_LIMIT seconds.
+    """
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        if workers:
+            await settle(pilot)
+        else:
+            await pilot.pause()
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} never got ready in {WAIT_LIMIT:.0f} s")
+        await pilot.pause(0.01)  # a debounce timer fires only as time passes
 
 
 async def still(pilot: Pilot) -> None:

@@ -225,9 +225,7 @@ def resolve_columns(
                 f"--map {column}={target}: unknown field {target!r}; fields: {', '.join(fields)}"
             )
         if header_key(column) not in by_key:
-            raise FatalImportError(
-                f"--map {column}={target}: {file.name} has no column {column!r}"
-            )
+            raise FatalImportError(f"--map {column}={target}: {file.name} has no column {column!r}")
         columns[target] = by_key[header_key(column)]
     taken = set(columns.values())
     for target, aliases in layout.aliases.items():

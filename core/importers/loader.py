@@ -310,8 +310,7 @@ class Staging:
             """
         )
         values = ", ".join(
-            "p.customer_id" if col == "customer_id" else f"s.{col}"
-            for col in _STORED_ORDER_COLUMNS
+            "p.customer_id" if col == "customer_id" else f"s.{col}" for col in _STORED_ORDER_COLUMNS
         )
         columns = ", ".join(_STORED_ORDER_COLUMNS)
         cursor = conn.execute(

@@ -96,48 +96,96 @@ def shopify_orders() -> str:
         *shopify_order(
             "#1001",
             [("2", "Earl Grey 100 g", "12.50", "TEA-EG-100"), ("1", "Mug, blue", "19.80", "MUG-B")],
-            **anna, **{"Financial Status": "paid", "Subtotal": "44.80", "Shipping": "4.90",
-                       "Total": "49.70", "Discount Amount": "0.00",
-                       "Created at": "2024-03-05 14:02:11 +0100", "Id": "5400000000001",
-                       "Some Column Shopify Added Later": "ignored"},
+            **anna,
+            **{
+                "Financial Status": "paid",
+                "Subtotal": "44.80",
+                "Shipping": "4.90",
+                "Total": "49.70",
+                "Discount Amount": "0.00",
+                "Created at": "2024-03-05 14:02:11 +0100",
+                "Id": "5400000000001",
+                "Some Column Shopify Added Later": "ignored",
+            },
         ),
         *shopify_order(
             "#1002",
             [("1", "Sencha [Bio] 100 g", "30.00", "TEA-SEN-100")],
-            **{"Email": "jurgen@example.org", "Billing Name": "Jürgen [VIP] Müller",
-               "Billing Country": "DE", "Accepts Marketing": "no", "Currency": "EUR",
-               "Financial Status": "paid", "Subtotal": "27.00", "Shipping": "4.90",
-               "Total": "31.90", "Discount Code": "WELCOME10", "Discount Amount": "3.00",
-               "Created at": "2024-06-30 23:30:00 +0200", "Id": "5400000000002"},
+            **{
+                "Email": "jurgen@example.org",
+                "Billing Name": "Jürgen [VIP] Müller",
+                "Billing Country": "DE",
+                "Accepts Marketing": "no",
+                "Currency": "EUR",
+                "Financial Status": "paid",
+                "Subtotal": "27.00",
+                "Shipping": "4.90",
+                "Total": "31.90",
+                "Discount Code": "WELCOME10",
+                "Discount Amount": "3.00",
+                "Created at": "2024-06-30 23:30:00 +0200",
+                "Id": "5400000000002",
+            },
         ),
         *shopify_order(
             "#1003",
             [("1", "Mug, blue", "19.80", "MUG-B")],
-            **{**anna, "Email": "Anna@Example.com", "Financial Status": "voided",
-               "Subtotal": "19.80", "Total": "19.80", "Created at": "2024-07-01 09:00:00 +0200",
-               "Cancelled at": "2024-07-01 10:00:00 +0200", "Id": "5400000000003"},
+            **{
+                **anna,
+                "Email": "Anna@Example.com",
+                "Financial Status": "voided",
+                "Subtotal": "19.80",
+                "Total": "19.80",
+                "Created at": "2024-07-01 09:00:00 +0200",
+                "Cancelled at": "2024-07-01 10:00:00 +0200",
+                "Id": "5400000000003",
+            },
         ),
         *shopify_order(
             "#1004",
             [("1", "Rooibos 100 g", "8.00", "TEA-ROO-100"), ("1", "Teapot", "22.00", "POT-1")],
-            **{"Email": "bob@example.com", "Billing Name": "Bob Smith", "Billing Country": "GB",
-               "Currency": "EUR", "Financial Status": "partially_refunded", "Subtotal": "30.00",
-               "Total": "30.00", "Refunded Amount": "10.00",
-               "Created at": "2024-09-10 08:15:00 +0100", "Id": "5400000000004"},
+            **{
+                "Email": "bob@example.com",
+                "Billing Name": "Bob Smith",
+                "Billing Country": "GB",
+                "Currency": "EUR",
+                "Financial Status": "partially_refunded",
+                "Subtotal": "30.00",
+                "Total": "30.00",
+                "Refunded Amount": "10.00",
+                "Created at": "2024-09-10 08:15:00 +0100",
+                "Id": "5400000000004",
+            },
         ),
         *shopify_order(
             "#1005",
-            [("1", "Chai 100 g", "5.00", "TEA-CHAI-100"), ("1", "Chai 100 g", "5.00",
-             "TEA-CHAI-100"), ("1", "Honey", "5.00", "")],
-            **{"Financial Status": "paid", "Currency": "EUR", "Subtotal": "15.00",
-               "Total": "15.00", "Created at": "2024-10-05 11:00:00 +0200", "Source": "pos",
-               "Location": "Shop Hamburg", "Id": "5400000000005"},
+            [
+                ("1", "Chai 100 g", "5.00", "TEA-CHAI-100"),
+                ("1", "Chai 100 g", "5.00", "TEA-CHAI-100"),
+                ("1", "Honey", "5.00", ""),
+            ],
+            **{
+                "Financial Status": "paid",
+                "Currency": "EUR",
+                "Subtotal": "15.00",
+                "Total": "15.00",
+                "Created at": "2024-10-05 11:00:00 +0200",
+                "Source": "pos",
+                "Location": "Shop Hamburg",
+                "Id": "5400000000005",
+            },
         ),
         *shopify_order(
             "#1006",
             [("1", "Earl Grey 100 g", "12.50", "TEA-EG-100")],
-            **anna, **{"Financial Status": "paid", "Subtotal": "12.50", "Total": "12.50",
-                       "Created at": "2024-12-31 23:59:59 -0500", "Id": "5400000000006"},
+            **anna,
+            **{
+                "Financial Status": "paid",
+                "Subtotal": "12.50",
+                "Total": "12.50",
+                "Created at": "2024-12-31 23:59:59 -0500",
+                "Id": "5400000000006",
+            },
         ),
     ]
     return csv_text(header, rows)
@@ -148,26 +196,47 @@ def shopify_orders_legacy() -> str:
         *shopify_order(
             "#101",
             [("1", "Darjeeling 100 g", "9.90", "TEA-DAR"), ("3", "Filter bags", "2.00", "ACC-F")],
-            **{"Email": "zoe@example.nl", "Billing Name": "Zoë van der Berg",
-               "Billing Country": "NL", "Accepts Marketing": "yes", "Currency": "EUR",
-               "Financial Status": "paid", "Subtotal": "15.90", "Total": "20.80",
-               "Shipping": "4.90", "Created at": "2019-11-02 10:00:00 +0100"},
+            **{
+                "Email": "zoe@example.nl",
+                "Billing Name": "Zoë van der Berg",
+                "Billing Country": "NL",
+                "Accepts Marketing": "yes",
+                "Currency": "EUR",
+                "Financial Status": "paid",
+                "Subtotal": "15.90",
+                "Total": "20.80",
+                "Shipping": "4.90",
+                "Created at": "2019-11-02 10:00:00 +0100",
+            },
         ),
         *shopify_order(
             "#102",
             [("1", "Darjeeling 100 g", "9.90", "TEA-DAR")],
-            **{"Email": "zoe@example.nl", "Billing Name": "Zoë van der Berg",
-               "Financial Status": "refunded", "Currency": "EUR", "Subtotal": "9.90",
-               "Total": "14.80", "Created at": "2019-11-20 18:45:00 +0100",
-               "Cancelled at": "2019-11-21 09:00:00 +0100"},
+            **{
+                "Email": "zoe@example.nl",
+                "Billing Name": "Zoë van der Berg",
+                "Financial Status": "refunded",
+                "Currency": "EUR",
+                "Subtotal": "9.90",
+                "Total": "14.80",
+                "Created at": "2019-11-20 18:45:00 +0100",
+                "Cancelled at": "2019-11-21 09:00:00 +0100",
+            },
         ),
         *shopify_order(
             "#103",
             [("2", "Sencha 100 g", "11.00", "TEA-SEN")],
-            **{"Email": "aerlig@example.no", "Billing Name": "Ærlig Søvik",
-               "Billing Country": "NO", "Accepts Marketing": "no", "Currency": "NOK",
-               "Financial Status": "paid", "Subtotal": "22.00", "Total": "22.00",
-               "Created at": "2020-01-15 12:30:00 +0100"},
+            **{
+                "Email": "aerlig@example.no",
+                "Billing Name": "Ærlig Søvik",
+                "Billing Country": "NO",
+                "Accepts Marketing": "no",
+                "Currency": "NOK",
+                "Financial Status": "paid",
+                "Subtotal": "22.00",
+                "Total": "22.00",
+                "Created at": "2020-01-15 12:30:00 +0100",
+            },
         ),
     ]
     return csv_text(SHOPIFY_LEGACY_ORDER_HEADER, rows)
@@ -182,15 +251,36 @@ def shopify_customers() -> str:
                 "Tax Exempt": "no", **extra}  # fmt: skip
 
     rows = [
-        customer("'7100000000001", "Anna", "Schmidt", "anna@example.com", "yes", "DE", "'10115",
-                 **{"Tags": "vip, newsletter", "Total Spent": "62.20", "Total Orders": "2",
-                    "Default Address City": "Berlin"}),
-        customer("'7100000000002", "Jürgen", "Müller", "Jurgen@Example.org", "no", "DE", "'80331",
-                 Note='Prefers "loose" tea.\nCall before delivery, please.'),
+        customer(
+            "'7100000000001",
+            "Anna",
+            "Schmidt",
+            "anna@example.com",
+            "yes",
+            "DE",
+            "'10115",
+            **{
+                "Tags": "vip, newsletter",
+                "Total Spent": "62.20",
+                "Total Orders": "2",
+                "Default Address City": "Berlin",
+            },
+        ),
+        customer(
+            "'7100000000002",
+            "Jürgen",
+            "Müller",
+            "Jurgen@Example.org",
+            "no",
+            "DE",
+            "'80331",
+            Note='Prefers "loose" tea.\nCall before delivery, please.',
+        ),
         customer("'7100000000003", "", "Conti", "conti@example.net", "yes", "IT", "'00184"),
         customer("'7100000000004", "Bob", "Smith", "bob@example.com", "no", "GB", "SW1A 1AA"),
-        customer("'7100000000005", "Marco [bold]", "Rossi", "marco@example.com", "yes", "IT",
-                 "'20121"),
+        customer(
+            "'7100000000005", "Marco [bold]", "Rossi", "marco@example.com", "yes", "IT", "'20121"
+        ),
     ]
     return csv_text(SHOPIFY_CUSTOMER_HEADER, rows)
 
@@ -333,8 +423,10 @@ def generic_tab() -> str:
 
 def utf8_bom() -> bytes:
     header = ["order_id", "ordered_at", "email", "first_name", "last_name", "total"]
-    rows = [["B-1", "2024-02-01", "bjorn@example.no", "Bjørn", "Ødegård", "25.00"],
-            ["B-2", "2024-02-02", "jurgen@example.org", "Jürgen", "Müller", "10.00"]]
+    rows = [
+        ["B-1", "2024-02-01", "bjorn@example.no", "Bjørn", "Ødegård", "25.00"],
+        ["B-2", "2024-02-02", "jurgen@example.org", "Jürgen", "Müller", "10.00"],
+    ]
     return codecs.BOM_UTF8 + csv_text(header, rows).encode("utf-8")
 
 

@@ -156,5 +156,7 @@ def _print_summary(result: ImportResult) -> None:
         out(f"    {escape(reason)}", style="red")
     if result.rows_rejected > SHOWN_ERRORS:
         out(f"    … and {result.rows_rejected - SHOWN_ERRORS:,} more", style="red")
-    out(f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
-        f"of which {result.merge_seconds:.2f} s merging")
+    out(
+        f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
+        f"of which {result.merge_seconds:.2f} s merging"
+    )
