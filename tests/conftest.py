@@ -57,6 +57,21 @@ def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     return home
 
 
+@pytest.fixture(autouse=True)
+def notices_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps keep every notification they showed in `notices_kept`: a notice times out after
+    a few seconds, which a loaded machine can spend before a test looks for it."""
+    from textual.app import App
+
+    show = App._on_notify
+
+    def keep(app: App, event: object) -> None:
+        app.__dict__.setdefault("notices_kept", []).append(event.notification)  # type: ignore[attr-defined]
+        show(app, event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(App, "_on_notify", keep)
+
+
 def data_path(name: str) -> Path:
     path = DATA / name
     assert path.is_file(), f"missing fixture {path}"

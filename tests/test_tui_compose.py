@@ -32,6 +32,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    shown_notices,
     until,
     visible_text,
 )
@@ -51,7 +52,7 @@ def rows(screen: ComposeScreen) -> list[tuple[str, str]]:
 
 
 def notices(app: RetainApp) -> list[str]:
-    return [notification.message for notification in app._notifications]
+    return [notification.message for notification in shown_notices(app)]
 
 
 def customer_id(app: RetainApp, search: str) -> int:
@@ -621,3 +622,36 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
 def test_every_reason_fits_the_status_column(reason: str) -> None:
     shown = status(Recipient(1, "Anna", "anna@example.com", None, reason))
     assert shown and "_" not in shown and len(shown) <= STATUS_WIDTH
+
+
+@pilot_test
+async def test_a_discount_typed_while_the_list_is_read_does_not_read_it_again(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    """The discount changes the drafts, not who gets one: typed while the recipients are
+    still being read, it re-renders the preview and leaves the reading alone."""
+    release = threading.Event()
+    plans: list[tuple[str, str | None]] = []
+    read_in_chunks = Composer.recipient_chunks
+
+    def held(self, ids, template, lang, **kwargs):
+        plans.append((template, lang))
+        release.wait(WAIT_LIMIT)
+        return read_in_chunks(self, ids, template, lang, **kwargs)
+
+    monkeypatch.setattr(Composer, "recipient_chunks", held)
+    try:
+        async with email_app.run_test(size=(80, 24)) as pilot:
+            segments = await open_segments(pilot)
+            assert segments.table.select_name("lapsed")
+            await pilot.press("c")
+            screen = email_app.screen
+            assert isinstance(screen, ComposeScreen)
+            await until(pilot, lambda: plans, "the first plan", workers=False)
+            screen.query_one("#discount", Input).value = "10%"
+            await until(pilot, lambda: screen.discount is not None, "the discount", workers=False)
+            release.set()
+            await until(pilot, lambda: screen.plan is not None and screen.plan.exact)
+            assert plans == [("come-back-bestsellers", None)]
+    finally:
+        release.set()

@@ -216,3 +216,15 @@ async def test_letters_typed_right_after_slash_all_reach_the_search_box(app: Ret
         await pilot.pause()
         await settle(pilot)
         assert screen.query_one("#search", Input).value == "mul"
+
+
+@pilot_test
+async def test_what_was_written_before_the_app_ran_is_no_change_to_reload_for(shop_db: Path):
+    """The screens' first reads see it: a reload for it would only redo their work (and
+    interrupt what the owner started meanwhile)."""
+    app = RetainApp(shop_db, theme=TEST_THEME)
+    with open_store(shop_db) as other:
+        other.set_setting("shop.name", "Renamed before the app ran")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.check_store() is False

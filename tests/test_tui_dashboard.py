@@ -25,6 +25,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    shown_notices,
 )
 from tui.app import RetainApp
 from tui.dashboard_figures import percent
@@ -320,7 +321,7 @@ async def test_a_failed_computation_is_one_notice_and_the_dashboard_stays(
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, DashboardScreen)
         assert not app.screen.query_one("#busy").display
-        assert [n.message for n in app._notifications] == [
+        assert [n.message for n in shown_notices(app)] == [
             "Computing the retention figures failed: database disk image is malformed"
         ]
         assert tile_text(app, "crr", "title") == "CRR 2024-Q3"  # the last figures stay

@@ -15,6 +15,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    shown_notices,
 )
 from tui.app import RetainApp
 from tui.screens.dashboard import DashboardScreen
@@ -73,7 +74,7 @@ async def test_a_missing_file_is_an_error_notice_and_nothing_is_imported(app: Re
         await settle(pilot)
         assert "cannot read" in summary(screen) and "nothing was imported" in summary(screen)
         assert screen.query_one("#import-summary").has_class("error")
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" for n in shown_notices(app))
         assert app.store.scalar("SELECT count(*) FROM import_runs") == 2  # the fixture's two
 
 

@@ -14,6 +14,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    shown_notices,
     until,
 )
 from tui.app import RetainApp
@@ -139,7 +140,7 @@ async def test_a_named_theme_wins_and_an_unknown_one_is_a_notice(shop_db: Path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme != "[bold]nope"
-        assert any("Unknown theme '[bold]nope'" in n.message for n in app._notifications)
+        assert any("Unknown theme '[bold]nope'" in n.message for n in shown_notices(app))
 
 
 @pilot_test
@@ -147,5 +148,5 @@ async def test_startup_notice_is_shown_as_text(shop_db: Path):
     app = RetainApp(shop_db, "Loaded the demo [b]shop[/b]", theme=TEST_THEME)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        notice = next(iter(app._notifications))
+        notice = next(iter(shown_notices(app)))
         assert (notice.message, notice.markup) == ("Loaded the demo [b]shop[/b]", False)

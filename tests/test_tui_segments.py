@@ -16,6 +16,7 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    shown_notices,
     until,
     visible_text,
 )
@@ -37,7 +38,7 @@ def text_of(screen, selector: str) -> str:
 
 
 def notices(app: RetainApp) -> list[str]:
-    return [notification.message for notification in app._notifications]
+    return [notification.message for notification in shown_notices(app)]
 
 
 def custom_segments(db: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
@@ -146,6 +147,11 @@ async def still(pilot: Pilot) -> None:
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
     await settle(pilot)
+
+
+def shown_notices(app: RetainApp) -> list[Notification]:
+    """Every notification `app` showed in this test, those that timed out included."""
+    return list(app.__dict__.get("notices_kept", []))
 
 
 def visible_text(app: RetainApp) -> str:

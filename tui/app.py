@@ -82,6 +82,9 @@ class RetainApp(App[None]):
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        # The screens read the store from now on: what was committed before (between
+        # __init__ and run, say) is in their first read, not a change to reload for.
+        self._seen_version = self.store.data_version
         self._apply_theme()
         if self.startup_notice:
             self.notify(clean(self.startup_notice), timeout=10, markup=False)

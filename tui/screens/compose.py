@@ -196,6 +196,9 @@ class ComposeScreen(RetainScreen):
         self.customer_ids: list[int] = []
         self.currency = "EUR"
         self.plan: Plan | None = None
+        self._planned_for: tuple[str, str | None] | None = None
+        """The template and language of the plan shown or being read: the same choice made
+        again (a late Select.Changed, the discount's debounce) is not planned twice."""
         self.view: View = "all"
         self.discount: Discount | None = None
         self.discount_error: str | None = None
@@ -265,6 +268,7 @@ class ComposeScreen(RetainScreen):
         """The store changed: read the audience, settings and templates again, then re-plan."""
         if self.composer is not None:
             self._stop_check()  # its answer is for the old data
+            self._planned_for = None
             self.prepare()
 
     # -- opening ------------------------------------------------------------------------------
@@ -382,11 +386,11 @@ class ComposeScreen(RetainScreen):
         with language.prevent(Select.Changed):
             language.set_options(languages)
             language.value = chosen if chosen in info.languages else AUTO
-        self._choice_changed(replan=True)
+        self._choice_changed()
 
     @on(Select.Changed, "#language")
     def _language_changed(self) -> None:
-        self._choice_changed(replan=True)
+        self._choice_changed()
 
     @on(Input.Changed, "#discount")
     @on(Input.Changed, "#valid-days")
@@ -406,15 +410,17 @@ class ComposeScreen(RetainScreen):
                 self.discount = parse_discount(text, currency=self.currency, valid_days=days)
             except (ComposeError, ValueError) as exc:
                 self.discount_error = f"Discount: {_app_words(str(exc))}"
-        self._choice_changed(replan=False)
+        self._choice_changed()
 
-    def _choice_changed(self, *, replan: bool) -> None:
-        """Say what stops an export, then re-plan the recipients or just re-render."""
+    def _choice_changed(self) -> None:
+        """Say what stops an export, then plan the recipients of a new template or language,
+        or re-render the preview (a discount changes the drafts, not who gets one)."""
         self._say_problem(self._problems())
         choice = self.choice
         if choice is None:
             return
-        if replan or self.plan is None:
+        if (choice.template, choice.lang) != self._planned_for:
+            self._planned_for = (choice.template, choice.lang)
             self.query_one("#recipient-summary", Static).update("Reading the recipients…")
             self._stop_check()
             self.plan_recipients(choice)
