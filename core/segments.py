@@ -30,7 +30,7 @@ from core.segment_catalog import (
     current_rfm_table,
     opened_catalog,
 )
-from core.segment_errors import SegmentError
+from core.segment_errors import SegmentError, SegmentExistsError
 from core.snapshot import Snapshot, locked
 from core.sqlparts import Sql, join
 from core.store import Store, utc_now
@@ -38,6 +38,7 @@ from core.store import Store, utc_now
 __all__ = [
     "FilterError",
     "SegmentError",
+    "SegmentExistsError",
     "SegmentInfo",
     "add_segment",
     "count_matching",
@@ -180,9 +181,7 @@ def add_segment(store: Store, name: str, expr: str, *, replace: bool = False) ->
                 f"{existing.name!r} is a built-in {existing.kind} segment; choose another name"
             )
         if existing is not None and not replace:
-            raise SegmentError(
-                f"segment {existing.name!r} already exists; use replace to change it"
-            )
+            raise SegmentExistsError(f"segment {existing.name!r} already exists")
         custom = {n: e for n, e in catalog.custom.items() if n.casefold() != cleaned.casefold()}
         custom[cleaned] = expression
         Catalog(snapshot, custom).condition(cleaned)

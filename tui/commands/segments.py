@@ -14,6 +14,7 @@ from rich.text import Text
 from core.rfm import RfmTable
 from core.segments import (
     SegmentError,
+    SegmentExistsError,
     SegmentInfo,
     add_segment,
     current_rfm_table,
@@ -23,6 +24,7 @@ from core.segments import (
     reset_rfm_table,
     save_rfm_table,
     segment_info,
+    sortable_fields,
 )
 from core.store import Store
 from core.values import parse_date
@@ -80,7 +82,9 @@ def segments(
 @segment_app.command("add")
 def segment_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment's name.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment's name.", show_default=False)
+    ],
     expression: Annotated[
         str,
         typer.Argument(
@@ -99,6 +103,8 @@ def segment_add(
         try:
             saved = add_segment(store, name, expression, replace=replace)
             info = segment_info(store, saved)
+        except SegmentExistsError as exc:
+            fail(f"{exc}; add --replace to change it")
         except SegmentError as exc:
             fail(str(exc))
     console.print(
@@ -113,7 +119,9 @@ def segment_add(
 @segment_app.command("rm")
 def segment_rm(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment to remove.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment to remove.", show_default=False)
+    ],
     db: DbOption = None,
 ) -> None:
     """Remove one of your own segments."""
@@ -128,7 +136,9 @@ def segment_rm(
 @segment_app.command("show")
 def segment_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment to show.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment to show.", show_default=False)
+    ],
     as_of: AsOfOption = None,
     rfm_table: RfmTableOption = None,
     json_: JsonOption = False,
@@ -162,7 +172,11 @@ def segment_rfm_table(
     ctx: typer.Context,
     file: Annotated[
         Path | None,
-        typer.Argument(help="A TOML RFM table to save as the one in force.", show_default=False),
+        typer.Argument(
+            metavar="FILE",
+            help="A TOML RFM table to save as the one in force.",
+            show_default=False,
+        ),
     ] = None,
     reset: Annotated[
         bool, typer.Option("--reset", help="Go back to the shipped RFM table.")
@@ -202,12 +216,19 @@ def customers(
         typer.Option(
             "--sort",
             metavar="FIELD",
-            help="Sort by a field; a leading '-' sorts descending (e.g. --sort -spent).",
+            help="Sort by one of: "
+            + ", ".join(sortable_fields())
+            + "; a leading '-' sorts descending (e.g. --sort -spent).",
         ),
     ] = None,
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=0)] = None,
-    offset: Annotated[int, typer.Option("--offset", metavar="N", min=0)] = 0,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", min=0, help="Show at most N customers."),
+    ] = None,
+    offset: Annotated[
+        int, typer.Option("--offset", metavar="N", min=0, help="Skip the first N customers.")
+    ] = 0,
     marketing: Annotated[
         bool, typer.Option("--marketing", help="Only customers with marketing consent.")
     ] = False,
