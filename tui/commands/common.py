@@ -57,6 +57,11 @@ def fail(message: str, code: ExitCode = ExitCode.REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    """Say on stderr what the command worked around; it goes on (and exits 0)."""
+    err_console.print(f"[bold yellow]warning:[/] {_escape(message)}")
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 

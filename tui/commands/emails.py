@@ -29,6 +29,7 @@ from core.shop_settings import (
     load_shop_settings,
     set_setting,
     unset_setting,
+    validate_setting,
 )
 from core.store import Store, StoreError, open_store
 from core.values import parse_date
@@ -43,6 +44,7 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    warn,
 )
 
 TemplatesOption = Annotated[
@@ -181,6 +183,7 @@ def export(
         _refuse_unknown_customers(store, ids_from_options)
         ids = ids_from_options + (_segment_ids(store, segment, today) if segment else [])
         composer = Composer(store, templates, today=today)
+        _warn_about_invalid_settings(composer.shop.invalid)
         attached = _discount(composer, discount, valid_days, code)
         try:
             result = _export_with_progress(
@@ -219,6 +222,11 @@ def _customer_ids(values: list[str]) -> list[int]:
                 fail(f"--customer {value!r}: customer ids are numbers (e.g. --customer 42)")
             ids.append(int(text))
     return ids
+
+
+def _warn_about_invalid_settings(invalid: dict[str, str]) -> None:
+    for key, reason in invalid.items():
+        warn(f"{key} is ignored, its stored value is refused: {reason} (fix: config set {key} …)")
 
 
 def _refuse_unknown_customers(store: Store, ids: list[int]) -> None:
@@ -444,6 +452,11 @@ def config_get(
             value = get_setting(store, key)
         except SettingError as exc:
             fail(str(exc))
+    if value:
+        try:
+            validate_setting(key, value)
+        except SettingError as exc:
+            warn(f"{exc} (emails ignore this value; fix it with: config set {key} …)")
     if json_:
         print_json({key: value})
     elif value is not None:
@@ -489,7 +502,7 @@ def config_list(ctx: typer.Context, json_: JsonOption = False, db: DbOption = No
         shop = load_shop_settings(store)
     missing = shop.missing(marketing=True)
     if json_:
-        print_json({"settings": values, "missing_for_marketing": missing})
+        print_json({"settings": values, "missing_for_marketing": missing, "invalid": shop.invalid})
         return
     table = Table(title="Shop settings")
     table.add_column("key", no_wrap=True)
@@ -498,6 +511,8 @@ def config_list(ctx: typer.Context, json_: JsonOption = False, db: DbOption = No
     for key, spec in SPECS.items():
         value = values.get(key)
         shown = escape(value) if value else "[dim]not set[/]"
+        if key in shop.invalid:
+            shown += f"\n[red]refused, ignored: {escape(shop.invalid[key])}[/]"
         table.add_row(key, shown, escape(spec.help))
     console.print(table)
     if missing:
