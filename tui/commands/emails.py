@@ -139,7 +139,7 @@ def export(
     valid_days: Annotated[
         int,
         typer.Option(
-            "--valid-days", metavar="DAYS", min=1, help="How many days the discount code is valid."
+            "--valid-days", metavar="DAYS", help="How many days the discount code is valid."
         ),
     ] = 30,
     code: Annotated[

@@ -184,6 +184,8 @@ def segment_rfm_table(
     db: DbOption = None,
 ) -> None:
     """Print the RFM table in force (as TOML), or replace it with FILE, or --reset it."""
+    if reset and file is not None:
+        fail("--reset goes back to the shipped table: give it or a FILE, not both")
     with opened_store(ctx, db) as store:
         try:
             if reset:
