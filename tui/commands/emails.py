@@ -174,7 +174,7 @@ def export(
 
     if out is None and not dry_run:
         fail("--out is required (or use --dry-run)")
-    chosen = _format(fmt, out)
+    chosen = _format(fmt.value if fmt is not None else None, out)
     ids_from_options = _customer_ids(customer or [])
     if segment is None and not ids_from_options:
         fail("choose recipients: --segment NAME or --customer ID")

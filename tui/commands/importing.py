@@ -75,7 +75,7 @@ def import_orders(
     db: DbOption = None,
 ) -> None:
     """Import orders (one row per order or per line item)."""
-    _run(ctx, file, "orders", fmt, map_ or [], strict, json_, db)
+    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db)
 
 
 @import_app.command("customers")
@@ -89,7 +89,7 @@ def import_customers(
     db: DbOption = None,
 ) -> None:
     """Import customers (names, consent, country, tags)."""
-    _run(ctx, file, "customers", fmt, map_ or [], strict, json_, db)
+    _run(ctx, file, "customers", fmt.value, map_ or [], strict, json_, db)
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
