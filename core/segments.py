@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from core.customer_list import customer_rows, sortable_fields
+from core.customer_list import customer_rows, sort_field, sortable_fields
 from core.filterlang import Comparison, FilterError, InList, parse, walk
 from core.rfm import (
     DEFAULT_RFM_TABLE,
@@ -50,6 +50,7 @@ __all__ = [
     "save_rfm_table",
     "segment_customer_ids",
     "segment_info",
+    "sort_field",
     "sortable_fields",
     "validate_expression",
 ]

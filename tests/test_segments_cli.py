@@ -140,7 +140,14 @@ def test_customers_json_and_options(db: Path) -> None:
                                 'country != "IT"', "--marketing", "--json")))  # fmt: skip
     assert [row["external_id"] for row in page] == ["C2", "C5"]
     refused(invoke(db, "customers", "--where", "ordrs > 1"), "did you mean 'orders'?")
-    refused(invoke(db, "customers", "--sort", "spnt"), "did you mean 'spent'?")
+    refused(
+        invoke(db, "customers", "--sort", "spnt"),
+        "--sort: cannot sort by unknown field 'spnt'; did you mean 'spent'?",
+    )
+    refused(
+        invoke(db, "customers", "--sort", "-tags"), "--sort: cannot sort by 'tags'; sort by one"
+    )
+    assert json.loads(ok(invoke(db, "customers", "--sort", "-ID", "--json")))[0]["id"] == 7
     refused(invoke(db, "customers", "--segment", "nope"), "unknown segment 'nope'")
     assert invoke(db, "customers", "--limit", "-1").exit_code == 2
 

@@ -24,6 +24,7 @@ from core.segments import (
     reset_rfm_table,
     save_rfm_table,
     segment_info,
+    sort_field,
     sortable_fields,
 )
 from core.store import Store
@@ -243,6 +244,11 @@ def customers(
     descending = desc
     if sort and sort.startswith("-"):
         sort, descending = sort[1:], True
+    if sort:
+        try:
+            sort_field(sort)
+        except SegmentError as exc:
+            fail(f"--sort: {exc}")
     with opened_store(ctx, db) as store:
         try:
             rows = customer_rows(
