@@ -82,13 +82,14 @@ def _order_by(snapshot: Snapshot, sort: str | None, descending: bool) -> Sql:
     direction = " DESC" if descending else ""
     if sort is None or sort.lower() == "id":
         return Sql(f"c.id{direction}")
-    field = _sort_field(sort)
+    field = sort_field(sort)
     value = field.value(snapshot)
     collate = " COLLATE NOCASE" if field.kind in ("text",) else ""
     return value.wrap("({}) IS NULL, ") + value + f"{collate}{direction}, c.id"
 
 
-def _sort_field(name: str) -> Field:
+def sort_field(name: str) -> Field:
+    """The field `name` sorts by (any case), or a `SegmentError` listing the sortable ones."""
     field = FIELDS.get(name.lower())
     if field is None:
         hint = did_you_mean(name, sortable_fields())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from core.store import Store
@@ -135,3 +136,13 @@ def load_lines(store: Store, order_id: int) -> list[OrderLine]:
         (order_id,),
     ).fetchall()
     return [OrderLine(*row) for row in rows]
+
+
+def unknown_customer_ids(store: Store, customer_ids: list[int]) -> list[int]:
+    """The ids among `customer_ids` that name no customer, in the order given: an export
+    for a mistyped id is refused before anything is written."""
+    rows = store.execute(
+        "SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM customers) ORDER BY key",
+        (json.dumps(customer_ids),),
+    )
+    return list(dict.fromkeys(value for (value,) in rows))

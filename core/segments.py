@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from core.customer_list import customer_rows, sortable_fields
+from core.customer_list import customer_rows, sort_field, sortable_fields
 from core.filterlang import Comparison, FilterError, InList, parse, walk
 from core.rfm import (
     DEFAULT_RFM_TABLE,
@@ -30,7 +30,7 @@ from core.segment_catalog import (
     current_rfm_table,
     opened_catalog,
 )
-from core.segment_errors import SegmentError
+from core.segment_errors import SegmentError, SegmentExistsError
 from core.snapshot import Snapshot, locked
 from core.sqlparts import Sql, join
 from core.store import Store, utc_now
@@ -38,6 +38,7 @@ from core.store import Store, utc_now
 __all__ = [
     "FilterError",
     "SegmentError",
+    "SegmentExistsError",
     "SegmentInfo",
     "add_segment",
     "count_matching",
@@ -49,6 +50,7 @@ __all__ = [
     "save_rfm_table",
     "segment_customer_ids",
     "segment_info",
+    "sort_field",
     "sortable_fields",
     "validate_expression",
 ]
@@ -180,9 +182,7 @@ def add_segment(store: Store, name: str, expr: str, *, replace: bool = False) ->
                 f"{existing.name!r} is a built-in {existing.kind} segment; choose another name"
             )
         if existing is not None and not replace:
-            raise SegmentError(
-                f"segment {existing.name!r} already exists; use replace to change it"
-            )
+            raise SegmentExistsError(f"segment {existing.name!r} already exists")
         custom = {n: e for n, e in catalog.custom.items() if n.casefold() != cleaned.casefold()}
         custom[cleaned] = expression
         Catalog(snapshot, custom).condition(cleaned)

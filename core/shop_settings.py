@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from core.addresses import AddressError, check_address, header_text, parse_mailbox
@@ -67,8 +67,10 @@ def _url(allowed_fields: frozenset[str]) -> Callable[[str], str]:
         if header_text(url) != url or " " in url:
             raise SettingError(f"{value!r}: no spaces or line breaks in a URL")
         parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise SettingError(f"{value!r}: must start with https:// (or http://) and a host")
+        if parts.scheme != "https" or not parts.netloc:
+            # Mail clients and spam filters distrust plain http links, and an unsubscribe
+            # page must not leak who unsubscribes.
+            raise SettingError(f"{value!r}: must start with https:// and a host")
         try:
             fields = {name for _, name, _, _ in string.Formatter().parse(url) if name is not None}
         except ValueError:
@@ -100,6 +102,20 @@ def _language(value: str) -> str:
     return code
 
 
+def _language_with_templates(code: str) -> None:
+    """A default language only helps if templates are written in it: refuse one they lack
+    (drafts would silently fall back to English)."""
+    from core.compose.templates import list_templates
+
+    languages = sorted({lang for info in list_templates() if info.available
+                        for lang in info.languages})  # fmt: skip
+    if code not in languages:
+        raise SettingError(
+            f"{code!r}: no template is written in it (they are in {', '.join(languages)}); "
+            "add your own templates in that language first (see docs/templates.md)"
+        )
+
+
 def _currency(value: str) -> str:
     from babel.numbers import list_currencies
 
@@ -114,6 +130,8 @@ class SettingSpec:
     key: str
     help: str
     validate: Callable[[str], str]
+    # Checked by `set_setting` only: what depends on more than the value (e.g. the templates).
+    check_when_set: Callable[[str], None] | None = None
 
 
 SPECS: dict[str, SettingSpec] = {
@@ -148,6 +166,7 @@ SPECS: dict[str, SettingSpec] = {
             "shop.default_language",
             "Language when a customer's is unknown (en, de, ...).",
             _language,
+            _language_with_templates,
         ),
     )
 }
@@ -178,7 +197,14 @@ def get_setting(store: Store, key: str) -> str | None:
 
 
 def set_setting(store: Store, key: str, value: str) -> str:
+    """Store `value` normalised, or refuse it (`SettingError`) and leave the old one."""
     normalised = validate_setting(key, value)
+    check = SPECS[key].check_when_set
+    if check is not None:
+        try:
+            check(normalised)
+        except SettingError as exc:
+            raise SettingError(f"{key}: {exc}") from None
     store.set_setting(key, normalised)
     return normalised
 
@@ -210,6 +236,9 @@ class ShopSettings:
     feedback_url: str
     currency: str
     default_language: str
+    # Stored values that no longer validate (set by an older version, or by hand), with why:
+    # they count as not set, and whoever uses the settings says so.
+    invalid: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def can_unsubscribe(self) -> bool:
@@ -218,7 +247,7 @@ class ShopSettings:
     def missing(self, *, marketing: bool) -> list[str]:
         """Settings an export cannot do without, as `config set` keys."""
         missing = [
-            key
+            self._why(key)
             for key, value in (
                 ("shop.name", self.name),
                 ("shop.from", self.from_address),
@@ -227,13 +256,20 @@ class ShopSettings:
             if not value
         ]
         if marketing and not self.can_unsubscribe:
-            missing.append("shop.unsubscribe_url (or shop.unsubscribe_mailto)")
+            missing.append(
+                f"{self._why('shop.unsubscribe_url')} (or {self._why('shop.unsubscribe_mailto')})"
+            )
         return missing
+
+    def _why(self, key: str) -> str:
+        reason = self.invalid.get(key)
+        return f"{key} (the stored value is refused: {reason})" if reason else key
 
 
 def load_shop_settings(store: Store) -> ShopSettings:
     """The shop's settings; stored values that no longer validate count as missing."""
     values = all_settings(store)
+    invalid: dict[str, str] = {}
 
     def valid(key: str) -> str:
         raw = values.get(key)
@@ -241,7 +277,8 @@ def load_shop_settings(store: Store) -> ShopSettings:
             return ""
         try:
             return validate_setting(key, raw)
-        except SettingError:
+        except SettingError as exc:
+            invalid[key] = str(exc).removeprefix(f"{key}: ")
             return ""
 
     sender = valid("shop.from")
@@ -258,4 +295,5 @@ def load_shop_settings(store: Store) -> ShopSettings:
         feedback_url=valid("shop.feedback_url"),
         currency=valid("shop.currency") or DEFAULTS["shop.currency"],
         default_language=valid("shop.default_language") or DEFAULTS["shop.default_language"],
+        invalid=invalid,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.compose import user_templates_dir
 from core.shop_settings import load_shop_settings
 from core.store import open_store
 from tests.compose_support import build_shop
@@ -72,6 +73,12 @@ def test_set_normalises_valid_values(db: str, key: str, value: str, stored: str)
         ("shop.from", "Shop <a@example.com>\nBcc: b@example.com", "line breaks"),
         ("shop.reply_to", "nobody", "not an email address"),
         ("shop.unsubscribe_url", "javascript:alert(1)", "must start with https://"),
+        ("shop.unsubscribe_url", "http://x.example/u?c={customer_id}", "must start with https://"),
+        ("shop.website", "http://nordlicht.example", "must start with https://"),
+        ("shop.feedback_url", "http://x.example/f?s={score}", "must start with https://"),
+        ("shop.feedback_url", "https:///f", "must start with https:// and a host"),
+        ("shop.default_language", "fr",
+         "'fr': no template is written in it (they are in de, en, it, nb, nl)"),
         ("shop.unsubscribe_url", "https://x.example/u?e={email}", "unknown placeholder {email}"),
         ("shop.website", "https://x.example/{customer_id}", "unknown placeholder {customer_id}"),
         ("shop.feedback_url", "https://x.example/f?s={score", "unbalanced"),
@@ -112,3 +119,54 @@ def test_values_set_here_reach_the_composer(db: str) -> None:
 def test_markup_in_values_is_printed_as_text(db: str) -> None:
     code, out = run(db, "set", "shop.name", "[bold]Laden[/bold] [@click=app.quit]")
     assert code == 0 and "[bold]Laden[/bold] [@click=app.quit]" in out
+
+
+def test_a_default_language_of_your_own_templates_is_accepted(db: str) -> None:
+    folder = user_templates_dir() / "merci"
+    folder.mkdir(parents=True)
+    (folder / "template.toml").write_text('kind = "transactional"\n', encoding="utf-8")
+    (folder / "fr.subject.txt").write_text("Merci", encoding="utf-8")
+    (folder / "fr.txt").write_text("Merci {{ customer.first_name }}", encoding="utf-8")
+    assert run(db, "set", "shop.default_language", "fr-CA") == (0, "shop.default_language = fr\n")
+
+
+def _store_unchecked(db: str, key: str, value: str) -> None:
+    """What an older version (or a hand-edited database) may have stored."""
+    with open_store(db) as store:
+        store.set_setting(key, value)
+
+
+def test_refused_stored_values_are_named_where_they_are_used(db: str, tmp_path: Path) -> None:
+    _store_unchecked(db, "shop.unsubscribe_url", "http://nordlicht.example/u")
+    _store_unchecked(db, "shop.website", "nordlicht.example")
+    run(db, "unset", "shop.unsubscribe_mailto")
+    with open_store(db) as store:
+        shop = load_shop_settings(store)
+    assert (shop.unsubscribe_url, shop.website) == ("", "")
+    assert set(shop.invalid) == {"shop.unsubscribe_url", "shop.website"}
+
+    code, out = run(db, "list", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["invalid"]["shop.website"].endswith(
+        "must start with https:// and a host"
+    )
+    assert data["missing_for_marketing"] == [
+        "shop.unsubscribe_url (the stored value is refused: 'http://nordlicht.example/u': "
+        "must start with https:// and a host) (or shop.unsubscribe_mailto)"
+    ]
+    code, out = run(db, "list")
+    assert code == 0 and "refused, ignored" in out
+
+    got = runner.invoke(app, ["config", "get", "shop.website", "--db", db])
+    assert got.exit_code == 0 and got.stdout == "nordlicht.example\n"
+    warning = " ".join(got.stderr.split())
+    assert "warning: shop.website: 'nordlicht.example': must start with https://" in warning
+
+    # A marketing export is refused, saying which value is wrong; a transactional one warns.
+    base = ["export", "--db", db, "--templates", str(tmp_path / "mine"), "--as-of", "2026-11-05"]
+    refused = runner.invoke(app, [*base, "-t", "feedback", "-c", "1", "--dry-run"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "the stored value is refused: 'http://nordlicht.example/u'" in refused.stderr
+    done = runner.invoke(app, [*base, "-t", "thank-you", "-c", "1", "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert "warning: shop.website is ignored" in " ".join(done.stderr.split())

@@ -66,7 +66,10 @@ def test_json_summary_with_discount_and_language(db: str, tmp_path: Path) -> Non
         (["-t", "feedback", "-c", "1"], "--out is required"),
         (["-t", "feedback", "--dry-run"], "choose recipients"),
         (["-t", "feedback", "-c", "x1", "--dry-run"], "customer ids are numbers"),
-        (["-t", "feedback", "-c", "1", "--dry-run", "--format", "pdf"], "--format 'pdf'"),
+        (
+            ["-t", "feedback", "-c", "1", "--dry-run", "--format", "pdf"],
+            "Invalid value for '--format' / '-f': 'pdf' is not one of 'eml', 'mbox', 'csv'",
+        ),
         (["-t", "nope", "-c", "1", "--dry-run"], "no template named 'nope'"),
         (["-t", "loyalty", "-c", "1", "--dry-run"], "needs loyalty"),
         (["-t", "win-back", "-c", "1", "--dry-run"], "add --discount"),
@@ -84,6 +87,25 @@ def test_unknown_segment_is_named(db: str, tmp_path: Path) -> None:
     code, out = export(db, tmp_path, "-t", "feedback", "--segment", "lapsd", "--dry-run")
     assert code == 2 and "Traceback" not in out
     assert "unknown segment 'lapsd'; did you mean 'lapsed'?" in out
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["-c", "4242"], "--customer: no customer has id 4242 (nothing was written)"),
+        (["-c", "1,4242", "-c", "2", "-c", "77,4242"],
+         "--customer: no customers have the ids 4242, 77 (nothing was written)"),
+    ],
+)  # fmt: skip
+def test_unknown_customer_ids_are_refused_before_anything_is_written(
+    db: str, tmp_path: Path, ids: list[str], message: str
+) -> None:
+    target = tmp_path / "drafts"
+    code, out = export(db, tmp_path, "-t", "thank-you", *ids, "--out", str(target))
+    assert code == 2 and message in out.replace("\n", " ") and "Traceback" not in out
+    assert not target.exists()
+    code, out = export(db, tmp_path, "-t", "thank-you", *ids, "--dry-run", "--json")
+    assert code == 2 and message in out.replace("\n", " ")
 
 
 def test_render_errors_exit_1_and_list_them(db: str, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 from core.paths import DB_ENV
 from core.store import Store, open_store
 from tui.cli import build_app
+from tui.commands.common import ExitCode
 
 app = build_app()
 
@@ -81,13 +82,16 @@ def test_rejected_rows_are_listed_up_to_twenty(tmp_path: Path, db: Path) -> None
     path.write_text("order_id,ordered_at,email,total\nOK-1,2024-01-01,a@example.com,1.00\n" + rows,
                     encoding="utf-8")  # fmt: skip
     result = invoke("import", "orders", path, "--db", db)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.PARTIAL == 3, result.output
+    assert count(db, "SELECT count(*) FROM orders") == 1  # the good row is in
     out = flat(result.stdout)
     assert re.search(r"rows rejected +25\b", out)
     assert out.count("many_bad.csv:") == 20
     assert "many_bad.csv:3: ordered_at: not a date: 'not a date'" in out
     assert "… and 5 more" in out
-    summary = json.loads(invoke("import", "orders", path, "--db", db, "--json").stdout)
+    as_json = invoke("import", "orders", path, "--db", db, "--json")
+    assert as_json.exit_code == ExitCode.PARTIAL
+    summary = json.loads(as_json.stdout)
     assert summary["rows_rejected"] == 25 and len(summary["errors"]) == 25
 
 
@@ -96,13 +100,13 @@ def test_rejected_values_are_printed_literally_not_as_markup(tmp_path: Path, db:
     path.write_text("order_id,ordered_at,email,total\nM-1,2024-01-01,a@example.com,[bold]12[/]\n",
                     encoding="utf-8")  # fmt: skip
     result = invoke("import", "orders", path, "--db", db)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.PARTIAL, result.output
     assert "'[bold]12[/]'" in flat(result.stdout)
 
 
 def test_strict_fails_and_imports_nothing(db: Path, data: Callable[[str], Path]) -> None:
     result = invoke("import", "orders", data("bad_rows.csv"), "--db", db, "--strict")
-    assert result.exit_code != 0
+    assert result.exit_code == ExitCode.REFUSED == 2
     err = flat(result.stderr)
     assert "error:" in err and "bad_rows.csv:4: ordered_at:" in err and "--strict" in err
     assert "Traceback" not in result.output
@@ -135,7 +139,6 @@ def test_format_option(db: Path, data: Callable[[str], Path]) -> None:
     [
         (["orders", "unbalanced_quote.csv"], "unbalanced_quote.csv:3: malformed CSV"),
         (["orders", "missing.csv"], "cannot read: No such file or directory"),
-        (["orders", "generic_orders.csv", "--format", "magento"], "unknown format 'magento'"),
         (["orders", "generic_orders.csv", "--map", "oops"], "--map 'oops': expected COLUMN=FIELD"),
         (["orders", "shopify_customers.csv"], "import customers"),
         (["orders", "empty.csv"], "the file is empty"),
@@ -155,6 +158,16 @@ def test_fatal_errors_go_to_stderr_without_traceback(
     assert "Traceback" not in result.output
     assert result.stdout == ""
     assert count(db, "SELECT count(*) FROM orders") == 0
+
+
+def test_an_unknown_format_is_refused_with_the_choices(
+    db: Path, data: Callable[[str], Path]
+) -> None:
+    result = invoke("import", "orders", data("generic_orders.csv"), "--db", db, "--format", "x")
+    assert result.exit_code == ExitCode.REFUSED
+    assert "Invalid value for '--format': 'x' is not one of 'auto', 'shopify'" in result.stderr
+    assert "Traceback" not in result.output
+    assert not db.exists() or count(db, "SELECT count(*) FROM orders") == 0
 
 
 def test_ctrl_c_says_nothing_was_imported(

@@ -88,7 +88,8 @@ def test_add_show_rm(db: Path) -> None:
     text = flat(ok(invoke(db, "segment", "show", "Wholesale")))
     assert 'Definition: "wholesale" in tags' in text
     assert "retain-tui customers --segment Wholesale" in text
-    refused(invoke(db, "segment", "add", "Wholesale", "orders > 1"), "already exists")
+    refused(invoke(db, "segment", "add", "Wholesale", "orders > 1"),
+            "segment 'Wholesale' already exists; add --replace to change it")  # fmt: skip
     ok(invoke(db, "segment", "add", "Wholesale", "orders > 1", "--replace"))
     ok(invoke(db, "segment", "rm", "wholesale"))
     refused(invoke(db, "segment", "show", "Wholesale"), "unknown segment 'Wholesale'")
@@ -121,6 +122,7 @@ def test_rfm_table_show_save_reset(db: Path, tmp_path: Path) -> None:
     refused(invoke(db, "segment", "rfm-table", bad), "scores run from 1 to 5")
     refused(invoke(db, "segments", "--rfm-table", bad), "scores run from 1 to 5")
     refused(invoke(db, "segment", "rfm-table", tmp_path / "none.toml"), "cannot read")
+    refused(invoke(db, "segment", "rfm-table", "--reset", file), "give it or a FILE, not both")
     data = json.loads(ok(invoke(db, "customers", "--json", "--rfm-table", file)))
     assert {row["rfm_segment"] for row in data} <= {"Fans", "Others", None}
 
@@ -138,7 +140,14 @@ def test_customers_json_and_options(db: Path) -> None:
                                 'country != "IT"', "--marketing", "--json")))  # fmt: skip
     assert [row["external_id"] for row in page] == ["C2", "C5"]
     refused(invoke(db, "customers", "--where", "ordrs > 1"), "did you mean 'orders'?")
-    refused(invoke(db, "customers", "--sort", "spnt"), "did you mean 'spent'?")
+    refused(
+        invoke(db, "customers", "--sort", "spnt"),
+        "--sort: cannot sort by unknown field 'spnt'; did you mean 'spent'?",
+    )
+    refused(
+        invoke(db, "customers", "--sort", "-tags"), "--sort: cannot sort by 'tags'; sort by one"
+    )
+    assert json.loads(ok(invoke(db, "customers", "--sort", "-ID", "--json")))[0]["id"] == 7
     refused(invoke(db, "customers", "--segment", "nope"), "unknown segment 'nope'")
     assert invoke(db, "customers", "--limit", "-1").exit_code == 2
 

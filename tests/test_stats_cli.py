@@ -93,7 +93,10 @@ def test_range_without_orders_says_so(db: Path) -> None:
         (("--from", "2024-13-01"), "--from: not a date: '2024-13-01' (expected YYYY-MM-DD)"),
         (("--to", "yesterday"), "--to: not a date"),
         (("--from", "2024-03-01", "--to", "2024-02-01"), "the range starts (2024-03-01) after"),
-        (("--period", "week"), "unknown period 'week'; choose one of month, quarter, year"),
+        (
+            ("--period", "week"),
+            "Invalid value for '--period': 'week' is not one of 'month', 'quarter', 'year'",
+        ),
     ],
 )
 def test_bad_options_fail_clearly(db: Path, args: tuple[str, ...], message: str) -> None:

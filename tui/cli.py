@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from core import __version__
 from tui.commands.common import DbOption
@@ -55,6 +56,26 @@ def root(
         launch(db)
 
 
+class PlainUsageCommand(TyperCommand):
+    """Usage lines as click writes them, `segment add NAME EXPR`: Typer 0.28 writes a required
+    argument as `{NAME}`, which reads like a placeholder left in a template."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [
+            piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+            for piece in super().collect_usage_pieces(ctx)
+        ]
+
+
+def _plain_usage(app: typer.Typer) -> None:
+    for command in app.registered_commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = PlainUsageCommand
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _plain_usage(group.typer_instance)
+
+
 def build_app(command: str | None = None) -> typer.Typer:
     """The CLI with every command, or with only the module that defines `command`."""
     app = typer.Typer(
@@ -71,6 +92,7 @@ def build_app(command: str | None = None) -> typer.Typer:
         modules = list(dict.fromkeys(COMMAND_MODULES.values()))
     for module in modules:
         importlib.import_module(f"tui.commands.{module}").register(app)
+    _plain_usage(app)
     return app
 
 

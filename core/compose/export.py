@@ -34,8 +34,8 @@ from core.compose.discount import Discount
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
 from core.compose.workers import HelperPool, Setup
+from core.draft_formats import FORMATS
 
-FORMATS = ("eml", "mbox", "csv")
 CSV_COLUMNS = ("customer_id", "email", "name", "language", "subject", "text", "discount_code")
 SHOWN_ERRORS = 20
 CHUNK = 500

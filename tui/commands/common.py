@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import IntEnum, StrEnum
 from typing import Annotated, NoReturn
 
 import typer
@@ -29,10 +30,36 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
+class ExitCode(IntEnum):
+    """What a command's exit status tells a script (the README's "Exit codes" table)."""
+
+    OK = 0
+    FAILED = 1  # ran and found a problem: a template check, drafts that failed, a key not set
+    REFUSED = 2  # bad usage, no database, invalid input or settings: nothing was done
+    PARTIAL = 3  # done, but some input was rejected (an import's bad rows): look at the log
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): nothing was done
+
+
+def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
+    """An option type taking one of `values` (from core, never copied here): Typer refuses
+    anything else with the list, and the members are the plain strings core expects."""
+    return StrEnum(name, {value: value for value in values})  # type: ignore[return-value]
+
+
+def choices_metavar(values: Iterable[str]) -> str:
+    """`[month|quarter|year]`: how `--help` shows an option that takes one of a few values."""
+    return "[" + "|".join(values) + "]"
+
+
+def fail(message: str, code: ExitCode = ExitCode.REFUSED) -> NoReturn:
     """Say what went wrong on stderr and exit non-zero: never a traceback."""
     err_console.print(f"[bold red]error:[/] {_escape(message)}")
     raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    """Say on stderr what the command worked around; it goes on (and exits 0)."""
+    err_console.print(f"[bold yellow]warning:[/] {_escape(message)}")
 
 
 def _escape(text: str) -> str:

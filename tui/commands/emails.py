@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the composer pulls in Jinja2 and Babel: imported by the com
     from core.compose import Composer, Discount, ExportError, ExportResult, TemplateInfo
     from core.compose.check import CheckReport
 
+from core.customer_profile import unknown_customer_ids
+from core.draft_formats import FORMATS
 from core.shop_settings import (
     SPECS,
     SettingError,
@@ -27,17 +29,22 @@ from core.shop_settings import (
     load_shop_settings,
     set_setting,
     unset_setting,
+    validate_setting,
 )
 from core.store import Store, StoreError, open_store
 from core.values import parse_date
 from tui.commands.common import (
     DbOption,
+    ExitCode,
     JsonOption,
+    choices,
+    choices_metavar,
     console,
     err_console,
     fail,
     opened_store,
     print_json,
+    warn,
 )
 
 TemplatesOption = Annotated[
@@ -49,6 +56,8 @@ TemplatesOption = Annotated[
         show_default=False,
     ),
 ]
+
+DraftFormat = choices("DraftFormat", FORMATS)
 
 templates_app = typer.Typer(
     help="List the email templates (with kind and languages), or check them.",
@@ -72,19 +81,24 @@ def register(app: typer.Typer) -> None:
 def export(
     ctx: typer.Context,
     template: Annotated[
-        str, typer.Option("--template", "-t", help="Template name (see: retain-tui templates).")
+        str,
+        typer.Option(
+            "--template", "-t", metavar="NAME", help="Template name (see: retain-tui templates)."
+        ),
     ],
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
+            metavar="PATH",
             help="Folder (eml) or file (mbox, csv) to write; must not exist yet.",
             show_default=False,
         ),
     ] = None,
     segment: Annotated[
-        str | None, typer.Option("--segment", "-s", help="Draft for everyone in this segment.")
+        str | None,
+        typer.Option("--segment", "-s", metavar="NAME", help="Draft for everyone in this segment."),
     ] = None,
     customer: Annotated[
         list[str] | None,
@@ -96,10 +110,11 @@ def export(
         ),
     ] = None,
     fmt: Annotated[
-        str | None,
+        DraftFormat | None,
         typer.Option(
             "--format",
             "-f",
+            metavar=choices_metavar(FORMATS),
             help="eml (one file each), mbox (one file) or csv (mail merge); "
             "default from --out's suffix, else eml.",
             show_default=False,
@@ -107,18 +122,33 @@ def export(
     ] = None,
     lang: Annotated[
         str | None,
-        typer.Option("--lang", help="Write every draft in this language (en, de, it, nl, nb)."),
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help="Write every draft in this language (en, de, it, nl, nb; see: templates).",
+        ),
     ] = None,
     discount: Annotated[
         str | None,
-        typer.Option("--discount", help="Attach a discount: 10% or an amount such as 5EUR."),
+        typer.Option(
+            "--discount",
+            metavar="AMOUNT",
+            help="Attach a discount: 10% or an amount such as 5EUR.",
+        ),
     ] = None,
     valid_days: Annotated[
-        int, typer.Option("--valid-days", help="How many days the discount code is valid.")
+        int,
+        typer.Option(
+            "--valid-days", metavar="DAYS", help="How many days the discount code is valid."
+        ),
     ] = 30,
     code: Annotated[
         str | None,
-        typer.Option("--code", help="Discount code (default: from template and value, WINBACK10)."),
+        typer.Option(
+            "--code",
+            metavar="CODE",
+            help="Discount code (default: from template and value, e.g. WINBACK10).",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render and count everything, write nothing.")
@@ -144,14 +174,16 @@ def export(
 
     if out is None and not dry_run:
         fail("--out is required (or use --dry-run)")
-    chosen = _format(fmt, out)
+    chosen = _format(fmt.value if fmt is not None else None, out)
     ids_from_options = _customer_ids(customer or [])
     if segment is None and not ids_from_options:
         fail("choose recipients: --segment NAME or --customer ID")
     today = _day(as_of)
     with opened_store(ctx, db) as store:
+        _refuse_unknown_customers(store, ids_from_options)
         ids = ids_from_options + (_segment_ids(store, segment, today) if segment else [])
         composer = Composer(store, templates, today=today)
+        _warn_about_invalid_settings(composer.shop.invalid)
         attached = _discount(composer, discount, valid_days, code)
         try:
             result = _export_with_progress(
@@ -159,13 +191,13 @@ def export(
             )
         except ExportError as exc:
             _print_failure(exc, json_)
-            raise typer.Exit(1) from None
+            raise typer.Exit(ExitCode.FAILED) from None
         except ComposeError as exc:
             fail(str(exc))
         except OSError as exc:
             fail(f"could not write the export: {exc} (nothing was written)")
         except KeyboardInterrupt:
-            fail("interrupted: nothing was written", code=130)
+            fail("interrupted: nothing was written", code=ExitCode.INTERRUPTED)
     if json_:
         print_json(result.to_dict())
     else:
@@ -174,10 +206,6 @@ def export(
 
 def _format(fmt: str | None, out: Path | None) -> str:
     if fmt is not None:
-        from core.compose import FORMATS
-
-        if fmt not in FORMATS:
-            fail(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
         return fmt
     suffix = out.suffix.lower().lstrip(".") if out is not None else ""
     return suffix if suffix in ("mbox", "csv") else "eml"
@@ -194,6 +222,19 @@ def _customer_ids(values: list[str]) -> list[int]:
                 fail(f"--customer {value!r}: customer ids are numbers (e.g. --customer 42)")
             ids.append(int(text))
     return ids
+
+
+def _warn_about_invalid_settings(invalid: dict[str, str]) -> None:
+    for key, reason in invalid.items():
+        warn(f"{key} is ignored, its stored value is refused: {reason} (fix: config set {key} …)")
+
+
+def _refuse_unknown_customers(store: Store, ids: list[int]) -> None:
+    unknown = unknown_customer_ids(store, ids)
+    if unknown:
+        listed = ", ".join(str(customer_id) for customer_id in unknown)
+        which = "no customer has id" if len(unknown) == 1 else "no customers have the ids"
+        fail(f"--customer: {which} {listed} (nothing was written)")
 
 
 def _day(text: str | None) -> date | None:
@@ -358,7 +399,7 @@ def templates_check(
     else:
         _print_check(report, "your shop" if own_shop else "the demo shop")
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @contextmanager
@@ -396,7 +437,9 @@ def _print_check(report: CheckReport, shop: str) -> None:
 
 # -- config --------------------------------------------------------------------------------
 
-KeyArgument = Annotated[str, typer.Argument(help="A setting, e.g. shop.from (see: config list).")]
+KeyArgument = Annotated[
+    str, typer.Argument(metavar="KEY", help="A setting, e.g. shop.from (see: config list).")
+]
 
 
 @config_app.command("get")
@@ -409,6 +452,11 @@ def config_get(
             value = get_setting(store, key)
         except SettingError as exc:
             fail(str(exc))
+    if value:
+        try:
+            validate_setting(key, value)
+        except SettingError as exc:
+            warn(f"{exc} (emails ignore this value; fix it with: config set {key} …)")
     if json_:
         print_json({key: value})
     elif value is not None:
@@ -416,14 +464,14 @@ def config_get(
     if value is None:
         if not json_:
             err_console.print(f"{escape(key)} is not set")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FAILED)
 
 
 @config_app.command("set")
 def config_set(
     ctx: typer.Context,
     key: KeyArgument,
-    value: Annotated[str, typer.Argument(help="The new value.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
     db: DbOption = None,
 ) -> None:
     """Change one setting; the value is checked first (addresses, https links, languages)."""
@@ -454,7 +502,7 @@ def config_list(ctx: typer.Context, json_: JsonOption = False, db: DbOption = No
         shop = load_shop_settings(store)
     missing = shop.missing(marketing=True)
     if json_:
-        print_json({"settings": values, "missing_for_marketing": missing})
+        print_json({"settings": values, "missing_for_marketing": missing, "invalid": shop.invalid})
         return
     table = Table(title="Shop settings")
     table.add_column("key", no_wrap=True)
@@ -463,6 +511,8 @@ def config_list(ctx: typer.Context, json_: JsonOption = False, db: DbOption = No
     for key, spec in SPECS.items():
         value = values.get(key)
         shown = escape(value) if value else "[dim]not set[/]"
+        if key in shop.invalid:
+            shown += f"\n[red]refused, ignored: {escape(shop.invalid[key])}[/]"
         table.add_row(key, shown, escape(spec.help))
     console.print(table)
     if missing:

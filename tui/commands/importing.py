@@ -16,7 +16,10 @@ from core.importers.formats import FORMATS
 from core.store import Store
 from tui.commands.common import (
     DbOption,
+    ExitCode,
     JsonOption,
+    choices,
+    choices_metavar,
     console,
     err_console,
     fail,
@@ -26,11 +29,13 @@ from tui.commands.common import (
 
 SHOWN_ERRORS = 20
 
+ImportFormat = choices("ImportFormat", FORMATS)
 FormatOption = Annotated[
-    str,
+    ImportFormat,
     typer.Option(
         "--format",
-        help=f"File layout: {', '.join(FORMATS)} (auto detects from the header).",
+        metavar=choices_metavar(FORMATS),
+        help="File layout (auto detects it from the header).",
     ),
 ]
 MapOption = Annotated[
@@ -44,7 +49,9 @@ MapOption = Annotated[
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
 ]
-FileArgument = Annotated[Path, typer.Argument(help="The exported CSV file.", show_default=False)]
+FileArgument = Annotated[
+    Path, typer.Argument(metavar="FILE", help="The exported CSV file.", show_default=False)
+]
 
 import_app = typer.Typer(
     help="Import a shop export (Shopify, WooCommerce or any CSV). Re-importing is always safe.",
@@ -61,28 +68,28 @@ def register(app: typer.Typer) -> None:
 def import_orders(
     ctx: typer.Context,
     file: FileArgument,
-    fmt: FormatOption = "auto",
+    fmt: FormatOption = ImportFormat.auto,
     map_: MapOption = None,
     strict: StrictOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import orders (one row per order or per line item)."""
-    _run(ctx, file, "orders", fmt, map_ or [], strict, json_, db)
+    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db)
 
 
 @import_app.command("customers")
 def import_customers(
     ctx: typer.Context,
     file: FileArgument,
-    fmt: FormatOption = "auto",
+    fmt: FormatOption = ImportFormat.auto,
     map_: MapOption = None,
     strict: StrictOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import customers (names, consent, country, tags)."""
-    _run(ctx, file, "customers", fmt, map_ or [], strict, json_, db)
+    _run(ctx, file, "customers", fmt.value, map_ or [], strict, json_, db)
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
@@ -113,11 +120,13 @@ def _run(
         except FatalImportError as exc:
             fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
         except KeyboardInterrupt:
-            fail("interrupted: nothing was imported", code=130)
+            fail("interrupted: nothing was imported", code=ExitCode.INTERRUPTED)
     if as_json:
         print_json(result.to_dict())
     else:
         _print_summary(result)
+    if result.rows_rejected:  # the good rows are in; cron should still notice the bad ones
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 def _import_with_progress(

@@ -14,6 +14,7 @@ from rich.text import Text
 from core.rfm import RfmTable
 from core.segments import (
     SegmentError,
+    SegmentExistsError,
     SegmentInfo,
     add_segment,
     current_rfm_table,
@@ -23,6 +24,8 @@ from core.segments import (
     reset_rfm_table,
     save_rfm_table,
     segment_info,
+    sort_field,
+    sortable_fields,
 )
 from core.store import Store
 from core.values import parse_date
@@ -80,7 +83,9 @@ def segments(
 @segment_app.command("add")
 def segment_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment's name.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment's name.", show_default=False)
+    ],
     expression: Annotated[
         str,
         typer.Argument(
@@ -99,6 +104,8 @@ def segment_add(
         try:
             saved = add_segment(store, name, expression, replace=replace)
             info = segment_info(store, saved)
+        except SegmentExistsError as exc:
+            fail(f"{exc}; add --replace to change it")
         except SegmentError as exc:
             fail(str(exc))
     console.print(
@@ -113,7 +120,9 @@ def segment_add(
 @segment_app.command("rm")
 def segment_rm(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment to remove.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment to remove.", show_default=False)
+    ],
     db: DbOption = None,
 ) -> None:
     """Remove one of your own segments."""
@@ -128,7 +137,9 @@ def segment_rm(
 @segment_app.command("show")
 def segment_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The segment to show.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The segment to show.", show_default=False)
+    ],
     as_of: AsOfOption = None,
     rfm_table: RfmTableOption = None,
     json_: JsonOption = False,
@@ -162,7 +173,11 @@ def segment_rfm_table(
     ctx: typer.Context,
     file: Annotated[
         Path | None,
-        typer.Argument(help="A TOML RFM table to save as the one in force.", show_default=False),
+        typer.Argument(
+            metavar="FILE",
+            help="A TOML RFM table to save as the one in force.",
+            show_default=False,
+        ),
     ] = None,
     reset: Annotated[
         bool, typer.Option("--reset", help="Go back to the shipped RFM table.")
@@ -170,6 +185,8 @@ def segment_rfm_table(
     db: DbOption = None,
 ) -> None:
     """Print the RFM table in force (as TOML), or replace it with FILE, or --reset it."""
+    if reset and file is not None:
+        fail("--reset goes back to the shipped table: give it or a FILE, not both")
     with opened_store(ctx, db) as store:
         try:
             if reset:
@@ -202,12 +219,19 @@ def customers(
         typer.Option(
             "--sort",
             metavar="FIELD",
-            help="Sort by a field; a leading '-' sorts descending (e.g. --sort -spent).",
+            help="Sort by one of: "
+            + ", ".join(sortable_fields())
+            + "; a leading '-' sorts descending (e.g. --sort -spent).",
         ),
     ] = None,
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=0)] = None,
-    offset: Annotated[int, typer.Option("--offset", metavar="N", min=0)] = 0,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", min=0, help="Show at most N customers."),
+    ] = None,
+    offset: Annotated[
+        int, typer.Option("--offset", metavar="N", min=0, help="Skip the first N customers.")
+    ] = 0,
     marketing: Annotated[
         bool, typer.Option("--marketing", help="Only customers with marketing consent.")
     ] = False,
@@ -220,6 +244,11 @@ def customers(
     descending = desc
     if sort and sort.startswith("-"):
         sort, descending = sort[1:], True
+    if sort:
+        try:
+            sort_field(sort)
+        except SegmentError as exc:
+            fail(f"--sort: {exc}")
     with opened_store(ctx, db) as store:
         try:
             rows = customer_rows(

@@ -10,7 +10,16 @@ import typer
 from core.metrics import DEFAULT_WINDOW_DAYS, compute_stats
 from core.periods import PERIOD_KINDS, period_label
 from core.values import parse_date
-from tui.commands.common import DbOption, JsonOption, console, fail, opened_store, print_json
+from tui.commands.common import (
+    DbOption,
+    JsonOption,
+    choices,
+    choices_metavar,
+    console,
+    fail,
+    opened_store,
+    print_json,
+)
 
 if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json` quick
     from rich.table import Table
@@ -18,8 +27,10 @@ if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json
 # Months after the first order shown in the human cohort table (all of them are in --json).
 COHORT_OFFSETS = (1, 2, 3, 6, 12)
 
+Period = choices("Period", PERIOD_KINDS)
 PeriodOption = Annotated[
-    str, typer.Option("--period", help=f"Length of each period: {', '.join(PERIOD_KINDS)}.")
+    Period,
+    typer.Option("--period", metavar=choices_metavar(PERIOD_KINDS), help="Length of each period."),
 ]
 WindowOption = Annotated[
     int,
@@ -44,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
 def stats(
     ctx: typer.Context,
-    period: PeriodOption = "quarter",
+    period: PeriodOption = Period.quarter,
     window: WindowOption = DEFAULT_WINDOW_DAYS,
     from_: FromOption = None,
     to: ToOption = None,

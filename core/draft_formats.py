@@ -1,0 +1,7 @@
+"""The formats an export of email drafts can be written in, apart from the composer so that
+the CLI can offer them in `--help` without loading Jinja2 and Babel."""
+
+from __future__ import annotations
+
+FORMATS = ("eml", "mbox", "csv")
+"""eml: one file per draft in a folder; mbox: one file; csv: a mail-merge table."""
