@@ -67,7 +67,9 @@ def test_table_shows_b_e_n_beside_the_crr_formula(db: Path) -> None:
     # February: B 2, E 2, N 1, CRR 50.0, churn 50.0, returning 50.0, 2 orders, 90 revenue.
     assert re.search(r"2024-02 +2 +2 +1 +50\.0 +50\.0 +50\.0 +2 +90\b", out)
     assert re.search(r"2024-01 +0 +2 +2 +– +– +0\.0", out)  # B = 0: no rate
-    assert re.search(r"Revenue +430\.00 \[bold\]EUR", out)  # the setting is not markup
+    assert re.search(
+        r"Revenue \(customers\) +430\.00 \[bold\]EUR", out
+    )  # the setting is not markup
     assert "\x1b" not in out
     assert re.search(r"2024-01 +2 +50\.0 +50\.0\s", out)  # cohort: +1 and +2 months
 

@@ -104,7 +104,7 @@ def _print_figures(figures: dict, currency: str) -> None:
     for label, value in (
         ("Customers", f"{figures['customers']:,}"),
         ("Orders", f"{figures['orders']:,}"),
-        ("Revenue", f"{figures['revenue']:,.2f}{unit}"),
+        ("Revenue (customers)", f"{figures['revenue']:,.2f}{unit}"),
         ("Repeat purchase rate", f"{figures['repeat_purchase_rate']:.1f} %"),
         ("Orders per customer", f"{figures['purchase_frequency']:.2f}"),
         ("Average order value", f"{figures['average_order_value']:,.2f}{unit}"),
@@ -112,6 +112,9 @@ def _print_figures(figures: dict, currency: str) -> None:
         ("Days between orders", "–" if days is None else f"{days:.1f}"),
     ):
         summary.add_row(label, Text(value))
+    if figures["orders_guests"]:
+        guests = f"{figures['revenue_guests']:,.2f}{unit} over {figures['orders_guests']:,} orders"
+        summary.add_row("Guests (not counted)", Text(guests))
     console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
     console.print(summary)
     console.print()
