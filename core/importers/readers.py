@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import TypeVar
 
 from core.csvfile import CsvFile, CsvRecord
-from core.importers.formats import Layout
+from core.importers.formats import Layout, fully_refunded
 from core.importers.records import (
     CustomerRecord,
     LineRecord,
@@ -35,6 +35,10 @@ from core.values import (
 )
 
 _T = TypeVar("_T")
+RULES = 2
+"""The version of what cells mean, part of every order's fingerprint: raise it when a rule
+changes (2: a fully refunded order never counts, on every platform), so that re-importing a
+file updates the orders it already stored under the old rule."""
 Progress = Callable[[int, int], None]
 
 _ORDER_FIELDS = (
@@ -75,10 +79,11 @@ class _Columns:
     def fingerprint(self, group: list[CsvRecord], layout: Layout) -> int:
         """A hash of every cell the import reads for one order: equal means nothing to update.
 
-        The same cells can mean other values in another layout ('refunded' cancels a
-        WooCommerce order, not a Shopify one) or delimiter ('1.234' with decimal commas).
+        The same cells can mean other values in another layout ('voided' cancels a Shopify
+        order, not a WooCommerce one), delimiter ('1.234' with decimal commas) or version of
+        the import rules (`RULES`).
         """
-        parts = [f"{layout.name}\x1f{self.file.decimal_comma}",
+        parts = [f"{RULES}\x1f{layout.name}\x1f{self.file.decimal_comma}",
                  "\x1f".join(self.order(group[0].values))]  # fmt: skip
         if self.has_lines:
             parts.extend("\x1f".join(self.line(record.values)) for record in group)
@@ -214,23 +219,28 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         customer = None
     cancelled_at = fields.convert("cancelled_at", cancelled_text, _timestamp_text)
     status_key = status.lower().removeprefix("wc-")
+    total = fields.cents("total", total_text)
+    # Some exports write refunds as negative amounts.
+    refunded = abs(fields.cents("refunded", refunded_text)) if refunded_text else 0
     return OrderRecord(
         line=record.line,
         external_id=external_id,
         ordered_at=ordered_at,
         order_day=order_day,
-        total=fields.cents("total", total_text),
+        total=total,
         customer=customer,
         source_id=source_id.lstrip("'") or None,
         currency=currency.upper() or None,
         subtotal=fields.cents("subtotal", subtotal_text) if subtotal_text else None,
         discount_code=discount_code or None,
         discount=abs(fields.cents("discount", discount_text)) if discount_text else 0,
-        # Some exports write refunds as negative amounts.
-        refunded=abs(fields.cents("refunded", refunded_text)) if refunded_text else 0,
+        refunded=refunded,
         status=status or None,
         cancelled_at=cancelled_at,
-        cancelled=cancelled_at is not None or status_key in layout.cancelled_statuses,
+        # A fully refunded order is not a purchase: it never counts, like a cancelled one.
+        cancelled=cancelled_at is not None
+        or status_key in layout.cancelled_statuses
+        or fully_refunded(status, total, refunded),
     )
 
 
