@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.csvfile import FatalImportError, open_csv
+from core.importers.dates import check_date_format
 from core.importers.formats import choose_layout, resolve_columns
 from core.importers.loader import Staging
 from core.importers.readers import read_customers, read_orders
@@ -80,10 +81,16 @@ def import_file(
     mapping: dict[str, str] | None = None,
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    date_format: str | None = None,
 ) -> ImportResult:
-    """Import one export file of `kind` ('orders' or 'customers') into `store`."""
+    """Import one export file of `kind` ('orders' or 'customers') into `store`.
+
+    `date_format` reads dates like 03/11/2026: 'DMY' (day first), 'MDY', or None/'auto' to
+    decide from the whole file (core/importers/dates.py).
+    """
     if kind not in KINDS:
         raise FatalImportError(f"unknown import kind {kind!r}; choose orders or customers")
+    date_format = check_date_format(date_format)
     started, started_at = time.perf_counter(), utc_now()
     file = open_csv(path)
     layout = choose_layout(file, kind, fmt)
@@ -107,7 +114,7 @@ def import_file(
     gc.disable()
     try:
         if kind == "orders":
-            for item in read_orders(file, layout, columns, progress):
+            for item in read_orders(file, layout, columns, progress, date_format):
                 if isinstance(item, RowError):
                     result.rows_read += 1
                     reject(item)
@@ -117,7 +124,8 @@ def import_file(
             for error in staging.find_duplicates(file.name):
                 reject(error)
         else:
-            for rank, item in enumerate(read_customers(file, columns, progress)):
+            customers = read_customers(file, columns, progress, date_format)
+            for rank, item in enumerate(customers):
                 result.rows_read += 1
                 if isinstance(item, RowError):
                     reject(item)

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import TypeVar
 
 from core.csvfile import CsvFile, CsvRecord
+from core.importers.dates import FileDates
 from core.importers.formats import Layout, fully_refunded
 from core.importers.records import (
     CustomerRecord,
@@ -30,7 +31,6 @@ from core.values import (
     normalize_language,
     parse_cents,
     parse_quantity,
-    parse_timestamp,
     parse_yes_no,
 )
 
@@ -55,8 +55,9 @@ _LINE_FIELDS = ("sku", "product", "quantity", "price")
 class _Columns:
     """Field positions of one file; a field the file lacks reads an always-empty cell."""
 
-    def __init__(self, file: CsvFile, columns: dict[str, int]) -> None:
+    def __init__(self, file: CsvFile, columns: dict[str, int], date_format: str | None) -> None:
         self.file = file
+        self.dates = FileDates(file, columns, date_format)
         self.width = len(file.header)
         self.padding = [""] * (self.width + 1)
         self.columns = columns
@@ -81,9 +82,9 @@ class _Columns:
 
         The same cells can mean other values in another layout ('voided' cancels a Shopify
         order, not a WooCommerce one), delimiter ('1.234' with decimal commas) or version of
-        the import rules (`RULES`).
+        the import rules (`RULES`), and a date like 03/11/2026 another day in another order.
         """
-        parts = [f"{RULES}\x1f{layout.name}\x1f{self.file.decimal_comma}",
+        parts = [f"{RULES}\x1f{layout.name}\x1f{self.file.decimal_comma}\x1f{self.dates.applied}",
                  "\x1f".join(self.order(group[0].values))]  # fmt: skip
         if self.has_lines:
             parts.extend("\x1f".join(self.line(record.values)) for record in group)
@@ -110,6 +111,9 @@ class _Columns:
         except ValueError as exc:
             raise RowProblem(self.header(name), str(exc)) from None
 
+    def timestamp_text(self, text: str) -> str:
+        return self.dates.parse(text)[0]
+
     def read_customer(self, values: list[str], line: int) -> CustomerRecord:
         (external_id, email, first, last, full, country_text, language_text, accepts_text,
          created_text, tags, note) = map(str.strip, self.customer(values))  # fmt: skip
@@ -130,21 +134,24 @@ class _Columns:
             country=country,
             language=language or language_for_country(country),
             accepts_marketing=self.convert("accepts_marketing", accepts_text, parse_yes_no),
-            created_at=self.convert("created_at", created_text, _timestamp_text),
+            created_at=self.convert("created_at", created_text, self.timestamp_text),
             tags=tags or None,
             note=note or None,
         )
 
 
-def _timestamp_text(text: str) -> str:
-    return parse_timestamp(text)[0]
-
-
 def read_orders(
-    file: CsvFile, layout: Layout, columns: dict[str, int], progress: Progress | None = None
+    file: CsvFile,
+    layout: Layout,
+    columns: dict[str, int],
+    progress: Progress | None = None,
+    date_format: str | None = None,
 ) -> Iterator[OrderRecord | RowError]:
-    """Orders from the file in file order; a rejected order yields its row errors instead."""
-    fields = _Columns(file, columns)
+    """Orders from the file in file order; a rejected order yields its row errors instead.
+
+    `date_format` ('DMY', 'MDY' or None to decide from the file) reads dates like 03/11/2026.
+    """
+    fields = _Columns(file, columns, date_format)
     id_index = columns["order_id"]
     group: list[CsvRecord] = []
     current: str | None = None
@@ -208,7 +215,7 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
     if not total_text:
         raise RowProblem(fields.header("total"), "required value is missing")
     try:
-        ordered_at, order_day = parse_timestamp(stamp)
+        ordered_at, order_day = fields.dates.parse(stamp)
     except ValueError as exc:
         raise RowProblem(fields.header("ordered_at"), str(exc)) from None
     customer: CustomerRecord | None = fields.read_customer(values, record.line)
@@ -217,7 +224,7 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
             reason = "no customer id or email: whose order is this?"
             raise RowProblem(fields.header("email"), reason)
         customer = None
-    cancelled_at = fields.convert("cancelled_at", cancelled_text, _timestamp_text)
+    cancelled_at = fields.convert("cancelled_at", cancelled_text, fields.timestamp_text)
     status_key = status.lower().removeprefix("wc-")
     total = fields.cents("total", total_text)
     # Some exports write refunds as negative amounts.
@@ -254,10 +261,13 @@ def _line_fields(fields: _Columns, values: list[str]) -> LineRecord | None:
 
 
 def read_customers(
-    file: CsvFile, columns: dict[str, int], progress: Progress | None = None
+    file: CsvFile,
+    columns: dict[str, int],
+    progress: Progress | None = None,
+    date_format: str | None = None,
 ) -> Iterator[CustomerRecord | RowError]:
     """Customers from a customers export; a row needs an id or an email."""
-    fields = _Columns(file, columns)
+    fields = _Columns(file, columns, date_format)
     for record in file.records(progress):
         try:
             customer = fields.read_customer(fields.pad(record.values), record.line)
