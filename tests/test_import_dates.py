@@ -95,21 +95,23 @@ def test_what_one_date_says_about_its_file(text: str, evidence: str | None) -> N
 def test_dotted_dates_import_day_first(store: Store, tmp_path: Path) -> None:
     path = write_orders(tmp_path / "o.csv", ["03.11.2026", "04.11.2026 09:30"])
     result = import_file(store, path, "orders")
-    assert result.rows_rejected == 0
+    assert (result.rows_rejected, result.date_order) == (0, None)  # nothing to decide
     assert days(store) == {"O-1": date(2026, 11, 3), "O-2": date(2026, 11, 4)}
 
 
 def test_one_day_above_12_makes_the_whole_file_day_first(store: Store, tmp_path: Path) -> None:
     # The deciding date is the last one: every earlier row waits for it.
     stamps = ["03/11/2026", "2026-11-05T10:00:00Z", "04/11/2026 10:00", "25/11/2026"]
-    import_file(store, write_orders(tmp_path / "o.csv", stamps), "orders")
+    result = import_file(store, write_orders(tmp_path / "o.csv", stamps), "orders")
+    assert result.date_order == "DMY"
     assert days(store) == {"O-1": date(2026, 11, 3), "O-2": date(2026, 11, 5),
                            "O-3": date(2026, 11, 4), "O-4": date(2026, 11, 25)}  # fmt: skip
 
 
 def test_one_month_part_above_12_makes_it_month_first(store: Store, tmp_path: Path) -> None:
     stamps = ["03-11-2026", "11-25-2026"]
-    import_file(store, write_orders(tmp_path / "o.csv", stamps), "orders")
+    result = import_file(store, write_orders(tmp_path / "o.csv", stamps), "orders")
+    assert result.date_order == "MDY"
     assert days(store) == {"O-1": date(2026, 3, 11), "O-2": date(2026, 11, 25)}
 
 
@@ -190,9 +192,10 @@ def test_the_command_takes_the_option_and_refuses_with_exit_code_2(tmp_path: Pat
     assert refused.exit_code == 2
     assert "--date-format DMY" in refused.stderr and "nothing was imported" in refused.stderr
     done = CliRunner().invoke(
-        app, ["import", "orders", str(path), "--date-format", "DMY", "--db", str(db), "--json"]
+        app, ["import", "orders", str(path), "--date-format", "DMY", "--db", str(db)]
     )
     assert done.exit_code == 0, done.output
+    assert "comma-delimited, dates day first)" in done.stdout
     bad = CliRunner().invoke(app, ["import", "customers", str(path), "--date-format", "x"])
     assert bad.exit_code == 2 and "--date-format 'x'" in bad.stderr
 

@@ -55,9 +55,9 @@ _LINE_FIELDS = ("sku", "product", "quantity", "price")
 class _Columns:
     """Field positions of one file; a field the file lacks reads an always-empty cell."""
 
-    def __init__(self, file: CsvFile, columns: dict[str, int], date_format: str | None) -> None:
+    def __init__(self, file: CsvFile, columns: dict[str, int], dates: FileDates | None) -> None:
         self.file = file
-        self.dates = FileDates(file, columns, date_format)
+        self.dates = dates or FileDates(file, columns, None)
         self.width = len(file.header)
         self.padding = [""] * (self.width + 1)
         self.columns = columns
@@ -145,13 +145,13 @@ def read_orders(
     layout: Layout,
     columns: dict[str, int],
     progress: Progress | None = None,
-    date_format: str | None = None,
+    dates: FileDates | None = None,
 ) -> Iterator[OrderRecord | RowError]:
     """Orders from the file in file order; a rejected order yields its row errors instead.
 
-    `date_format` ('DMY', 'MDY' or None to decide from the file) reads dates like 03/11/2026.
+    `dates` reads the file's dates (by default deciding day or month first from the file).
     """
-    fields = _Columns(file, columns, date_format)
+    fields = _Columns(file, columns, dates)
     id_index = columns["order_id"]
     group: list[CsvRecord] = []
     current: str | None = None
@@ -264,10 +264,10 @@ def read_customers(
     file: CsvFile,
     columns: dict[str, int],
     progress: Progress | None = None,
-    date_format: str | None = None,
+    dates: FileDates | None = None,
 ) -> Iterator[CustomerRecord | RowError]:
     """Customers from a customers export; a row needs an id or an email."""
-    fields = _Columns(file, columns, date_format)
+    fields = _Columns(file, columns, dates)
     for record in file.records(progress):
         try:
             customer = fields.read_customer(fields.pad(record.values), record.line)

@@ -157,8 +157,11 @@ def _import_with_progress(
 
 def _print_summary(result: ImportResult) -> None:
     out = console.print
+    dates = {"DMY": ", dates day first", "MDY": ", dates month first"}.get(
+        result.date_order or "", ""
+    )
     out(f"[bold]{escape(result.file)}[/] ({result.format} {result.kind}, {result.encoding}, "
-        f"{result.delimiter}-delimited)")  # fmt: skip
+        f"{result.delimiter}-delimited{dates})")  # fmt: skip
     out(f"  rows read          {result.rows_read:>10,}")
     if result.kind == "orders":
         out(f"  orders added       {result.orders_added:>10,}")
