@@ -129,11 +129,13 @@ def date_order_evidence(text: str) -> str | None:
     if match is None or match["sep"] == ".":
         return None
     first, second = int(match["first"]), int(match["second"])
+    if not (1 <= first <= 31 and 1 <= second <= 31):
+        return None
     if first > 12 and second <= 12:
         return "DMY"
     if second > 12 and first <= 12:
         return "MDY"
-    return "either" if first and second and first <= 12 and second <= 12 else None
+    return "either" if first <= 12 and second <= 12 else None
 
 
 def _written_date(raw: str, text: str, date_order: str | None) -> tuple[datetime, bool]:

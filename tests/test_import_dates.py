@@ -82,7 +82,8 @@ def test_a_slash_date_needs_an_order() -> None:
 @pytest.mark.parametrize(
     ("text", "evidence"),
     [("25/03/2026", "DMY"), ("03/25/2026 10:00", "MDY"), ("03-11-2026", "either"),
-     ("12/12/2026", "either"), ("25/25/2026", None), ("03.11.2026", None),
+     ("12/12/2026", "either"), ("25/25/2026", None), ("32/01/2026", None), ("0/5/2026", None),
+     ("03.11.2026", None),
      ("2026-03-25", None), ("2026/03/25", None), ("yesterday", None)],
 )  # fmt: skip
 def test_what_one_date_says_about_its_file(text: str, evidence: str | None) -> None:
@@ -259,3 +260,12 @@ def test_a_late_deciding_date_in_a_big_file(store: Store, tmp_path: Path) -> Non
     assert len(got) == len(stamps)
     assert got[f"O-{len(stamps)}"] == date(2026, 12, 31)
     assert got["O-1"] == first
+
+
+def test_slash_dates_that_read_neither_way_are_rejected_rows(store: Store, tmp_path: Path) -> None:
+    path = write_orders(tmp_path / "orders.csv", ["2026-01-02", "32/13/2026"])
+    result = import_file(store, path, "orders")
+    assert result.errors == [
+        "orders.csv:3: ordered_at: not a date: '32/13/2026' (read day first, DMY)"
+    ]
+    assert days(store) == {"O-1": date(2026, 1, 2)}

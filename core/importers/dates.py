@@ -68,6 +68,8 @@ class FileDates:
         for order in DATE_ORDERS:
             if order in found:
                 return order
+        if "either" not in found:  # no date reads either way (32/13/2026): rows are rejected
+            return DATE_ORDERS[0]
         line, column, value = found["either"]
         raise FatalImportError(
             f"{self.file.name}:{line}: {column}: {value!r} may be day first or month first, "
