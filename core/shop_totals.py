@@ -42,12 +42,17 @@ class GuestTotals:
 def guest_totals(
     store: Store, first_day: int | None = None, last_day: int | None = None
 ) -> GuestTotals:
-    """Guests' counting orders dated in [first_day, last_day] (either end open)."""
+    """Guests' counting orders dated in [first_day, last_day] (either end open).
+
+    Guests are in no summary; `orders_by_customer` (customer_id, order_day) reads only their
+    orders, never the customers' ones.
+    """
+    bounds = [(f"order_day {op} ?", day) for op, day in ((">=", first_day), ("<=", last_day))]
+    where = "".join(f" AND {condition}" for condition, day in bounds if day is not None)
     orders, revenue, first, last = store.execute(
         "SELECT count(*), coalesce(sum(total - refunded), 0), min(order_day), max(order_day) "
-        "FROM orders WHERE customer_id IS NULL AND NOT cancelled "
-        "AND order_day BETWEEN coalesce(?, order_day) AND coalesce(?, order_day)",
-        (first_day, last_day),
+        f"FROM orders WHERE customer_id IS NULL AND NOT cancelled{where}",
+        [day for _, day in bounds if day is not None],
     ).fetchone()
     return GuestTotals(int(orders), int(revenue), first, last)
 
