@@ -116,3 +116,18 @@ def test_every_json_key_is_documented(db: Path) -> None:
     figures = json.loads(invoke("--json", "--db", db).stdout)
     for key in [*figures, *figures["periods"][0]]:
         assert f'"{key}"' in docs, key
+
+
+def test_guests_revenue_is_shown_apart_from_customers(tmp_path: Path) -> None:
+    db = tmp_path / "guests.db"
+    with open_store(db) as store:
+        import_file(store, Path(__file__).parent / "data" / "metrics_guest_shopify.csv", "orders")
+    out = invoke("--db", db).stdout
+    assert re.search(r"Revenue \(customers\) +50\.00\n", out)
+    assert re.search(r"Guests \(not counted\) +500\.00, 1 order\n", out)
+    figures = json.loads(invoke("--json", "--db", db).stdout)
+    assert (figures["revenue"], figures["orders_guests"], figures["revenue_guests"]) == (
+        50.0,
+        1,
+        500.0,
+    )

@@ -123,7 +123,7 @@ def test_the_revenue_tile_and_stats_agree_on_a_shop_with_guest_orders(tmp_path):
     assert tile.value == "50.00" and stats["revenue"] == 50.0
     assert tile.caption == "customers, net"
     assert (
-        "2 orders" in tile.detail and "Guests" in tile.detail and "1 orders, 500.00" in tile.detail
+        "2 orders" in tile.detail and "Guests" in tile.detail and "1 order, 500.00" in tile.detail
     )
     aov = figure_tiles(stats, totals.currency)["aov"]
     assert "50.00 / 2 = 25.00" in aov.detail  # the same revenue over the same orders

@@ -120,7 +120,7 @@ def _revenue_detail(totals: ShopTotals, money: str) -> str:
     """What the Revenue tile counts: customers' orders, the basis of every other figure."""
     guests = (
         f" Guests (orders without a customer, who cannot be retained) are not in it: "
-        f"{display.count(totals.guest_orders)} orders, "
+        f"{display.count(totals.guest_orders)} order{'' if totals.guest_orders == 1 else 's'}, "
         f"{display.money(totals.guest_revenue, totals.currency)}."
         if totals.guest_orders
         else ""

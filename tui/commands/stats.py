@@ -112,9 +112,11 @@ def _print_figures(figures: dict, currency: str) -> None:
         ("Days between orders", "–" if days is None else f"{days:.1f}"),
     ):
         summary.add_row(label, Text(value))
-    if figures["orders_guests"]:
-        guests = f"{figures['revenue_guests']:,.2f}{unit} over {figures['orders_guests']:,} orders"
-        summary.add_row("Guests (not counted)", Text(guests))
+    if guest_orders := figures["orders_guests"]:
+        orders = f"{guest_orders:,} order{'' if guest_orders == 1 else 's'}"
+        summary.add_row(
+            "Guests (not counted)", Text(f"{figures['revenue_guests']:,.2f}{unit}, {orders}")
+        )
     console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
     console.print(summary)
     console.print()
