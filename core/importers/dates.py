@@ -44,6 +44,8 @@ class FileDates:
 
     def parse(self, text: str) -> tuple[str, int]:
         """(ISO text, local day ordinal) of one date, or ValueError naming what is wrong."""
+        if self.applied:  # a file of slash dates: read them in one go from now on
+            return parse_timestamp(text, self.applied)
         try:
             return parse_timestamp(text)
         except NeedsDateOrder:
