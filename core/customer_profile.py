@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from core.importers.formats import fully_refunded
 from core.store import Store
 
 ORDERS_SHOWN = 500
@@ -64,6 +65,11 @@ class OrderSummary:
     @property
     def net(self) -> int:
         return self.total - self.refunded
+
+    @property
+    def fully_refunded(self) -> bool:
+        """Refunded in full (never counts, like a cancelled order: docs/metrics.md)."""
+        return fully_refunded(self.status, self.total, self.refunded)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ by looping over orders in Python, so the figures stay instant for a million orde
   after the previous one, and lapses W days after an order not followed within W days;
 - cohorts come from `cohort_months`.
 
-Only counting orders of known customers enter: cancelled orders and guest orders without a
-customer are not part of any figure. Money is summed in integer cents and rounded once.
+Only counting orders of known customers enter: cancelled (and fully refunded) orders and
+guest orders without a customer are not part of any figure; guests' orders and revenue are
+reported on their own (`orders_guests`, `revenue_guests`). Money is summed in integer cents
+and rounded once.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from core.periods import (
     period_bounds,
     period_label,
 )
+from core.shop_totals import guest_totals
 from core.store import Store
 from core.values import day_to_date
 
@@ -74,9 +77,12 @@ def compute_stats(
     _check_window_and_range(window_days, start, end)
     lo = start.toordinal() if start else None
     hi = end.toordinal() if end else None
+    guests = guest_totals(store, lo, hi)
+    guest_figures = {"orders_guests": guests.orders,
+                     "revenue_guests": _rounded(guests.revenue, 100, 2)}  # fmt: skip
     span = _span(store, lo, hi)
     if span is None:
-        return _empty_stats(period, window_days)
+        return {**_empty_stats(period, window_days), **guest_figures}
     first, last = span
     history = _History(store, window_days)
     totals = _totals(store, first, last, history if _covers_history(store, lo, hi) else None)
@@ -86,6 +92,7 @@ def compute_stats(
     cohorts, sizes = _cohorts(store, first_month, last_month)
     return {
         **totals,
+        **guest_figures,
         "period": period,
         "window_days": window_days,
         "periods": rows,

@@ -6,7 +6,7 @@ Each parser raises `ValueError` with a short reason; the importers add file, lin
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -75,17 +75,43 @@ def _is_thousands_dot(text: str) -> bool:
     return len(tail) == 3 and tail.isdigit() and head.lstrip("-").replace(".", "").isdigit()
 
 
-def parse_timestamp(text: str) -> tuple[str, int]:
+DATE_ORDERS = ("DMY", "MDY")
+"""How `--date-format` reads a date like 03/11/2026: day first (3 November) or month first."""
+
+_CLOCK = (
+    r"(?:(?:[ T]|, ?)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?::(?P<sec>\d{2})(?P<fraction>\.\d{1,6})?)?"
+    r" ?(?P<half>[AaPp][Mm])? ?(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+)
+# 03/11/2026, 3-11-2026 (which of the first two is the day is decided per file), 03.11.2026 ...
+_DAY_MONTH = re.compile(
+    r"(?P<first>\d{1,2})(?P<sep>[./-])(?P<second>\d{1,2})(?P=sep)(?P<year>\d{4})" + _CLOCK
+)
+# ... and 2026/11/03 or 2026.11.03, year first like ISO.
+_YEAR_FIRST = re.compile(
+    r"(?P<year>\d{4})(?P<sep>[./])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})" + _CLOCK
+)
+_EXPECTED = "expected e.g. 2024-03-05 14:02:11 +0100, 05.03.2024 or 05/03/2024 14:02"
+
+
+class NeedsDateOrder(ValueError):
+    """A date like 03/11/2026 read without knowing whether the day or the month comes first."""
+
+
+def parse_timestamp(text: str, date_order: str | None = None) -> tuple[str, int]:
     """An order timestamp -> (ISO 8601 text keeping its offset, ordinal of its local date).
 
-    Accepts ISO 8601 with or without time and offset, and Shopify's '2024-03-05 14:02:11 +0100'.
+    Accepts ISO 8601 with or without time and offset, Shopify's '2024-03-05 14:02:11 +0100',
+    and dates as spreadsheets write them, with or without a time: '05.03.2024' (dots are day
+    first, as everywhere they are written so), '2024/03/05', and '05/03/2024' or '05-03-2024',
+    read by `date_order` ('DMY' or 'MDY'; without it they raise `NeedsDateOrder`).
     """
     raw = text.strip()
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        expected = "expected e.g. 2024-03-05 14:02:11 +0100"
-        raise ValueError(f"not a date: {text!r} ({expected})") from None
+        moment, has_clock = _written_date(raw, text, date_order)
+        raw = moment.isoformat() if has_clock else moment.date().isoformat()
     if moment.year < 1970 or moment.year > 2200:
         raise ValueError(f"date out of range: {text!r}")
     if len(raw) == 10:
@@ -93,6 +119,73 @@ def parse_timestamp(text: str) -> tuple[str, int]:
     if len(raw) == 25 and raw[10] == "T" and raw[22] == ":":
         return raw, moment.toordinal()  # already 'YYYY-MM-DDTHH:MM:SS+HH:MM'
     return moment.isoformat(), moment.toordinal()
+
+
+def date_order_evidence(text: str) -> str | None:
+    """What one value says about its file's date order: 'DMY' (25/03/2026 can only be day
+    first), 'MDY' (03/25/2026), 'either' (03/11/2026), or None (no day-month order to decide:
+    ISO, dotted, year first, or not a date at all)."""
+    match = _DAY_MONTH.fullmatch(text.strip())
+    if match is None or match["sep"] == ".":
+        return None
+    first, second = int(match["first"]), int(match["second"])
+    if not (1 <= first <= 31 and 1 <= second <= 31):
+        return None
+    if first > 12 and second <= 12:
+        return "DMY"
+    if second > 12 and first <= 12:
+        return "MDY"
+    return "either" if first <= 12 and second <= 12 else None
+
+
+def _written_date(raw: str, text: str, date_order: str | None) -> tuple[datetime, bool]:
+    """A date as spreadsheets write it (see `parse_timestamp`) and whether it has a time."""
+    match = _DAY_MONTH.fullmatch(raw)
+    how = ""
+    if match is not None:
+        first, second = int(match["first"]), int(match["second"])
+        if match["sep"] == ".":
+            day, month, how = first, second, "dotted dates are day first"
+        elif date_order is None:
+            raise NeedsDateOrder(
+                f"{text!r}: is the day or the month first? choose with --date-format "
+                f"{' or '.join(DATE_ORDERS)}"
+            )
+        elif date_order == "DMY":
+            day, month, how = first, second, "read day first, DMY"
+        else:
+            day, month, how = second, first, "read month first, MDY"
+    else:
+        match = _YEAR_FIRST.fullmatch(raw)
+        if match is None:
+            raise ValueError(f"not a date: {text!r} ({_EXPECTED})")
+        day, month = int(match["day"]), int(match["month"])
+    try:
+        moment = datetime(int(match["year"]), month, day, *_clock(match))
+    except ValueError:
+        raise ValueError(f"not a date: {text!r} ({how or _EXPECTED})") from None
+    return moment, match["hour"] is not None
+
+
+def _clock(match: re.Match[str]) -> tuple[int, int, int, int, timezone | None]:
+    """(hour, minute, second, microsecond, offset) of a written date; midnight if none."""
+    if match["hour"] is None:
+        return 0, 0, 0, 0, None
+    hour = int(match["hour"])
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            raise ValueError("not a 12-hour clock")
+        hour = hour % 12 + (12 if match["half"].lower() == "pm" else 0)
+    micro = int((match["fraction"] or ".0")[1:].ljust(6, "0"))
+    zone = match["zone"]
+    offset = None
+    if zone in ("Z", "UTC", "GMT"):
+        offset = UTC
+    elif zone:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return hour, int(match["minute"]), int(match["sec"] or 0), micro, offset
 
 
 def parse_date(text: str) -> date:

@@ -36,6 +36,11 @@ class ShopOrder:
     refunded_cents: int = 0
     cancelled: bool = False
 
+    @property
+    def counts(self) -> bool:
+        """Neither cancelled nor refunded in full (docs/metrics.md, "What counts")."""
+        return not self.cancelled and not 0 < self.cents <= self.refunded_cents
+
 
 @dataclass
 class RandomShop:
@@ -80,7 +85,7 @@ class RandomShop:
         """Customer -> (orders, net cents, first day, last day) over counting orders to as_of."""
         out: dict[int, tuple[int, int, date, date]] = {}
         for order in self.orders:
-            if order.cancelled or order.day > as_of:
+            if not order.counts or order.day > as_of:
                 continue
             count, cents, first, last = out.get(order.customer, (0, 0, order.day, order.day))
             out[order.customer] = (
@@ -90,7 +95,7 @@ class RandomShop:
         return out
 
     def latest_day(self) -> date | None:
-        days = [order.day for order in self.orders if not order.cancelled]
+        days = [order.day for order in self.orders if order.counts]
         return max(days) if days else None
 
 

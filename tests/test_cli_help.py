@@ -19,7 +19,7 @@ from core.periods import PERIOD_KINDS
 from tui.cli import COMMAND_MODULES, build_app
 
 # What a value's metavar may look like: FILE, COLUMN=FIELD, YYYY-MM-DD, or [a|b|c].
-METAVAR = re.compile(r"[A-Z][A-Z0-9_=-]*|\[[a-z0-9|-]+\]")
+METAVAR = re.compile(r"[A-Z][A-Z0-9_=-]*|\[[A-Za-z0-9|-]+\]")
 
 
 def command_paths() -> list[tuple[str, ...]]:

@@ -18,7 +18,7 @@ from tui.commands.common import ExitCode
 app = build_app()
 
 JSON_KEYS = {
-    "file", "kind", "format", "encoding", "delimiter", "rows_read", "orders_added",
+    "file", "kind", "format", "encoding", "delimiter", "date_order", "rows_read", "orders_added",
     "orders_updated", "orders_unchanged", "customers_added", "customers_updated",
     "rows_rejected", "errors", "seconds", "merge_seconds", "rows_per_second",
 }  # fmt: skip

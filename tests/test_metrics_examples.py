@@ -143,6 +143,13 @@ def test_guest_orders_do_not_count(tmp_path: Path) -> None:
     stats = compute_stats(store, period="month")
     assert (stats["customers"], stats["orders"], stats["revenue"]) == (1, 2, 50.0)
     assert [p["orders"] for p in stats["periods"]] == [1, 1]
+    # The guest's order is reported on its own, never mixed into revenue.
+    assert (stats["orders_guests"], stats["revenue_guests"]) == (1, 500.0)
+    in_february = compute_stats(store, start=date(2024, 2, 1))
+    assert (in_february["orders_guests"], in_february["revenue_guests"]) == (0, 0.0)
+    only_guest_day = compute_stats(store, start=date(2024, 1, 6), end=date(2024, 1, 6))
+    assert (only_guest_day["orders"], only_guest_day["revenue"]) == (0, 0.0)
+    assert (only_guest_day["orders_guests"], only_guest_day["revenue_guests"]) == (1, 500.0)
     store.close()
 
 

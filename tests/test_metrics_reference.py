@@ -38,6 +38,11 @@ class Order:
     refunded: int  # cents
     cancelled: bool
 
+    def counts(self) -> bool:
+        """A customer's order that is neither cancelled nor refunded in full (docs/metrics.md)."""
+        fully_refunded = 0 < self.total <= self.refunded
+        return self.customer is not None and not self.cancelled and not fully_refunded
+
 
 # ---------------------------------------------------------------- the reference
 
@@ -86,7 +91,7 @@ def reference_periods(kind, first, last, start, end):
 
 def reference_sets(orders, s, e, w):
     """The customer sets behind the figures of period [s, e], straight from the definitions."""
-    counting = [o for o in orders if not o.cancelled and o.customer is not None]
+    counting = [o for o in orders if o.counts()]
     first_order = {}
     for o in counting:
         if o.customer not in first_order or o.day < first_order[o.customer]:
@@ -106,7 +111,7 @@ def reference_sets(orders, s, e, w):
 
 
 def reference_stats(orders, kind, w, start=None, end=None):
-    counting = [o for o in orders if not o.cancelled and o.customer is not None]
+    counting = [o for o in orders if o.counts()]
     in_range = [
         o for o in counting if (start is None or o.day >= start) and (end is None or o.day <= end)
     ]

@@ -89,7 +89,12 @@ def test_metric_queries_use_indexes_and_never_read_orders(tmp_path: Path) -> Non
     store.conn.set_trace_callback(None)
     assert len(statements) > 20
     for sql in statements:
+        guests = "customer_id IS NULL" in sql  # guests are in no summary: their orders only
         for *_, step in store.execute(f"EXPLAIN QUERY PLAN {sql}"):
+            if guests:
+                assert step.startswith("SEARCH orders USING INDEX orders_by_customer"), step
+                assert "customer_id=?" in step, step
+                continue
             assert not step.startswith(("SCAN orders", "SEARCH orders")), sql
             if "customer_days" in step:
                 assert step.startswith("SEARCH") or "COVERING INDEX" in step, (sql, step)

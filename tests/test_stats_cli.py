@@ -67,7 +67,9 @@ def test_table_shows_b_e_n_beside_the_crr_formula(db: Path) -> None:
     # February: B 2, E 2, N 1, CRR 50.0, churn 50.0, returning 50.0, 2 orders, 90 revenue.
     assert re.search(r"2024-02 +2 +2 +1 +50\.0 +50\.0 +50\.0 +2 +90\b", out)
     assert re.search(r"2024-01 +0 +2 +2 +– +– +0\.0", out)  # B = 0: no rate
-    assert re.search(r"Revenue +430\.00 \[bold\]EUR", out)  # the setting is not markup
+    assert re.search(
+        r"Revenue \(customers\) +430\.00 \[bold\]EUR", out
+    )  # the setting is not markup
     assert "\x1b" not in out
     assert re.search(r"2024-01 +2 +50\.0 +50\.0\s", out)  # cohort: +1 and +2 months
 
@@ -117,3 +119,18 @@ def test_every_json_key_is_documented(db: Path) -> None:
     figures = json.loads(invoke("--json", "--db", db).stdout)
     for key in [*figures, *figures["periods"][0]]:
         assert f'"{key}"' in docs, key
+
+
+def test_guests_revenue_is_shown_apart_from_customers(tmp_path: Path) -> None:
+    db = tmp_path / "guests.db"
+    with open_store(db) as store:
+        import_file(store, Path(__file__).parent / "data" / "metrics_guest_shopify.csv", "orders")
+    out = invoke("--db", db).stdout
+    assert re.search(r"Revenue \(customers\) +50\.00\n", out)
+    assert re.search(r"Guests \(not counted\) +500\.00, 1 order\n", out)
+    figures = json.loads(invoke("--json", "--db", db).stdout)
+    assert (figures["revenue"], figures["orders_guests"], figures["revenue_guests"]) == (
+        50.0,
+        1,
+        500.0,
+    )

@@ -66,7 +66,9 @@ async def test_dashboard_is_the_start_screen_with_the_store_totals(app: RetainAp
         assert isinstance(app.screen, DashboardScreen)
         assert tile_text(app, "customers") == "14"
         assert tile_text(app, "customers", "caption") == "13 ordered"
-        revenue = app.store.scalar("SELECT sum(total - refunded) FROM orders WHERE NOT cancelled")
+        revenue = app.store.scalar(
+            "SELECT sum(total - refunded) FROM orders WHERE NOT cancelled AND customer_id NOT NULL"
+        )
         assert tile_text(app, "revenue") == f"€{revenue // 100:,}.{revenue % 100:02d}"
         shop_line = shown(app, "#shop-line")
         assert shop_line.startswith(SHOP_NAME)  # the markup in the shop's name stays text
@@ -337,3 +339,21 @@ async def test_the_chart_keeps_its_labels_in_the_16_colour_theme(shop_db: Path):
         app.theme = TEST_THEME
         await pilot.pause()
         assert chart.theme == "auto"
+
+
+@pilot_test
+async def test_on_a_shop_with_guest_orders_the_revenue_tile_agrees_with_stats(tmp_path: Path):
+    """Anna's 30.00 + 20.00 and a guest's 500.00: the tile once said 550.00, stats 50.00."""
+    from core.importers import import_file
+
+    db = tmp_path / "guests.db"
+    with open_store(db) as store:
+        import_file(store, Path(__file__).parent / "data" / "metrics_guest_shopify.csv", "orders")
+        stats = compute_stats(store)
+    app = RetainApp(db, theme=TEST_THEME)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert stats["revenue"] == 50.0 and stats["revenue_guests"] == 500.0
+        assert tile_text(app, "revenue") == "50.00"
+        assert tile_text(app, "revenue", "caption") == "customers, net"
+        assert tile_text(app, "aov") == "25.00"  # 50.00 over the same 2 orders

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from core.importers import import_file
 from core.metrics import compute_stats
+from core.shop_totals import shop_totals
 from core.store import open_store
 from tests.tui_fixtures import build_shop
 from tui.dashboard_figures import (
@@ -18,6 +21,7 @@ from tui.dashboard_figures import (
     members_title,
     percent,
     reference_today,
+    totals_tiles,
 )
 from tui.widgets.cohort_heatmap import RAMP, legend, share_style, share_text
 
@@ -106,3 +110,20 @@ def test_every_share_has_a_number_and_a_step_of_the_ramp():
     assert legend().plain.split(": ", 1)[1].split() == [
         "<1", "1–4", "5–9", "10–19", "20–34", "35–49", "50–99", "100"
     ]  # fmt: skip
+
+
+def test_the_revenue_tile_and_stats_agree_on_a_shop_with_guest_orders(tmp_path):
+    # Anna's two orders (30.00 + 20.00) and a guest's 500.00: the tile once said 550.00
+    # where `stats` said 50.00.
+    data = Path(__file__).parent / "data" / "metrics_guest_shopify.csv"
+    with open_store(tmp_path / "shop.db") as store:
+        import_file(store, data, "orders")
+        totals, stats = shop_totals(store), compute_stats(store)
+    tile = totals_tiles(totals)["revenue"]
+    assert tile.value == "50.00" and stats["revenue"] == 50.0
+    assert tile.caption == "customers, net"
+    assert (
+        "2 orders" in tile.detail and "Guests" in tile.detail and "1 order, 500.00" in tile.detail
+    )
+    aov = figure_tiles(stats, totals.currency)["aov"]
+    assert "50.00 / 2 = 25.00" in aov.detail  # the same revenue over the same orders

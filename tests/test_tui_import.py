@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.widgets import Input, Log, Static
+from textual.widgets import Input, Log, Select, Static
 
 from tests.tui_fixtures import (  # noqa: F401
     DATA,
@@ -171,3 +171,26 @@ async def test_escape_during_an_import_asks_and_stops_it(app: RetainApp, monkeyp
         assert await asyncio.to_thread(stopped.wait, WAIT_LIMIT)
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
+
+
+@pilot_test
+async def test_a_file_of_ambiguous_dates_is_refused_until_the_date_format_is_chosen(
+    app: RetainApp, tmp_path: Path
+):
+    path = tmp_path / "slashes.csv"
+    path.write_text("order_id,ordered_at,email,total\nS-1,03/11/2024,new@example.com,5.00\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot)
+        fits = [screen.query_one(f"#{name}").region for name in ("date-format", "strict", "start")]
+        assert all(region.right <= 80 and region.width for region in fits), fits
+        screen.query_one("#path", Input).value = str(path)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "--date-format DMY" in summary(screen) and "nothing was imported" in summary(screen)
+        screen.query_one("#date-format", Select).value = "DMY"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "orders added 1" in summary(screen)
+        assert app.store.scalar("SELECT ordered_at FROM orders WHERE external_id = 'S-1'") == (
+            "2024-11-03"
+        )

@@ -126,8 +126,10 @@ def test_parse_timestamp_keeps_offset_and_local_day(text: str, iso: str, local_d
 
 
 @pytest.mark.parametrize(
-    "text", ["05/03/2024", "05.03.2024", "yesterday", "", "2024-13-01", "2024-02-30 10:00"]
-)
+    "text",
+    ["yesterday", "", "2024-13-01", "2024-02-30 10:00", "31.02.2024", "05/03/24", "5.3.24",
+     "2024/13/01", "05.03.2024 25:00", "05.03.2024 13:00 PM", "05.03.2024 10:00 +1"],
+)  # fmt: skip
 def test_parse_timestamp_rejects_other_dates(text: str) -> None:
     with pytest.raises(ValueError, match="not a date"):
         parse_timestamp(text)

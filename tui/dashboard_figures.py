@@ -112,13 +112,24 @@ def totals_tiles(totals: ShopTotals) -> dict[str, TileText]:
             f"{display.count(totals.customers_with_orders)} have ordered. "
             "Enter: every customer.",
         ),
-        "revenue": TileText(
-            money,
-            "net, all time",
-            f"Revenue: {money} over {display.count(totals.orders)} orders, net of refunds, "
-            "cancelled orders excluded, guest orders included. Enter: customers by spend.",
-        ),
+        "revenue": TileText(money, "customers, net", _revenue_detail(totals, money)),
     }
+
+
+def _revenue_detail(totals: ShopTotals, money: str) -> str:
+    """What the Revenue tile counts: customers' orders, the basis of every other figure."""
+    guests = (
+        f" Guests (orders without a customer, who cannot be retained) are not in it: "
+        f"{display.count(totals.guest_orders)} order{'' if totals.guest_orders == 1 else 's'}, "
+        f"{display.money(totals.guest_revenue, totals.currency)}."
+        if totals.guest_orders
+        else ""
+    )
+    return (
+        f"Revenue of customers' orders, all time: {money} over "
+        f"{display.count(totals.orders)} orders, net of refunds; cancelled and fully refunded "
+        f"orders do not count.{guests} Enter: customers by spend."
+    )
 
 
 def figure_tiles(stats: dict[str, object], currency: str | None) -> dict[str, TileText]:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.csvfile import FatalImportError, open_csv
+from core.importers.dates import FileDates
 from core.importers.formats import choose_layout, resolve_columns
 from core.importers.loader import Staging
 from core.importers.readers import read_customers, read_orders
@@ -35,6 +36,9 @@ class ImportResult:
     format: str
     encoding: str
     delimiter: str
+    date_order: str | None = None
+    """How dates like 03/11/2026 were read: 'DMY' (day first), 'MDY', or None (none in the
+    file: ISO and dotted dates need no order)."""
     rows_read: int = 0
     orders_added: int = 0
     orders_updated: int = 0
@@ -80,14 +84,20 @@ def import_file(
     mapping: dict[str, str] | None = None,
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    date_format: str | None = None,
 ) -> ImportResult:
-    """Import one export file of `kind` ('orders' or 'customers') into `store`."""
+    """Import one export file of `kind` ('orders' or 'customers') into `store`.
+
+    `date_format` reads dates like 03/11/2026: 'DMY' (day first), 'MDY', or None/'auto' to
+    decide from the whole file (core/importers/dates.py).
+    """
     if kind not in KINDS:
         raise FatalImportError(f"unknown import kind {kind!r}; choose orders or customers")
     started, started_at = time.perf_counter(), utc_now()
     file = open_csv(path)
     layout = choose_layout(file, kind, fmt)
     columns = resolve_columns(file, layout, mapping)
+    dates = FileDates(file, columns, date_format)
     result = ImportResult(
         file=str(path), kind=kind, format=layout.name, encoding=file.encoding,
         delimiter={",": "comma", ";": "semicolon", "\t": "tab"}[file.delimiter],
@@ -107,7 +117,7 @@ def import_file(
     gc.disable()
     try:
         if kind == "orders":
-            for item in read_orders(file, layout, columns, progress):
+            for item in read_orders(file, layout, columns, progress, dates):
                 if isinstance(item, RowError):
                     result.rows_read += 1
                     reject(item)
@@ -117,12 +127,14 @@ def import_file(
             for error in staging.find_duplicates(file.name):
                 reject(error)
         else:
-            for rank, item in enumerate(read_customers(file, columns, progress)):
+            customers = read_customers(file, columns, progress, dates)
+            for rank, item in enumerate(customers):
                 result.rows_read += 1
                 if isinstance(item, RowError):
                     reject(item)
                 else:
                     staging.add_customer(item, rank)
+        result.date_order = dates.applied or None
         counts = staging.apply(authoritative_customers=kind == "customers")
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated

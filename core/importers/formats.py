@@ -28,9 +28,22 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name.strip().strip("'\"").lower()).strip()
 
 
+REFUNDED_STATUSES = frozenset({"refunded"})
+"""Statuses that say an order was refunded in full, on every platform (Shopify's financial
+status, WooCommerce's `wc-refunded`, a generic status column). A fully refunded order is not a
+purchase: it counts like a cancelled one (docs/metrics.md)."""
+
+
+def fully_refunded(status: str | None, total: int, refunded: int) -> bool:
+    """The status says refunded, or the refunds (in cents) cover a total above 0."""
+    status_key = (status or "").strip().lower().removeprefix("wc-")
+    return status_key in REFUNDED_STATUSES or 0 < total <= refunded
+
+
 @dataclass(frozen=True)
 class Layout:
-    """One export layout: which header names hold which field, and what marks a cancellation."""
+    """One export layout: which header names hold which field, and what marks a cancellation
+    (besides a full refund, which means the same in every layout)."""
 
     name: str
     kind: str  # "orders" or "customers"
@@ -108,7 +121,7 @@ WOOCOMMERCE_ORDERS = Layout(
         "price": ("Item Cost",),
     },
     required=("order_id", "ordered_at", "total"),
-    cancelled_statuses=frozenset({"cancelled", "failed", "refunded"}),
+    cancelled_statuses=frozenset({"cancelled", "failed"}),
 )
 
 GENERIC_ORDERS = Layout(
@@ -145,7 +158,7 @@ GENERIC_ORDERS = Layout(
         "price": ("price", "unit price", "item price", "unit cost"),
     },
     required=("order_id", "ordered_at", "total"),
-    cancelled_statuses=frozenset({"cancelled", "canceled", "failed", "refunded", "voided"}),
+    cancelled_statuses=frozenset({"cancelled", "canceled", "failed", "voided"}),
     needs_customer=True,
 )  # fmt: skip
 

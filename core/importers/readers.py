@@ -16,7 +16,8 @@ from operator import itemgetter
 from typing import TypeVar
 
 from core.csvfile import CsvFile, CsvRecord
-from core.importers.formats import Layout
+from core.importers.dates import FileDates
+from core.importers.formats import Layout, fully_refunded
 from core.importers.records import (
     CustomerRecord,
     LineRecord,
@@ -30,11 +31,14 @@ from core.values import (
     normalize_language,
     parse_cents,
     parse_quantity,
-    parse_timestamp,
     parse_yes_no,
 )
 
 _T = TypeVar("_T")
+RULES = 2
+"""The version of what cells mean, part of every order's fingerprint: raise it when a rule
+changes (2: a fully refunded order never counts, on every platform), so that re-importing a
+file updates the orders it already stored under the old rule."""
 Progress = Callable[[int, int], None]
 
 _ORDER_FIELDS = (
@@ -51,8 +55,9 @@ _LINE_FIELDS = ("sku", "product", "quantity", "price")
 class _Columns:
     """Field positions of one file; a field the file lacks reads an always-empty cell."""
 
-    def __init__(self, file: CsvFile, columns: dict[str, int]) -> None:
+    def __init__(self, file: CsvFile, columns: dict[str, int], dates: FileDates | None) -> None:
         self.file = file
+        self.dates = dates or FileDates(file, columns, None)
         self.width = len(file.header)
         self.padding = [""] * (self.width + 1)
         self.columns = columns
@@ -75,10 +80,11 @@ class _Columns:
     def fingerprint(self, group: list[CsvRecord], layout: Layout) -> int:
         """A hash of every cell the import reads for one order: equal means nothing to update.
 
-        The same cells can mean other values in another layout ('refunded' cancels a
-        WooCommerce order, not a Shopify one) or delimiter ('1.234' with decimal commas).
+        The same cells can mean other values in another layout ('voided' cancels a Shopify
+        order, not a WooCommerce one), delimiter ('1.234' with decimal commas) or version of
+        the import rules (`RULES`), and a date like 03/11/2026 another day in another order.
         """
-        parts = [f"{layout.name}\x1f{self.file.decimal_comma}",
+        parts = [f"{RULES}\x1f{layout.name}\x1f{self.file.decimal_comma}\x1f{self.dates.applied}",
                  "\x1f".join(self.order(group[0].values))]  # fmt: skip
         if self.has_lines:
             parts.extend("\x1f".join(self.line(record.values)) for record in group)
@@ -105,6 +111,9 @@ class _Columns:
         except ValueError as exc:
             raise RowProblem(self.header(name), str(exc)) from None
 
+    def timestamp_text(self, text: str) -> str:
+        return self.dates.parse(text)[0]
+
     def read_customer(self, values: list[str], line: int) -> CustomerRecord:
         (external_id, email, first, last, full, country_text, language_text, accepts_text,
          created_text, tags, note) = map(str.strip, self.customer(values))  # fmt: skip
@@ -125,21 +134,24 @@ class _Columns:
             country=country,
             language=language or language_for_country(country),
             accepts_marketing=self.convert("accepts_marketing", accepts_text, parse_yes_no),
-            created_at=self.convert("created_at", created_text, _timestamp_text),
+            created_at=self.convert("created_at", created_text, self.timestamp_text),
             tags=tags or None,
             note=note or None,
         )
 
 
-def _timestamp_text(text: str) -> str:
-    return parse_timestamp(text)[0]
-
-
 def read_orders(
-    file: CsvFile, layout: Layout, columns: dict[str, int], progress: Progress | None = None
+    file: CsvFile,
+    layout: Layout,
+    columns: dict[str, int],
+    progress: Progress | None = None,
+    dates: FileDates | None = None,
 ) -> Iterator[OrderRecord | RowError]:
-    """Orders from the file in file order; a rejected order yields its row errors instead."""
-    fields = _Columns(file, columns)
+    """Orders from the file in file order; a rejected order yields its row errors instead.
+
+    `dates` reads the file's dates (by default deciding day or month first from the file).
+    """
+    fields = _Columns(file, columns, dates)
     id_index = columns["order_id"]
     group: list[CsvRecord] = []
     current: str | None = None
@@ -203,7 +215,7 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
     if not total_text:
         raise RowProblem(fields.header("total"), "required value is missing")
     try:
-        ordered_at, order_day = parse_timestamp(stamp)
+        ordered_at, order_day = fields.dates.parse(stamp)
     except ValueError as exc:
         raise RowProblem(fields.header("ordered_at"), str(exc)) from None
     customer: CustomerRecord | None = fields.read_customer(values, record.line)
@@ -212,25 +224,30 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
             reason = "no customer id or email: whose order is this?"
             raise RowProblem(fields.header("email"), reason)
         customer = None
-    cancelled_at = fields.convert("cancelled_at", cancelled_text, _timestamp_text)
+    cancelled_at = fields.convert("cancelled_at", cancelled_text, fields.timestamp_text)
     status_key = status.lower().removeprefix("wc-")
+    total = fields.cents("total", total_text)
+    # Some exports write refunds as negative amounts.
+    refunded = abs(fields.cents("refunded", refunded_text)) if refunded_text else 0
     return OrderRecord(
         line=record.line,
         external_id=external_id,
         ordered_at=ordered_at,
         order_day=order_day,
-        total=fields.cents("total", total_text),
+        total=total,
         customer=customer,
         source_id=source_id.lstrip("'") or None,
         currency=currency.upper() or None,
         subtotal=fields.cents("subtotal", subtotal_text) if subtotal_text else None,
         discount_code=discount_code or None,
         discount=abs(fields.cents("discount", discount_text)) if discount_text else 0,
-        # Some exports write refunds as negative amounts.
-        refunded=abs(fields.cents("refunded", refunded_text)) if refunded_text else 0,
+        refunded=refunded,
         status=status or None,
         cancelled_at=cancelled_at,
-        cancelled=cancelled_at is not None or status_key in layout.cancelled_statuses,
+        # A fully refunded order is not a purchase: it never counts, like a cancelled one.
+        cancelled=cancelled_at is not None
+        or status_key in layout.cancelled_statuses
+        or fully_refunded(status, total, refunded),
     )
 
 
@@ -244,10 +261,13 @@ def _line_fields(fields: _Columns, values: list[str]) -> LineRecord | None:
 
 
 def read_customers(
-    file: CsvFile, columns: dict[str, int], progress: Progress | None = None
+    file: CsvFile,
+    columns: dict[str, int],
+    progress: Progress | None = None,
+    dates: FileDates | None = None,
 ) -> Iterator[CustomerRecord | RowError]:
     """Customers from a customers export; a row needs an id or an email."""
-    fields = _Columns(file, columns)
+    fields = _Columns(file, columns, dates)
     for record in file.records(progress):
         try:
             customer = fields.read_customer(fields.pad(record.values), record.line)

@@ -434,7 +434,7 @@ def bad_rows() -> str:
     header = ["order_id", "ordered_at", "email", "total", "product"]
     rows = [
         ["G-1", "2024-01-05", "a@example.com", "10.00", "Tea\nwith a line break"],  # lines 2-3
-        ["G-2", "05/01/2024", "b@example.com", "10.00", ""],  # line 4: bad date
+        ["G-2", "31.02.2024", "b@example.com", "10.00", ""],  # line 4: no 31 February
         ["G-3", "2024-01-06", "c@example.com", "ten euros", ""],  # line 5: bad amount
         ["", "2024-01-07", "d@example.com", "10.00", ""],  # line 6: no order id
         ["G-5", "2024-01-08", "", "10.00", ""],  # line 7: no customer

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from core.demo import load_demo
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
 from core.importers.formats import FORMATS
-from core.store import Store
+from core.values import DATE_ORDERS
 from tui.commands.common import (
     DbOption,
     ExitCode,
@@ -46,6 +48,18 @@ MapOption = Annotated[
         help="Read COLUMN as FIELD (repeatable), e.g. --map 'Bestellnummer=order_id'.",
     ),
 ]
+DATE_FORMATS = ("auto", *DATE_ORDERS)
+DateFormat = choices("DateFormat", DATE_FORMATS)
+DateFormatOption = Annotated[
+    DateFormat,
+    typer.Option(
+        "--date-format",
+        metavar=choices_metavar(DATE_FORMATS),
+        help="How to read dates like 03/11/2026: DMY (day first, 3 November), MDY (month "
+        "first, 11 March), or auto: decided from the whole file. ISO dates (2026-11-03) and "
+        "dotted ones (03.11.2026, day first) need no choice.",
+    ),
+]
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
 ]
@@ -70,12 +84,13 @@ def import_orders(
     file: FileArgument,
     fmt: FormatOption = ImportFormat.auto,
     map_: MapOption = None,
+    date_format: DateFormatOption = DateFormat.auto,
     strict: StrictOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import orders (one row per order or per line item)."""
-    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db)
+    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db, date_format.value)
 
 
 @import_app.command("customers")
@@ -84,12 +99,13 @@ def import_customers(
     file: FileArgument,
     fmt: FormatOption = ImportFormat.auto,
     map_: MapOption = None,
+    date_format: DateFormatOption = DateFormat.auto,
     strict: StrictOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import customers (names, consent, country, tags)."""
-    _run(ctx, file, "customers", fmt.value, map_ or [], strict, json_, db)
+    _run(ctx, file, "customers", fmt.value, map_ or [], strict, json_, db, date_format.value)
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
@@ -113,10 +129,15 @@ def _run(
     strict: bool,
     as_json: bool,
     db: str | None,
+    date_format: str = "auto",
 ) -> None:
     with opened_store(ctx, db) as store:
         try:
-            result = _import_with_progress(store, file, kind, fmt, mapping, strict, as_json)
+            read = partial(
+                import_file, store, file, kind, fmt=fmt, mapping=parse_mapping(mapping),
+                strict=strict, date_format=date_format,
+            )  # fmt: skip
+            result = _import_with_progress(read, file, as_json)
         except FatalImportError as exc:
             fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
         except KeyboardInterrupt:
@@ -130,11 +151,11 @@ def _run(
 
 
 def _import_with_progress(
-    store: Store, file: Path, kind: str, fmt: str, mapping: list[str], strict: bool, quiet: bool
+    read: Callable[..., ImportResult], file: Path, quiet: bool
 ) -> ImportResult:
-    parsed = parse_mapping(mapping)
+    """`read(progress=...)` with a progress bar on a terminal."""
     if quiet or not sys.stderr.isatty():
-        return import_file(store, file, kind, fmt=fmt, mapping=parsed, strict=strict)
+        return read()
     columns = (*Progress.get_default_columns()[:-1], BarColumn(), DownloadColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -143,15 +164,16 @@ def _import_with_progress(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return import_file(
-            store, file, kind, fmt=fmt, mapping=parsed, strict=strict, progress=advance
-        )
+        return read(progress=advance)
 
 
 def _print_summary(result: ImportResult) -> None:
     out = console.print
+    dates = {"DMY": ", dates day first", "MDY": ", dates month first"}.get(
+        result.date_order or "", ""
+    )
     out(f"[bold]{escape(result.file)}[/] ({result.format} {result.kind}, {result.encoding}, "
-        f"{result.delimiter}-delimited)")  # fmt: skip
+        f"{result.delimiter}-delimited{dates})")  # fmt: skip
     out(f"  rows read          {result.rows_read:>10,}")
     if result.kind == "orders":
         out(f"  orders added       {result.orders_added:>10,}")

@@ -115,7 +115,7 @@ def _print_figures(figures: dict, currency: str) -> None:
     for label, value in (
         ("Customers", f"{figures['customers']:,}"),
         ("Orders", f"{figures['orders']:,}"),
-        ("Revenue", f"{figures['revenue']:,.2f}{unit}"),
+        ("Revenue (customers)", f"{figures['revenue']:,.2f}{unit}"),
         ("Repeat purchase rate", f"{figures['repeat_purchase_rate']:.1f} %"),
         ("Orders per customer", f"{figures['purchase_frequency']:.2f}"),
         ("Average order value", f"{figures['average_order_value']:,.2f}{unit}"),
@@ -123,6 +123,11 @@ def _print_figures(figures: dict, currency: str) -> None:
         ("Days between orders", "–" if days is None else f"{days:.1f}"),
     ):
         summary.add_row(label, Text(value))
+    if guest_orders := figures["orders_guests"]:
+        orders = f"{guest_orders:,} order{'' if guest_orders == 1 else 's'}"
+        summary.add_row(
+            "Guests (not counted)", Text(f"{figures['revenue_guests']:,.2f}{unit}, {orders}")
+        )
     console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
     console.print(summary)
     console.print()

@@ -223,7 +223,9 @@ class CustomerDetailScreen(RetainScreen):
         table.clear()
         currency = self.currency
         for order in orders:
-            status = "cancelled" if order.cancelled else (order.status or "")
+            status = order.status or ""
+            if order.cancelled:  # shown struck through: it does not count
+                status = "refunded" if order.fully_refunded else "cancelled"
             style = "dim strike" if order.cancelled else ""
             table.add_row(
                 plain(display.timestamp(order.ordered_at)[:10], style=style),

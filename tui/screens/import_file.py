@@ -35,6 +35,7 @@ from core.csvfile import open_csv
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
 from core.store import open_store
+from core.values import DATE_ORDERS
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
@@ -100,6 +101,15 @@ class ImportScreen(RetainScreen):
                     allow_blank=False,
                     compact=True,
                 )
+                yield Select(
+                    [(f"dates {order}", order) for order in ("auto", *DATE_ORDERS)],
+                    value="auto",
+                    id="date-format",
+                    allow_blank=False,
+                    compact=True,
+                    tooltip="How to read 03/11/2026 (--date-format): DMY day first, MDY month "
+                    "first, auto decides from the whole file",
+                )
                 yield Checkbox(
                     "strict",
                     id="strict",
@@ -164,6 +174,7 @@ class ImportScreen(RetainScreen):
         kind = str(self.query_one("#kind", Select).value)
         fmt = str(self.query_one("#format", Select).value)
         strict = self.query_one("#strict", Checkbox).value
+        date_format = str(self.query_one("#date-format", Select).value)
         log = self.query_one("#rejected", Log)
         log.clear()
         log.display = False
@@ -171,12 +182,14 @@ class ImportScreen(RetainScreen):
         bar.update(total=None, progress=0)
         bar.display = True
         self._say(f"Reading {clean(path.name)}…")
-        self.worker = self.run_import(path, kind, fmt, strict)
+        self.worker = self.run_import(path, kind, fmt, strict, date_format)
 
     # -- importing ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import", description="Importing")
-    def run_import(self, path: Path, kind: str, fmt: str, strict: bool) -> None:
+    def run_import(
+        self, path: Path, kind: str, fmt: str, strict: bool, date_format: str = "auto"
+    ) -> None:
         worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
@@ -191,7 +204,10 @@ class ImportScreen(RetainScreen):
             return
         self._connection = store.conn
         try:
-            result = import_file(store, path, kind, fmt=fmt, strict=strict, progress=progress)
+            result = import_file(
+                store, path, kind, fmt=fmt, strict=strict, progress=progress,
+                date_format=date_format,
+            )  # fmt: skip
         except FatalImportError as exc:
             message = str(exc)
             if "nothing" not in message:
