@@ -102,6 +102,19 @@ def test_an_earlier_as_of_ignores_later_orders_everywhere(db: Path) -> None:
     assert (result["as_of"], result["recipients"], result["drafted"]) == ("2021-05-26", 1, 1)
 
 
+def test_template_rules_see_each_customer_as_of_the_date(db: Path) -> None:
+    ids = {row["email"]: str(row["id"]) for row in as_json(db, "customers")}  # type: ignore[attr-defined,index]
+    anna, carla = ids["anna@example.com"], ids["carla@example.com"]
+
+    def skipped(customer: str, as_of: str) -> dict:
+        return thank_you(db, "--customer", customer, "--as-of", as_of)["skipped"]
+
+    assert skipped(anna, "2021-05-26") == {}  # her 20 May order is 6 days old
+    # As of 19 May her latest order is the one of 1 March: too old for a thank-you.
+    assert skipped(anna, "2021-05-19") == {"order_too_old": 1}
+    assert skipped(carla, "2021-05-26") == {"no_order": 1}  # her first order is on 31 May
+
+
 def test_a_later_as_of_describes_a_quiet_shop(db: Path) -> None:
     day = ("--as-of", "2021-08-31")
     stats = as_json(db, "stats", *day)
