@@ -32,7 +32,7 @@ RUNS = 5
 CANCELLED = ("cancelled", "canceled", "failed", "refunded", "voided")
 SPEC_KEYS = ("customers", "orders", "revenue", "repeat_purchase_rate", "purchase_frequency",
              "average_order_value", "revenue_per_customer", "avg_days_between_orders",
-             "period", "window_days", "periods", "cohorts")  # fmt: skip
+             "period", "window_days", "as_of", "periods", "cohorts")  # fmt: skip
 
 
 def rounded(numerator: int, denominator: int, decimals: int) -> float:
@@ -47,12 +47,15 @@ def percent(part: int, whole: int) -> float | None:
     return rounded(100 * part, whole, 4) if whole else None
 
 
-def quarters(first: date, last: date) -> list[tuple[date, date]]:
+def quarters(first: date, last: date) -> list[tuple[date, date, bool]]:
+    """The quarters from `first` to `last` (the as-of date), the last one ending on it:
+    (start, end, whether the quarter is whole)."""
     year, month = first.year, (first.month - 1) // 3 * 3 + 1
     periods = []
     while date(year, month, 1) <= last:
         following = date(year + month // 10, (month + 2) % 12 + 1, 1)
-        periods.append((date(year, month, 1), following - timedelta(days=1)))
+        end = min(following - timedelta(days=1), last)
+        periods.append((date(year, month, 1), end, end == following - timedelta(days=1)))
         year, month = following.year, following.month
     return periods
 
@@ -76,7 +79,7 @@ def duckdb_figures(con: object, window: int) -> dict[str, object]:
     periods = quarters(first, last)
     q("CREATE OR REPLACE TEMP TABLE periods (k INTEGER, s DATE, e DATE)")
     q("INSERT INTO periods VALUES " + ", ".join(
-        f"({k}, DATE '{s}', DATE '{e}')" for k, (s, e) in enumerate(periods)))  # fmt: skip
+        f"({k}, DATE '{s}', DATE '{e}')" for k, (s, e, _) in enumerate(periods)))  # fmt: skip
     sets = {
         row[0]: row[1:]
         for row in q(
@@ -107,7 +110,7 @@ def duckdb_figures(con: object, window: int) -> dict[str, object]:
         ).fetchall()
     }
     rows = []
-    for k, (s, e) in enumerate(periods):
+    for k, (s, e, whole) in enumerate(periods):
         b, e_count, both, active, returning = sets.get(k, (0, 0, 0, 0, 0))
         n = new.get(k, 0)
         n_orders, n_revenue = sales.get(k, (0, 0))
@@ -115,7 +118,7 @@ def duckdb_figures(con: object, window: int) -> dict[str, object]:
             "start": s.isoformat(), "end": e.isoformat(), "B": b, "E": e_count, "N": n,
             "crr": percent(e_count - n, b), "churn": percent(b - both, b),
             "returning_customer_rate": percent(returning, active),
-            "orders": n_orders, "revenue": rounded(n_revenue, 100, 2),
+            "orders": n_orders, "revenue": rounded(n_revenue, 100, 2), "complete": whole,
         })  # fmt: skip
     cohorts: dict[str, list[float]] = {}
     pairs = q(
@@ -144,7 +147,8 @@ def duckdb_figures(con: object, window: int) -> dict[str, object]:
         "average_order_value": rounded(revenue, 100 * orders, 2),
         "revenue_per_customer": rounded(revenue, 100 * customers, 2),
         "avg_days_between_orders": rounded(spread, gaps, 4) if gaps else None,
-        "period": "quarter", "window_days": window, "periods": rows, "cohorts": cohorts,
+        "period": "quarter", "window_days": window, "as_of": last.isoformat(), "periods": rows,
+        "cohorts": cohorts,
     }  # fmt: skip
 
 

@@ -153,6 +153,7 @@ def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> 
         "last_order": _iso(last_day),
         "days_since_first_order": None if first_day is None else snapshot.day - int(first_day),  # type: ignore[call-overload]
         "days_since_last_order": None if last_day is None else snapshot.day - int(last_day),  # type: ignore[call-overload]
+        "as_of": snapshot.as_of.isoformat(),
         "r": r,
         "f": f,
         "m": m,

@@ -23,12 +23,14 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date
 
+from core.as_of import resolve_as_of
 from core.periods import (
     PERIOD_KINDS,
     calendar_periods,
     last_complete_period,
     month_index,
     month_key,
+    month_start,
     period_bounds,
     period_label,
 )
@@ -65,36 +67,46 @@ def compute_stats(
     window_days: int = DEFAULT_WINDOW_DAYS,
     start: date | None = None,
     end: date | None = None,
+    as_of: date | None = None,
 ) -> dict[str, object]:
     """Every figure of `retain-tui stats --json`, as a JSON-ready dict (floats and None).
 
-    `start`/`end` (inclusive) restrict the shop-wide figures to orders in that range and clip
-    the periods; B and E still look back at the orders before `start`, as their definition
-    says. Percentages are 0-100 rounded to 4 decimals, money to 2 (half to even, exactly).
+    The figures describe the shop as of `as_of` (default: the store's as-of date, the day of
+    its latest order, see `core.as_of`): orders after it are ignored, and the last period ends
+    on it, with E counted on that day and `"complete": false` when the calendar period goes on
+    after it. `start`/`end` (inclusive) restrict the shop-wide figures to orders in that range
+    and clip the periods; B and E still look back at the orders before `start`, as their
+    definition says. Percentages are 0-100 rounded to 4 decimals, money to 2 (half to even,
+    exactly).
     """
     if period not in PERIOD_KINDS:
         raise ValueError(f"unknown period {period!r}; choose one of {', '.join(PERIOD_KINDS)}")
     _check_window_and_range(window_days, start, end)
+    as_of = resolve_as_of(store, as_of)
+    stop = min(end, as_of) if end is not None else as_of
     lo = start.toordinal() if start else None
-    hi = end.toordinal() if end else None
+    hi = stop.toordinal()
     guests = guest_totals(store, lo, hi)
     guest_figures = {"orders_guests": guests.orders,
                      "revenue_guests": _rounded(guests.revenue, 100, 2)}  # fmt: skip
-    span = _span(store, lo, hi)
+    span = _span(store, lo, hi) if lo is None or lo <= hi else None
     if span is None:
-        return {**_empty_stats(period, window_days), **guest_figures}
+        return {**_empty_stats(period, window_days, as_of), **guest_figures}
     first, last = span
     history = _History(store, window_days)
     totals = _totals(store, first, last, history if _covers_history(store, lo, hi) else None)
-    periods = calendar_periods(period, day_to_date(first), day_to_date(last), start, end)
+    periods = calendar_periods(period, day_to_date(first), stop, start, stop)
     rows = _period_rows(store, [(s.toordinal(), e.toordinal()) for s, e in periods], history)
-    first_month, last_month = month_index(day_to_date(first)), month_index(day_to_date(last))
-    cohorts, sizes = _cohorts(store, first_month, last_month)
+    for (s, e), row in zip(periods, rows, strict=True):
+        row["complete"] = period_bounds(period, s) == (s, e)
+    first_month = month_index(day_to_date(first))
+    cohorts, sizes = _cohorts(store, first_month, hi)
     return {
         **totals,
         **guest_figures,
         "period": period,
         "window_days": window_days,
+        "as_of": as_of.isoformat(),
         "periods": rows,
         "cohorts": cohorts,
         "cohort_sizes": sizes,
@@ -223,13 +235,13 @@ def _totals(store: Store, first: int, last: int, history: _History | None) -> di
     }
 
 
-def _empty_stats(period: str, window_days: int) -> dict[str, object]:
+def _empty_stats(period: str, window_days: int, as_of: date) -> dict[str, object]:
     return {
         "customers": 0, "orders": 0, "revenue": 0.0, "repeat_purchase_rate": 0.0,
         "purchase_frequency": 0.0, "average_order_value": 0.0, "revenue_per_customer": 0.0,
         "avg_days_between_orders": None, "period": period, "window_days": window_days,
-        "periods": [], "cohorts": {}, "cohort_sizes": {}, "first_order": None,
-        "last_order": None,
+        "as_of": as_of.isoformat(), "periods": [], "cohorts": {}, "cohort_sizes": {},
+        "first_order": None, "last_order": None,
     }  # fmt: skip
 
 
@@ -368,19 +380,30 @@ def _retained_over_long_period(store: Store, s: int, e: int, w: int) -> int:
 
 
 def _cohorts(
-    store: Store, first_month: int, last_month: int
+    store: Store, first_month: int, last_day: int
 ) -> tuple[dict[str, list[float]], dict[str, int]]:
-    """cohorts[YYYY-MM][k]: % of that cohort ordering in month cohort + k, up to last_month."""
+    """cohorts[YYYY-MM][k]: % of that cohort ordering in month cohort + k, up to `last_day`.
+
+    `cohort_months` counts whole months: the month of `last_day` is counted again from the
+    customer days when it goes on after that day, so no order after it enters.
+    """
+    stop = day_to_date(last_day)
+    last_month = month_index(stop)
+    whole = period_bounds("month", stop)[1] == stop
     counts: dict[int, dict[int, int]] = {}
     for cohort, month, customers in store.execute(
         "SELECT cohort, month, customers FROM cohort_months "
         "WHERE cohort BETWEEN ? AND ? AND month <= ? ORDER BY cohort, month",
-        (first_month, last_month, last_month),
+        (first_month, last_month, last_month if whole else last_month - 1),
     ):
         counts.setdefault(cohort, {})[month] = customers
+    if not whole:
+        for cohort, customers in _month_so_far(store, last_month, last_day).items():
+            if cohort >= first_month:
+                counts.setdefault(cohort, {})[last_month] = customers
     cohorts: dict[str, list[float]] = {}
     sizes: dict[str, int] = {}
-    for cohort, by_month in counts.items():
+    for cohort, by_month in sorted(counts.items()):
         size = by_month.get(cohort, 0)
         if not size:
             continue
@@ -391,6 +414,20 @@ def _cohorts(
             for month in range(cohort, last_month + 1)
         ]
     return cohorts, sizes
+
+
+def _month_so_far(store: Store, month: int, last_day: int) -> dict[int, int]:
+    """Cohort (month index of the first order) -> customers ordering from the first day of
+    `month` to `last_day`."""
+    by_cohort: dict[int, int] = {}
+    for (first_day,) in store.execute(
+        "SELECT first_day FROM customer_stats WHERE customer_id IN "
+        "(SELECT customer_id FROM customer_days WHERE day BETWEEN ? AND ?)",
+        (month_start(month).toordinal(), last_day),
+    ):
+        cohort = month_index(day_to_date(first_day))
+        by_cohort[cohort] = by_cohort.get(cohort, 0) + 1
+    return by_cohort
 
 
 def _percent(part: int, whole: int) -> float | None:

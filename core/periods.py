@@ -83,3 +83,16 @@ def period_label(kind: str, start: date) -> str:
     if kind == "quarter":
         return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
     return f"{start.year:04d}"
+
+
+def clipped_period_label(kind: str, start: date, end: date) -> str:
+    """The label of a period row: '2026-Q4' when whole, '2026-Q4 so far' when it is cut at
+    its end (the data ends on the as-of date, or `--to`), '2026-Q4 from 11-15' when cut only
+    at its start (`--from`)."""
+    label = period_label(kind, start)
+    first, last = period_bounds(kind, start)
+    if end < last:
+        return f"{label} so far"
+    if start > first:
+        return f"{label} from {start.month:02d}-{start.day:02d}"
+    return label

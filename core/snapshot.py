@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from weakref import WeakKeyDictionary
 
+from core.as_of import resolve_as_of
 from core.rfm import RfmTable
 from core.rfm_cuts import compute_cuts, stored_cuts
 from core.sqlparts import Sql, join
 from core.store import Store
-from core.values import day_to_date
 
 MAIN_STATS = "main.customer_stats"
 AS_OF_STATS = "temp.segment_stats"
@@ -154,7 +154,7 @@ def reading(store: Store) -> Iterator[None]:
 
 
 def take_snapshot(store: Store, rfm: RfmTable, as_of: date | None = None) -> Snapshot:
-    """The snapshot for `as_of` (default: the date of the latest counting order).
+    """The snapshot for `as_of` (default: the store's as-of date, `core.as_of`).
 
     Call inside `reading(store)`.
     """
@@ -181,17 +181,8 @@ def _still_there(store: Store, snapshot: Snapshot) -> bool:
     )
 
 
-def latest_order_date(store: Store) -> date | None:
-    """The local date of the latest counting order, if any."""
-    day = store.scalar(
-        "SELECT order_day FROM orders WHERE NOT cancelled ORDER BY order_day DESC LIMIT 1"
-    )
-    return None if day is None else day_to_date(int(day))  # type: ignore[call-overload]
-
-
 def _build(store: Store, rfm: RfmTable, as_of: date | None) -> Snapshot:
-    if as_of is None:
-        as_of = latest_order_date(store) or date.today()
+    as_of = resolve_as_of(store, as_of)
     latest_stats_day = store.scalar("SELECT max(last_day) FROM customer_stats")
     if latest_stats_day is None or as_of.toordinal() >= int(latest_stats_day):  # type: ignore[call-overload]
         stats = MAIN_STATS

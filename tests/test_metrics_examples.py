@@ -73,13 +73,16 @@ def test_monthly_periods_with_a_30_day_window(store: Store) -> None:
     # N = {Dora}. CRR still counts Ben, who came back: (2 - 1) / 2 = 50 %, churn 100 %.
     assert (mar["B"], mar["E"], mar["N"]) == (2, 2, 1)
     assert (mar["crr"], mar["churn"], mar["returning_customer_rate"]) == (50.0, 100.0, 50.0)
-    assert (mar["start"], mar["end"]) == ("2024-03-01", "2024-03-31")
+    # The data ends on 30 March (Dora's order, the as-of date): March is not over.
+    assert (mar["start"], mar["end"]) == ("2024-03-01", "2024-03-30")
+    assert (jan["complete"], feb["complete"], mar["complete"]) == (True, True, False)
 
 
 def test_quarter_with_the_default_window(store: Store) -> None:
     (q1,) = compute_stats(store)["periods"]
-    assert (q1["start"], q1["end"], q1["B"], q1["E"], q1["N"]) == ("2024-01-01", "2024-03-31",
+    assert (q1["start"], q1["end"], q1["B"], q1["E"], q1["N"]) == ("2024-01-01", "2024-03-30",
                                                                    0, 4, 4)  # fmt: skip
+    assert q1["complete"] is False
     assert (q1["crr"], q1["churn"], q1["returning_customer_rate"]) == (None, None, 0.0)
     assert (q1["orders"], q1["revenue"]) == (7, 430.0)
 
@@ -93,6 +96,35 @@ def test_cohorts(store: Store) -> None:
         "2024-03": [100.0],  # Dora: her cancelled February order does not make her older
     }
     assert stats["cohort_sizes"] == {"2024-01": 2, "2024-02": 1, "2024-03": 1}
+
+
+def test_an_earlier_as_of_date_ignores_later_orders_and_cuts_the_last_period(
+    store: Store,
+) -> None:
+    stats = compute_stats(store, period="month", window_days=30, as_of=date(2024, 3, 20))
+    assert stats["as_of"] == "2024-03-20" and stats["last_order"] == "2024-02-29"
+    # Orders up to 20 March: Anna 100 + 50 + 30, Ben 80, Carla 60 (Ben's 25 March is later).
+    assert (stats["customers"], stats["orders"], stats["revenue"]) == (3, 5, 320.0)
+    mar = stats["periods"][-1]
+    assert (mar["start"], mar["end"], mar["complete"]) == ("2024-03-01", "2024-03-20", False)
+    # B = ordered 31 Jan-29 Feb = {Anna, Carla}; E = ordered 20 Feb-20 Mar = {Carla} (Dora's
+    # 20 Feb order is cancelled); N = {}. CRR = (1 - 0) / 2; Anna churned.
+    assert (mar["B"], mar["E"], mar["N"], mar["crr"], mar["churn"]) == (2, 1, 0, 50.0, 50.0)
+    assert mar["orders"] == 0
+    # Ben's March order is after the as-of date: the January cohort has nobody in March yet.
+    assert stats["cohorts"] == {"2024-01": [100.0, 50.0, 0.0], "2024-02": [100.0, 0.0]}
+
+
+def test_a_later_as_of_date_describes_a_quiet_shop(store: Store) -> None:
+    stats = compute_stats(store, period="month", window_days=30, as_of=date(2024, 5, 15))
+    assert stats["as_of"] == "2024-05-15" and stats["last_order"] == "2024-03-30"
+    apr, may = stats["periods"][-2:]
+    # April is over: B = ordered 2-31 Mar = {Ben, Dora}, E = ordered in April = {}.
+    assert (apr["end"], apr["complete"], apr["B"], apr["E"], apr["churn"]) == (
+        "2024-04-30", True, 2, 0, 100.0)  # fmt: skip
+    assert (may["start"], may["end"], may["complete"], may["B"]) == (
+        "2024-05-01", "2024-05-15", False, 0)  # fmt: skip
+    assert stats["cohorts"]["2024-03"] == [100.0, 0.0, 0.0]
 
 
 def test_members_behind_each_figure(store: Store) -> None:

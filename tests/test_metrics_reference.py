@@ -3,9 +3,10 @@
 The reference below loops over order rows with sets and dates, as the definitions in
 docs/metrics.md read; it shares no code with core/metrics.py (not even period arithmetic or
 rounding). Shops are random: several orders on one day, cancelled and refunded orders,
-guests, periods with B = 0, windows shorter and longer than a period, `--from`/`--to`, and
-imports split over several files (plus late cancellations and refunds) so that the
-incremental upkeep of the summaries is checked too.
+guests, periods with B = 0, windows shorter and longer than a period, `--from`/`--to`, an
+as-of date before, on or after the latest order (the data "ends" on it: the last period is
+cut there and E counted on that day), and imports split over several files (plus late
+cancellations and refunds) so that the incremental upkeep of the summaries is checked too.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def add_months(year: int, month: int, count: int) -> tuple[int, int]:
     return year, month
 
 
-def reference_periods(kind, first, last, start, end):
-    """Calendar periods from the one holding `first` to the one holding `last`, clipped."""
+def reference_periods(kind, first, last, start, end, whole=False):
+    """Calendar periods from the one holding `first` to the one holding `last`, clipped;
+    with `whole`, each with whether the clipping left it whole."""
     step = {"month": 1, "quarter": 3, "year": 12}[kind]
     if kind == "month":
         year, month = first.year, first.month
@@ -84,7 +86,8 @@ def reference_periods(kind, first, last, start, end):
         if end is not None and e > end:
             e = end
         if s <= e:
-            periods.append((s, e))
+            calendar = (date(year, month, 1), date(next_year, next_month, 1) - timedelta(days=1))
+            periods.append((s, e, (s, e) == calendar) if whole else (s, e))
         year, month = next_year, next_month
     return periods
 
@@ -110,16 +113,19 @@ def reference_sets(orders, s, e, w):
     }
 
 
-def reference_stats(orders, kind, w, start=None, end=None):
-    counting = [o for o in orders if o.counts()]
-    in_range = [
-        o for o in counting if (start is None or o.day >= start) and (end is None or o.day <= end)
-    ]
+def reference_stats(orders, kind, w, start=None, end=None, as_of=None):
+    """As docs/metrics.md reads: the data ends on the as-of date (the latest counting order's
+    day by default), so nothing after it is looked at, and the last period ends on it."""
+    if as_of is None:  # guests never reach the store here: the latest stored order counts
+        as_of = max((o.day for o in orders if o.counts()), default=None)
+    counting = [o for o in orders if o.counts() and o.day <= as_of] if as_of is not None else []
+    stop = as_of if end is None or as_of is None else min(end, as_of)
+    in_range = [o for o in counting if (start is None or o.day >= start) and o.day <= stop]
     empty = {
         "customers": 0, "orders": 0, "revenue": 0.0, "repeat_purchase_rate": 0.0,
         "purchase_frequency": 0.0, "average_order_value": 0.0, "revenue_per_customer": 0.0,
         "avg_days_between_orders": None, "period": kind, "window_days": w, "periods": [],
-        "cohorts": {},
+        "cohorts": {}, "as_of": None if as_of is None else as_of.isoformat(),
     }  # fmt: skip
     if not in_range:
         return empty
@@ -144,9 +150,8 @@ def reference_stats(orders, kind, w, start=None, end=None):
         avg_days_between_orders=float(round(Fraction(sum(gaps), len(gaps)), 4)) if gaps else None,
     )
     first = min(o.day for o in in_range)
-    last = max(o.day for o in in_range)
-    for s, e in reference_periods(kind, first, last, start, end):
-        sets = reference_sets(orders, s, e, w)
+    for s, e, whole in reference_periods(kind, first, stop, start, stop, whole=True):
+        sets = reference_sets(counting, s, e, w)
         b, e_count, n = len(sets["B"]), len(sets["E"]), len(sets["N"])
         within = [o for o in counting if s <= o.day <= e]
         result["periods"].append(
@@ -161,10 +166,12 @@ def reference_stats(orders, kind, w, start=None, end=None):
                 "returning_customer_rate": pct(len(sets["returning"]), len(sets["active"])),
                 "orders": len(within),
                 "revenue": money(sum(o.total - o.refunded for o in within)),
+                "complete": whole,
             }
         )
 
-    # Cohorts: whole calendar months, from the month of the first to that of the last order.
+    # Cohorts: calendar months, from the month of the first order to that of the as-of date
+    # (or --to), the last one only up to that day.
     def month_of(d):
         return (d.year, d.month)
 
@@ -173,16 +180,16 @@ def reference_stats(orders, kind, w, start=None, end=None):
         first_order[o.customer] = min(first_order.get(o.customer, o.day), o.day)
     months = []
     year, month = month_of(first)
-    while (year, month) <= month_of(last):
+    while (year, month) <= month_of(stop):
         months.append((year, month))
         year, month = add_months(year, month, 1)
     for index, cohort in enumerate(months):
-        members_ = {c for c, d in first_order.items() if month_of(d) == cohort}
+        members_ = {c for c, d in first_order.items() if month_of(d) == cohort and d <= stop}
         if not members_:
             continue
         row = []
         for later in months[index:]:
-            buyers = {o.customer for o in counting if month_of(o.day) == later}
+            buyers = {o.customer for o in counting if month_of(o.day) == later and o.day <= stop}
             row.append(float(round(Fraction(100 * len(members_ & buyers), len(members_)), 4)))
         result["cohorts"][f"{cohort[0]:04d}-{cohort[1]:02d}"] = row
     return result
@@ -248,9 +255,13 @@ def random_orders(rng: random.Random, customers: int, count: int, span_days: int
     return orders
 
 
-def assert_matches(store: Store, orders: list[Order], kind: str, w: int, start, end) -> None:
-    expected = reference_stats(orders, kind, w, start, end)
-    got = compute_stats(store, period=kind, window_days=w, start=start, end=end)
+def assert_matches(
+    store: Store, orders: list[Order], kind: str, w: int, start, end, as_of=None
+) -> None:
+    expected = reference_stats(orders, kind, w, start, end, as_of)
+    got = compute_stats(store, period=kind, window_days=w, start=start, end=end, as_of=as_of)
+    if expected["as_of"] is None:  # an empty store: the as-of date is the wall clock's
+        expected["as_of"] = got["as_of"]
     for key, value in expected.items():
         if key == "periods":
             assert len(got["periods"]) == len(value)
@@ -286,7 +297,10 @@ def cases(draw):
     if draw(st.booleans()):
         end = (start or FIRST_DAY) + timedelta(days=draw(st.integers(0, span + 10)))
     kind = draw(st.sampled_from(["month", "quarter", "year"]))
-    return seed, orders, kind, draw(WINDOWS), start, end
+    as_of = None
+    if draw(st.booleans()):  # before, within or after the orders
+        as_of = FIRST_DAY + timedelta(days=draw(st.integers(-5, span + 120)))
+    return seed, orders, kind, draw(WINDOWS), start, end, as_of
 
 
 @settings(
@@ -296,12 +310,12 @@ def cases(draw):
 )
 @given(case=cases())
 def test_random_shops_match_reference(case) -> None:
-    seed, orders, kind, w, start, end = case
+    seed, orders, kind, w, start, end, as_of = case
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "shop.db")
         try:
             final = load_shop(store, Path(folder), orders, random.Random(seed))
-            assert_matches(store, final, kind, w, start, end)
+            assert_matches(store, final, kind, w, start, end, as_of)
         finally:
             store.close()
 
@@ -318,6 +332,8 @@ def test_larger_seeded_shops_match_reference(tmp_path: Path) -> None:
         for kind, w in (("quarter", 365), ("month", 30), ("year", 90), ("quarter", 45)):
             assert_matches(store, final, kind, w, None, None)
         assert_matches(store, final, "month", 120, date(2024, 3, 17), date(2025, 2, 3))
+        assert_matches(store, final, "quarter", 365, None, None, date(2025, 5, 17))
+        assert_matches(store, final, "month", 30, date(2024, 1, 9), None, date(2024, 8, 14))
         store.close()
 
 

@@ -88,6 +88,7 @@ def test_metric_queries_use_indexes_and_never_read_orders(tmp_path: Path) -> Non
         members(store, figure, date(2024, 2, 1), date(2024, 2, 29), 30)
     store.conn.set_trace_callback(None)
     assert len(statements) > 20
+    as_of_probes = 0
     for sql in statements:
         guests = "customer_id IS NULL" in sql  # guests are in no summary: their orders only
         for *_, step in store.execute(f"EXPLAIN QUERY PLAN {sql}"):
@@ -95,7 +96,11 @@ def test_metric_queries_use_indexes_and_never_read_orders(tmp_path: Path) -> Non
                 assert step.startswith("SEARCH orders USING INDEX orders_by_customer"), step
                 assert "customer_id=?" in step, step
                 continue
+            if step == "SCAN orders USING INDEX orders_by_day" and sql.endswith("DESC LIMIT 1"):
+                as_of_probes += 1  # the as-of date: the newest order, read off the day index
+                continue
             assert not step.startswith(("SCAN orders", "SEARCH orders")), sql
             if "customer_days" in step:
                 assert step.startswith("SEARCH") or "COVERING INDEX" in step, (sql, step)
+    assert as_of_probes == 2  # once per compute_stats
     store.close()

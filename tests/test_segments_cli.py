@@ -19,7 +19,7 @@ app = build_app()
 CUSTOMER_KEYS = {
     "id", "external_id", "email", "first_name", "last_name", "country", "language",
     "accepts_marketing", "orders", "spent", "first_order", "last_order", "r", "f", "m",
-    "rfm_segment", "segments",
+    "rfm_segment", "segments", "as_of",
 }  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def test_segments_json(db: Path) -> None:
 
 def test_segments_table_for_people(db: Path) -> None:
     out = flat(ok(invoke(db, "segments")))
-    assert "Segments as of 2025-12-31" in out
+    assert "Segments · data to 2025-12-31" in out
     assert "Loyal Customers" in out and "opted-out" in out
     assert "transactional mail" in out
 

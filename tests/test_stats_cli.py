@@ -86,7 +86,7 @@ def test_empty_store_says_so(tmp_path: Path) -> None:
 def test_range_without_orders_says_so(db: Path) -> None:
     result = invoke("--from", "2030-01-01", "--db", db)
     assert result.exit_code == 0
-    assert "No counting orders between 2030-01-01 and today" in result.stdout
+    assert "No counting orders from 2030-01-01: the data ends on 2024-03-30." in result.stdout
 
 
 @pytest.mark.parametrize(

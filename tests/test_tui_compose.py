@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -538,11 +539,23 @@ def anna_buys_the_last_bestseller(shop_db: Path) -> None:
         )
 
 
+def a_guest_orders_on(shop_db: Path, day: date) -> None:
+    """A guest order (no customer, so no customer figure moves) that makes `day` the date of
+    the latest order: the store's as-of date, from which recency rules count."""
+    with open_store(shop_db) as store, store.write() as conn:
+        conn.execute(
+            "INSERT INTO orders(external_id, ordered_at, order_day, total, source, fingerprint, "
+            "imported_at) VALUES ('guest-1', ?, ?, 1000, 'test', 0, ?)",
+            (day.isoformat(), day.toordinal(), day.isoformat()),
+        )
+
+
 @pilot_test
 async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_found(
     email_app: RetainApp, shop_db: Path, monkeypatch: pytest.MonkeyPatch
 ):
     anna_buys_the_last_bestseller(shop_db)
+    a_guest_orders_on(shop_db, TODAY)  # the data now ends on TODAY: Anna's order is 180+ days old
     release = threading.Event()
     exact_recipients = Composer.exact_recipients
 

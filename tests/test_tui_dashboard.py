@@ -98,7 +98,11 @@ async def test_the_figures_are_those_of_compute_stats_for_the_last_complete_quar
         assert heatmap.cohorts == stats["cohorts"] and heatmap.sizes == stats["cohort_sizes"]
         assert heatmap.row_count == len(stats["cohorts"])
         chart = app.screen.query_one(RetentionChart)
-        assert [row["start"] for row in chart.rows] == ["2024-01-01", "2024-04-01", "2024-07-01"]
+        # The complete quarters, then 2024-Q4 so far: E on the as-of date, marked unfinished.
+        assert [(row["start"], row["complete"]) for row in chart.rows] == [
+            ("2024-01-01", True), ("2024-04-01", True), ("2024-07-01", True),
+            ("2024-10-01", False)]  # fmt: skip
+        assert chart.rows[-1] == stats["periods"][-1] and chart.rows[-1]["end"] == "2024-10-06"
 
 
 @pilot_test

@@ -35,7 +35,7 @@ def stats_of(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("kind", "last_order", "expected"),
+    ("kind", "as_of", "expected"),
     [
         ("quarter", date(2024, 10, 6), (date(2024, 7, 1), date(2024, 9, 30))),
         ("quarter", date(2024, 9, 30), (date(2024, 7, 1), date(2024, 9, 30))),  # Q3 is whole
@@ -44,18 +44,17 @@ def stats_of(tmp_path_factory):
         ("year", date(2025, 12, 31), (date(2025, 1, 1), date(2025, 12, 31))),
     ],
 )
-def test_the_last_complete_period_ends_before_the_day_after_the_last_order(
-    kind, last_order, expected
-):
-    stats = {"last_order": last_order.isoformat(), "period": kind, "window_days": 90}
+def test_the_last_complete_period_ends_on_or_before_the_as_of_date(kind, as_of, expected):
+    stats = {"last_order": "2020-01-01", "as_of": as_of.isoformat(), "period": kind,
+             "window_days": 90}  # fmt: skip
     period = last_period(stats)
     assert (period.start, period.end) == expected and period.window_days == 90
-    assert reference_today(last_order) == date.fromordinal(last_order.toordinal() + 1)
+    assert reference_today(as_of) == date.fromordinal(as_of.toordinal() + 1)
 
 
 def test_an_empty_shop_has_no_period_and_says_so():
-    empty = {"last_order": None, "period": "quarter", "window_days": 365, "customers": 0,
-             "orders": 0, "revenue": 0.0, "average_order_value": 0.0,
+    empty = {"last_order": None, "as_of": "2026-12-04", "period": "quarter", "window_days": 365,
+             "customers": 0, "orders": 0, "revenue": 0.0, "average_order_value": 0.0,
              "revenue_per_customer": 0.0, "repeat_purchase_rate": 0.0, "periods": []}  # fmt: skip
     assert last_period(empty) is None
     tiles = figure_tiles(empty, "EUR")
@@ -83,15 +82,22 @@ def test_a_period_before_the_first_order_is_not_invented(stats_of):
     assert "ended before the first order" in tiles["crr"].detail
 
 
-def test_the_chart_shows_complete_periods_only_and_at_most_its_share(stats_of):
+def test_the_chart_shows_complete_periods_then_the_unfinished_one(stats_of):
     stats = stats_of("month")
     rows = chart_rows(stats, last_period(stats))
-    assert rows[-1]["start"] == "2024-09-01"  # October 2024 is not complete
+    assert stats["as_of"] == "2024-10-06"
+    # October 2024 is not complete: last, ending on the as-of date, flagged.
+    assert [(row["start"], row["end"], row["complete"]) for row in rows[-2:]] == [
+        ("2024-09-01", "2024-09-30", True), ("2024-10-01", "2024-10-06", False)]  # fmt: skip
     assert [row["start"] for row in rows][:1] == ["2024-02-01"]
+    assert sum(not row["complete"] for row in rows) == 1
     many = {"period": "month", "periods": [{"start": f"{y}-{m:02d}-01", "end": f"{y}-{m:02d}-28"}
             for y in (2021, 2022, 2023) for m in range(1, 13)]}  # fmt: skip
     period = Period("month", date(2023, 12, 1), date(2023, 12, 31), 365)
     assert len(chart_rows(many, period)) == CHART_PERIODS["month"] == 24
+    many["periods"].append({"start": "2024-01-01", "end": "2024-01-09", "complete": False})
+    shown = chart_rows(many, period)
+    assert len(shown) == 25 and shown[-1]["end"] == "2024-01-09"
 
 
 def test_member_titles_name_the_figure_period_and_count():

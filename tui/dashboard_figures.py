@@ -1,9 +1,11 @@
 """What the dashboard's tiles say, from `compute_stats` and the store totals: pure functions.
 
 The "last complete period" is decided by the data, not the wall clock: the figures describe
-the shop up to its latest order, so the period is the latest whole month, quarter or year
-that ended before the day after that order. The same store shows the same figures on any
-day, and a shop whose last import is old still shows its last real quarter.
+the shop up to its as-of date (the day of its latest order, `core.as_of`), so the period is
+the latest whole month, quarter or year that ended on or before that day. The same store
+shows the same figures on any day, and a shop whose last import is old still shows its last
+real quarter. The period the data ends in is unfinished: the chart shows it last, marked
+"so far", with E counted on the as-of date (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -48,18 +50,19 @@ class Period:
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
 
 
-def reference_today(last_order: date) -> date:
-    """The day the data speaks for: the day after its latest order."""
-    return last_order + timedelta(days=1)
+def reference_today(as_of: date) -> date:
+    """The first day the data does not cover: the day after the as-of date."""
+    return as_of + timedelta(days=1)
 
 
 def last_period(stats: dict[str, object]) -> Period | None:
     """The last complete period of `stats` (None for a shop without orders)."""
-    last_order = stats.get("last_order")
-    if not last_order:
+    if not stats.get("last_order"):
         return None
     kind = str(stats["period"])
-    start, end = last_complete_period(kind, reference_today(date.fromisoformat(str(last_order))))
+    start, end = last_complete_period(
+        kind, reference_today(date.fromisoformat(str(stats["as_of"])))
+    )
     return Period(kind, start, end, int(stats["window_days"]))  # type: ignore[call-overload]
 
 
@@ -73,13 +76,15 @@ def period_row(stats: dict[str, object], period: Period | None) -> dict[str, obj
 
 
 def chart_rows(stats: dict[str, object], period: Period | None) -> list[dict[str, object]]:
-    """The complete periods up to `period`, the latest `CHART_PERIODS[kind]` of them."""
+    """The complete periods up to `period`, the latest `CHART_PERIODS[kind]` of them, then
+    the unfinished one the data ends in (`"complete": false`), if any."""
     if period is None:
         return []
     end = period.end.isoformat()
     rows: list[dict[str, object]] = stats["periods"]  # type: ignore[assignment]
     complete = [row for row in rows if str(row["end"]) <= end]
-    return complete[-CHART_PERIODS[period.kind] :]
+    unfinished = [row for row in rows if str(row["end"]) > end]
+    return complete[-CHART_PERIODS[period.kind] :] + unfinished[-1:]
 
 
 def percent(value: object) -> str:

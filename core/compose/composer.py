@@ -27,6 +27,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from core.addresses import AddressError, check_address, header_text, inline_text
+from core.as_of import resolve_as_of
 from core.compose import context as ctx
 from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
 from core.compose.discount import Discount
@@ -172,20 +173,30 @@ class Composer:
         store: Store,
         templates_dir: Path | None = None,
         *,
+        as_of: date | None = None,
         today: date | None = None,
         shop: ShopSettings | None = None,
     ) -> None:
         """`templates_dir` is the owner's folder (default: in the data folder); `shop`
-        replaces the stored shop settings (used by `templates check`)."""
+        replaces the stored shop settings (used by `templates check`).
+
+        `as_of` decides who a draft is for and what it says about them: segments, recency
+        rules, figures, last orders and bestsellers count up to it (default: the store's
+        as-of date, `core.as_of`, read again by `refresh()`). `today` is the day the drafts
+        are written (default: the real date): discount codes expire `valid_days` after it,
+        since the customer reads the mail now, whatever the date of the latest import.
+        """
         self.store = store
         self._shop_override = shop
+        self._as_of_given = as_of
+        self.as_of = resolve_as_of(store, as_of)
         self.today = today or date.today()
         self.roots = TemplateRoots(
             user=templates_dir if templates_dir is not None else user_templates_dir()
         )
         self._templates: dict[str, TemplateInfo] = {}
         self.env = make_environment(TemplateLoader(self.roots, lambda: self._templates))
-        self.loader = ContextLoader(store, self.today, segments_as_of=today)
+        self.loader = ContextLoader(store, self.as_of)
         self.refresh()
 
     def refresh(self) -> None:
@@ -197,7 +208,9 @@ class Composer:
         self._templates = discover(self.roots)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
-        self.loader.forget()  # the bestsellers, read again for orders imported meanwhile
+        # Orders imported meanwhile move the as-of date and the bestsellers.
+        self.as_of = self.loader.as_of = resolve_as_of(self.store, self._as_of_given)
+        self.loader.forget()
 
     # -- templates ---------------------------------------------------------------------------
 
@@ -369,7 +382,7 @@ class Composer:
         key = address.lower()
         if key in seen:
             return address, "duplicate"
-        days = record.days_since_last_order(self.today)
+        days = record.days_since_last_order(self.as_of)
         if "last_order" in info.needs and days is None:
             return address, "no_order"
         if info.min_days_since_last_order is not None and (
@@ -582,7 +595,7 @@ class Composer:
                 data,
                 locale=locale,
                 currency=currency,
-                today=self.today,
+                as_of=self.as_of,
                 fetch_segment_fields=lambda: self.loader.segment_fields(record.id),
             ),
             "last_order": orders[0] if orders else None,

@@ -57,8 +57,8 @@ class CustomerRecord:
     first_day: int | None
     last_day: int | None
 
-    def days_since_last_order(self, today: date) -> int | None:
-        return None if self.last_day is None else today.toordinal() - self.last_day
+    def days_since_last_order(self, as_of: date) -> int | None:
+        return None if self.last_day is None else as_of.toordinal() - self.last_day
 
 
 @dataclass(slots=True)
@@ -135,19 +135,32 @@ def worst_case_customer() -> CustomerData:
     return CustomerData(record, segment_fields=dict.fromkeys(SEGMENT_FIELDS) | {"segments": []})
 
 
+# Customers with their figures, from the summaries kept by every import...
 _CUSTOMERS_SQL = """
     SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.language,
            c.accepts_marketing, c.tags, coalesce(s.orders, 0), coalesce(s.revenue, 0),
            s.first_day, s.last_day
     FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id
-    WHERE c.id IN (SELECT value FROM json_each(?))
+    WHERE c.id IN (SELECT value FROM json_each(:ids))
+"""
+# ... or, as of a day before someone's latest order, summed from their days up to :day. (Not
+# as `customer_id IN (json_each) AND day <= :day GROUP BY customer_id` in a subquery: SQLite
+# 3.40 answers max(day) wrongly there, with days after :day; tests/test_as_of.py checks it.)
+_CUSTOMERS_AS_OF_SQL = """
+    SELECT c.id, c.email, c.first_name, c.last_name, c.country, c.language,
+           c.accepts_marketing, c.tags, coalesce(sum(d.orders), 0), coalesce(sum(d.revenue), 0),
+           min(d.day), max(d.day)
+    FROM customers c LEFT JOIN customer_days d ON d.customer_id = c.id AND d.day <= :day
+    WHERE c.id IN (SELECT value FROM json_each(:ids))
+    GROUP BY c.id
 """
 _ORDERS_SQL = """
     SELECT o.id, o.customer_id, o.external_id, o.order_day, o.currency, o.total, o.refunded,
            o.discount_code
     FROM json_each(?) AS c
     JOIN orders o ON o.id IN (
-        SELECT r.id FROM orders r WHERE r.customer_id = c.value AND NOT r.cancelled
+        SELECT r.id FROM orders r
+        WHERE r.customer_id = c.value AND NOT r.cancelled AND r.order_day <= ?
         ORDER BY r.order_day DESC, r.ordered_at DESC, r.id DESC LIMIT ?
     )
     ORDER BY c.key, o.order_day DESC, o.ordered_at DESC, o.id DESC
@@ -188,7 +201,7 @@ to 45 µs (Champions, many orders each) per customer."""
 # of them, so a preview stays fast on a large shop); name and price from the latest order.
 _BESTSELLERS_SQL = f"""
     WITH recent AS (
-        SELECT id FROM orders WHERE order_day >= ? AND NOT cancelled
+        SELECT id FROM orders WHERE order_day BETWEEN ? AND ? AND NOT cancelled
         ORDER BY order_day DESC LIMIT {BESTSELLER_ORDERS}
     )
     SELECT coalesce(l.sku, l.product) AS key, l.sku, l.product, count(*) AS n, l.unit_price,
@@ -202,16 +215,21 @@ _BESTSELLERS_SQL = f"""
 class ContextLoader:
     """Reads customers and what templates say about them; the bestsellers are read once."""
 
-    def __init__(self, store: Store, today: date, segments_as_of: date | None = None) -> None:
-        """`segments_as_of` None: RFM and segments as the segments engine dates them by
-        default (the latest order), matching `segment_customer_ids` without a date."""
+    def __init__(self, store: Store, as_of: date) -> None:
+        """Everything as of `as_of` (core.as_of): the customers' figures and orders, their
+        segments and the bestsellers leave out the orders after it."""
         self.store = store
-        self.today = today
-        self.segments_as_of = segments_as_of
+        self.as_of = as_of
         self._bestsellers: list[Product] | None = None
+        self._customers_sql: str | None = None
 
     def records(self, ids: Sequence[int]) -> dict[int, CustomerRecord]:
-        rows = self.store.execute(_CUSTOMERS_SQL, (json.dumps(list(ids)),))
+        if self._customers_sql is None:
+            latest = self.store.scalar("SELECT max(last_day) FROM customer_stats")
+            current = latest is None or self.as_of.toordinal() >= int(latest)  # type: ignore[call-overload]
+            self._customers_sql = _CUSTOMERS_SQL if current else _CUSTOMERS_AS_OF_SQL
+        params = {"ids": json.dumps(list(ids)), "day": self.as_of.toordinal()}
+        rows = self.store.execute(self._customers_sql, params)
         return {row[0]: CustomerRecord(*row) for row in rows}
 
     def load(self, records: Sequence[CustomerRecord], needs: Needs) -> dict[int, CustomerData]:
@@ -229,7 +247,7 @@ class ContextLoader:
     def _add_orders(self, data: dict[int, CustomerData], ids: str, limit: int) -> None:
         by_id: dict[int, OrderRecord] = {}
         for oid, cid, number, day, currency, total, refunded, code in self.store.execute(
-            _ORDERS_SQL, (ids, limit)
+            _ORDERS_SQL, (ids, self.as_of.toordinal(), limit)
         ):
             order = OrderRecord(oid, number, day, currency, total, refunded, code)
             by_id[oid] = order
@@ -244,10 +262,11 @@ class ContextLoader:
     def bestsellers(self) -> list[Product]:
         """The shop's most ordered products lately (see _BESTSELLERS_SQL); all time if quiet."""
         if self._bestsellers is None:
-            since = self.today.toordinal() - BESTSELLER_WINDOW_DAYS
-            rows = self.store.execute(_BESTSELLERS_SQL, (since,)).fetchall()
+            day = self.as_of.toordinal()
+            since = day - BESTSELLER_WINDOW_DAYS
+            rows = self.store.execute(_BESTSELLERS_SQL, (since, day)).fetchall()
             if len(rows) < BESTSELLERS:
-                rows = self.store.execute(_BESTSELLERS_SQL, (0,)).fetchall()
+                rows = self.store.execute(_BESTSELLERS_SQL, (0, day)).fetchall()
             self._bestsellers = [
                 Product(key, sku, inline_text(name or sku), price, n)
                 for key, sku, name, n, price, _ in rows
@@ -256,7 +275,7 @@ class ContextLoader:
 
     def forget(self) -> None:
         """Read the bestsellers again when next asked (the orders may have changed)."""
-        self._bestsellers = None
+        self._bestsellers = self._customers_sql = None
 
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
         products, bought = self.bestsellers(), self._bought(ids)
@@ -287,13 +306,13 @@ class ContextLoader:
         return {cid for (cid,) in self.store.execute(_BOUGHT_ALL_SQL, params)}
 
     def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
-        rows = segment_rows(self.store, list(data), self.segments_as_of)
+        rows = segment_rows(self.store, list(data), self.as_of)
         for cid, item in data.items():
             item.segment_fields = _segment_fields(rows.get(cid))
 
     def segment_fields(self, customer_id: int) -> dict[str, Any]:
         """One customer's segment fields (for the rare template the pre-scan misjudged)."""
-        rows = segment_rows(self.store, [customer_id], self.segments_as_of)
+        rows = segment_rows(self.store, [customer_id], self.as_of)
         return _segment_fields(rows.get(customer_id))
 
 
@@ -320,7 +339,7 @@ def customer_variables(
     *,
     locale: str,
     currency: str,
-    today: date,
+    as_of: date,
     fetch_segment_fields: Callable[[], dict[str, Any]] | None = None,
 ) -> Namespace:
     """`customer`; segment fields come from `item` or, failing that, `fetch_segment_fields`."""
@@ -347,7 +366,7 @@ def customer_variables(
         spent=Money.from_cents(record.revenue, currency, locale),
         first_order=None if record.first_day is None else day_to_date(record.first_day),
         last_order=None if record.last_day is None else day_to_date(record.last_day),
-        days_since_last_order=record.days_since_last_order(today),
+        days_since_last_order=record.days_since_last_order(as_of),
     )
     if item.segment_fields is not None:
         customer.update(item.segment_fields)

@@ -219,7 +219,7 @@ def _render_all(
         db_path=str(composer.store.path),
         templates_dir=None if composer.roots.user is None else str(composer.roots.user),
         today=composer.today,
-        segments_as_of=composer.loader.segments_as_of,
+        as_of=composer.as_of,
         template=template,
         discount=discount,
         kind=kind,

@@ -41,7 +41,7 @@ class Setup:
     db_path: str
     templates_dir: str | None
     today: date
-    segments_as_of: date | None
+    as_of: date
     template: str
     discount: Any
     kind: str
@@ -142,8 +142,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     setup: Setup = read_message(stdin)
     folder = Path(setup.templates_dir) if setup.templates_dir is not None else None
     store = open_store(setup.db_path)
-    composer = Composer(store, folder, today=setup.today)
-    composer.loader.segments_as_of = setup.segments_as_of
+    composer = Composer(store, folder, as_of=setup.as_of, today=setup.today)
     while True:
         try:
             job = read_message(stdin)

@@ -6,13 +6,16 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from core.as_of import AsOfError, check_as_of
 from core.store import Store, StoreError, open_store
+from core.values import parse_date
 
 # soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
 console = Console(highlight=False, soft_wrap=True)
@@ -28,6 +31,15 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Figures as of this date, YYYY-MM-DD (default: the date of the latest order).",
+        show_default=False,
+    ),
+]
 
 
 class ExitCode(IntEnum):
@@ -80,6 +92,14 @@ def opened_store(ctx: typer.Context, db: str | None) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def as_of_date(store: Store, text: str | None) -> date:
+    """The as-of date for every figure of a command: `--as-of` checked, or the store's."""
+    try:
+        return check_as_of(store, None if text is None else parse_date(text))
+    except (AsOfError, ValueError) as exc:
+        fail(f"--as-of: {exc}")
 
 
 def print_json(data: object) -> None:

@@ -32,11 +32,12 @@ from core.shop_settings import (
     validate_setting,
 )
 from core.store import Store, StoreError, open_store
-from core.values import parse_date
 from tui.commands.common import (
+    AsOfOption,
     DbOption,
     ExitCode,
     JsonOption,
+    as_of_date,
     choices,
     choices_metavar,
     console,
@@ -156,15 +157,7 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing export at --out.")
     ] = False,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="YYYY-MM-DD",
-            help="Treat this day as today (recency rules, discount expiry).",
-            show_default=False,
-        ),
-    ] = None,
+    as_of: AsOfOption = None,
     templates: TemplatesOption = None,
     json_: JsonOption = False,
     db: DbOption = None,
@@ -178,11 +171,11 @@ def export(
     ids_from_options = _customer_ids(customer or [])
     if segment is None and not ids_from_options:
         fail("choose recipients: --segment NAME or --customer ID")
-    today = _day(as_of)
     with opened_store(ctx, db) as store:
         _refuse_unknown_customers(store, ids_from_options)
-        ids = ids_from_options + (_segment_ids(store, segment, today) if segment else [])
-        composer = Composer(store, templates, today=today)
+        day = as_of_date(store, as_of)
+        ids = ids_from_options + (_segment_ids(store, segment, day) if segment else [])
+        composer = Composer(store, templates, as_of=day)
         _warn_about_invalid_settings(composer.shop.invalid)
         attached = _discount(composer, discount, valid_days, code)
         try:
@@ -199,9 +192,9 @@ def export(
         except KeyboardInterrupt:
             fail("interrupted: nothing was written", code=ExitCode.INTERRUPTED)
     if json_:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | {"as_of": day.isoformat()})
     else:
-        _print_summary(result)
+        _print_summary(result, day)
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
@@ -237,21 +230,12 @@ def _refuse_unknown_customers(store: Store, ids: list[int]) -> None:
         fail(f"--customer: {which} {listed} (nothing was written)")
 
 
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        fail(f"--as-of: {exc}")
-
-
-def _segment_ids(store: Store, name: str, today: date | None) -> list[int]:
+def _segment_ids(store: Store, name: str, as_of: date) -> list[int]:
     from core.segments import SegmentError, segment_customer_ids
 
     try:
         # Everyone in the segment: the composer reports who lacks consent, and why.
-        return segment_customer_ids(store, name, today, marketing=False)
+        return segment_customer_ids(store, name, as_of, marketing=False)
     except SegmentError as exc:
         fail(str(exc))
 
@@ -312,7 +296,7 @@ def _export_with_progress(
         )
 
 
-def _print_summary(result: ExportResult) -> None:
+def _print_summary(result: ExportResult, as_of: date) -> None:
     from core.compose import REASONS
 
     out = console.print
@@ -325,6 +309,7 @@ def _print_summary(result: ExportResult) -> None:
     out(f"  skipped      {sum(result.skipped.values()):>8,}")
     for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
         out(f"    {REASONS.get(reason, reason):<44} {count:>7,}")
+    out(f"  data to {as_of}: segments and recency rules as of that day")
     out(f"  took {result.seconds:.2f} s")
 
 

@@ -28,18 +28,17 @@ from core.segments import (
     sortable_fields,
 )
 from core.store import Store
-from core.values import parse_date
-from tui.commands.common import DbOption, JsonOption, console, fail, opened_store, print_json
+from tui.commands.common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    as_of_date,
+    console,
+    fail,
+    opened_store,
+    print_json,
+)
 
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="Figures as of this date, YYYY-MM-DD (default: the date of the latest order).",
-        show_default=False,
-    ),
-]
 RfmTableOption = Annotated[
     Path | None,
     typer.Option(
@@ -71,7 +70,8 @@ def segments(
     """Every segment (RFM, behaviour, your own) with its size and definition."""
     with opened_store(ctx, db) as store:
         try:
-            infos = list_segments(store, _as_of(as_of), rfm_table=_table(store, rfm_table))
+            day = as_of_date(store, as_of)
+            infos = list_segments(store, day, rfm_table=_table(store, rfm_table))
         except SegmentError as exc:
             fail(str(exc))
     if json_:
@@ -148,7 +148,8 @@ def segment_show(
     """One segment: its definition, size and who it may be used for."""
     with opened_store(ctx, db) as store:
         try:
-            info = segment_info(store, name, _as_of(as_of), rfm_table=_table(store, rfm_table))
+            day = as_of_date(store, as_of)
+            info = segment_info(store, name, day, rfm_table=_table(store, rfm_table))
         except SegmentError as exc:
             fail(str(exc))
     if json_:
@@ -160,7 +161,7 @@ def segment_show(
     out(Text("Meaning:    " + _safe(info.description)))
     if info.error:
         out(Text("Problem: " + _safe(info.error), style="red"))
-    out(f"Customers:  {info.count:,} ({info.share:.1f}% of all customers) as of {info.as_of}")
+    out(f"Customers:  {info.count:,} ({info.share:.1f}% of all customers), data to {info.as_of}")
     if info.marketing:
         out(f"Marketing:  {info.marketing_count:,} have consent; only they get marketing mail")
     else:
@@ -250,10 +251,11 @@ def customers(
         except SegmentError as exc:
             fail(f"--sort: {exc}")
     with opened_store(ctx, db) as store:
+        day = as_of_date(store, as_of)
         try:
             rows = customer_rows(
                 store, segment=segment, where=where, sort=sort or None, descending=descending,
-                limit=limit, offset=offset, as_of=_as_of(as_of), marketing=marketing,
+                limit=limit, offset=offset, as_of=day, marketing=marketing,
                 rfm_table=_table(store, rfm_table),
             )  # fmt: skip
         except SegmentError as exc:
@@ -261,16 +263,7 @@ def customers(
     if json_:
         print_json(rows)
         return
-    _print_customers(rows)
-
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        fail(f"--as-of: {exc}")
+    _print_customers(rows, day)
 
 
 def _table(store: Store, path: Path | None) -> RfmTable | None:
@@ -294,7 +287,7 @@ def _safe(value: object) -> str:
 
 def _print_segments(infos: list[SegmentInfo]) -> None:
     as_of = infos[0].as_of if infos else ""
-    table = Table(title=f"Segments as of {as_of}", title_justify="left", expand=False)
+    table = Table(title=f"Segments · data to {as_of}", title_justify="left", expand=False)
     table.add_column("Segment", overflow="fold")
     table.add_column("Kind")
     table.add_column("Customers", justify="right")
@@ -315,8 +308,8 @@ def _print_segments(infos: list[SegmentInfo]) -> None:
     )
 
 
-def _print_customers(rows: list[dict[str, object]]) -> None:
-    table = Table(expand=False)
+def _print_customers(rows: list[dict[str, object]], as_of: date) -> None:
+    table = Table(title=f"Customers · data to {as_of}", title_justify="left", expand=False)
     for column, justify in (
         ("Id", "right"), ("Name", "left"), ("Ctry", "left"),
         ("Orders", "right"), ("Spent", "right"), ("Last order", "left"), ("RFM", "left"),

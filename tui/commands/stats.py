@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from core.metrics import DEFAULT_WINDOW_DAYS, compute_stats
-from core.periods import PERIOD_KINDS, period_label
+from core.periods import PERIOD_KINDS, clipped_period_label
 from core.values import parse_date
 from tui.commands.common import (
+    AsOfOption,
     DbOption,
     JsonOption,
+    as_of_date,
     choices,
     choices_metavar,
     console,
@@ -59,14 +61,16 @@ def stats(
     window: WindowOption = DEFAULT_WINDOW_DAYS,
     from_: FromOption = None,
     to: ToOption = None,
+    as_of: AsOfOption = None,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Retention figures: customer retention rate, churn, returning customers, cohorts."""
     start, end = _date("--from", from_), _date("--to", to)
     with opened_store(ctx, db) as store:
+        day = as_of_date(store, as_of)
         try:
-            figures = compute_stats(store, period, window, start, end)
+            figures = compute_stats(store, period, window, start, end, day)
         except ValueError as exc:
             fail(str(exc))
         # Shown in the tables: no control characters (the Text cells keep it from being markup).
@@ -74,7 +78,7 @@ def stats(
     if json_:
         print_json(figures)
     elif not figures["orders"]:
-        _print_no_orders(start, end)
+        _print_no_orders(start, end, figures["as_of"])
     else:
         _print_figures(figures, currency)
 
@@ -88,10 +92,13 @@ def _date(option: str, text: str | None) -> date | None:
         fail(f"{option}: {exc}")
 
 
-def _print_no_orders(start: date | None, end: date | None) -> None:
+def _print_no_orders(start: date | None, end: date | None, as_of: str) -> None:
     if start or end:
+        last = min(str(end), as_of) if end else as_of
         console.print(
-            f"No counting orders between {start or 'the first day'} and {end or 'today'}.",
+            f"No counting orders from {start}: the data ends on {as_of}."
+            if start and str(start) > last
+            else f"No counting orders between {start or 'the first day'} and {last}.",
             markup=False,
         )
     else:
@@ -128,7 +135,13 @@ def _print_figures(figures: dict, currency: str) -> None:
         summary.add_row(
             "Guests (not counted)", Text(f"{figures['revenue_guests']:,.2f}{unit}, {orders}")
         )
-    console.print(Text(f"Orders {figures['first_order']} to {figures['last_order']}", style="bold"))
+    console.print(
+        Text(
+            f"Orders {figures['first_order']} to {figures['last_order']} · "
+            f"data to {figures['as_of']}",
+            style="bold",
+        )
+    )
     console.print(summary)
     console.print()
 
@@ -144,7 +157,7 @@ def _print_figures(figures: dict, currency: str) -> None:
     table.add_column(Text(f"Revenue\n{currency}".rstrip()), justify="right")
     for row in figures["periods"]:
         table.add_row(
-            Text(period_label(figures["period"], date.fromisoformat(row["start"]))),
+            Text(_row_label(figures["period"], row)),
             f"{row['B']:,}",
             f"{row['E']:,}",
             f"{row['N']:,}",
@@ -155,10 +168,17 @@ def _print_figures(figures: dict, currency: str) -> None:
             f"{row['revenue']:,.0f}",
         )
     console.print(table)
+    unfinished = [row for row in figures["periods"] if _cut_by_as_of(row, figures["as_of"])]
     _explain(
         f"B: customers with an order in the {window} days before the period. E: with one in "
         f"the {window} days up to its end. N: first order ever in the period. Churn: share of "
         "B not in E. Return: share of the period's customers who had ordered before it."
+        + (
+            f" So far: the period is not over; the data ends on {figures['as_of']} and its E "
+            "is counted on that day."
+            if unfinished
+            else ""
+        )
     )
     _print_cohorts(figures)
 
@@ -177,6 +197,17 @@ def _print_cohorts(figures: dict) -> None:
         )
     console.print(table)
     _explain("Every month of every cohort is in --json.")
+
+
+def _row_label(kind: str, row: dict) -> str:
+    """'2026-Q3', or '2026-Q4 so far' for the period the data ends in."""
+    return clipped_period_label(
+        kind, date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
+    )
+
+
+def _cut_by_as_of(row: dict, as_of: str) -> bool:
+    return not row["complete"] and row["end"] == as_of
 
 
 def _table(title: str) -> Table:

@@ -267,7 +267,7 @@ class DashboardScreen(RetainScreen):
             parts.append("no orders yet")
         elif fresh and period is not None:
             parts.append(f"last complete {period.kind}: {period.label}")
-            parts.append(f"data to {stats['last_order']}")  # type: ignore[index]
+            parts.append(f"data to {stats['as_of']}")  # type: ignore[index]
         else:
             parts.append("computing…")
         self.query_one("#period-line", Static).update(content(" · ".join(parts)))

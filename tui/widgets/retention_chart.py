@@ -4,6 +4,8 @@ The plot is drawn afresh for the widget's size on every render, so it fits any t
 it depends only on the figures, never on the clock, so snapshots are stable. Each period's
 value is a point whose glyph names its line (● CRR, ◆ returning customers) as well as its
 colour, and the legend says which is which, so the chart also reads without colour.
+An unfinished period (the one the data ends in) is labelled with a `*`, which the title
+explains ("* 2026-Q4 so far").
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ class RetentionChart(PlotextPlot):
     def render(self) -> RenderResult:
         plt = self.plt
         plt.clear_figure()
-        labels = [period_label(self.kind, date.fromisoformat(str(r["start"]))) for r in self.rows]
+        labels = [
+            period_label(self.kind, date.fromisoformat(str(r["start"])))
+            + ("" if r.get("complete", True) else "*")
+            for r in self.rows
+        ]
         crr = [(i, float(r["crr"])) for i, r in enumerate(self.rows) if r["crr"] is not None]  # type: ignore[arg-type]
         back = [
             (i, float(r["returning_customer_rate"]))  # type: ignore[arg-type]
@@ -53,6 +59,9 @@ class RetentionChart(PlotextPlot):
             if r["returning_customer_rate"] is not None
         ]
         title = f"CRR and returning customers per {self.kind} (W {self.window_days} days)"
+        unfinished = [label for label in labels if label.endswith("*")]
+        if unfinished:
+            title += f" · {unfinished[-1]} so far"
         if not crr and not back:
             title = f"No complete {self.kind} with customers yet"
         plt.title(title)
