@@ -29,7 +29,7 @@ PERIOD_KEYS = {"start", "end", "B", "E", "N", "crr", "churn", "returning_custome
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         import_file(store, DATA / "metrics_small.csv", "orders")
     return path
 
@@ -73,6 +73,7 @@ def test_table_shows_b_e_n_beside_the_crr_formula(db: Path) -> None:
 
 
 def test_empty_store_says_so(tmp_path: Path) -> None:
+    open_store(tmp_path / "empty.db", create=True).close()  # as an import that added nothing
     result = invoke("--db", tmp_path / "empty.db")
     assert result.exit_code == 0
     assert "No orders yet" in result.stdout

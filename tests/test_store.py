@@ -65,7 +65,7 @@ def test_opening_the_default_creates_a_private_data_folder(
 ) -> None:
     monkeypatch.delenv(DB_ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    with open_store() as store:
+    with open_store(create=True) as store:
         assert store.path == tmp_path / "xdg" / "retain-tui" / "shop.db"
     assert mode(tmp_path / "xdg" / "retain-tui") == 0o700
     assert mode(tmp_path / "xdg" / "retain-tui" / "shop.db") == 0o600
@@ -78,7 +78,7 @@ def test_new_database_and_its_wal_files_are_private_under_umask_022(
     tmp_path: Path, umask_022: None
 ) -> None:
     path = tmp_path / "a" / "b" / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.set_setting("shop.name", "Test")  # a write, so -wal and -shm exist
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         assert wal.exists() and shm.exists()
@@ -92,7 +92,7 @@ def test_new_database_and_its_wal_files_are_private_under_umask_022(
 
 def test_reopened_database_gets_private_wal_files_too(tmp_path: Path, umask_022: None) -> None:
     path = tmp_path / "shop.db"
-    open_store(path).close()
+    open_store(path, create=True).close()
     assert not Path(f"{path}-wal").exists()  # the last connection cleaned up
     with open_store(path) as store:
         store.set_setting("k", "v")
@@ -103,7 +103,7 @@ def test_reopened_database_gets_private_wal_files_too(tmp_path: Path, umask_022:
 def test_existing_folder_is_left_alone(tmp_path: Path, umask_022: None) -> None:
     folder = tmp_path / "shared"
     folder.mkdir(mode=0o755)
-    open_store(folder / "shop.db").close()
+    open_store(folder / "shop.db", create=True).close()
     assert mode(folder) == 0o755
     assert mode(folder / "shop.db") == 0o600
 
@@ -200,7 +200,7 @@ def test_forward_migration_runs_only_the_new_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.set_setting("shop.name", "Kept")
     extra = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n" \
             "-- a comment line\nALTER TABLE customers ADD COLUMN phone TEXT;"  # fmt: skip
@@ -218,7 +218,7 @@ def test_failed_migration_leaves_the_old_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "shop.db"
-    open_store(path).close()
+    open_store(path, create=True).close()
     broken = "CREATE TABLE fine (x);\nINSERT INTO no_such_table VALUES (1);"
     monkeypatch.setattr(core.store, "MIGRATIONS", [*core.store.MIGRATIONS, broken])
     monkeypatch.setattr(core.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
@@ -232,7 +232,7 @@ def test_failed_migration_leaves_the_old_version(
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
-    with open_store(path) as store, store.write() as conn:
+    with open_store(path, create=True) as store, store.write() as conn:
         conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 5,))
     with pytest.raises(StoreError, match="newer than this retain-tui understands"):
         open_store(path)

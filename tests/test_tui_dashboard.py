@@ -283,6 +283,7 @@ async def test_the_dashboard_follows_a_change_by_another_process(app: RetainApp)
 
 @pilot_test
 async def test_an_empty_shop_shows_no_figures_and_no_errors(tmp_path: Path):
+    open_store(tmp_path / "empty.db", create=True).close()  # as an import that added nothing
     app = RetainApp(tmp_path / "empty.db", theme=TEST_THEME)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

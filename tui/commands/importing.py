@@ -10,14 +10,16 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from core.demo import load_demo
+from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
 from core.importers.formats import FORMATS
-from core.store import Store
+from core.paths import chosen_db_path, demo_db_path
+from core.store import Store, StoreError
 from tui.commands.common import (
     DbOption,
     JsonOption,
     console,
+    db_option,
     err_console,
     fail,
     opened_store,
@@ -86,15 +88,22 @@ def import_customers(
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
-    """Load the demo shop (about 2,000 customers, 8,000 orders) into the database."""
-    with opened_store(ctx, db) as store:
-        results = load_demo(store)
+    """(Re)create the demo shop (about 2,000 customers, 8,000 orders, dates up to yesterday).
+
+    Without --db it goes to its own demo.db, never into your shop. With --db PATH (or
+    RETAIN_DB) it loads only into a new or empty database, or replaces an earlier demo.
+    """
+    path = chosen_db_path(db_option(ctx, db)) or demo_db_path()
+    try:
+        results = create_demo(path)
+    except (DemoRefusedError, StoreError, OSError) as exc:
+        fail(str(exc))
     if json_:
         print_json([result.to_dict() for result in results])
         return
     for result in results:
         _print_summary(result)
-    console.print(f"Demo shop loaded into {escape(str(store.path))}.")
+    console.print(f"Demo shop loaded into {escape(str(path))}.")
 
 
 def _run(
@@ -107,7 +116,13 @@ def _run(
     as_json: bool,
     db: str | None,
 ) -> None:
-    with opened_store(ctx, db) as store:
+    with opened_store(ctx, db, create=True) as store:
+        loaded_on = demo_loaded_on(store)
+        if loaded_on is not None:
+            fail(
+                f"{store.path} is the demo shop (loaded {loaded_on}): your own orders go into "
+                "your shop's database (without --db: shop.db), never into the demo"
+            )
         try:
             result = _import_with_progress(store, file, kind, fmt, mapping, strict, as_json)
         except FatalImportError as exc:

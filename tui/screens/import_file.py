@@ -32,6 +32,7 @@ from textual.widgets import (
 from textual.worker import Worker, get_current_worker
 
 from core.csvfile import open_csv
+from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
 from core.store import open_store
@@ -42,6 +43,9 @@ from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.path_suggester import PathSuggester
 
 STOPPED = "Import stopped: nothing was imported."
+DEMO_BY_NAME = (
+    "this is the demo shop: import your own with retain-tui import orders FILE --db YOUR_SHOP.db"
+)
 
 
 class ImportStopped(Exception):
@@ -113,6 +117,13 @@ class ImportScreen(RetainScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.retain_app.demo_loaded_on is not None:
+            target = self.retain_app.import_path
+            self._say(
+                f"Your file goes into {target}, your own shop, never into the demo."
+                if target
+                else DEMO_BY_NAME
+            )
         self.set_focus(self.query_one("#path", Input))
         self.query_one("#rejected", Log).display = False
         self.query_one("#progress", ProgressBar).display = False
@@ -184,8 +195,16 @@ class ImportScreen(RetainScreen):
                 raise ImportStopped
             self.post_message(self.Progress(done, total))
 
+        target = self.retain_app.import_path
+        if target is None:
+            self.post_message(self.Finished(None, DEMO_BY_NAME))
+            return
         try:
-            store = open_store(self.retain_app.db_path)
+            store = open_store(target, create=True)
+            if demo_loaded_on(store) is not None:
+                store.close()
+                self.post_message(self.Finished(None, f"{target} is the demo: {DEMO_BY_NAME}"))
+                return
         except Exception as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
@@ -231,10 +250,15 @@ class ImportScreen(RetainScreen):
             if result.rows_rejected > len(result.errors):
                 log.write_line(f"… and {result.rows_rejected - len(result.errors):,} more")
         rejected = f", {result.rows_rejected:,} rows rejected" if result.rows_rejected else ""
+        elsewhere = self.retain_app.import_path != self.retain_app.db_path
+        where = clean(
+            f" into your shop {self.retain_app.import_path}: quit and start again to open it"
+        )
         self.notify(
-            f"Imported {clean(Path(result.file).name)}{rejected}.",
+            f"Imported {clean(Path(result.file).name)}{rejected}{where if elsewhere else ''}.",
             markup=False,
             severity="warning" if result.rows_rejected else "information",
+            timeout=20 if elsewhere else 5,
         )
         self.retain_app.check_store()
 
