@@ -238,6 +238,83 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
         open_store(path)
 
 
+def old_shop(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shop as an older retain-tui made it: the migrations up to `version`, one setting."""
+    with monkeypatch.context() as older:
+        older.setattr(core.store, "MIGRATIONS", core.store.MIGRATIONS[:version])
+        older.setattr(core.store, "SCHEMA_VERSION", version)
+        with open_store(path, create=True) as store:
+            store.set_setting("shop.name", "Before")
+
+
+def test_an_older_schema_is_backed_up_before_it_is_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, SCHEMA_VERSION - 1, monkeypatch)
+    with open_store(path) as store:
+        backup = tmp_path / f"shop.db.v{SCHEMA_VERSION - 1}.bak"
+        assert store.backup_path == backup
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.get_setting("shop.name") == "Before"
+    assert mode(backup) == 0o600
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT version FROM schema_version").fetchone() == (
+            SCHEMA_VERSION - 1,
+        )
+        assert copy.execute("SELECT value FROM settings").fetchone() == ("Before",)
+    with open_store(path) as store:  # current now: no second copy
+        assert store.backup_path is None
+    assert sorted(p.name for p in tmp_path.glob("*.bak")) == [backup.name]
+
+
+def test_a_second_migration_from_the_same_version_keeps_the_first_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, 1, monkeypatch)
+    open_store(path).close()
+    path.unlink()
+    old_shop(path, 1, monkeypatch)
+    with open_store(path) as store:
+        assert store.backup_path == tmp_path / "shop.db.v1.2.bak"
+    assert (tmp_path / "shop.db.v1.bak").exists()
+
+
+def test_new_and_current_databases_get_no_backup(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with open_store(path, create=True) as store:
+        assert store.backup_path is None
+    open_store(path).close()
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_the_schema_marker_is_set_on_every_database_we_make(tmp_path: Path) -> None:
+    with open_store(tmp_path / "shop.db", create=True) as store:
+        assert store.scalar("PRAGMA application_id") == core.store.APPLICATION_ID
+    with open_store(":memory:") as store:
+        assert store.scalar("PRAGMA application_id") == core.store.APPLICATION_ID
+
+
+def test_a_missing_database_is_not_created_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "shop.db"
+    with pytest.raises(core.store.MissingStoreError, match="no such shop database"):
+        open_store(path)
+    assert not (tmp_path / "sub").exists()
+
+
+def test_another_sqlite_database_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    before = path.read_bytes()
+    for create in (False, True):
+        with pytest.raises(StoreError, match="not a retain-tui database"):
+            open_store(path, create=create)
+    assert path.read_bytes() == before
+
+
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("Name,Email\n" * 200, encoding="utf-8")
