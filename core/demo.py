@@ -16,7 +16,7 @@ from tempfile import TemporaryDirectory
 
 from core.importers import ImportResult, import_file
 from core.paths import shipped_dir
-from core.store import Store, StoreError, open_store
+from core.store import Store, StoreError, open_store, remove_database
 
 DEMO_SETTINGS = {
     "shop.name": "Nordlicht Tee & Kaffee",
@@ -105,14 +105,14 @@ def create_demo(path: Path, today: date | None = None) -> list[ImportResult]:
     if path.exists():
         _refuse_unless_empty_or_demo(path)
     building = path.with_name(f"{path.name}.building")
-    _remove_database(building)
+    remove_database(building)
     try:
         with open_store(building, create=True) as store:
             results = load_demo(store, today)
-        _remove_database(path, keep_main=True)
+        remove_database(path, keep_main=True)
         os.replace(building, path)
     except BaseException:
-        _remove_database(building)
+        remove_database(building)
         raise
     return results
 
@@ -130,9 +130,3 @@ def _refuse_unless_empty_or_demo(path: Path) -> None:
         "loads only into a new or empty database, so nothing was changed. "
         "Run `retain-tui demo` without --db for the demo's own database"
     )
-
-
-def _remove_database(path: Path, *, keep_main: bool = False) -> None:
-    """Delete a database's files (its -wal and -shm too, which must never outlive it)."""
-    for suffix in ("-wal", "-shm") if keep_main else ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -219,6 +219,12 @@ def _is_retain_database(conn: sqlite3.Connection, path: Path) -> bool:
     raise StoreError(f"{path}: not a retain-tui database (no retain-tui schema; left untouched)")
 
 
+def remove_database(path: Path, *, keep_main: bool = False) -> None:
+    """Delete a database's files (its -wal and -shm too, which must never outlive it)."""
+    for suffix in ("-wal", "-shm") if keep_main else ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")

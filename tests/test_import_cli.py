@@ -107,7 +107,7 @@ def test_strict_fails_and_imports_nothing(db: Path, data: Callable[[str], Path])
     assert "error:" in err and "bad_rows.csv:4: ordered_at:" in err and "--strict" in err
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert count(db, "SELECT count(*) FROM orders") == 0
+    assert not db.exists()  # a failed first import leaves no empty shop behind
 
 
 def test_map_option(db: Path, data: Callable[[str], Path]) -> None:
@@ -154,7 +154,7 @@ def test_fatal_errors_go_to_stderr_without_traceback(
     assert "nothing was imported" in err
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert count(db, "SELECT count(*) FROM orders") == 0
+    assert not db.exists()  # a failed first import leaves no empty shop behind
 
 
 def test_ctrl_c_says_nothing_was_imported(

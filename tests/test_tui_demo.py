@@ -95,3 +95,19 @@ async def test_a_demo_opened_by_name_does_not_guess_the_owners_shop(shop_db: Pat
         assert "retain-tui import orders FILE --db" in str(
             screen.query_one("#import-summary", Static).visual
         )
+
+
+@pilot_test
+async def test_a_failed_first_import_on_the_demo_leaves_no_empty_shop(
+    shop_db: Path, tmp_path: Path
+):
+    mine = tmp_path / "mine" / "shop.db"
+    app = RetainApp(as_demo(shop_db), demo_loaded_on=LOADED, shop_path=mine, theme=TEST_THEME)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_by_key(pilot, "i", ImportScreen)
+        screen.query_one("#path", Input).value = str(DATA / "unbalanced_quote.csv")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+    messages = [n.message for n in app._notifications]
+    assert any("malformed CSV" in message for message in messages), messages
+    assert not mine.exists()

@@ -155,3 +155,36 @@ def test_a_retain_database_made_before_the_marker_is_recognised_and_stamped(
     assert (result.exit_code, result.stdout) == (0, "Old Shop\n")
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x52545549
+
+
+def test_a_failed_first_import_leaves_no_empty_shop(tmp_path: Path) -> None:
+    db = tmp_path / "shop.db"
+    result = invoke(["import", "orders", str(tmp_path / "no-such.csv")], db)
+    assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_import_into_an_existing_shop_keeps_it(
+    tmp_path: Path, data: Callable[[str], Path]
+) -> None:
+    db = tmp_path / "shop.db"
+    assert invoke(["import", "orders", str(data("generic_orders.csv"))], db).exit_code == 0
+    assert invoke(["import", "orders", str(tmp_path / "no-such.csv")], db).exit_code == 2
+    assert invoke(["stats"], db).exit_code == 0
+
+
+def test_a_command_says_where_it_kept_the_old_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.store
+
+    db = tmp_path / "shop.db"
+    with monkeypatch.context() as older:
+        older.setattr(core.store, "MIGRATIONS", core.store.MIGRATIONS[:1])
+        older.setattr(core.store, "SCHEMA_VERSION", 1)
+        open_store(db, create=True).close()
+    result = invoke(["config", "list"], db)
+    assert result.exit_code == 0, result.output
+    assert f"the old one is kept in {tmp_path / 'shop.db.v1.bak'}" in " ".join(
+        result.stderr.split()
+    )

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
 from core.importers.formats import FORMATS
-from core.paths import chosen_db_path, demo_db_path
-from core.store import Store, StoreError
+from core.paths import chosen_db_path, demo_db_path, resolve_db_path
+from core.store import Store, StoreError, remove_database
 from tui.commands.common import (
     DbOption,
     JsonOption,
@@ -116,19 +116,26 @@ def _run(
     as_json: bool,
     db: str | None,
 ) -> None:
-    with opened_store(ctx, db, create=True) as store:
-        loaded_on = demo_loaded_on(store)
-        if loaded_on is not None:
-            fail(
-                f"{store.path} is the demo shop (loaded {loaded_on}): your own orders go into "
-                "your shop's database (without --db: shop.db), never into the demo"
-            )
-        try:
-            result = _import_with_progress(store, file, kind, fmt, mapping, strict, as_json)
-        except FatalImportError as exc:
-            fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted: nothing was imported", code=130)
+    path = resolve_db_path(db_option(ctx, db))
+    is_new = not path.exists()
+    try:
+        with opened_store(ctx, db, create=True) as store:
+            loaded_on = demo_loaded_on(store)
+            if loaded_on is not None:
+                fail(
+                    f"{store.path} is the demo shop (loaded {loaded_on}): your own orders go "
+                    "into your shop's database (without --db: shop.db), never into the demo"
+                )
+            try:
+                result = _import_with_progress(store, file, kind, fmt, mapping, strict, as_json)
+            except FatalImportError as exc:
+                fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
+            except KeyboardInterrupt:
+                fail("interrupted: nothing was imported", code=130)
+    except typer.Exit:
+        if is_new:  # a failed first import leaves no empty shop behind (the app would open it)
+            remove_database(path)
+        raise
     if as_json:
         print_json(result.to_dict())
     else:

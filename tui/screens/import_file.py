@@ -35,7 +35,7 @@ from core.csvfile import open_csv
 from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
-from core.store import open_store
+from core.store import open_store, remove_database
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
@@ -199,6 +199,7 @@ class ImportScreen(RetainScreen):
         if target is None:
             self.post_message(self.Finished(None, DEMO_BY_NAME))
             return
+        is_new = not target.exists()  # the owner's shop, on its first import from the demo
         try:
             store = open_store(target, create=True)
             if demo_loaded_on(store) is not None:
@@ -223,9 +224,12 @@ class ImportScreen(RetainScreen):
             self.post_message(self.Finished(None, STOPPED if stopped else f"database: {exc}"))
         else:
             self.post_message(self.Finished(result))
+            is_new = False
         finally:
             self._connection = None
             store.close()
+            if is_new:  # a failed first import leaves no empty shop behind
+                remove_database(target)
 
     def on_import_screen_progress(self, message: ImportScreen.Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)
