@@ -206,9 +206,10 @@ def _is_retain_database(conn: sqlite3.Connection, path: Path) -> bool:
 
     Only reads: a SQLite file of another program must not change by being looked at.
     """
-    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
         return True
-    if conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+    if application_id == 0:
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
@@ -256,7 +257,13 @@ def _migrate(store: Store) -> None:
         return
     if 0 < current < SCHEMA_VERSION and store.path is not None:
         # Before the write lock: SQLite's backup cannot copy from inside our own transaction.
-        store.backup_path = _backup(store, current)
+        try:
+            store.backup_path = _backup(store, current)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"{store.path}: cannot copy it before upgrading its schema ({exc}); "
+                "nothing was changed"
+            ) from exc
     with store.write() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = _schema_version(conn)

@@ -281,6 +281,18 @@ def test_a_second_migration_from_the_same_version_keeps_the_first_backup(
     assert (tmp_path / "shop.db.v1.bak").exists()
 
 
+def test_no_upgrade_without_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, 1, monkeypatch)
+    # A link into a missing folder: the copy cannot be written, as on a full disk.
+    (tmp_path / "shop.db.v1.bak").symlink_to(tmp_path / "no-such-folder" / "copy")
+    with pytest.raises(StoreError, match="cannot copy it before upgrading"):
+        open_store(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (1,)
+    conn.close()
+
+
 def test_new_and_current_databases_get_no_backup(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     with open_store(path, create=True) as store:
