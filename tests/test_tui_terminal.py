@@ -89,7 +89,7 @@ def test_without_a_shop_the_app_opens_the_demo_in_its_own_file(tmp_path: Path) -
     env.pop(DB_ENV, None)
     child = spawn([], env)
     try:
-        child.expect("DEMO SHOP")
+        child.expect("DEMO")
         child.expect("have ordered")  # the dashboard's figures are in
         child.send("q")
         child.expect(pexpect.EOF)

@@ -83,8 +83,8 @@ class RetainApp(App[None]):
         self.segments: SegmentProvider = segments or CoreSegments()
         self._seen_version = self.store.data_version
         self.sub_title = clean(self.db_path.name)
-        if demo_loaded_on is not None:
-            self.sub_title += " · import your shop: retain-tui import orders FILE"
+        if demo_loaded_on is not None:  # short enough for an 80-column header
+            self.sub_title = "your shop: retain-tui import orders FILE"
 
     @property
     def import_path(self) -> Path | None:
@@ -93,11 +93,11 @@ class RetainApp(App[None]):
         return self.db_path if self.demo_loaded_on is None else self.shop_path
 
     def format_title(self, title: str, sub_title: str) -> Content:
-        """The header of every screen; on the demo it starts with DEMO SHOP."""
+        """The header of every screen; on the demo it starts with DEMO."""
         formatted = super().format_title(title, sub_title)
         if self.demo_loaded_on is None:
             return formatted
-        return Content.assemble(("DEMO SHOP", "bold reverse"), " · ", formatted)
+        return Content.assemble(("DEMO", "bold reverse"), " · ", formatted)
 
     # -- life cycle ---------------------------------------------------------------------------
 
