@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -34,7 +34,6 @@ DEMO_MARKER = "demo.loaded_on"
 """The setting that marks a database as the demo shop; its value is the day it was loaded."""
 
 ORDER_DATE_COLUMNS = ("Created at", "Paid at", "Fulfilled at", "Cancelled at")
-SHOPIFY_TIME = "%Y-%m-%d %H:%M:%S %z"
 
 
 class DemoRefusedError(StoreError):
@@ -79,19 +78,23 @@ def load_demo(store: Store, today: date | None = None) -> list[ImportResult]:
 
 def _write_moved_orders(source: Path, target: Path, today: date) -> None:
     """Copy the shipped orders with every date moved by whole days, so the last order is from
-    the day before `today` (the clock time and UTC offset stay as written)."""
+    the day before `today`; the clock time and UTC offset stay as written
+    (`2024-03-05 14:02:11 +0100`: only the date in front changes)."""
     with source.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]
     columns = [header.index(name) for name in ORDER_DATE_COLUMNS]
     created = header.index("Created at")
-    last = max(datetime.strptime(row[created], SHOPIFY_TIME).date() for row in body if row[created])
-    shift = timedelta(days=(today - timedelta(days=1) - last).days)
+    last = max(date.fromisoformat(row[created][:10]) for row in body if row[created])
+    shift = today - timedelta(days=1) - last
+    moved: dict[str, str] = {}
     for row in body:
         for column in columns:
-            if row[column]:
-                moved = datetime.strptime(row[column], SHOPIFY_TIME) + shift
-                row[column] = moved.strftime(SHOPIFY_TIME)
+            day = row[column][:10]
+            if day:
+                if day not in moved:
+                    moved[day] = (date.fromisoformat(day) + shift).isoformat()
+                row[column] = moved[day] + row[column][10:]
     with target.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows([header, *body])
 
