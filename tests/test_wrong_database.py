@@ -158,10 +158,10 @@ def test_a_retain_database_made_before_the_marker_is_recognised_and_stamped(
 
 
 def test_a_failed_first_import_leaves_no_empty_shop(tmp_path: Path) -> None:
-    db = tmp_path / "shop.db"
+    db = tmp_path / "new" / "folders" / "shop.db"
     result = invoke(["import", "orders", str(tmp_path / "no-such.csv")], db)
     assert result.exit_code == 2
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # neither the file nor the folders made for it
 
 
 def test_a_failed_import_into_an_existing_shop_keeps_it(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -118,6 +119,7 @@ def _run(
 ) -> None:
     path = resolve_db_path(db_option(ctx, db))
     is_new = not path.exists()
+    new_folders = [folder for folder in path.parents if not folder.exists()]
     try:
         with opened_store(ctx, db, create=True) as store:
             loaded_on = demo_loaded_on(store)
@@ -135,6 +137,9 @@ def _run(
     except typer.Exit:
         if is_new:  # a failed first import leaves no empty shop behind (the app would open it)
             remove_database(path)
+            for folder in new_folders:  # nearest first; each was empty before
+                with suppress(OSError):
+                    folder.rmdir()
         raise
     if as_json:
         print_json(result.to_dict())
