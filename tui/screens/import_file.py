@@ -43,8 +43,9 @@ from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.path_suggester import PathSuggester
 
 STOPPED = "Import stopped: nothing was imported."
-DEMO_BY_NAME = (
-    "this is the demo shop: import your own with retain-tui import orders FILE --db YOUR_SHOP.db"
+OWN_DATABASE = (
+    "import your own shop into a database of its own: "
+    "retain-tui import orders FILE --db YOUR_SHOP.db"
 )
 
 
@@ -122,7 +123,7 @@ class ImportScreen(RetainScreen):
             self._say(
                 f"Your file goes into {target}, your own shop, never into the demo."
                 if target
-                else DEMO_BY_NAME
+                else f"This is the demo shop: {OWN_DATABASE}"
             )
         self.set_focus(self.query_one("#path", Input))
         self.query_one("#rejected", Log).display = False
@@ -197,14 +198,14 @@ class ImportScreen(RetainScreen):
 
         target = self.retain_app.import_path
         if target is None:
-            self.post_message(self.Finished(None, DEMO_BY_NAME))
+            self.post_message(self.Finished(None, f"This is the demo shop: {OWN_DATABASE}"))
             return
         is_new = not target.exists()  # the owner's shop, on its first import from the demo
         try:
             store = open_store(target, create=True)
             if demo_loaded_on(store) is not None:
                 store.close()
-                self.post_message(self.Finished(None, f"{target} is the demo: {DEMO_BY_NAME}"))
+                self.post_message(self.Finished(None, f"{target} is a demo shop: {OWN_DATABASE}"))
                 return
         except Exception as exc:
             self.post_message(self.Finished(None, str(exc)))
@@ -262,7 +263,7 @@ class ImportScreen(RetainScreen):
             f"Imported {clean(Path(result.file).name)}{rejected}{where if elsewhere else ''}.",
             markup=False,
             severity="warning" if result.rows_rejected else "information",
-            timeout=20 if elsewhere else 5,
+            timeout=20 if elsewhere else self.app.NOTIFICATION_TIMEOUT,
         )
         self.retain_app.check_store()
 
