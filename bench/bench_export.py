@@ -58,7 +58,7 @@ def build_shop(path: Path, sample_data: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    store = open_store(path)
+    store = open_store(path, create=True)
     import_file(store, sample_data / "customers_export.csv", "customers")
     import_file(store, sample_data / "orders_export.csv", "orders")
     consenting = int(store.scalar("SELECT count(*) FROM customers WHERE accepts_marketing = 1"))

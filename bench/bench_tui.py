@@ -49,7 +49,7 @@ def demo_db() -> Path:
     path = DATA / "tui-demo.db"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
-        with open_store(path) as store:
+        with open_store(path, create=True) as store:
             load_demo(store)
     return path
 

@@ -19,12 +19,27 @@ def data_dir() -> Path:
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """`--db PATH` wins over `$RETAIN_DB`, which wins over the platform's data folder."""
+    return chosen_db_path(explicit) or default_db_path()
+
+
+def chosen_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The database the owner named (`--db PATH`, else `$RETAIN_DB`), or None."""
     if explicit:
         return Path(explicit).expanduser()
     from_env = os.environ.get(DB_ENV)
     if from_env:
         return Path(from_env).expanduser()
+    return None
+
+
+def default_db_path() -> Path:
+    """The owner's real shop: what `import` fills and the app opens once it exists."""
     return data_dir() / "shop.db"
+
+
+def demo_db_path() -> Path:
+    """The demo shop, beside the real one and never mixed into it."""
+    return data_dir() / "demo.db"
 
 
 def shipped_dir(name: str) -> Path:

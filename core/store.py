@@ -23,10 +23,21 @@ from core.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
 MEMORY = ":memory:"
+APPLICATION_ID = 0x52545549  # "RTUI" in the SQLite header: this file is a retain-tui shop
+LEGACY_TABLES = frozenset({"schema_version", "customers", "orders", "settings"})
+"""How a retain-tui database made before `APPLICATION_ID` is recognised (and then stamped)."""
 
 
 class StoreError(Exception):
-    """The store cannot be opened or is newer than this program."""
+    """The store cannot be opened, is not a retain-tui database, or is newer than this program."""
+
+
+class MissingStoreError(StoreError):
+    """No database at the path: only `import` and `demo` create one, so a typo is not a shop."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: no such shop database")
+        self.path = path
 
 
 def utc_now() -> str:
@@ -40,6 +51,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
+        self.backup_path: Path | None = None
+        """The copy made before this opening migrated an older schema forward, if it did."""
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -107,6 +120,16 @@ class Store:
             raise StoreError("an in-memory store cannot be reopened")
         return open_store(self.path)
 
+    def holds_anything(self) -> bool:
+        """Whether the shop has any row of its own (orders, customers, settings, segments, runs)."""
+        return bool(
+            self.scalar(
+                "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM orders) "
+                "OR EXISTS (SELECT 1 FROM settings) OR EXISTS (SELECT 1 FROM custom_segments) "
+                "OR EXISTS (SELECT 1 FROM import_runs)"
+            )
+        )
+
     def close(self) -> None:
         with suppress(sqlite3.Error):
             self.conn.execute("PRAGMA optimize")
@@ -129,36 +152,78 @@ def _create_private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def open_store(path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Store:
-    """Open (creating if needed) the shop database at `path` (see `resolve_db_path`)."""
+def open_store(
+    path: str | os.PathLike[str] | None = None, *, create: bool = False, migrate: bool = True
+) -> Store:
+    """Open the shop database at `path` (see `resolve_db_path`).
+
+    A missing file is `MissingStoreError` unless `create` (only `import` and `demo` create a
+    shop); with `create`, an empty file or an empty SQLite database becomes a new shop too.
+    Anything without the retain-tui schema is refused and left byte for byte as it was.
+    """
     if path == MEMORY:
         conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
-        db_path = None
+        _configure(conn)
+        store = Store(conn, None)
     else:
         db_path = resolve_db_path(path)
-        if not db_path.exists():
-            _create_private_file(db_path)
-        # SQLite gives the -wal and -shm files the database's own mode; a tight umask
-        # covers the moment before it can.
-        old_umask = os.umask(0o077)
-        try:
-            conn = sqlite3.connect(
-                db_path,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-            )
-            _configure(conn)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{db_path}: not a retain-tui database ({exc})") from exc
-        finally:
-            os.umask(old_umask)
-    if db_path is None:
-        _configure(conn)
-    store = Store(conn, db_path)
+        store = Store(_connect(db_path, create), db_path)
     if migrate:
         _migrate(store)
     return store
+
+
+def _connect(db_path: Path, create: bool) -> sqlite3.Connection:
+    if not db_path.exists():
+        if not create:
+            raise MissingStoreError(db_path)
+        _create_private_file(db_path)
+    elif db_path.is_dir():
+        raise StoreError(f"{db_path}: is a folder, not a retain-tui database")
+    # SQLite gives the -wal and -shm files the database's own mode; a tight umask
+    # covers the moment before it can.
+    old_umask = os.umask(0o077)
+    try:
+        conn = sqlite3.connect(
+            db_path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        try:
+            if not _is_retain_database(conn, db_path) and not create:
+                raise StoreError(f"{db_path}: empty, not a retain-tui database")
+            _configure(conn)  # only now: WAL mode would change a file that is not ours
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path}: not a retain-tui database ({exc})") from exc
+    finally:
+        os.umask(old_umask)
+    return conn
+
+
+def _is_retain_database(conn: sqlite3.Connection, path: Path) -> bool:
+    """True for a retain-tui database, False for an empty one; `StoreError` for anything else.
+
+    Only reads: a SQLite file of another program must not change by being looked at.
+    """
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
+        return True
+    if application_id == 0:
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if tables >= LEGACY_TABLES:
+            return True  # made before the marker; `_migrate` stamps it
+        if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            return False
+    raise StoreError(f"{path}: not a retain-tui database (no retain-tui schema; left untouched)")
+
+
+def remove_database(path: Path, *, keep_main: bool = False) -> None:
+    """Delete a database's files (its -wal and -shm too, which must never outlive it)."""
+    for suffix in ("-wal", "-shm") if keep_main else ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _configure(conn: sqlite3.Connection) -> None:
@@ -187,8 +252,18 @@ def _migrate(store: Store) -> None:
             f"{store.path}: schema version {current} is newer than this retain-tui "
             f"understands ({SCHEMA_VERSION}); upgrade retain-tui"
         )
-    if current == SCHEMA_VERSION:
+    stamped = store.scalar("PRAGMA application_id") == APPLICATION_ID
+    if current == SCHEMA_VERSION and stamped:
         return
+    if 0 < current < SCHEMA_VERSION and store.path is not None:
+        # Before the write lock: SQLite's backup cannot copy from inside our own transaction.
+        try:
+            store.backup_path = _backup(store, current)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"{store.path}: cannot copy it before upgrading its schema ({exc}); "
+                "nothing was changed"
+            ) from exc
     with store.write() as conn:
         # Re-read inside the write lock: another process may have migrated meanwhile.
         current = _schema_version(conn)
@@ -199,6 +274,31 @@ def _migrate(store: Store) -> None:
                 conn.execute(statement)
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _backup(store: Store, version: int) -> Path:
+    """A private copy of the shop as it is, `shop.db.v5.bak` beside it, made with SQLite's
+    backup API (consistent even while a cron import writes); never overwrites an older copy."""
+    assert store.path is not None
+    target = store.path.with_name(f"{store.path.name}.v{version}.bak")
+    number = 1
+    while target.exists():
+        number += 1
+        target = store.path.with_name(f"{store.path.name}.v{version}.{number}.bak")
+    _create_private_file(target)
+    old_umask = os.umask(0o077)
+    copy = sqlite3.connect(target)
+    try:
+        store.conn.backup(copy)
+    except BaseException:
+        copy.close()
+        target.unlink()
+        raise
+    finally:
+        os.umask(old_umask)
+    copy.close()
+    return target
 
 
 def _statements(script: str) -> Iterator[str]:

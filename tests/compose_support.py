@@ -27,7 +27,7 @@ COLLECTOR = DATA / "compose_orders_collector.csv"
 
 def build_shop(path: str | Path = ":memory:", *, settings: dict[str, str] | None = None) -> Store:
     """The fixture shop with the demo shop's (complete) settings unless `settings` is given."""
-    store = open_store(path)
+    store = open_store(path, create=True)
     for file, kind in ((CUSTOMERS, "customers"), (ORDERS, "orders")):
         result = import_file(store, file, kind)
         assert result.rows_rejected == 0, result.errors

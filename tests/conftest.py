@@ -95,7 +95,7 @@ def data() -> Callable[[str], Path]:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A fresh shop database file in tmp_path (a file, so WAL and permissions are real)."""
-    with open_store(tmp_path / "shop.db") as opened:
+    with open_store(tmp_path / "shop.db", create=True) as opened:
         yield opened
 
 

@@ -21,7 +21,7 @@ ORDERS_CSV = DATA / "segments_orders.csv"
 
 def fixture_store(folder: Path) -> Store:
     """The 7-customer fixture shop (see tests/data/segments_*.csv), in a file under `folder`."""
-    store = open_store(folder / "shop.db")
+    store = open_store(folder / "shop.db", create=True)
     for path, kind in ((CUSTOMERS_CSV, "customers"), (ORDERS_CSV, "orders")):
         result = import_file(store, path, kind, fmt="generic")
         assert result.rows_rejected == 0, result.errors
@@ -75,7 +75,7 @@ class RandomShop:
 
     def load(self, folder: Path) -> Store:
         customers, orders = self.write(folder)
-        store = open_store(folder / "shop.db")
+        store = open_store(folder / "shop.db", create=True)
         for path, kind in ((customers, "customers"), (orders, "orders")):
             result = import_file(store, path, kind, fmt="generic")
             assert result.rows_rejected == 0, result.errors

@@ -41,7 +41,7 @@ def db(tmp_path: Path) -> Path:
     orders = tmp_path / "orders.csv"
     orders.write_text(ORDERS, encoding="utf-8")
     path = tmp_path / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         assert import_file(store, orders, "orders").rows_rejected == 0
         for key, value in DEMO_SETTINGS.items():
             store.set_setting(key, value)
@@ -85,7 +85,7 @@ def test_every_command_uses_the_same_as_of_date(db: Path) -> None:
     assert new["count"] == 2
     carla = next(row for row in customers if row["email"] == "carla@example.com")  # type: ignore[attr-defined]
     assert carla["days_since_last_order"] == 0
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         assert resolve_as_of(store) == date.fromisoformat(LATEST)
 
 
@@ -177,7 +177,7 @@ def test_bad_as_of_dates_are_refused(db: Path, command: tuple, value: str, messa
 
 
 def test_check_as_of_bounds(db: Path) -> None:
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         first, today = date(2021, 1, 10), date(2021, 6, 10)
         assert check_as_of(store, None) == date.fromisoformat(LATEST)
         assert check_as_of(store, first, today) == first
@@ -191,6 +191,6 @@ def test_check_as_of_bounds(db: Path) -> None:
 
 
 def test_an_empty_store_is_as_of_today(tmp_path: Path) -> None:
-    with open_store(tmp_path / "empty.db") as store:
+    with open_store(tmp_path / "empty.db", create=True) as store:
         assert resolve_as_of(store) == date.today()
         assert check_as_of(store, date(2000, 1, 1)) == date(2000, 1, 1)

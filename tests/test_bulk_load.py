@@ -49,8 +49,8 @@ def test_a_first_import_leaves_the_schema_as_it_found_it(store: Store) -> None:
 def test_a_first_import_builds_what_the_triggers_build_row_by_row(
     tmp_path: Path, files: tuple[tuple[str, str], ...]
 ) -> None:
-    bulk = open_store(tmp_path / "bulk.db")
-    rows = open_store(tmp_path / "rows.db")
+    bulk = open_store(tmp_path / "bulk.db", create=True)
+    rows = open_store(tmp_path / "rows.db", create=True)
     # A customer already in the store makes the import take the row-by-row path.
     earlier = tmp_path / "earlier.csv"
     earlier.write_text("customer_id,email,first_name\nX1,x1@example.com,Xaver\n")

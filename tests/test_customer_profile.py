@@ -102,6 +102,6 @@ def test_shop_totals_report_guest_orders_apart(store: Store):
 
 
 def test_empty_store_totals(tmp_path: Path):
-    with open_store(tmp_path / "empty.db") as store:
+    with open_store(tmp_path / "empty.db", create=True) as store:
         totals = shop_totals(store)
     assert (totals.customers, totals.orders, totals.revenue, totals.first_day) == (0, 0, 0, None)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from core.paths import DB_ENV
-from core.store import Store, open_store
+from core.store import open_store
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -111,7 +111,7 @@ def test_strict_fails_and_imports_nothing(db: Path, data: Callable[[str], Path])
     assert "error:" in err and "bad_rows.csv:4: ordered_at:" in err and "--strict" in err
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert count(db, "SELECT count(*) FROM orders") == 0
+    assert not db.exists()  # a failed first import leaves no empty shop behind
 
 
 def test_map_option(db: Path, data: Callable[[str], Path]) -> None:
@@ -157,7 +157,7 @@ def test_fatal_errors_go_to_stderr_without_traceback(
     assert "nothing was imported" in err
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert count(db, "SELECT count(*) FROM orders") == 0
+    assert not db.exists()  # a failed first import leaves no empty shop behind
 
 
 def test_an_unknown_format_is_refused_with_the_choices(
@@ -218,7 +218,7 @@ def test_import_help_lists_the_options() -> None:
 # -- the demo shop ------------------------------------------------------------------------------
 
 
-def test_demo_loads_the_sample_shop_once(db: Path, state: Callable[[Store], object]) -> None:
+def test_demo_loads_the_sample_shop_into_a_new_file(db: Path) -> None:
     result = invoke("demo", "--db", db, "--json")
     assert result.exit_code == 0, result.output
     customers, orders = json.loads(result.stdout)
@@ -226,6 +226,7 @@ def test_demo_loads_the_sample_shop_once(db: Path, state: Callable[[Store], obje
     assert customers["rows_rejected"] == 0 and orders["rows_rejected"] == 0
     assert customers["customers_added"] == 2000
     assert 7000 <= orders["orders_added"] <= 8500
+    assert orders["file"].endswith("orders_export.csv") and "retain-demo-" not in orders["file"]
     # Every buyer is in the customers file, and the orders change none of them.
     assert (orders["customers_added"], orders["customers_updated"]) == (0, 0)
     with open_store(db) as store:
@@ -241,15 +242,13 @@ def test_demo_loads_the_sample_shop_once(db: Path, state: Callable[[Store], obje
         assert store.scalar("SELECT count(*) FROM orders WHERE customer_id IS NULL") == 0
         assert store.get_setting("shop.currency") == "EUR"
         order_count = store.scalar("SELECT count(*) FROM orders")
-        before = state(store)
-    again = invoke("demo", "--db", db, "--json")
+    again = invoke("demo", "--db", db, "--json")  # an earlier demo is replaced, not doubled
     assert again.exit_code == 0, again.output
     customers, orders = json.loads(again.stdout)
-    assert (customers["customers_added"], customers["customers_updated"]) == (0, 0)
-    assert (orders["orders_added"], orders["orders_updated"]) == (0, 0)
-    assert orders["orders_unchanged"] == order_count
+    assert (customers["customers_added"], orders["orders_added"]) == (2000, order_count)
     with open_store(db) as store:
-        assert state(store) == before
+        assert store.scalar("SELECT count(*) FROM customers") == 2000
+        assert store.scalar("SELECT count(*) FROM orders") == order_count
 
 
 def test_demo_prints_where_it_loaded(db: Path) -> None:

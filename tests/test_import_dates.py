@@ -41,7 +41,7 @@ def days(store: Store) -> dict[str, date]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "shop.db") as store:
+    with open_store(tmp_path / "shop.db", create=True) as store:
         yield store
 
 
@@ -241,7 +241,7 @@ def test_generated_dates_import_as_the_truth(
     date_format = order if tell else None
     # The rule: a slash or dash file is decided by a date whose day is above 12.
     decided = order is None or tell or any(m.day > 12 for m in moments)
-    with open_store(folder / "shop.db") as store:
+    with open_store(folder / "shop.db", create=True) as store:
         if not decided:
             with pytest.raises(FatalImportError, match="--date-format"):
                 import_file(store, path, "orders", date_format=date_format)

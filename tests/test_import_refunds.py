@@ -109,7 +109,7 @@ def import_each(tmp_path: Path, orders: list[Order]) -> dict[str, dict[str, list
         folder = tmp_path / platform
         folder.mkdir(exist_ok=True)
         path = write_export(folder / "orders.csv", platform, orders)
-        with open_store(folder / "shop.db") as store:
+        with open_store(folder / "shop.db", create=True) as store:
             result = import_file(store, path, "orders")
             assert (result.format, result.rows_rejected) == (platform, 0), result.errors
             results[platform] = stored(store)
@@ -146,7 +146,7 @@ def test_the_same_orders_count_the_same_on_every_platform(tmp_path: Path) -> Non
 
 def test_the_status_is_kept_as_the_file_writes_it(tmp_path: Path) -> None:
     path = write_export(tmp_path / "orders.csv", "woocommerce", HAND_MADE[2:3])
-    with open_store(tmp_path / "shop.db") as store:
+    with open_store(tmp_path / "shop.db", create=True) as store:
         import_file(store, path, "orders")
         assert store.execute("SELECT status, cancelled FROM orders").fetchall() == [
             ("wc-refunded", 1)
@@ -158,7 +158,7 @@ def test_reimporting_under_the_new_rule_updates_orders_stored_under_the_old_one(
 ) -> None:
     """A Shopify 'refunded' order used to count, worth 0: a re-import must fix it."""
     path = write_export(tmp_path / "orders.csv", "shopify", HAND_MADE[2:3])
-    with open_store(tmp_path / "shop.db") as store:
+    with open_store(tmp_path / "shop.db", create=True) as store:
         import_file(store, path, "orders")
         with store.write() as conn:  # as the old rule stored it
             conn.execute("UPDATE orders SET cancelled = 0, fingerprint = 1")

@@ -452,7 +452,7 @@ def test_sigkill_during_import_leaves_the_database_as_it_was(
     tmp_path: Path, big_orders: Path, data: Callable[[str], Path], state: State, phase: str
 ) -> None:
     db = tmp_path / "shop.db"
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         import_file(store, data("generic_orders.csv"), "orders")
         before = state(store)
     child = subprocess.Popen(

@@ -144,7 +144,10 @@ def test_header_matching_is_tolerant(tmp_path: Path, data: Callable[[str], Path]
     path = tmp_path / "orders_export_1.csv"
     path.write_text(mangled + "\n" + rest, encoding="utf-8")
     wanted = "SELECT external_id, ordered_at, total, refunded, cancelled FROM orders ORDER BY 1"
-    with open_store(tmp_path / "a.db") as a, open_store(tmp_path / "b.db") as b:
+    with (
+        open_store(tmp_path / "a.db", create=True) as a,
+        open_store(tmp_path / "b.db", create=True) as b,
+    ):
         import_file(a, data("shopify_orders.csv"), "orders")
         result = import_file(b, path, "orders")
         assert result.format == "shopify"

@@ -33,7 +33,7 @@ MAR = (date(2024, 3, 1), date(2024, 3, 31))
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     import_file(store, DATA / "metrics_small.csv", "orders")
     yield store
     store.close()
@@ -170,7 +170,7 @@ def test_period_figures_for_any_range(store: Store) -> None:
 
 
 def test_guest_orders_do_not_count(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     import_file(store, DATA / "metrics_guest_shopify.csv", "orders")
     stats = compute_stats(store, period="month")
     assert (stats["customers"], stats["orders"], stats["revenue"]) == (1, 2, 50.0)
@@ -186,7 +186,7 @@ def test_guest_orders_do_not_count(tmp_path: Path) -> None:
 
 
 def test_empty_shop(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     stats = compute_stats(store)
     assert stats["customers"] == stats["orders"] == 0
     assert stats["periods"] == [] and stats["cohorts"] == {}
@@ -234,14 +234,14 @@ def test_money_is_rounded_half_to_even_from_exact_cents(tmp_path: Path) -> None:
         "order_id,ordered_at,customer_id,total\n1,2024-01-02,A,0.02\n2,2024-01-03,A,0.03\n"
         "3,2024-01-04,B,0.01\n"
     )
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     import_file(store, csv, "orders")
     stats = compute_stats(store)
     assert stats["revenue"] == 0.06
     assert stats["average_order_value"] == 0.02  # 0.06 / 3
     assert stats["revenue_per_customer"] == 0.03  # 0.06 / 2 = 0.03
     store.close()
-    store = open_store(tmp_path / "two.db")
+    store = open_store(tmp_path / "two.db", create=True)
     csv.write_text("order_id,ordered_at,customer_id,total\n1,2024-01-02,A,0.02\n"
                    "2,2024-01-03,A,0.03\n")  # fmt: skip
     import_file(store, csv, "orders")

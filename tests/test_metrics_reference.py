@@ -312,7 +312,7 @@ def cases(draw):
 def test_random_shops_match_reference(case) -> None:
     seed, orders, kind, w, start, end, as_of = case
     with tempfile.TemporaryDirectory() as folder:
-        store = open_store(Path(folder) / "shop.db")
+        store = open_store(Path(folder) / "shop.db", create=True)
         try:
             final = load_shop(store, Path(folder), orders, random.Random(seed))
             assert_matches(store, final, kind, w, start, end, as_of)
@@ -326,7 +326,7 @@ def test_larger_seeded_shops_match_reference(tmp_path: Path) -> None:
         rng = random.Random(1000 + seed)
         folder = tmp_path / str(seed)
         folder.mkdir()
-        store = open_store(folder / "shop.db")
+        store = open_store(folder / "shop.db", create=True)
         orders = random_orders(rng, customers=80, count=700, span_days=1000)
         final = load_shop(store, folder, orders, rng)
         for kind, w in (("quarter", 365), ("month", 30), ("year", 90), ("quarter", 45)):
@@ -342,7 +342,7 @@ def test_summaries_match_a_fresh_rebuild(tmp_path: Path) -> None:
     from core.summaries import refresh_summaries
 
     rng = random.Random(7)
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     load_shop(store, tmp_path, random_orders(rng, 30, 300, 700), rng)
     tables = ("customer_days", "customer_stats", "day_totals", "cohort_months")
 

@@ -20,7 +20,7 @@ def summaries(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
 
 
 def test_migrating_a_version_1_store_backfills_the_summaries(tmp_path: Path) -> None:
-    current = open_store(tmp_path / "current.db")
+    current = open_store(tmp_path / "current.db", create=True)
     import_file(current, DATA / "metrics_small.csv", "orders")
     current.close()
     # The same shop as version 1 kept it: no prev_day, day_totals, calendar or cohorts.
@@ -55,7 +55,7 @@ def test_migrating_a_version_1_store_backfills_the_summaries(tmp_path: Path) -> 
 
 
 def test_calendar_grows_with_the_dates_imported(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     assert store.scalar("SELECT count(*) FROM calendar") == 0  # a new store stays small
     csv = tmp_path / "orders.csv"
     csv.write_text(
@@ -78,7 +78,7 @@ def test_calendar_grows_with_the_dates_imported(tmp_path: Path) -> None:
 
 
 def test_metric_queries_use_indexes_and_never_read_orders(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "shop.db")
+    store = open_store(tmp_path / "shop.db", create=True)
     import_file(store, DATA / "metrics_small.csv", "orders")
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)

@@ -29,7 +29,7 @@ PERIOD_KEYS = {"start", "end", "B", "E", "N", "crr", "churn", "returning_custome
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         import_file(store, DATA / "metrics_small.csv", "orders")
     return path
 
@@ -75,6 +75,7 @@ def test_table_shows_b_e_n_beside_the_crr_formula(db: Path) -> None:
 
 
 def test_empty_store_says_so(tmp_path: Path) -> None:
+    open_store(tmp_path / "empty.db", create=True).close()  # as an import that added nothing
     result = invoke("--db", tmp_path / "empty.db")
     assert result.exit_code == 0
     assert "No orders yet" in result.stdout
@@ -123,7 +124,7 @@ def test_every_json_key_is_documented(db: Path) -> None:
 
 def test_guests_revenue_is_shown_apart_from_customers(tmp_path: Path) -> None:
     db = tmp_path / "guests.db"
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         import_file(store, Path(__file__).parent / "data" / "metrics_guest_shopify.csv", "orders")
     out = invoke("--db", db).stdout
     assert re.search(r"Revenue \(customers\) +50\.00\n", out)

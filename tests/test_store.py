@@ -65,7 +65,7 @@ def test_opening_the_default_creates_a_private_data_folder(
 ) -> None:
     monkeypatch.delenv(DB_ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    with open_store() as store:
+    with open_store(create=True) as store:
         assert store.path == tmp_path / "xdg" / "retain-tui" / "shop.db"
     assert mode(tmp_path / "xdg" / "retain-tui") == 0o700
     assert mode(tmp_path / "xdg" / "retain-tui" / "shop.db") == 0o600
@@ -78,7 +78,7 @@ def test_new_database_and_its_wal_files_are_private_under_umask_022(
     tmp_path: Path, umask_022: None
 ) -> None:
     path = tmp_path / "a" / "b" / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.set_setting("shop.name", "Test")  # a write, so -wal and -shm exist
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         assert wal.exists() and shm.exists()
@@ -92,7 +92,7 @@ def test_new_database_and_its_wal_files_are_private_under_umask_022(
 
 def test_reopened_database_gets_private_wal_files_too(tmp_path: Path, umask_022: None) -> None:
     path = tmp_path / "shop.db"
-    open_store(path).close()
+    open_store(path, create=True).close()
     assert not Path(f"{path}-wal").exists()  # the last connection cleaned up
     with open_store(path) as store:
         store.set_setting("k", "v")
@@ -103,7 +103,7 @@ def test_reopened_database_gets_private_wal_files_too(tmp_path: Path, umask_022:
 def test_existing_folder_is_left_alone(tmp_path: Path, umask_022: None) -> None:
     folder = tmp_path / "shared"
     folder.mkdir(mode=0o755)
-    open_store(folder / "shop.db").close()
+    open_store(folder / "shop.db", create=True).close()
     assert mode(folder) == 0o755
     assert mode(folder / "shop.db") == 0o600
 
@@ -200,7 +200,7 @@ def test_forward_migration_runs_only_the_new_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "shop.db"
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.set_setting("shop.name", "Kept")
     extra = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n" \
             "-- a comment line\nALTER TABLE customers ADD COLUMN phone TEXT;"  # fmt: skip
@@ -218,7 +218,7 @@ def test_failed_migration_leaves_the_old_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "shop.db"
-    open_store(path).close()
+    open_store(path, create=True).close()
     broken = "CREATE TABLE fine (x);\nINSERT INTO no_such_table VALUES (1);"
     monkeypatch.setattr(core.store, "MIGRATIONS", [*core.store.MIGRATIONS, broken])
     monkeypatch.setattr(core.store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
@@ -232,10 +232,99 @@ def test_failed_migration_leaves_the_old_version(
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
-    with open_store(path) as store, store.write() as conn:
+    with open_store(path, create=True) as store, store.write() as conn:
         conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 5,))
     with pytest.raises(StoreError, match="newer than this retain-tui understands"):
         open_store(path)
+
+
+def old_shop(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shop as an older retain-tui made it: the migrations up to `version`, one setting."""
+    with monkeypatch.context() as older:
+        older.setattr(core.store, "MIGRATIONS", core.store.MIGRATIONS[:version])
+        older.setattr(core.store, "SCHEMA_VERSION", version)
+        with open_store(path, create=True) as store:
+            store.set_setting("shop.name", "Before")
+
+
+def test_an_older_schema_is_backed_up_before_it_is_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, SCHEMA_VERSION - 1, monkeypatch)
+    with open_store(path) as store:
+        backup = tmp_path / f"shop.db.v{SCHEMA_VERSION - 1}.bak"
+        assert store.backup_path == backup
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.get_setting("shop.name") == "Before"
+    assert mode(backup) == 0o600
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT version FROM schema_version").fetchone() == (
+            SCHEMA_VERSION - 1,
+        )
+        assert copy.execute("SELECT value FROM settings").fetchone() == ("Before",)
+    with open_store(path) as store:  # current now: no second copy
+        assert store.backup_path is None
+    assert sorted(p.name for p in tmp_path.glob("*.bak")) == [backup.name]
+
+
+def test_a_second_migration_from_the_same_version_keeps_the_first_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, 1, monkeypatch)
+    open_store(path).close()
+    path.unlink()
+    old_shop(path, 1, monkeypatch)
+    with open_store(path) as store:
+        assert store.backup_path == tmp_path / "shop.db.v1.2.bak"
+    assert (tmp_path / "shop.db.v1.bak").exists()
+
+
+def test_no_upgrade_without_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "shop.db"
+    old_shop(path, 1, monkeypatch)
+    # A link into a missing folder: the copy cannot be written, as on a full disk.
+    (tmp_path / "shop.db.v1.bak").symlink_to(tmp_path / "no-such-folder" / "copy")
+    with pytest.raises(StoreError, match="cannot copy it before upgrading"):
+        open_store(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (1,)
+    conn.close()
+
+
+def test_new_and_current_databases_get_no_backup(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with open_store(path, create=True) as store:
+        assert store.backup_path is None
+    open_store(path).close()
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_the_schema_marker_is_set_on_every_database_we_make(tmp_path: Path) -> None:
+    with open_store(tmp_path / "shop.db", create=True) as store:
+        assert store.scalar("PRAGMA application_id") == core.store.APPLICATION_ID
+    with open_store(":memory:") as store:
+        assert store.scalar("PRAGMA application_id") == core.store.APPLICATION_ID
+
+
+def test_a_missing_database_is_not_created_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "shop.db"
+    with pytest.raises(core.store.MissingStoreError, match="no such shop database"):
+        open_store(path)
+    assert not (tmp_path / "sub").exists()
+
+
+def test_another_sqlite_database_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    before = path.read_bytes()
+    for create in (False, True):
+        with pytest.raises(StoreError, match="not a retain-tui database"):
+            open_store(path, create=create)
+    assert path.read_bytes() == before
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

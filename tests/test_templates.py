@@ -13,9 +13,8 @@ from core.compose.check import check_templates
 from core.compose.context import worst_case_customer
 from core.compose.templates import TemplateInfo
 from tests.compose_support import (
-    CUSTOMERS,
+    DATA,
     FOOTER_EN,
-    ORDERS,
     TODAY,
     build_shop,
     composer_for,
@@ -125,11 +124,11 @@ def test_templates_command_lists_kind_languages_and_status(tmp_path: Path) -> No
 
 @pytest.fixture
 def demo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`templates check` loads the demo shop: here a copy of the small fixture shop."""
+    """`templates check` loads the demo shop: here a small Shopify shop in the demo's layout."""
     folder = tmp_path / "sample_data"
     folder.mkdir()
-    shutil.copy(CUSTOMERS, folder / "customers_export.csv")
-    shutil.copy(ORDERS, folder / "orders_export.csv")
+    shutil.copy(DATA / "shopify_customers.csv", folder / "customers_export.csv")
+    shutil.copy(DATA / "shopify_orders.csv", folder / "orders_export.csv")
     import core.demo
 
     real = core.demo.shipped_dir

@@ -290,6 +290,7 @@ async def test_the_dashboard_follows_a_change_by_another_process(app: RetainApp)
 
 @pilot_test
 async def test_an_empty_shop_shows_no_figures_and_no_errors(tmp_path: Path):
+    open_store(tmp_path / "empty.db", create=True).close()  # as an import that added nothing
     app = RetainApp(tmp_path / "empty.db", theme=TEST_THEME)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -351,7 +352,7 @@ async def test_on_a_shop_with_guest_orders_the_revenue_tile_agrees_with_stats(tm
     from core.importers import import_file
 
     db = tmp_path / "guests.db"
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         import_file(store, Path(__file__).parent / "data" / "metrics_guest_shopify.csv", "orders")
         stats = compute_stats(store)
     app = RetainApp(db, theme=TEST_THEME)

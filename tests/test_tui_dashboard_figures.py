@@ -122,7 +122,7 @@ def test_the_revenue_tile_and_stats_agree_on_a_shop_with_guest_orders(tmp_path):
     # Anna's two orders (30.00 + 20.00) and a guest's 500.00: the tile once said 550.00
     # where `stats` said 50.00.
     data = Path(__file__).parent / "data" / "metrics_guest_shopify.csv"
-    with open_store(tmp_path / "shop.db") as store:
+    with open_store(tmp_path / "shop.db", create=True) as store:
         import_file(store, data, "orders")
         totals, stats = shop_totals(store), compute_stats(store)
     tile = totals_tiles(totals)["revenue"]

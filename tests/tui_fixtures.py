@@ -62,7 +62,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def build_shop(path: Path) -> Path:
     """The test shop: 14 customers (hostile names among them) and 20 orders."""
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         import_file(store, DATA / "tui_shop_customers.csv", "customers")
         import_file(store, DATA / "tui_shop_orders.csv", "orders")
         store.set_setting("shop.name", SHOP_NAME)

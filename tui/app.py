@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 
 from core.paths import resolve_db_path
@@ -61,11 +63,17 @@ class RetainApp(App[None]):
         db_path: Path | None,
         startup_notice: str | None = None,
         *,
+        demo_loaded_on: date | None = None,
+        shop_path: Path | None = None,
         theme: str | None = None,
         segments: SegmentProvider | None = None,
     ) -> None:
         super().__init__()
         self.db_path = resolve_db_path(db_path)
+        self.demo_loaded_on = demo_loaded_on
+        """Set when the store is the demo shop: every screen's header says so."""
+        self.shop_path = shop_path
+        """The owner's own shop database, where the import screen writes while the demo shows."""
         self.store: Store = open_store(self.db_path)
         self.pool = StorePool(self.db_path)
         self.startup_notice = startup_notice
@@ -75,6 +83,21 @@ class RetainApp(App[None]):
         self.segments: SegmentProvider = segments or CoreSegments()
         self._seen_version = self.store.data_version
         self.sub_title = clean(self.db_path.name)
+        if demo_loaded_on is not None:  # short enough for an 80-column header
+            self.sub_title = "your shop: retain-tui import orders FILE"
+
+    @property
+    def import_path(self) -> Path | None:
+        """Where an import goes: this store, or the owner's own shop while the demo shows
+        (None when the demo was opened by name and the owner's shop is unknown)."""
+        return self.db_path if self.demo_loaded_on is None else self.shop_path
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header of every screen; on the demo it starts with DEMO."""
+        formatted = super().format_title(title, sub_title)
+        if self.demo_loaded_on is None:
+            return formatted
+        return Content.assemble(("DEMO", "bold reverse"), " · ", formatted)
 
     # -- life cycle ---------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Without a subcommand, open the app (loading the demo shop into an empty database)."""
+    """Without a subcommand, open the app (on the demo shop until the owner imports a shop)."""
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is None:
         from tui.launch import launch

@@ -1,32 +1,73 @@
-"""Opening the app: the first run on an empty database loads the demo shop and says so."""
+"""Opening the app: the owner's shop once it exists, else the demo shop in its own file.
+
+No --db and no RETAIN_DB: `shop.db` if there is one, else `demo.db` (made on first use), shown
+as the demo on every screen with the command that imports the real shop. A named database must
+exist, as for every command that reads.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 import typer
 
-from core.demo import load_demo
-from core.store import StoreError, open_store
+from core.demo import create_demo, demo_loaded_on
+from core.paths import chosen_db_path, default_db_path, demo_db_path
+from core.store import MissingStoreError, StoreError, open_store
+from tui.commands.common import missing_store_message
+
+IMPORT_HINT = "Import your own shop with: retain-tui import orders FILE"
 
 
 def launch(db: str | None) -> None:
-    """Open the store (loading the demo shop if it is empty) and run the app until it quits."""
-    try:
-        store = open_store(db)
-    except (StoreError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    """Pick the database, check it opens, and run the app until it quits."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _refuse(
+            "the app needs a terminal; in scripts and cron name a command "
+            "(retain-tui --help lists them)"
+        )
+    chosen = chosen_db_path(db)
+    path = chosen or default_db_path()
     notice = None
     try:
-        if store.is_empty():
-            load_demo(store)
-            notice = (
-                "This database was empty, so the demo shop was loaded. "
-                "Import your own shop with: retain-tui import orders FILE"
-            )
-    finally:
-        store.close()
+        if chosen is None and not path.exists():
+            path, notice = _demo_path()
+        with open_store(path) as store:
+            loaded_on = demo_loaded_on(store)
+    except MissingStoreError as exc:
+        _refuse(missing_store_message(exc, named=chosen is not None))
+    except (StoreError, OSError) as exc:
+        _refuse(str(exc))
+    if loaded_on is not None and notice is None:
+        notice = f"This is the demo shop (loaded {loaded_on}). {IMPORT_HINT}"
     from tui.app import RetainApp
 
-    app = RetainApp(db_path=store.path, startup_notice=notice)
+    app = RetainApp(
+        db_path=path,
+        startup_notice=notice,
+        demo_loaded_on=loaded_on,
+        shop_path=None if chosen else default_db_path(),
+    )
     app.run()
     raise typer.Exit(app.return_code or 0)
+
+
+def _demo_path() -> tuple[Path, str | None]:
+    """The demo's own database, loaded first if it is new (or not yet the demo)."""
+    path = demo_db_path()
+    if path.exists():
+        with open_store(path) as store:
+            if demo_loaded_on(store) is not None:
+                return path, None
+    create_demo(path)
+    return path, (
+        f"No shop database yet, so this is the demo shop (in {path.name}, apart from your "
+        f"own). {IMPORT_HINT}"
+    )
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)

@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
-from core.store import Store, StoreError, open_store
+from core.paths import chosen_db_path
+from core.store import MissingStoreError, Store, StoreError, open_store
 from core.values import parse_date
 
 # soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
@@ -81,13 +82,24 @@ def _escape(text: str) -> str:
 
 
 @contextmanager
-def opened_store(ctx: typer.Context, db: str | None) -> Iterator[Store]:
-    """The store named by `--db` here, or on the root command, or by the environment."""
-    path = db or (ctx.find_root().obj or {}).get("db")
+def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) -> Iterator[Store]:
+    """The store named by `--db` here, or on the root command, or by the environment.
+
+    Only `import` and `demo` pass `create`: for every other command a missing file is a typo
+    to report, not an empty shop to make.
+    """
+    path = db_option(ctx, db)
     try:
-        store = open_store(path)
+        store = open_store(path, create=create)
+    except MissingStoreError as exc:
+        fail(missing_store_message(exc, named=chosen_db_path(path) is not None))
     except (StoreError, OSError) as exc:
         fail(str(exc))
+    if store.backup_path is not None:
+        err_console.print(
+            f"Upgraded {_escape(str(store.path))} to this version's schema; "
+            f"the old one is kept in {_escape(str(store.backup_path))}"
+        )
     try:
         yield store
     finally:
@@ -100,6 +112,17 @@ def as_of_date(store: Store, text: str | None) -> date:
         return check_as_of(store, None if text is None else parse_date(text))
     except (AsOfError, ValueError) as exc:
         fail(f"--as-of: {exc}")
+
+
+def db_option(ctx: typer.Context, db: str | None) -> str | None:
+    """`--db` given here, else on the root command (`retain-tui --db PATH stats`)."""
+    return db or (ctx.find_root().obj or {}).get("db")
+
+
+def missing_store_message(exc: MissingStoreError, *, named: bool) -> str:
+    """One line: which file is missing and how a shop is made."""
+    option = f" --db {exc.path}" if named else ""
+    return f"{exc}; create your shop with: retain-tui import orders FILE{option}"
 
 
 def print_json(data: object) -> None:

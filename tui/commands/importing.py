@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -12,9 +13,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from core.demo import load_demo
+from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
 from core.importers.formats import FORMATS
+from core.paths import chosen_db_path, demo_db_path, resolve_db_path
+from core.store import StoreError, remove_database
 from core.values import DATE_ORDERS
 from tui.commands.common import (
     DbOption,
@@ -23,6 +26,7 @@ from tui.commands.common import (
     choices,
     choices_metavar,
     console,
+    db_option,
     err_console,
     fail,
     opened_store,
@@ -109,15 +113,22 @@ def import_customers(
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
-    """Load the demo shop (about 2,000 customers, 8,000 orders) into the database."""
-    with opened_store(ctx, db) as store:
-        results = load_demo(store)
+    """(Re)create the demo shop (about 2,000 customers, 8,000 orders, dates up to yesterday).
+
+    Without --db it goes to its own demo.db, never into your shop. With --db PATH (or
+    RETAIN_DB) it loads only into a new or empty database, or replaces an earlier demo.
+    """
+    path = chosen_db_path(db_option(ctx, db)) or demo_db_path()
+    try:
+        results = create_demo(path)
+    except (DemoRefusedError, StoreError, OSError) as exc:
+        fail(str(exc))
     if json_:
         print_json([result.to_dict() for result in results])
         return
     for result in results:
         _print_summary(result)
-    console.print(f"Demo shop loaded into {escape(str(store.path))}.")
+    console.print(f"Demo shop loaded into {escape(str(path))}.")
 
 
 def _run(
@@ -131,17 +142,34 @@ def _run(
     db: str | None,
     date_format: str = "auto",
 ) -> None:
-    with opened_store(ctx, db) as store:
-        try:
-            read = partial(
-                import_file, store, file, kind, fmt=fmt, mapping=parse_mapping(mapping),
-                strict=strict, date_format=date_format,
-            )  # fmt: skip
-            result = _import_with_progress(read, file, as_json)
-        except FatalImportError as exc:
-            fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted: nothing was imported", code=ExitCode.INTERRUPTED)
+    path = resolve_db_path(db_option(ctx, db))
+    is_new = not path.exists()
+    new_folders = [folder for folder in path.parents if not folder.exists()]
+    try:
+        with opened_store(ctx, db, create=True) as store:
+            loaded_on = demo_loaded_on(store)
+            if loaded_on is not None:
+                fail(
+                    f"{store.path} is the demo shop (loaded {loaded_on}): your own orders go "
+                    "into your shop's database (without --db: shop.db), never into the demo"
+                )
+            try:
+                read = partial(
+                    import_file, store, file, kind, fmt=fmt, mapping=parse_mapping(mapping),
+                    strict=strict, date_format=date_format,
+                )  # fmt: skip
+                result = _import_with_progress(read, file, as_json)
+            except FatalImportError as exc:
+                fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
+            except KeyboardInterrupt:
+                fail("interrupted: nothing was imported", code=ExitCode.INTERRUPTED)
+    except typer.Exit:
+        if is_new:  # a failed first import leaves no empty shop behind (the app would open it)
+            remove_database(path)
+            for folder in new_folders:  # nearest first; each was empty before
+                with suppress(OSError):
+                    folder.rmdir()
+        raise
     if as_json:
         print_json(result.to_dict())
     else:

@@ -32,9 +32,10 @@ from textual.widgets import (
 from textual.worker import Worker, get_current_worker
 
 from core.csvfile import open_csv
+from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
-from core.store import open_store
+from core.store import open_store, remove_database
 from core.values import DATE_ORDERS
 from tui import display
 from tui.safe_text import clean, content
@@ -43,6 +44,10 @@ from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.path_suggester import PathSuggester
 
 STOPPED = "Import stopped: nothing was imported."
+OWN_DATABASE = (
+    "import your own shop into a database of its own: "
+    "retain-tui import orders FILE --db YOUR_SHOP.db"
+)
 
 
 class ImportStopped(Exception):
@@ -123,6 +128,13 @@ class ImportScreen(RetainScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.retain_app.demo_loaded_on is not None:
+            target = self.retain_app.import_path
+            self._say(
+                f"Your file goes into {target}, your own shop, never into the demo."
+                if target
+                else f"This is the demo shop: {OWN_DATABASE}"
+            )
         self.set_focus(self.query_one("#path", Input))
         self.query_one("#rejected", Log).display = False
         self.query_one("#progress", ProgressBar).display = False
@@ -197,8 +209,17 @@ class ImportScreen(RetainScreen):
                 raise ImportStopped
             self.post_message(self.Progress(done, total))
 
+        target = self.retain_app.import_path
+        if target is None:
+            self.post_message(self.Finished(None, f"This is the demo shop: {OWN_DATABASE}"))
+            return
+        is_new = not target.exists()  # the owner's shop, on its first import from the demo
         try:
-            store = open_store(self.retain_app.db_path)
+            store = open_store(target, create=True)
+            if demo_loaded_on(store) is not None:
+                store.close()
+                self.post_message(self.Finished(None, f"{target} is a demo shop: {OWN_DATABASE}"))
+                return
         except Exception as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
@@ -220,9 +241,12 @@ class ImportScreen(RetainScreen):
             self.post_message(self.Finished(None, STOPPED if stopped else f"database: {exc}"))
         else:
             self.post_message(self.Finished(result))
+            is_new = False
         finally:
             self._connection = None
             store.close()
+            if is_new:  # a failed first import leaves no empty shop behind
+                remove_database(target)
 
     def on_import_screen_progress(self, message: ImportScreen.Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -247,10 +271,15 @@ class ImportScreen(RetainScreen):
             if result.rows_rejected > len(result.errors):
                 log.write_line(f"… and {result.rows_rejected - len(result.errors):,} more")
         rejected = f", {result.rows_rejected:,} rows rejected" if result.rows_rejected else ""
+        elsewhere = self.retain_app.import_path != self.retain_app.db_path
+        where = clean(
+            f" into your shop {self.retain_app.import_path}: quit and start again to open it"
+        )
         self.notify(
-            f"Imported {clean(Path(result.file).name)}{rejected}.",
+            f"Imported {clean(Path(result.file).name)}{rejected}{where if elsewhere else ''}.",
             markup=False,
             severity="warning" if result.rows_rejected else "information",
+            timeout=20 if elsewhere else self.app.NOTIFICATION_TIMEOUT,
         )
         self.retain_app.check_store()
 
