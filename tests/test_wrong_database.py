@@ -94,6 +94,21 @@ def test_the_default_database_is_not_created_by_reading(
     assert not (tmp_path / "xdg").exists()
 
 
+def test_after_trying_the_demo_the_missing_shop_says_where_the_demo_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`retain-tui demo`, then `retain-tui stats`: the shop does not exist yet, the demo does."""
+    monkeypatch.delenv(DB_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert invoke(["demo", "--json"]).exit_code == 0
+    demo = tmp_path / "xdg" / "retain-tui" / "demo.db"
+    result = invoke(["stats"])
+    assert result.exit_code == 2
+    assert one_line_error(result).endswith(f"(the demo shop is in {demo}: add --db {demo})")
+    assert not (tmp_path / "xdg" / "retain-tui" / "shop.db").exists()
+    assert invoke(["stats", "--db", str(demo)]).exit_code == 0
+
+
 def test_an_empty_file_is_a_new_shop_only_for_import(
     tmp_path: Path, data: Callable[[str], Path]
 ) -> None:

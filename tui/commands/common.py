@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
-from core.paths import chosen_db_path
+from core.paths import chosen_db_path, demo_db_path
 from core.store import MissingStoreError, Store, StoreError, open_store
 from core.values import parse_date
 
@@ -120,9 +120,14 @@ def db_option(ctx: typer.Context, db: str | None) -> str | None:
 
 
 def missing_store_message(exc: MissingStoreError, *, named: bool) -> str:
-    """One line: which file is missing and how a shop is made."""
+    """One line: which file is missing, how a shop is made, and where the demo is if the
+    owner has only tried the demo so far."""
     option = f" --db {exc.path}" if named else ""
-    return f"{exc}; create your shop with: retain-tui import orders FILE{option}"
+    message = f"{exc}; create your shop with: retain-tui import orders FILE{option}"
+    demo = demo_db_path()
+    if not named and demo.exists():
+        message += f" (the demo shop is in {demo}: add --db {demo})"
+    return message
 
 
 def print_json(data: object) -> None:
