@@ -12,7 +12,8 @@ from core.customer_profile import count_orders, load_lines, load_orders, load_pr
 from core.importers import import_file
 from core.shop_totals import shop_totals
 from core.store import Store, StoreError, open_store
-from tests.tui_fixtures import DATA, FROZEN_NOW, build_shop, frozen_clock
+from tests.clock import FROZEN_NOW, frozen_clock
+from tests.tui_fixtures import DATA, build_shop
 
 
 @pytest.fixture

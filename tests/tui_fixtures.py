@@ -11,8 +11,8 @@ import functools
 import html
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,17 +23,14 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
-import core.consent
-import core.importers
-import core.importers.loader
 from core.importers import import_file
 from core.store import open_store
+from tests.clock import frozen_clock
 from tui.app import RetainApp
 
 _S = TypeVar("_S", bound=Screen)
 
 DATA = Path(__file__).parent / "data"
-FROZEN_NOW = "2024-11-30T12:00:00+00:00"
 SHOP_NAME = "Test [b]Shop[/b]"
 HOSTILE_NAMES = ("[bold]x", "[@click=app.quit]y", "[/", "\x1b[2J", "\x1b]52;c;")
 
@@ -50,14 +47,6 @@ def pilot_test(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
         asyncio.run(test(*args, **kwargs))  # type: ignore[arg-type]
 
     return run
-
-
-@contextmanager
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every `utc_now()` the importers and consent writes call returns FROZEN_NOW."""
-    for module in (core.importers, core.importers.loader, core.consent):
-        monkeypatch.setattr(module, "utc_now", lambda: FROZEN_NOW)
-    yield
 
 
 def build_shop(path: Path) -> Path:
