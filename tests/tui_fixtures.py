@@ -93,9 +93,11 @@ a passing test returns as soon as its condition holds, however loaded the machin
 async def settle(pilot: Pilot) -> None:
     """Wait until every thread worker finished and every message it posted was handled.
 
-    Async workers that wait for the owner (a confirmation dialog) are not waited for. A
-    worker cancelled meanwhile (an exclusive worker replaced by a newer one) is done too:
-    its cancellation is the screen's business, not the test's.
+    A worker a message handler has just created is pending, not yet running: it counts as
+    busy too, or settle would return just before it starts. Async workers that wait for the
+    owner (a confirmation dialog) are not waited for. A worker cancelled meanwhile (an
+    exclusive worker replaced by a newer one) is done too: its cancellation is the screen's
+    business, not the test's.
     """
     app = pilot.app
     deadline = time.monotonic() + WAIT_LIMIT
@@ -104,7 +106,7 @@ async def settle(pilot: Pilot) -> None:
             with suppress(WorkerCancelled):
                 await worker.wait()
         await pilot.pause()
-        if not any(worker._thread_worker and worker.is_running for worker in app.workers):
+        if not any(w._thread_worker and not w.is_finished for w in app.workers):
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"workers kept running for {WAIT_LIMIT:.0f} s")

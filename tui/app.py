@@ -140,11 +140,7 @@ class RetainApp(App[None]):
         if version == self._seen_version:
             return False
         self._seen_version = version
-        for screen in self.screen_stack:
-            if isinstance(screen, RetainScreen):
-                screen.mark_stale()
-        if isinstance(self.screen, RetainScreen):
-            self.screen.reload_if_stale()
+        self._reload_screens()
         return True
 
     def on_app_focus(self) -> None:
@@ -152,11 +148,20 @@ class RetainApp(App[None]):
 
     def action_refresh(self) -> None:
         self._seen_version = self.store.data_version
-        for screen in self.screen_stack:
+        self._reload_screens()
+
+    def _reload_screens(self) -> None:
+        """Mark every screen stale and reload the visible one (the others when shown again).
+
+        Works on one snapshot of the stack: the 2-second check can fire while the app is
+        closing, when the stack is already empty and `self.screen` would raise.
+        """
+        stack = self.screen_stack
+        for screen in stack:
             if isinstance(screen, RetainScreen):
                 screen.mark_stale()
-        if isinstance(self.screen, RetainScreen):
-            self.screen.reload_if_stale()
+        if stack and isinstance(stack[-1], RetainScreen):
+            stack[-1].reload_if_stale()
 
     # -- navigation ---------------------------------------------------------------------------
 
