@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,6 +23,11 @@ from core.paths import resolve_db_path
 from core.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_ENV = "RETAIN_WRITE_WAIT"
+WRITE_WAIT_SECONDS = 120.0
+"""How long a writer waits for another one (a merge of a million orders takes ~17 s)."""
+FIRST_WAIT_MS = 1_000
+"""After this long waiting for the write lock, the caller is told (`on_wait`)."""
 MEMORY = ":memory:"
 APPLICATION_ID = 0x52545549  # "RTUI" in the SQLite header: this file is a retain-tui shop
 LEGACY_TABLES = frozenset({"schema_version", "customers", "orders", "settings"})
@@ -32,12 +38,39 @@ class StoreError(Exception):
     """The store cannot be opened, is not a retain-tui database, or is newer than this program."""
 
 
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than a writer waits."""
+
+    def __init__(self, path: Path | None, waited: float) -> None:
+        super().__init__(
+            f"the shop database is busy: another program has been writing for {waited:g} s; "
+            "nothing was changed"
+        )
+        self.path = path
+
+
 class MissingStoreError(StoreError):
     """No database at the path: only `import` and `demo` create one, so a typo is not a shop."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: no such shop database")
         self.path = path
+
+
+def write_wait_seconds() -> float:
+    """How long a writer waits for the write lock: `$RETAIN_WRITE_WAIT` seconds, else 120."""
+    try:
+        return max(0.0, float(os.environ.get(WRITE_WAIT_ENV, WRITE_WAIT_SECONDS)))
+    except ValueError:
+        return WRITE_WAIT_SECONDS
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock we need."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def utc_now() -> str:
@@ -48,9 +81,16 @@ def utc_now() -> str:
 class Store:
     """An open shop database. Use `open_store()` to get one."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.on_wait = on_wait
+        """Called once per write that has waited a second for another writer (the CLI says so)."""
         self.backup_path: Path | None = None
         """The copy made before this opening migrated an older schema forward, if it did."""
 
@@ -70,15 +110,40 @@ class Store:
         """One atomic write: everything inside commits together or not at all.
 
         KeyboardInterrupt and any other exception roll back, so an interrupted import leaves
-        the database as it was.
+        the database as it was. Waits up to `write_wait_seconds()` for another writer (a cron
+        import merging); after that, `StoreBusyError` with nothing changed.
         """
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate()
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting for the write lock in steps so the caller can be told."""
+        limit = write_wait_seconds()
+        started = time.monotonic()
+        told = False
+        try:
+            while True:
+                remaining = limit - (time.monotonic() - started)
+                step = max(0, min(FIRST_WAIT_MS, int(remaining * 1000)))
+                self.conn.execute(f"PRAGMA busy_timeout = {step}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not is_busy(exc):
+                        raise
+                if remaining <= step / 1000:
+                    raise StoreBusyError(self.path, limit)
+                if not told and self.on_wait is not None:
+                    told = True
+                    self.on_wait()
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def execute(
         self, sql: str, params: Iterable[object] | dict[str, object] = ()
@@ -118,7 +183,7 @@ class Store:
         """A second connection to the same file, for a worker thread."""
         if self.path is None:
             raise StoreError("an in-memory store cannot be reopened")
-        return open_store(self.path)
+        return open_store(self.path, on_wait=self.on_wait)
 
     def holds_anything(self) -> bool:
         """Whether the shop has any row of its own (orders, customers, settings, segments, runs)."""
@@ -153,9 +218,15 @@ def _create_private_file(path: Path) -> None:
 
 
 def open_store(
-    path: str | os.PathLike[str] | None = None, *, create: bool = False, migrate: bool = True
+    path: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    on_wait: Callable[[], None] | None = None,
 ) -> Store:
     """Open the shop database at `path` (see `resolve_db_path`).
+
+    `on_wait` is called when a write has waited a second for another writer (`Store.on_wait`).
 
     A missing file is `MissingStoreError` unless `create` (only `import` and `demo` create a
     shop); with `create`, an empty file or an empty SQLite database becomes a new shop too.
@@ -164,10 +235,10 @@ def open_store(
     if path == MEMORY:
         conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
         _configure(conn)
-        store = Store(conn, None)
+        store = Store(conn, None, on_wait)
     else:
         db_path = resolve_db_path(path)
-        store = Store(_connect(db_path, create), db_path)
+        store = Store(_connect(db_path, create), db_path, on_wait)
     if migrate:
         _migrate(store)
     return store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,15 @@ from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
 from core.paths import chosen_db_path, demo_db_path
-from core.store import MissingStoreError, Store, StoreError, open_store
+from core.store import (
+    MissingStoreError,
+    Store,
+    StoreBusyError,
+    StoreError,
+    is_busy,
+    open_store,
+    write_wait_seconds,
+)
 from core.values import parse_date
 
 # soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
@@ -86,11 +95,12 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
     """The store named by `--db` here, or on the root command, or by the environment.
 
     Only `import` and `demo` pass `create`: for every other command a missing file is a typo
-    to report, not an empty shop to make.
+    to report, not an empty shop to make. A write that finds another writer at work says it
+    waits; one that waited too long ends here with one line (exit 2), nothing changed.
     """
     path = db_option(ctx, db)
     try:
-        store = open_store(path, create=create)
+        store = open_store(path, create=create, on_wait=_say_waiting)
     except MissingStoreError as exc:
         fail(missing_store_message(exc, named=chosen_db_path(path) is not None))
     except (StoreError, OSError) as exc:
@@ -102,8 +112,21 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
         )
     try:
         yield store
+    except StoreBusyError as exc:
+        fail(str(exc))
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        fail(f"the shop database is busy ({exc}); nothing was changed")
     finally:
         store.close()
+
+
+def _say_waiting() -> None:
+    err_console.print(
+        "waiting for another retain-tui write to finish (an import?); "
+        f"giving up after {write_wait_seconds():g} s"
+    )
 
 
 def as_of_date(store: Store, text: str | None) -> date:
