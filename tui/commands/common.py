@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -59,7 +61,7 @@ class ExitCode(IntEnum):
     FAILED = 1  # ran and found a problem: a template check, drafts that failed, a key not set
     REFUSED = 2  # bad usage, no database, invalid input or settings: nothing was done
     PARTIAL = 3  # done, but some input was rejected (an import's bad rows): look at the log
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): nothing was done
+    INTERRUPTED = 130  # Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT): nothing was done
 
 
 def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
@@ -127,6 +129,33 @@ def _say_waiting() -> None:
         "waiting for another retain-tui write to finish (an import?); "
         f"giving up after {write_wait_seconds():g} s"
     )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a cron timeout, a closed SSH session), raised like Ctrl-C so the
+    same cleanup runs: no partial files, the write rolled back."""
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While a command writes files or the shop, SIGTERM and SIGHUP interrupt it as Ctrl-C
+    does (exit 130, nothing done); a second signal during the cleanup is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    caught = (signal.SIGTERM, signal.SIGHUP)
+
+    def interrupt(signum: int, frame: object) -> None:
+        for number in caught:
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, interrupt) for number in caught}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def as_of_date(store: Store, text: str | None) -> date:
