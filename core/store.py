@@ -7,6 +7,7 @@ connection itself runs in autocommit mode so nothing commits behind our back.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,10 @@ class StoreBusyError(StoreError):
         self.path = path
 
 
+class StoreWriteError(StoreError):
+    """The shop cannot be written (read-only file or folder, a full disk); it is unchanged."""
+
+
 class MissingStoreError(StoreError):
     """No database at the path: only `import` and `demo` create one, so a typo is not a shop."""
 
@@ -73,6 +78,35 @@ def is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+_CANNOT_WRITE = {
+    sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_PERM,
+}  # fmt: skip
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """SQLite failed because the file, its folder or the disk refuses writes."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _CANNOT_WRITE
+
+
+def write_refusal(path: Path | None, exc: BaseException) -> str:
+    """Why `path` cannot be written, in the words of the system when it can tell."""
+    if path is None:
+        return str(exc)
+    try:
+        fd = os.open(path, os.O_RDWR)
+        os.close(fd)
+    except OSError as error:
+        return (error.strerror or str(error)).lower()
+    if not os.access(path.parent, os.W_OK):
+        return f"the folder {path.parent} is read-only"
+    with suppress(OSError):
+        if shutil.disk_usage(path.parent).free == 0:
+            return "no space left on device"
+    return str(exc)
+
+
 def utc_now() -> str:
     """A timestamp for `imported_at`-style columns."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -91,6 +125,8 @@ class Store:
         self.path = path
         self.on_wait = on_wait
         """Called once per write that has waited a second for another writer (the CLI says so)."""
+        self.read_only: str | None = None
+        """Why this opening can only read (a read-only file, folder or mount, a full disk)."""
         self.backup_path: Path | None = None
         """The copy made before this opening migrated an older schema forward, if it did."""
 
@@ -113,13 +149,31 @@ class Store:
         the database as it was. Waits up to `write_wait_seconds()` for another writer (a cron
         import merging); after that, `StoreBusyError` with nothing changed.
         """
-        self._begin_immediate()
+        if self.read_only is not None:
+            raise StoreWriteError(
+                f"{self.path}: cannot write the shop database: {self.read_only}; "
+                "nothing was changed"
+            )
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self._begin_immediate()
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back on its own
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if not cannot_write(exc):
+                raise
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            raise StoreWriteError(
+                f"{self.path}: cannot write the shop database: {write_refusal(self.path, exc)}; "
+                "nothing was changed"
+            ) from exc
 
     def _begin_immediate(self) -> None:
         """BEGIN IMMEDIATE, waiting for the write lock in steps so the caller can be told."""
@@ -238,7 +292,16 @@ def open_store(
         store = Store(conn, None, on_wait)
     else:
         db_path = resolve_db_path(path)
-        store = Store(_connect(db_path, create), db_path, on_wait)
+        try:
+            store = Store(_connect(db_path, create), db_path, on_wait)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not db_path.is_file() or not isinstance(cause, sqlite3.Error):
+                raise
+            if not cannot_write(cause):
+                raise
+            store = Store(_connect_read_only(db_path), db_path, on_wait)
+            store.read_only = write_refusal(db_path, cause)
     if migrate:
         _migrate(store)
     return store
@@ -270,6 +333,30 @@ def _connect(db_path: Path, create: bool) -> sqlite3.Connection:
     finally:
         os.umask(old_umask)
     return conn
+
+
+def _connect_read_only(db_path: Path) -> sqlite3.Connection:
+    """Open for reading a shop whose file, folder or disk refuses writes.
+
+    A WAL database needs its -shm file; where it cannot be made (a read-only folder or mount,
+    a full disk), SQLite reads the file as immutable: nothing can write it through here.
+    """
+    last: sqlite3.Error | None = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        uri = f"{db_path.resolve().as_uri()}?{options}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            if _is_retain_database(conn, db_path):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                return conn
+        except sqlite3.Error as exc:
+            last = exc
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+    raise StoreError(f"{db_path}: cannot be opened, not even for reading ({last})")
 
 
 def _is_retain_database(conn: sqlite3.Connection, path: Path) -> bool:

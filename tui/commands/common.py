@@ -23,6 +23,7 @@ from core.store import (
     Store,
     StoreBusyError,
     StoreError,
+    StoreWriteError,
     is_busy,
     open_store,
     write_wait_seconds,
@@ -98,7 +99,8 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
 
     Only `import` and `demo` pass `create`: for every other command a missing file is a typo
     to report, not an empty shop to make. A write that finds another writer at work says it
-    waits; one that waited too long ends here with one line (exit 2), nothing changed.
+    waits; one that waited too long, or that the file, folder or disk refuses (a shop on a
+    read-only mount still opens for reading), ends here with one line (exit 2), nothing changed.
     """
     path = db_option(ctx, db)
     try:
@@ -114,7 +116,7 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
         )
     try:
         yield store
-    except StoreBusyError as exc:
+    except (StoreBusyError, StoreWriteError) as exc:
         fail(str(exc))
     except sqlite3.OperationalError as exc:
         if not is_busy(exc):
