@@ -7,8 +7,10 @@ connection itself runs in autocommit mode so nothing commits behind our back.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
@@ -22,6 +24,11 @@ from core.paths import resolve_db_path
 from core.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_ENV = "RETAIN_WRITE_WAIT"
+WRITE_WAIT_SECONDS = 120.0
+"""How long a writer waits for another one (a merge of a million orders takes ~17 s)."""
+FIRST_WAIT_MS = 1_000
+"""After this long waiting for the write lock, the caller is told (`on_wait`)."""
 MEMORY = ":memory:"
 APPLICATION_ID = 0x52545549  # "RTUI" in the SQLite header: this file is a retain-tui shop
 LEGACY_TABLES = frozenset({"schema_version", "customers", "orders", "settings"})
@@ -32,12 +39,72 @@ class StoreError(Exception):
     """The store cannot be opened, is not a retain-tui database, or is newer than this program."""
 
 
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than a writer waits."""
+
+    def __init__(self, path: Path | None, waited: float) -> None:
+        super().__init__(
+            f"the shop database is busy: another program has been writing for {waited:g} s; "
+            "nothing was changed"
+        )
+        self.path = path
+
+
+class StoreWriteError(StoreError):
+    """The shop cannot be written (read-only file or folder, a full disk); it is unchanged."""
+
+
 class MissingStoreError(StoreError):
     """No database at the path: only `import` and `demo` create one, so a typo is not a shop."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: no such shop database")
         self.path = path
+
+
+def write_wait_seconds() -> float:
+    """How long a writer waits for the write lock: `$RETAIN_WRITE_WAIT` seconds, else 120."""
+    try:
+        return max(0.0, float(os.environ.get(WRITE_WAIT_ENV, WRITE_WAIT_SECONDS)))
+    except ValueError:
+        return WRITE_WAIT_SECONDS
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock we need."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+_CANNOT_WRITE = {
+    sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_PERM,
+}  # fmt: skip
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """SQLite failed because the file, its folder or the disk refuses writes."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _CANNOT_WRITE
+
+
+def write_refusal(path: Path | None, exc: BaseException) -> str:
+    """Why `path` cannot be written, in the words of the system when it can tell."""
+    if path is None:
+        return str(exc)
+    try:
+        fd = os.open(path, os.O_RDWR)
+        os.close(fd)
+    except OSError as error:
+        return (error.strerror or str(error)).lower()
+    if not os.access(path.parent, os.W_OK):
+        return f"the folder {path.parent} is read-only"
+    with suppress(OSError):
+        if shutil.disk_usage(path.parent).free == 0:
+            return "no space left on device"
+    return str(exc)
 
 
 def utc_now() -> str:
@@ -48,9 +115,18 @@ def utc_now() -> str:
 class Store:
     """An open shop database. Use `open_store()` to get one."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.on_wait = on_wait
+        """Called once per write that has waited a second for another writer (the CLI says so)."""
+        self.read_only: str | None = None
+        """Why this opening can only read (a read-only file, folder or mount, a full disk)."""
         self.backup_path: Path | None = None
         """The copy made before this opening migrated an older schema forward, if it did."""
 
@@ -70,15 +146,58 @@ class Store:
         """One atomic write: everything inside commits together or not at all.
 
         KeyboardInterrupt and any other exception roll back, so an interrupted import leaves
-        the database as it was.
+        the database as it was. Waits up to `write_wait_seconds()` for another writer (a cron
+        import merging); after that, `StoreBusyError` with nothing changed.
         """
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only is not None:
+            raise StoreWriteError(
+                f"{self.path}: cannot write the shop database: {self.read_only}; "
+                "nothing was changed"
+            )
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self._begin_immediate()
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back on its own
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if not cannot_write(exc):
+                raise
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+            raise StoreWriteError(
+                f"{self.path}: cannot write the shop database: {write_refusal(self.path, exc)}; "
+                "nothing was changed"
+            ) from exc
+
+    def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting for the write lock in steps so the caller can be told."""
+        limit = write_wait_seconds()
+        started = time.monotonic()
+        told = False
+        try:
+            while True:
+                remaining = limit - (time.monotonic() - started)
+                step = max(0, min(FIRST_WAIT_MS, int(remaining * 1000)))
+                self.conn.execute(f"PRAGMA busy_timeout = {step}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not is_busy(exc):
+                        raise
+                if remaining <= step / 1000:
+                    raise StoreBusyError(self.path, limit)
+                if not told and self.on_wait is not None:
+                    told = True
+                    self.on_wait()
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def execute(
         self, sql: str, params: Iterable[object] | dict[str, object] = ()
@@ -118,7 +237,7 @@ class Store:
         """A second connection to the same file, for a worker thread."""
         if self.path is None:
             raise StoreError("an in-memory store cannot be reopened")
-        return open_store(self.path)
+        return open_store(self.path, on_wait=self.on_wait)
 
     def holds_anything(self) -> bool:
         """Whether the shop has any row of its own (orders, customers, settings, segments, runs)."""
@@ -153,9 +272,15 @@ def _create_private_file(path: Path) -> None:
 
 
 def open_store(
-    path: str | os.PathLike[str] | None = None, *, create: bool = False, migrate: bool = True
+    path: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    on_wait: Callable[[], None] | None = None,
 ) -> Store:
     """Open the shop database at `path` (see `resolve_db_path`).
+
+    `on_wait` is called when a write has waited a second for another writer (`Store.on_wait`).
 
     A missing file is `MissingStoreError` unless `create` (only `import` and `demo` create a
     shop); with `create`, an empty file or an empty SQLite database becomes a new shop too.
@@ -164,10 +289,19 @@ def open_store(
     if path == MEMORY:
         conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
         _configure(conn)
-        store = Store(conn, None)
+        store = Store(conn, None, on_wait)
     else:
         db_path = resolve_db_path(path)
-        store = Store(_connect(db_path, create), db_path)
+        try:
+            store = Store(_connect(db_path, create), db_path, on_wait)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not db_path.is_file() or not isinstance(cause, sqlite3.Error):
+                raise
+            if not cannot_write(cause):
+                raise
+            store = Store(_connect_read_only(db_path), db_path, on_wait)
+            store.read_only = write_refusal(db_path, cause)
     if migrate:
         _migrate(store)
     return store
@@ -199,6 +333,30 @@ def _connect(db_path: Path, create: bool) -> sqlite3.Connection:
     finally:
         os.umask(old_umask)
     return conn
+
+
+def _connect_read_only(db_path: Path) -> sqlite3.Connection:
+    """Open for reading a shop whose file, folder or disk refuses writes.
+
+    A WAL database needs its -shm file; where it cannot be made (a read-only folder or mount,
+    a full disk), SQLite reads the file as immutable: nothing can write it through here.
+    """
+    last: sqlite3.Error | None = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        uri = f"{db_path.resolve().as_uri()}?{options}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            if _is_retain_database(conn, db_path):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                return conn
+        except sqlite3.Error as exc:
+            last = exc
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+    raise StoreError(f"{db_path}: cannot be opened, not even for reading ({last})")
 
 
 def _is_retain_database(conn: sqlite3.Connection, path: Path) -> bool:

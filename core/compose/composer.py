@@ -31,7 +31,7 @@ from core.as_of import resolve_as_of
 from core.compose import context as ctx
 from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
 from core.compose.discount import Discount
-from core.compose.errors import ComposeError, TemplateError
+from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
 from core.compose.formatting import locale_for
 from core.compose.sandbox import load, make_environment, render, used_variables
 from core.compose.templates import (
@@ -528,6 +528,8 @@ class Composer:
             else:
                 try:
                     yield self.render_data(parts, data[cid], discount)
+                except TemplateBudgetError:
+                    raise  # the same for every customer: stop, do not wait 2 s for each
                 except TemplateError as exc:
                     yield FailedDraft(cid, exc)
 

@@ -27,3 +27,8 @@ class TemplateError(ComposeError):
 
     def to_dict(self) -> dict[str, object]:
         return {"template": self.template, "line": self.line, "message": self.message}
+
+
+class TemplateBudgetError(TemplateError):
+    """A template ran past the time or size budget of one draft (a loop without end): it
+    would for every customer, so an export stops at the first one."""

@@ -136,8 +136,10 @@ def export_drafts(
     kind = "none" if dry_run else fmt
     result.helpers = _helper_count(composer, len(included), helpers)
     rendered = _render_all(composer, template, included, discount, kind, result.helpers)
-    writer: _Writer = _NullWriter() if dry_run else _WRITERS[fmt](out)
+    writer: _Writer = _NullWriter()
     try:
+        if not dry_run:
+            writer = _WRITERS[fmt](out)
         with closing(rendered):
             _fill(writer, included, rendered, result, progress, len(plan))
         if result.error_count:
@@ -412,11 +414,12 @@ class _FileWriter(_Writer):
         _sync_folder(out.parent)
 
     def abort(self) -> None:
-        if not self.file.closed:
-            self.file.close()
+        # Unlink first: on a full disk, closing flushes the buffer and fails.
         if self.temp is not None:
             self.temp.unlink(missing_ok=True)
             self.temp = None
+        with suppress(OSError, ValueError):
+            self.file.close()
 
 
 def mboxrd_quote(message: bytes) -> bytes:
@@ -460,9 +463,9 @@ class _CsvWriter(_FileWriter):
         super().commit(out, overwrite)
 
     def abort(self) -> None:
-        with suppress(ValueError):  # already detached by commit
+        super().abort()  # removes the file before anything can fail
+        with suppress(ValueError, OSError):  # detached by commit, or its flush fails
             self.text.detach()
-        super().abort()
 
 
 _WRITERS: dict[str, Callable[[Path], _Writer]] = {

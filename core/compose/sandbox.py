@@ -9,8 +9,10 @@ field, the template and the line, instead of an email that says "Dear ,".
 from __future__ import annotations
 
 import difflib
+import threading
+import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from typing import Any
 
@@ -31,7 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
 from core.compose import formatting
-from core.compose.errors import TemplateError
+from core.compose.errors import TemplateBudgetError, TemplateError
 from core.compose.templates import TemplateLoader
 
 # Documented top-level variables (docs/templates.md), for "did you mean" hints.
@@ -43,6 +45,41 @@ VARIABLES = (
 SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments"})
 # Jinja built-ins that reach outside the data (`attr` is sandboxed too, but has no use here).
 _REMOVED_FILTERS = ("attr",)
+RENDER_SECONDS = 2.0
+"""Time one part of one draft may take: a real one takes well under 10 ms."""
+RENDER_CHARACTERS = 1_000_000
+"""Text one part of one draft may produce (and the most one `*` in a template may make)."""
+COMPILED_AS = "budget1"
+"""Names how `DraftEnvironment._generate` compiles: part of the bytecode cache's file names."""
+_budget = threading.local()  # this thread's render deadline (renders run in several threads)
+
+
+class _OverBudget(Exception):
+    """A render ran past its time or size budget (turned into `TemplateBudgetError`)."""
+
+
+def _check_time() -> None:
+    deadline = getattr(_budget, "deadline", None)
+    if deadline is not None and time.monotonic() > deadline:
+        raise _OverBudget(
+            f"took longer than {RENDER_SECONDS:g} s to render one draft "
+            "(a loop that does not end?); nothing was rendered"
+        )
+
+
+def _check_size(size: int) -> None:
+    if size > RENDER_CHARACTERS:
+        raise _OverBudget(
+            f"makes more than {RENDER_CHARACTERS:,} characters for one draft "
+            "(a loop that does not end?); nothing was rendered"
+        )
+
+
+def _budgeted(iterable: Iterable[Any]) -> Iterator[Any]:
+    """Every `{% for %}` iterates through this: nested loops cannot run without end."""
+    for item in iterable:
+        _check_time()
+        yield item
 
 
 class Namespace(dict[str, Any]):
@@ -194,6 +231,47 @@ class DraftEnvironment(ImmutableSandboxedEnvironment):
             return obj[attribute]
         return super().getattr(obj, attribute)
 
+    # Budgets: output is counted as it is joined; time is checked on every loop step, every
+    # call and every `*` or `**` (which could make a huge value in one step), all of them in
+    # the template's own frames, so the error names the line.
+    intercepted_binops = frozenset({"*", "**"})
+    budgeted_loop = staticmethod(_budgeted)
+
+    def concat(self, chunks: Iterable[str]) -> str:  # type: ignore[override]
+        parts: list[str] = []
+        size = 0
+        for chunk in chunks:
+            size += len(chunk)
+            _check_size(size)
+            parts.append(chunk)
+        return "".join(parts)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _check_time()
+        return super().call(context, obj, *args, **kwargs)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _check_time()
+        if operator == "**" and isinstance(right, int) and abs(right) > 100:
+            raise _OverBudget(f"{left!r} ** {right!r} is too large for a template")
+        if operator == "*":
+            for value, times in ((left, right), (right, left)):
+                if isinstance(value, str | list | tuple) and isinstance(times, int):
+                    _check_size(len(value) * times)
+        return super().call_binop(context, operator, left, right)
+
+    def _generate(
+        self,
+        source: nodes.Template,
+        name: str | None,
+        filename: str | None,
+        defer_init: bool = False,
+    ) -> str:
+        for loop in source.find_all(nodes.For):  # `for x in seq` -> `for x in budgeted(seq)`
+            budgeted = nodes.EnvironmentAttribute("budgeted_loop", lineno=loop.lineno)
+            loop.iter = nodes.Call(budgeted, [loop.iter], [], None, None, lineno=loop.lineno)
+        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+
     def make_globals(self, d: Any = None) -> Any:
         # A plain dict rather than Jinja's ChainMap: every render copies the globals, and
         # iterating a ChainMap in Python costs ~6 us a time (five times per draft).
@@ -218,7 +296,9 @@ class _QuietBytecodeCache(FileSystemBytecodeCache):
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
     try:
-        return _QuietBytecodeCache()
+        # Our own file names, changed whenever `_generate` compiles differently: code
+        # compiled without the loop budget must never be loaded.
+        return _QuietBytecodeCache(pattern=f"__retain_tui_{COMPILED_AS}_%s.cache")
     except (OSError, RuntimeError):  # no safe private folder: compile every session
         return None
 
@@ -264,11 +344,19 @@ def load(env: DraftEnvironment, name: str, source: str | None = None) -> Templat
 
 
 def render(template: Template, variables: dict[str, Any]) -> str:
-    """Render, turning every failure into a `TemplateError` with file and line."""
+    """Render, turning every failure into a `TemplateError` with file and line, within the
+    time and size budget (`TemplateBudgetError`: a runaway template stops the whole export)."""
+    outer = getattr(_budget, "deadline", None)
+    _budget.deadline = time.monotonic() + RENDER_SECONDS if outer is None else outer
     try:
         return template.render(variables)
     except TemplateError:
         raise
+    except _OverBudget as exc:
+        located = _located(exc, template, str(exc))
+        raise TemplateBudgetError(
+            located.message, template=located.template, line=located.line
+        ) from None
     except SecurityError as exc:
         raise _located(exc, template, f"not allowed in templates: {exc}") from None
     except UndefinedError as exc:
@@ -287,6 +375,8 @@ def render(template: Template, variables: dict[str, Any]) -> str:
         raise TemplateError(
             "templates include each other endlessly", template=template.name
         ) from None
+    finally:
+        _budget.deadline = outer
 
 
 def _located(exc: BaseException, template: Template, message: str) -> TemplateError:

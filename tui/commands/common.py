@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,7 +18,16 @@ from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
 from core.paths import chosen_db_path, demo_db_path
-from core.store import MissingStoreError, Store, StoreError, open_store
+from core.store import (
+    MissingStoreError,
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreWriteError,
+    is_busy,
+    open_store,
+    write_wait_seconds,
+)
 from core.values import parse_date
 
 # soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
@@ -50,7 +62,7 @@ class ExitCode(IntEnum):
     FAILED = 1  # ran and found a problem: a template check, drafts that failed, a key not set
     REFUSED = 2  # bad usage, no database, invalid input or settings: nothing was done
     PARTIAL = 3  # done, but some input was rejected (an import's bad rows): look at the log
-    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it): nothing was done
+    INTERRUPTED = 130  # Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT): nothing was done
 
 
 def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
@@ -86,11 +98,13 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
     """The store named by `--db` here, or on the root command, or by the environment.
 
     Only `import` and `demo` pass `create`: for every other command a missing file is a typo
-    to report, not an empty shop to make.
+    to report, not an empty shop to make. A write that finds another writer at work says it
+    waits; one that waited too long, or that the file, folder or disk refuses (a shop on a
+    read-only mount still opens for reading), ends here with one line (exit 2), nothing changed.
     """
     path = db_option(ctx, db)
     try:
-        store = open_store(path, create=create)
+        store = open_store(path, create=create, on_wait=_say_waiting)
     except MissingStoreError as exc:
         fail(missing_store_message(exc, named=chosen_db_path(path) is not None))
     except (StoreError, OSError) as exc:
@@ -102,8 +116,48 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
         )
     try:
         yield store
+    except (StoreBusyError, StoreWriteError) as exc:
+        fail(str(exc))
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        fail(f"the shop database is busy ({exc}); nothing was changed")
     finally:
         store.close()
+
+
+def _say_waiting() -> None:
+    err_console.print(
+        "waiting for another retain-tui write to finish (an import?); "
+        f"giving up after {write_wait_seconds():g} s"
+    )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a cron timeout, a closed SSH session), raised like Ctrl-C so the
+    same cleanup runs: no partial files, the write rolled back."""
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """While a command writes files or the shop, SIGTERM and SIGHUP interrupt it as Ctrl-C
+    does (exit 130, nothing done); a second signal during the cleanup is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    caught = (signal.SIGTERM, signal.SIGHUP)
+
+    def interrupt(signum: int, frame: object) -> None:
+        for number in caught:
+            signal.signal(number, signal.SIG_IGN)
+        raise Terminated(signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, interrupt) for number in caught}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def as_of_date(store: Store, text: str | None) -> date:

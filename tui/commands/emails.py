@@ -45,6 +45,7 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    signals_interrupt,
     warn,
 )
 
@@ -179,9 +180,11 @@ def export(
         _warn_about_invalid_settings(composer.shop.invalid)
         attached = _discount(composer, discount, valid_days, code)
         try:
-            result = _export_with_progress(
-                composer, ids, template, out, chosen, lang, attached, dry_run, overwrite, json_
-            )
+            with signals_interrupt():
+                result = _export_with_progress(
+                    composer, ids, template, out, chosen, lang, attached, dry_run, overwrite,
+                    json_,
+                )  # fmt: skip
         except ExportError as exc:
             _print_failure(exc, json_)
             raise typer.Exit(ExitCode.FAILED) from None

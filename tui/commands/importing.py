@@ -31,6 +31,7 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    signals_interrupt,
 )
 
 SHOWN_ERRORS = 20
@@ -158,7 +159,8 @@ def _run(
                     import_file, store, file, kind, fmt=fmt, mapping=parse_mapping(mapping),
                     strict=strict, date_format=date_format,
                 )  # fmt: skip
-                result = _import_with_progress(read, file, as_json)
+                with signals_interrupt():
+                    result = _import_with_progress(read, file, as_json)
             except FatalImportError as exc:
                 fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
             except KeyboardInterrupt:

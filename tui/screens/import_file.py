@@ -35,7 +35,7 @@ from core.csvfile import open_csv
 from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
-from core.store import open_store, remove_database
+from core.store import StoreError, open_store, remove_database
 from core.values import DATE_ORDERS
 from tui import display
 from tui.safe_text import clean, content
@@ -239,6 +239,8 @@ class ImportScreen(RetainScreen):
         except sqlite3.OperationalError as exc:
             stopped = worker.is_cancelled and "interrupt" in str(exc)
             self.post_message(self.Finished(None, STOPPED if stopped else f"database: {exc}"))
+        except StoreError as exc:  # busy for too long, read-only, a full disk: nothing changed
+            self.post_message(self.Finished(None, str(exc)))
         else:
             self.post_message(self.Finished(result))
             is_new = False
