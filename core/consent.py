@@ -48,14 +48,15 @@ def address_hash(address: str | None) -> str | None:
 def suppress(conn: sqlite3.Connection, address: str, reason: str, *, source: str = "app") -> bool:
     """Put `address` on the suppression list and withdraw marketing consent from every
     customer holding it, inside the caller's transaction. False when it already was there."""
-    added = suppress_keys(conn, [email_key(address)], reason, source=source)
+    added, _ = suppress_keys(conn, [email_key(address)], reason, source=source)
     return added > 0
 
 
 def suppress_keys(
     conn: sqlite3.Connection, keys: Iterable[str | None], reason: str, *, source: str
-) -> int:
-    """`suppress` for many normalised addresses (`email_key`s) at once; how many were new."""
+) -> tuple[int, int]:
+    """`suppress` for many normalised addresses (`email_key`s) at once: how many were new on
+    the list, and how many customers' consent it withdrew."""
     if reason not in REASONS:
         raise ValueError(f"unknown suppression reason {reason!r}")
     now = utc_now()
@@ -66,8 +67,7 @@ def suppress_keys(
         [(address_hash(key), reason, now) for key in wanted],
     )
     added = conn.total_changes - before
-    _withdraw(conn, "email_key = ?", [(key,) for key in wanted], now, source)
-    return added
+    return added, _withdraw(conn, "email_key = ?", [(key,) for key in wanted], now, source)
 
 
 def _withdraw(

@@ -265,6 +265,7 @@ class Staging:
             "UPDATE people SET any_no = 1 WHERE NOT any_no "
             "AND email_key IN (SELECT email_key FROM temp.refused)"
         )
+        self._hold_suppressed_people(conn, counts)
         self._match_people(conn)
         conn.execute("UPDATE people SET existed = 1 WHERE customer_id IS NOT NULL")
         self._keep_other_customers_emails(conn, counts, file_name)
@@ -341,26 +342,36 @@ class Staging:
             )  # fmt: skip
             conn.execute("UPDATE people SET email = NULL, email_key = NULL WHERE pid = ?", (pid,))
 
+    def _hold_suppressed_people(self, conn: sqlite3.Connection, counts: Counts) -> None:
+        """A file's "yes" for a suppressed address (suppressed by an earlier "no" or an
+        erasure) is read as "no", and counted: the summary says how many rows tried."""
+        hashes = suppressed_hashes(conn)
+        if not hashes:
+            return
+        rows = conn.execute(
+            "SELECT pid, any_yes, email_key FROM people WHERE email_key IS NOT NULL"
+        ).fetchall()
+        held = [(pid, said_yes) for pid, said_yes, key in rows if address_hash(key) in hashes]
+        counts.consent_suppressed = sum(1 for _, said_yes in held if said_yes)
+        conn.executemany(
+            "UPDATE people SET any_no = 1, any_yes = 0 WHERE pid = ?", [(pid,) for pid, _ in held]
+        )
+
     def _keep_consent_no(self, conn: sqlite3.Connection, counts: Counts) -> None:
-        """After the merge: every "no" of the file suppresses its address (which withdraws
-        consent from every customer holding it), and no customer the file touched keeps a
-        "yes" for a suppressed address."""
+        """After the merge: every "no" of the file suppresses its address, which withdraws
+        consent from every customer holding it (counted as updated); and no customer the
+        file touched keeps a "yes" for a suppressed address (e.g. matched by id, with the
+        suppressed address stored and none in the file)."""
         keys = [row[0] for row in conn.execute("SELECT email_key FROM temp.refused")]
-        suppress_keys(conn, keys, "withdrawn", source="import")
+        _, withdrawn = suppress_keys(conn, keys, "withdrawn", source="import")
         touched = [
             row[0]
             for row in conn.execute(
                 "SELECT DISTINCT customer_id FROM people WHERE customer_id IS NOT NULL"
             )
         ]
-        withhold_suppressed(conn, touched, "import")
-        hashes = suppressed_hashes(conn)
-        if hashes:
-            said_yes = conn.execute(
-                "SELECT DISTINCT c.id, c.email_key FROM people p "
-                "JOIN customers c ON c.id = p.customer_id WHERE p.any_yes AND NOT p.any_no"
-            ).fetchall()
-            counts.consent_suppressed = sum(address_hash(key) in hashes for _, key in said_yes)
+        withdrawn += withhold_suppressed(conn, touched, "import")
+        counts.customers_updated += withdrawn
 
     def _merge_orders(self, conn: sqlite3.Connection, counts: Counts, now: str) -> None:
         # New orders get ids base+seq, so their lines need no lookup afterwards.
