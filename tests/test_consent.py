@@ -137,6 +137,14 @@ def test_a_no_on_a_row_whose_email_belongs_to_another_customer(
     assert result.rows_rejected == 0 and result.customers_updated == 2
 
 
+def test_a_no_without_an_email_suppresses_the_stored_address(store: Store, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.csv", "id,email,accepts_marketing\nC1,anna@example.com,yes\n")
+    import_file(store, first, "customers")
+    import_file(store, write(tmp_path / "b.csv", "id,accepts_marketing\nC1,no\n"), "customers")
+    assert is_suppressed(store.conn, "anna@example.com")
+    assert consent_by_email(store) == {"anna@example.com": 0}
+
+
 def test_a_clashing_email_without_a_no_is_reported_and_changes_nobodys_consent(
     store: Store, tmp_path: Path
 ) -> None:

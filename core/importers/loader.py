@@ -98,6 +98,7 @@ class Staging:
         self._people: dict[str, list[object]] = {}
         self._orders: list[tuple[object, ...]] = []
         self._lines: list[tuple[object, ...]] = []
+        self._refused: set[str] = set()  # every address a mention said "no" for
         self._create()
 
     def _create(self) -> None:
@@ -124,6 +125,10 @@ class Staging:
         key = customer.key
         assert key is not None
         accepts = customer.accepts_marketing
+        if accepts is False:  # the "no" is for this address, whichever mention is kept
+            refused = email_key(customer.email)
+            if refused:
+                self._refused.add(refused)
         person = self._people.get(key)
         if person is None:
             person = [len(self._people) + 1, rank, customer, accepts is False, accepts is True]
@@ -257,9 +262,9 @@ class Staging:
     ) -> None:
         # A "no" is for the address: every mention of it in the file says no (one file may
         # hold the same address under two ids, or a guest order next to a registered buyer).
-        conn.execute(
-            "CREATE TEMP TABLE refused AS SELECT DISTINCT email_key FROM people "
-            "WHERE any_no AND email_key IS NOT NULL"
+        conn.execute("CREATE TEMP TABLE refused (email_key TEXT PRIMARY KEY)")
+        conn.executemany(
+            "INSERT INTO temp.refused VALUES (?)", [(key,) for key in sorted(self._refused)]
         )
         conn.execute(
             "UPDATE people SET any_no = 1 WHERE NOT any_no "
@@ -362,7 +367,15 @@ class Staging:
         consent from every customer holding it (counted as updated); and no customer the
         file touched keeps a "yes" for a suppressed address (e.g. matched by id, with the
         suppressed address stored and none in the file)."""
-        keys = [row[0] for row in conn.execute("SELECT email_key FROM temp.refused")]
+        # The addresses the file said no for, and those stored for the customers it said no
+        # for (a row may give an id and no email).
+        keys = [
+            row[0]
+            for row in conn.execute(
+                "SELECT email_key FROM temp.refused UNION SELECT c.email_key FROM people p "
+                "JOIN customers c ON c.id = p.customer_id WHERE p.any_no"
+            )
+        ]
         _, withdrawn = suppress_keys(conn, keys, "withdrawn", source="import")
         touched = [
             row[0]
