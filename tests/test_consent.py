@@ -4,11 +4,13 @@ suppression list keeps it through later imports, edits and exports (issue 11).""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from core.compose import Composer, Discount
 from core.consent import (
     SuppressedError,
     address_hash,
@@ -187,7 +189,7 @@ def test_the_zero_width_twin_of_an_opted_out_address_gets_no_win_back(
                        "--dry-run", "--json")  # fmt: skip
     assert code == 0, out
     summary = json.loads(out)
-    assert summary["drafted"] == 0 and summary["skipped"] == {"suppressed": 1}
+    assert summary["drafted"] == 0 and summary["skipped"] == {"no_consent": 1}
     # A thank-you for an order is transactional: it still goes.
     code, out = invoke("export", "--db", str(db_path), "-t", "thank-you", "--segment", "repeat",
                        "--as-of", "2024-01-08", "--dry-run", "--json")  # fmt: skip
@@ -239,6 +241,23 @@ def test_the_owner_cannot_grant_consent_to_a_suppressed_address(
     assert lift_suppression(store, "anna@example.com")
     assert set_marketing_consent(store, anna, True)
     assert consent_by_email(store) == {"anna@example.com": 1}
+
+
+def test_the_composer_leaves_out_a_suppressed_address_even_with_a_stored_yes(
+    store: Store, tmp_path: Path
+) -> None:
+    """A stored yes next to a suppression (a database edited by hand, or written by an older
+    version): the suppression list wins, said as `suppressed`."""
+    path = write(tmp_path / "c.csv", "id,email,accepts_marketing\n"
+                 "C1,anna@example.com,yes\nC2,bob@example.com,yes\n")  # fmt: skip
+    import_file(store, path, "customers")
+    with store.write() as conn:
+        conn.execute("INSERT INTO suppressions VALUES (?, 'erased', '2026-01-01')",
+                     (address_hash("anna@example.com"),))  # fmt: skip
+    composer = Composer(store, tmp_path / "templates")
+    chosen = composer.recipients([1, 2], "win-back", discount=Discount(percent=Decimal(10)))
+    assert [(r.email, r.reason) for r in chosen] == [
+        ("anna@example.com", "suppressed"), ("bob@example.com", None)]  # fmt: skip
 
 
 def test_only_hashes_are_stored(store: Store) -> None:

@@ -36,8 +36,7 @@ def test_export_prints_a_summary_by_reason(db: str, tmp_path: Path) -> None:
     assert code == 0, out
     assert "feedback drafts (eml):" in out
     assert "drafted             3   (de 1, it 1, nl 1)" in out
-    # customer 6 said no in an import: suppressed (a stronger reason than no consent)
-    assert "address on the suppression list" in out and "no email address" in out
+    assert "no marketing consent" in out and "no email address" in out
     assert sorted(p.name for p in (tmp_path / "drafts").iterdir()) == [
         "0001-1.eml", "0002-2.eml", "0003-3.eml"]  # fmt: skip
 
@@ -58,7 +57,7 @@ def test_json_summary_with_discount_and_language(db: str, tmp_path: Path) -> Non
     assert code == 0, out
     data = json.loads(out)
     assert data["drafted"] == 2 and data["languages"] == {"en": 2}
-    assert data["skipped"] == {"suppressed": 1} and data["dry_run"] and data["path"] is None
+    assert data["skipped"] == {"no_consent": 1} and data["dry_run"] and data["path"] is None
 
 
 @pytest.mark.parametrize(

@@ -380,18 +380,19 @@ class Composer:
     ) -> tuple[str, str | None]:
         """The reasons decided from the customer's row and figures (the whole list's pass).
         `suppressed` holds the suppression list's hashes (core/consent.py) for a marketing
-        template: such an address gets no marketing draft whatever its stored consent says."""
+        template: such an address gets no marketing draft even with a stored yes (a database
+        edited by hand or by an older version); a stored no is said as `no_consent`."""
         if not record.email or not record.email.strip():
             return "", "no_email"
         try:
             address = check_address(record.email)
         except AddressError:
             return inline_text(record.email), "bad_email"
-        key = email_key(address) or address
-        if info.marketing and address_hash(key) in suppressed:
-            return address, "suppressed"
         if info.marketing and record.accepts_marketing != 1:
             return address, "no_consent"
+        key = email_key(address) or address
+        if info.marketing and address_hash(key) in suppressed:
+            return address, "suppressed"  # a stored yes the suppression list overrides
         if key in seen:
             return address, "duplicate"
         days = record.days_since_last_order(self.as_of)
