@@ -42,7 +42,12 @@ class SuppressionGroup:
 def address_hash(address: str | None) -> str | None:
     """sha256 (hex) of the normalised address; None for no address."""
     key = email_key(address)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest() if key else None
+    return key_hash(key) if key else None
+
+
+def key_hash(key: str) -> str:
+    """`address_hash` of an address already normalised (a stored `email_key`)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def suppress(conn: sqlite3.Connection, address: str, reason: str, *, source: str = "app") -> bool:
@@ -57,28 +62,31 @@ def suppress_keys(
 ) -> tuple[int, int]:
     """`suppress` for many normalised addresses (`email_key`s) at once: how many were new on
     the list, and how many customers' consent it withdrew."""
+    wanted = sorted({key for key in keys if key})
+    added = list_keys(conn, wanted, reason)
+    return added, withdraw_consent(conn, "email_key = ?", [(key,) for key in wanted], source)
+
+
+def list_keys(conn: sqlite3.Connection, keys: Iterable[str], reason: str) -> int:
+    """Only the list half of `suppress_keys`, for a caller that withdraws consent itself
+    in one statement (the importer); how many keys were new on the list."""
     if reason not in REASONS:
         raise ValueError(f"unknown suppression reason {reason!r}")
     now = utc_now()
-    wanted = sorted({key for key in keys if key})
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO suppressions (address_hash, reason, at) VALUES (?, ?, ?)",
-        [(address_hash(key), reason, now) for key in wanted],
+        [(key_hash(key), reason, now) for key in keys],
     )
-    added = conn.total_changes - before
-    return added, _withdraw(conn, "email_key = ?", [(key,) for key in wanted], now, source)
+    return conn.total_changes - before
 
 
-def _withdraw(
-    conn: sqlite3.Connection,
-    where: str,
-    params: list[tuple[object, ...]],
-    now: str,
-    source: str,
+def withdraw_consent(
+    conn: sqlite3.Connection, where: str, params: list[tuple[object, ...]], source: str
 ) -> int:
     """Set consent to "no" for the customers `where` selects (once per parameter tuple),
     recording each change in `consent_events`; how many changed."""
+    now = utc_now()
     condition = f"({where}) AND accepts_marketing IS NOT 0"
     conn.executemany(
         "INSERT INTO consent_events (customer_id, at, accepts_marketing, source) "
@@ -120,8 +128,8 @@ def withhold_suppressed(conn: sqlite3.Connection, customer_ids: Iterable[int], s
         rows = conn.execute(
             f"SELECT id, email_key FROM customers WHERE id IN ({marks})", chunk
         ).fetchall()
-        held.extend(cid for cid, key in rows if address_hash(key) in hashes)
-    return _withdraw(conn, "id = ?", [(cid,) for cid in held], utc_now(), source)
+        held.extend(cid for cid, key in rows if key and key_hash(key) in hashes)
+    return withdraw_consent(conn, "id = ?", [(cid,) for cid in held], source)
 
 
 def lift_suppression(store: Store, address: str) -> bool:
@@ -173,7 +181,7 @@ def set_marketing_consent(
         if not accepts:
             if email_key(email):  # every customer with the address, this one included
                 suppress(conn, email, "withdrawn", source=source)
-            _withdraw(conn, "id = ?", [(customer_id,)], now, source)
+            withdraw_consent(conn, "id = ?", [(customer_id,)], source)
             return True
         conn.execute(
             "UPDATE customers SET accepts_marketing = ?, updated_at = ? WHERE id = ?",

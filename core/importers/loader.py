@@ -19,7 +19,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
-from core.consent import address_hash, suppress_keys, suppressed_hashes, withhold_suppressed
+from core.consent import (
+    key_hash,
+    list_keys,
+    suppressed_hashes,
+    withdraw_consent,
+    withhold_suppressed,
+)
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -356,7 +362,7 @@ class Staging:
         rows = conn.execute(
             "SELECT pid, any_yes, email_key FROM people WHERE email_key IS NOT NULL"
         ).fetchall()
-        held = [(pid, said_yes) for pid, said_yes, key in rows if address_hash(key) in hashes]
+        held = [(pid, said_yes) for pid, said_yes, key in rows if key_hash(key) in hashes]
         counts.consent_suppressed = sum(1 for _, said_yes in held if said_yes)
         conn.executemany(
             "UPDATE people SET any_no = 1, any_yes = 0 WHERE pid = ?", [(pid,) for pid, _ in held]
@@ -369,21 +375,25 @@ class Staging:
         suppressed address stored and none in the file)."""
         # The addresses the file said no for, and those stored for the customers it said no
         # for (a row may give an id and no email).
-        keys = [
+        conn.execute(
+            "INSERT OR IGNORE INTO temp.refused SELECT c.email_key FROM people p "
+            "JOIN customers c ON c.id = p.customer_id WHERE p.any_no AND c.email_key IS NOT NULL"
+        )
+        keys = [row[0] for row in conn.execute("SELECT email_key FROM temp.refused")]
+        list_keys(conn, keys, "withdrawn")
+        withdrawn = withdraw_consent(
+            conn, "email_key IN (SELECT email_key FROM temp.refused)", [()], "import"
+        )
+        # Those `_hold_suppressed_people` could not judge: no email in the file (or another
+        # customer's), so the stored address counts.
+        unjudged = [
             row[0]
             for row in conn.execute(
-                "SELECT email_key FROM temp.refused UNION SELECT c.email_key FROM people p "
-                "JOIN customers c ON c.id = p.customer_id WHERE p.any_no"
+                "SELECT DISTINCT customer_id FROM people "
+                "WHERE customer_id IS NOT NULL AND email_key IS NULL"
             )
         ]
-        _, withdrawn = suppress_keys(conn, keys, "withdrawn", source="import")
-        touched = [
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT customer_id FROM people WHERE customer_id IS NOT NULL"
-            )
-        ]
-        withdrawn += withhold_suppressed(conn, touched, "import")
+        withdrawn += withhold_suppressed(conn, unjudged, "import")
         counts.customers_updated += withdrawn
 
     def _merge_orders(self, conn: sqlite3.Connection, counts: Counts, now: str) -> None:
