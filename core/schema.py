@@ -281,6 +281,16 @@ MIGRATIONS: list[str] = [
         DELETE FROM settings WHERE key = 'segments.stats_cuts';
     END;
     """,
+    # 6: the suppression list (core/consent.py): addresses that withdrew consent or were
+    # erased, as sha256 of the normalised address, never the address itself. Nothing but an
+    # explicit `retain-tui suppressed lift EMAIL` removes a row.
+    """
+    CREATE TABLE suppressions (
+        address_hash TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,7 @@ Each parser raises `ValueError` with a short reason; the importers add file, lin
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -262,12 +263,24 @@ def normalize_language(text: str) -> str | None:
     return "nb" if value in ("no", "nn") else value
 
 
-def email_key(email: str | None) -> str | None:
-    """How emails are matched: trimmed and case-insensitive."""
+def clean_email(email: str | None) -> str | None:
+    """An address as a file gave it, minus what no mail system sees: Unicode NFKC (full-width
+    letters become ASCII), invisible format characters (zero-width space, joiners, BOM, soft
+    hyphen) removed, surrounding space stripped. Case is kept for display and for drafts."""
     if not email:
         return None
-    key = email.strip().lower()
-    return key or None
+    if email.isascii():  # NFKC leaves ASCII as it is: the common case, 5x quicker
+        return email.strip() or None
+    text = unicodedata.normalize("NFKC", email)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.strip() or None
+
+
+def email_key(email: str | None) -> str | None:
+    """How addresses are compared everywhere (import matching, consent, suppression, drafts):
+    `clean_email`, then case-folded. The only such function: never compare `.lower()`s."""
+    cleaned = clean_email(email)
+    return cleaned.casefold() if cleaned else None
 
 
 def day_to_date(day: int) -> date:

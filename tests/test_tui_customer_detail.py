@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
+from core.consent import lift_suppression
 from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import load_profile
 from tests.tui_fixtures import app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
@@ -95,9 +96,25 @@ async def test_declining_the_confirmation_changes_nothing(app: RetainApp):
 
 
 @pilot_test
+async def test_granting_consent_to_a_suppressed_address_is_refused(app: RetainApp):
+    """Zoe's "no" came from an import: her address is suppressed until the owner lifts it."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        zoe = find(app, "zoe")
+        await open_detail(pilot, zoe)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert load_profile(app.store, zoe).accepts_marketing is False
+        notices = [str(notice.message) for notice in app._notifications]
+        assert any("suppression list" in notice for notice in notices)
+
+
+@pilot_test
 async def test_granting_consent_for_someone_who_said_no(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
         zoe = find(app, "zoe")
+        assert lift_suppression(app.store, "ZOE@example.net ")  # the owner's explicit command
         await open_detail(pilot, zoe)
         await pilot.press("m")
         await settle(pilot)

@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "emails",
     "templates": "emails",
     "config": "emails",
+    "suppressed": "consent",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

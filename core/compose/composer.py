@@ -42,9 +42,10 @@ from core.compose.templates import (
     discover,
     user_templates_dir,
 )
+from core.consent import address_hash, suppressed_hashes
 from core.shop_settings import ShopSettings, format_mailbox, load_shop_settings
 from core.store import Store
-from core.values import language_for_country
+from core.values import email_key, language_for_country
 
 CHUNK = 500
 
@@ -53,6 +54,7 @@ REASONS: dict[str, str] = {
     "no_email": "no email address",
     "bad_email": "email address not usable",
     "no_consent": "no marketing consent",
+    "suppressed": "address on the suppression list (withdrew consent or was erased)",
     "duplicate": "same email address as an earlier recipient",
     "no_order": "no order to write about",
     "ordered_recently": "ordered too recently for this email",
@@ -345,6 +347,7 @@ class Composer:
         self, info: TemplateInfo, customer_ids: Sequence[int], lang: str | None, first: int
     ) -> Iterator[list[Recipient]]:
         seen: set[str] = set()
+        suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
         rest = customer_ids[first:]
         for chunk in (customer_ids[:first], *_chunks(rest, CHUNK)):
             if not chunk:
@@ -356,21 +359,29 @@ class Composer:
                 if record is None:
                     out.append(Recipient(cid, "", "", None, "unknown"))
                     continue
-                out.append(self._recipient(info, record, seen, lang))
+                out.append(self._recipient(info, record, seen, suppressed, lang))
             yield out
 
     def _recipient(
-        self, info: TemplateInfo, record: CustomerRecord, seen: set[str], lang: str | None
+        self,
+        info: TemplateInfo,
+        record: CustomerRecord,
+        seen: set[str],
+        suppressed: set[str],
+        lang: str | None,
     ) -> Recipient:
         name = f"{inline_text(record.first_name)} {inline_text(record.last_name)}".strip()
         language = self.choose_language(info, record, lang)
-        address, reason = self._exclusion(info, record, seen)
+        address, reason = self._exclusion(info, record, seen, suppressed)
         return Recipient(record.id, name, address, language, reason)
 
     def _exclusion(
-        self, info: TemplateInfo, record: CustomerRecord, seen: set[str]
+        self, info: TemplateInfo, record: CustomerRecord, seen: set[str], suppressed: set[str]
     ) -> tuple[str, str | None]:
-        """The reasons decided from the customer's row and figures (the whole list's pass)."""
+        """The reasons decided from the customer's row and figures (the whole list's pass).
+        `suppressed` holds the suppression list's hashes (core/consent.py) for a marketing
+        template: such an address gets no marketing draft even with a stored yes (a database
+        edited by hand or by an older version); a stored no is said as `no_consent`."""
         if not record.email or not record.email.strip():
             return "", "no_email"
         try:
@@ -379,7 +390,9 @@ class Composer:
             return inline_text(record.email), "bad_email"
         if info.marketing and record.accepts_marketing != 1:
             return address, "no_consent"
-        key = address.lower()
+        key = email_key(address) or address
+        if info.marketing and address_hash(key) in suppressed:
+            return address, "suppressed"  # a stored yes the suppression list overrides
         if key in seen:
             return address, "duplicate"
         days = record.days_since_last_order(self.as_of)
@@ -450,7 +463,8 @@ class Composer:
         if "recommendations" in info.needs:
             needs = Needs(needs.orders, True, needs.segments)
         data = self.loader.load([record], needs)[customer_id]
-        _, reason = self._exclusion(info, record, set())
+        suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
+        _, reason = self._exclusion(info, record, set(), suppressed)
         reason = reason or self._exclusion_by_data(info, data)
         return self.render_data(compiled, data, discount, excluded=reason)
 

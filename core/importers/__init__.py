@@ -47,6 +47,11 @@ class ImportResult:
     customers_updated: int = 0
     rows_rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Rows applied in part, `file:line: column: what was kept` (e.g. an email of another
+    customer: the row's other values and its marketing "no" still apply)."""
+    consent_suppressed: int = 0
+    """Customers the file said yes for whose address is suppressed: they stay at no."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
@@ -135,7 +140,9 @@ def import_file(
                 else:
                     staging.add_customer(item, rank)
         result.date_order = dates.applied or None
-        counts = staging.apply(authoritative_customers=kind == "customers")
+        counts = staging.apply(authoritative_customers=kind == "customers", file_name=file.name)
+        result.warnings = [str(warning) for warning in counts.warnings[:KEPT_ERRORS]]
+        result.consent_suppressed = counts.consent_suppressed
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated
         result.orders_unchanged = counts.orders_unchanged

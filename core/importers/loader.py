@@ -19,6 +19,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
+from core.consent import (
+    key_hash,
+    list_keys,
+    suppressed_hashes,
+    withdraw_consent,
+    withhold_suppressed,
+)
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -28,7 +35,7 @@ BATCH = 20_000
 
 _PEOPLE_COLUMNS = (
     "pid", "rank", "external_id", "email", "email_key", "first_name", "last_name", "country",
-    "language", "created_at", "tags", "note", "any_no", "any_yes",
+    "language", "created_at", "tags", "note", "any_no", "any_yes", "line",
 )  # fmt: skip
 _ORDER_COLUMNS = (
     "seq", "line", "rows", "external_id", "pid", "source_id", "ordered_at", "order_day",
@@ -75,6 +82,10 @@ class Counts:
     customers_updated: int = 0
     merge_seconds: float = 0.0
     duplicate_errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    """Rows applied only in part, e.g. an email that belongs to another customer."""
+    consent_suppressed: int = 0
+    """Customers a file said yes for whose address is suppressed: they stay at no."""
 
 
 class Staging:
@@ -93,6 +104,7 @@ class Staging:
         self._people: dict[str, list[object]] = {}
         self._orders: list[tuple[object, ...]] = []
         self._lines: list[tuple[object, ...]] = []
+        self._refused: set[str] = set()  # every address a mention said "no" for
         self._create()
 
     def _create(self) -> None:
@@ -108,7 +120,7 @@ class Staging:
         self.conn.execute(f"CREATE TEMP TABLE stage_lines ({', '.join(_LINE_COLUMNS)})")
 
     def drop(self) -> None:
-        for table in ("people", "stage_orders", "stage_lines"):
+        for table in ("people", "stage_orders", "stage_lines", "refused"):
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         self.conn.execute(f"DROP TABLE IF EXISTS {AFFECTED_TABLE}")
 
@@ -119,6 +131,10 @@ class Staging:
         key = customer.key
         assert key is not None
         accepts = customer.accepts_marketing
+        if accepts is False:  # the "no" is for this address, whichever mention is kept
+            refused = email_key(customer.email)
+            if refused:
+                self._refused.add(refused)
         person = self._people.get(key)
         if person is None:
             person = [len(self._people) + 1, rank, customer, accepts is False, accepts is True]
@@ -173,7 +189,7 @@ class Staging:
                 yield (
                     pid, rank, c.external_id, c.email, email_key(c.email), c.first_name,
                     c.last_name, c.country, c.language, c.created_at, c.tags, c.note,
-                    any_no, any_yes,
+                    any_no, any_yes, c.line,
                 )  # fmt: skip
 
         marks = ", ".join("?" * len(_PEOPLE_COLUMNS))
@@ -209,7 +225,7 @@ class Staging:
                 conn.execute("DELETE FROM stage_orders WHERE seq = ?", (seq,))
                 conn.execute("DELETE FROM stage_lines WHERE order_seq = ?", (seq,))
 
-    def apply(self, *, authoritative_customers: bool) -> Counts:
+    def apply(self, *, authoritative_customers: bool, file_name: str = "") -> Counts:
         """Merge everything staged, atomically. Customers files overwrite attributes;
         orders files only fill in what the store does not know yet."""
         self.flush()
@@ -224,8 +240,9 @@ class Staging:
             self.store.write() as conn,
             first_import(conn) if self.store.is_empty() else nullcontext(),
         ):
-            self._merge_customers(conn, counts, now, authoritative_customers)
+            self._merge_customers(conn, counts, now, authoritative_customers, file_name)
             self._merge_orders(conn, counts, now)
+            self._keep_consent_no(conn, counts)
         counts.merge_seconds = time.perf_counter() - started
         return counts
 
@@ -242,10 +259,27 @@ class Staging:
         )
 
     def _merge_customers(
-        self, conn: sqlite3.Connection, counts: Counts, now: str, authoritative: bool
+        self,
+        conn: sqlite3.Connection,
+        counts: Counts,
+        now: str,
+        authoritative: bool,
+        file_name: str,
     ) -> None:
+        # A "no" is for the address: every mention of it in the file says no (one file may
+        # hold the same address under two ids, or a guest order next to a registered buyer).
+        conn.execute("CREATE TEMP TABLE refused (email_key TEXT PRIMARY KEY)")
+        conn.executemany(
+            "INSERT INTO temp.refused VALUES (?)", [(key,) for key in sorted(self._refused)]
+        )
+        conn.execute(
+            "UPDATE people SET any_no = 1 WHERE NOT any_no "
+            "AND email_key IN (SELECT email_key FROM temp.refused)"
+        )
+        self._hold_suppressed_people(conn, counts)
         self._match_people(conn)
         conn.execute("UPDATE people SET existed = 1 WHERE customer_id IS NOT NULL")
+        self._keep_other_customers_emails(conn, counts, file_name)
         columns = ", ".join(_ATTRIBUTES)
         cursor = conn.execute(
             f"""
@@ -296,6 +330,71 @@ class Staging:
             (now,),
         )
         counts.customers_updated = max(cursor.rowcount, 0)
+
+    def _keep_other_customers_emails(
+        self, conn: sqlite3.Connection, counts: Counts, file_name: str
+    ) -> None:
+        """A known customer whose row gives an email another customer holds keeps their own
+        email (the rest of the row applies) and the row is reported; a "no" on it still
+        reaches the address's holder through `refused`."""
+        clashes = conn.execute(
+            """
+            SELECT p.pid, p.line, other.external_id, p.any_no FROM people p
+            JOIN customers other ON other.email_key = p.email_key
+            WHERE p.existed AND other.id != p.customer_id ORDER BY p.line
+            """
+        ).fetchall()
+        for pid, line, other_id, said_no in clashes:
+            holder = f"customer {other_id}" if other_id else "another customer"
+            then = '; its marketing "no" applies to both' if said_no else ""
+            counts.warnings.append(
+                RowError(file_name, line, "email",
+                         f"the address belongs to {holder}: email not changed{then}")
+            )  # fmt: skip
+            conn.execute("UPDATE people SET email = NULL, email_key = NULL WHERE pid = ?", (pid,))
+
+    def _hold_suppressed_people(self, conn: sqlite3.Connection, counts: Counts) -> None:
+        """A file's "yes" for a suppressed address (suppressed by an earlier "no" or an
+        erasure) is read as "no", and counted: the summary says how many rows tried."""
+        hashes = suppressed_hashes(conn)
+        if not hashes:
+            return
+        rows = conn.execute(
+            "SELECT pid, any_yes, email_key FROM people WHERE email_key IS NOT NULL"
+        ).fetchall()
+        held = [(pid, said_yes) for pid, said_yes, key in rows if key_hash(key) in hashes]
+        counts.consent_suppressed = sum(1 for _, said_yes in held if said_yes)
+        conn.executemany(
+            "UPDATE people SET any_no = 1, any_yes = 0 WHERE pid = ?", [(pid,) for pid, _ in held]
+        )
+
+    def _keep_consent_no(self, conn: sqlite3.Connection, counts: Counts) -> None:
+        """After the merge: every "no" of the file suppresses its address, which withdraws
+        consent from every customer holding it (counted as updated); and no customer the
+        file touched keeps a "yes" for a suppressed address (e.g. matched by id, with the
+        suppressed address stored and none in the file)."""
+        # The addresses the file said no for, and those stored for the customers it said no
+        # for (a row may give an id and no email).
+        conn.execute(
+            "INSERT OR IGNORE INTO temp.refused SELECT c.email_key FROM people p "
+            "JOIN customers c ON c.id = p.customer_id WHERE p.any_no AND c.email_key IS NOT NULL"
+        )
+        keys = [row[0] for row in conn.execute("SELECT email_key FROM temp.refused")]
+        list_keys(conn, keys, "withdrawn")
+        withdrawn = withdraw_consent(
+            conn, "email_key IN (SELECT email_key FROM temp.refused)", [()], "import"
+        )
+        # Those `_hold_suppressed_people` could not judge: no email in the file (or another
+        # customer's), so the stored address counts.
+        unjudged = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT customer_id FROM people "
+                "WHERE customer_id IS NOT NULL AND email_key IS NULL"
+            )
+        ]
+        withdrawn += withhold_suppressed(conn, unjudged, "import")
+        counts.customers_updated += withdrawn
 
     def _merge_orders(self, conn: sqlite3.Connection, counts: Counts, now: str) -> None:
         # New orders get ids base+seq, so their lines need no lookup afterwards.

@@ -26,6 +26,7 @@ from core.importers.records import (
     RowProblem,
 )
 from core.values import (
+    clean_email,
     language_for_country,
     normalize_country,
     normalize_language,
@@ -128,7 +129,7 @@ class _Columns:
         return CustomerRecord(
             line=line,
             external_id=external_id or None,
-            email=email or None,
+            email=clean_email(email),
             first_name=first or None,
             last_name=last or None,
             country=country,

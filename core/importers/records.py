@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.values import email_key
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -48,9 +50,8 @@ class CustomerRecord:
         """Within one file, a customer is their external id, else their email."""
         if self.external_id:
             return "id:" + self.external_id
-        if self.email:
-            return "email:" + self.email.strip().lower()
-        return None
+        key = email_key(self.email)
+        return "email:" + key if key else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,6 +217,16 @@ def _print_summary(result: ImportResult) -> None:
         out(f"    {escape(reason)}", style="red")
     if result.rows_rejected > SHOWN_ERRORS:
         out(f"    … and {result.rows_rejected - SHOWN_ERRORS:,} more", style="red")
+    if result.warnings:  # applied in part: e.g. an email that belongs to another customer
+        out(f"  rows applied in part {len(result.warnings):>8,}", style="yellow")
+        for reason in result.warnings[:SHOWN_ERRORS]:
+            out(f"    {escape(reason)}", style="yellow")
+    if result.consent_suppressed:
+        out(
+            f"  marketing yes refused {result.consent_suppressed:>7,}  "
+            "(suppressed addresses stay at no: `retain-tui suppressed`)",
+            style="yellow",
+        )
     out(
         f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
         f"of which {result.merge_seconds:.2f} s merging"

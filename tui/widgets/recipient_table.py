@@ -36,6 +36,7 @@ SHORT_REASONS: dict[str, str] = {
     "no_email": "no email",
     "bad_email": "bad email",
     "no_consent": "no consent",
+    "suppressed": "suppressed",
     "duplicate": "duplicate",
     "no_order": "no order",
     "ordered_recently": "too recent",
