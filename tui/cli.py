@@ -28,6 +28,8 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "emails",
     "templates": "emails",
     "config": "emails",
+    "forget": "privacy",
+    "customer": "privacy",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

@@ -1,0 +1,183 @@
+"""Forgetting a person (a GDPR erasure request) while every figure of the shop stays as it was.
+
+The customer row stays: orders reference it and the summaries (`customer_stats`,
+`customer_days`, `cohort_months`, ...) are keyed by it, so removing it would change history.
+What identifies the person is cleared instead (docs/reliability.md, "Erasure and access
+requests"): email, names, the shop's customer id, the account's creation time, tags, the note
+and the discount codes of their orders. Country and language stay: coarse, shared by many, and
+figures and segments are cut by them. Marketing consent becomes "no" (a forgotten person is never
+mailed), with an event saying so; earlier consent events hold no personal data and stay, so a
+withdrawal remains provable.
+
+Clearing a column does not clear the file: SQLite leaves old cells in free space, FTS5 keeps
+deleted tokens in older segments, and the WAL holds old pages until a checkpoint. So the
+rewrite runs with `secure_delete`, the search index is merged (`optimize`), the file is rebuilt
+(`VACUUM`) and the WAL truncated. A reader holding an old snapshot (the app open on the same
+shop) can keep the WAL from being truncated: the report says so (`wal_cleared`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from core.store import Store, utc_now
+from core.values import email_key
+
+PERSONAL_COLUMNS = (
+    "email", "first_name", "last_name", "external_id", "created_at", "tags", "note",
+)  # fmt: skip
+"""The `customers` columns forgetting clears (`email_key` goes with `email`)."""
+
+ERASURE_SOURCE = "erasure"
+"""The `consent_events.source` of the "no" that forgetting records."""
+
+
+class UnknownPersonError(LookupError):
+    """No customer has this email address or id: nothing was changed."""
+
+
+@dataclass
+class ErasureReport:
+    """What forgetting removed, counted per table and column, for the owner's records."""
+
+    customer_ids: list[int]
+    cleared: dict[str, int] = field(default_factory=dict)
+    """`customers.email` -> how many values were cleared (only columns that held something)."""
+    consent_withdrawn: int = 0
+    search_rows_removed: int = 0
+    kept_orders: int = 0
+    segments_mentioning: list[str] = field(default_factory=list)
+    """Saved segments whose expression names the person: the owner must edit them."""
+    wal_cleared: bool = True
+    forgotten_email_keys: list[str] = field(default_factory=list, repr=False)
+    """For the suppression list only; never printed (that would repeat what was erased)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "customer_ids": self.customer_ids,
+            "cleared": self.cleared,
+            "consent_withdrawn": self.consent_withdrawn,
+            "search_rows_removed": self.search_rows_removed,
+            "kept_orders": self.kept_orders,
+            "segments_mentioning": self.segments_mentioning,
+            "wal_cleared": self.wal_cleared,
+        }
+
+
+def find_person(store: Store, who: str) -> list[int]:
+    """The customers `who` names: a number is a customer id, anything else an email address
+    (compared as imports match them, `email_key`). Email keys are unique, so an address names
+    at most one customer. Raises `UnknownPersonError` when nobody matches."""
+    text = who.strip()
+    if text.isdigit():
+        rows = store.execute("SELECT id FROM customers WHERE id = ?", (int(text),)).fetchall()
+    else:
+        key = email_key(text)
+        rows = store.execute("SELECT id FROM customers WHERE email_key = ?", (key,)).fetchall()
+    if not rows:
+        raise UnknownPersonError(f"{who}: no customer with this email address or id")
+    return [row[0] for row in rows]
+
+
+def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
+    """Clear every personal field of these customers and rebuild the file without them.
+
+    One transaction: an interruption before the commit changes nothing. Unknown ids raise
+    `UnknownPersonError` before anything is written.
+    """
+    ids = json.dumps(sorted(set(customer_ids)))
+    members = "SELECT value FROM json_each(:ids)"
+    report = ErasureReport(customer_ids=sorted(set(customer_ids)))
+    old_secure = store.scalar("PRAGMA secure_delete")
+    store.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.write() as conn:
+            known = conn.execute(
+                f"SELECT count(*) FROM customers WHERE id IN ({members})", {"ids": ids}
+            ).fetchone()[0]
+            if known != len(report.customer_ids):
+                raise UnknownPersonError("no such customer; nothing was changed")
+            for column in PERSONAL_COLUMNS:
+                count = conn.execute(
+                    f"SELECT count({column}) FROM customers WHERE id IN ({members})", {"ids": ids}
+                ).fetchone()[0]
+                if count:
+                    report.cleared[f"customers.{column}"] = count
+            report.forgotten_email_keys = [
+                key
+                for (key,) in conn.execute(
+                    f"SELECT email_key FROM customers WHERE id IN ({members}) "
+                    "AND email_key IS NOT NULL",
+                    {"ids": ids},
+                )
+            ]
+            report.segments_mentioning = _segments_mentioning(conn, ids)
+            report.search_rows_removed = conn.execute(
+                f"SELECT count(*) FROM customers WHERE id IN ({members}) "
+                "AND coalesce(email, first_name, last_name) IS NOT NULL",
+                {"ids": ids},
+            ).fetchone()[0]
+            now = utc_now()
+            report.consent_withdrawn = conn.execute(
+                "INSERT INTO consent_events (customer_id, at, accepts_marketing, source) "
+                f"SELECT id, :now, 0, :source FROM customers WHERE id IN ({members}) "
+                "AND accepts_marketing IS NOT 0",
+                {"ids": ids, "now": now, "source": ERASURE_SOURCE},
+            ).rowcount
+            cleared = ", ".join(f"{column} = NULL" for column in PERSONAL_COLUMNS)
+            conn.execute(
+                f"UPDATE customers SET {cleared}, email_key = NULL, accepts_marketing = 0, "
+                f"updated_at = :now WHERE id IN ({members})",
+                {"ids": ids, "now": now},
+            )
+            codes = conn.execute(
+                f"UPDATE orders SET discount_code = NULL WHERE customer_id IN ({members}) "
+                "AND discount_code IS NOT NULL",
+                {"ids": ids},
+            ).rowcount
+            if codes:
+                report.cleared["orders.discount_code"] = codes
+            report.kept_orders = conn.execute(
+                f"SELECT count(*) FROM orders WHERE customer_id IN ({members})", {"ids": ids}
+            ).fetchone()[0]
+            # The update triggers added FTS5 delete markers; merging drops the old tokens.
+            conn.execute("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
+            # SUPPRESSION: add the forgotten addresses to the suppression list here (one call
+            # into core/consent.py, with `report.forgotten_email_keys`).
+    finally:
+        store.execute(f"PRAGMA secure_delete = {int(old_secure or 0)}")
+    report.wal_cleared = scrub_free_space(store)
+    return report
+
+
+def scrub_free_space(store: Store) -> bool:
+    """Rebuild the file (no old cell survives in free space) and empty the WAL.
+
+    False when another connection's open read kept the WAL from being truncated: its old
+    pages are then overwritten by a later checkpoint (the next command, or the app closing).
+    """
+    if store.path is None:
+        return True
+    store.execute("VACUUM")
+    busy, _log, _done = store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
+
+
+def _segments_mentioning(conn: sqlite3.Connection, ids: str) -> list[str]:
+    """Saved segments whose expression contains one of the person's email, names or id in
+    the shop export (case-insensitive): forgetting cannot rewrite a filter, the owner must."""
+    rows = conn.execute(
+        """
+        SELECT DISTINCT s.name FROM custom_segments s, customers c
+        WHERE c.id IN (SELECT value FROM json_each(:ids)) AND EXISTS (
+            SELECT 1 FROM (SELECT c.email AS word UNION ALL SELECT c.first_name
+                           UNION ALL SELECT c.last_name UNION ALL SELECT c.external_id)
+            WHERE length(word) >= 3 AND instr(lower(s.expression), lower(word)) > 0
+        )
+        ORDER BY s.name
+        """,
+        {"ids": ids},
+    )
+    return [row[0] for row in rows]
