@@ -22,13 +22,16 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from core.store import Store, utc_now
+from core.store import BUSY_TIMEOUT_MS, Store, utc_now
 from core.values import email_key
 
 PERSONAL_COLUMNS = (
     "email", "first_name", "last_name", "external_id", "created_at", "tags", "note",
 )  # fmt: skip
 """The `customers` columns forgetting clears (`email_key` goes with `email`)."""
+
+CHECKPOINT_WAIT_MS = 500
+"""How long emptying the WAL waits for another connection's read to end."""
 
 ERASURE_SOURCE = "erasure"
 """The `consent_events.source` of the "no" that forgetting records."""
@@ -161,7 +164,13 @@ def scrub_free_space(store: Store) -> bool:
     if store.path is None:
         return True
     store.execute("VACUUM")
-    busy, _log, _done = store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    # A TRUNCATE checkpoint waits for readers through the busy handler: not the store's
+    # ten seconds for an app that may stay open all day.
+    store.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy, _log, _done = store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        store.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return busy == 0
 
 
