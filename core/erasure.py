@@ -18,6 +18,7 @@ shop) can keep the WAL from being truncated: the report says so (`wal_cleared`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -108,14 +109,11 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
                 ).fetchone()[0]
                 if count:
                     report.cleared[f"customers.{column}"] = count
-            report.forgotten_email_keys = [
-                key
-                for (key,) in conn.execute(
-                    f"SELECT email_key FROM customers WHERE id IN ({members}) "
-                    "AND email_key IS NOT NULL",
-                    {"ids": ids},
-                )
-            ]
+            identities = conn.execute(
+                f"SELECT id, email_key, external_id FROM customers WHERE id IN ({members})",
+                {"ids": ids},
+            ).fetchall()
+            report.forgotten_email_keys = [key for _id, key, _ext in identities if key]
             report.segments_mentioning = _segments_mentioning(conn, ids)
             report.search_rows_removed = conn.execute(
                 f"SELECT count(*) FROM customers WHERE id IN ({members}) "
@@ -147,6 +145,15 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
             ).fetchone()[0]
             # The update triggers added FTS5 delete markers; merging drops the old tokens.
             conn.execute("INSERT INTO customer_search (customer_search) VALUES ('optimize')")
+            conn.executemany(
+                "INSERT OR IGNORE INTO forgotten (key_hash, customer_id) VALUES (?, ?)",
+                [
+                    (forget_hash(kind, value), customer_id)
+                    for customer_id, key, external_id in identities
+                    for kind, value in (("email", key), ("id", external_id))
+                    if value is not None
+                ],
+            )
             # SUPPRESSION: add the forgotten addresses to the suppression list here (one call
             # into core/consent.py, with `report.forgotten_email_keys`).
     finally:
@@ -190,3 +197,38 @@ def _segments_mentioning(conn: sqlite3.Connection, ids: str) -> list[str]:
         {"ids": ids},
     )
     return [row[0] for row in rows]
+
+
+def forget_hash(kind: str, value: str | None) -> str | None:
+    """How a forgotten person is recognised in a later import without keeping who they were:
+    SHA-256 of `email:` + the email key, or `id:` + the shop's customer id. Unsalted, as a
+    suppression list must be, so someone who already knows the address can test for it."""
+    if value is None:
+        return None
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def match_forgotten(conn: sqlite3.Connection) -> None:
+    """Point an import's staged people (`temp.people`) who were forgotten at their
+    anonymised row and mark them, so the import writes none of their personal data."""
+    if not conn.execute("SELECT EXISTS (SELECT 1 FROM forgotten)").fetchone()[0]:
+        return
+    conn.create_function("rt_forget_hash", 2, forget_hash, deterministic=True)
+    for kind, column in (("email", "email_key"), ("id", "external_id")):
+        conn.execute(
+            f"""
+            UPDATE people SET forgotten = 1, customer_id = (
+                SELECT customer_id FROM forgotten
+                WHERE key_hash = rt_forget_hash('{kind}', people.{column}))
+            WHERE customer_id IS NULL AND people.{column} IS NOT NULL
+            AND rt_forget_hash('{kind}', people.{column}) IN (SELECT key_hash FROM forgotten)
+            """
+        )
+
+
+def clear_forgotten_codes(conn: sqlite3.Connection) -> None:
+    """An import that changed a forgotten person's order wrote its discount code again."""
+    conn.execute(
+        "UPDATE orders SET discount_code = NULL WHERE discount_code IS NOT NULL AND customer_id "
+        "IN (SELECT customer_id FROM people WHERE forgotten)"
+    )

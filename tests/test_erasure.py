@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from core.customer_profile import load_profile
-from core.erasure import UnknownPersonError, find_person, forget_customers
+from core.erasure import UnknownPersonError, find_person, forget_customers, scrub_free_space
 from core.importers import import_file
 from core.metrics import compute_stats
 from core.segments import add_segment, list_segments
@@ -177,3 +177,36 @@ def test_a_reader_holding_the_wal_is_reported_and_a_later_checkpoint_clears_it(
     with open_store(db) as store:
         store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert not any(word in raw_bytes(db) for word in ANNA)
+
+
+def test_a_later_import_of_the_same_exports_does_not_bring_the_person_back(
+    tmp_path: Path,
+) -> None:
+    orders_file = tmp_path / "orders.csv"  # Anna's order #1003 with a code of her own
+    text = (DATA / "shopify_orders.csv").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("#1003,"))
+    cells = lines[row].split(",")
+    cells[12] = "ANNA-BDAY"
+    lines[row] = ",".join(cells)
+    orders_file.write_text("".join(lines), encoding="utf-8")
+    db = tmp_path / "shop.db"
+    with open_store(db, create=True) as store:
+        import_file(store, DATA / "shopify_customers.csv", "customers")
+        import_file(store, orders_file, "orders")
+        stats = compute_stats(store, "month", 30)
+        report = forget_customers(store, [1])
+        assert report.cleared["orders.discount_code"] == 1
+        store.execute("UPDATE orders SET fingerprint = 0 WHERE customer_id = 1")  # changed since
+        import_file(store, orders_file, "orders")
+        import_file(store, DATA / "shopify_customers.csv", "customers")
+        assert store.scalar("SELECT count(*) FROM customers") == 5
+        assert store.scalar("SELECT count(*) FROM orders WHERE customer_id = 1") == 3
+        assert store.execute(
+            "SELECT email, first_name, last_name, external_id, tags FROM customers WHERE id = 1"
+        ).fetchone() == (None, None, None, None, None)
+        assert store.scalar("SELECT count(discount_code) FROM orders WHERE customer_id = 1") == 0
+        assert store.scalar("SELECT count(*) FROM consent_events WHERE customer_id = 1") == 2
+        assert compute_stats(store, "month", 30) == stats
+        scrub_free_space(store)  # the re-imports rewrote pages: no old copy in free space
+    assert not any(word in raw_bytes(db) for word in (*ANNA, b"ANNA-BDAY"))
