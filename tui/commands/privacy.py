@@ -23,8 +23,8 @@ from tui.commands.common import (
 PersonArgument = Annotated[
     str,
     typer.Argument(
-        metavar="EMAIL|CUSTOMER_ID",
-        help="The person's email address (any case) or customer number.",
+        metavar="PERSON",
+        help="The person: their email address (any case) or customer number.",
         show_default=False,
     ),
 ]
