@@ -384,5 +384,8 @@ class CustomerDetailScreen(RetainScreen):
         ]
         lines += [f"Saved segment {name!r} names this person: edit it." for name in
                   report.segments_mentioning]  # fmt: skip
+        if not report.wal_cleared:
+            lines.append("Another program is reading the shop: the old data leaves its -wal "
+                         "file at the next checkpoint.")  # fmt: skip
         self.notify("\n".join(lines), title="Forgotten", markup=False, timeout=15)
         self.load_customer()
