@@ -55,6 +55,9 @@ class ErasureReport:
     segments_mentioning: list[str] = field(default_factory=list)
     """Saved segments whose expression names the person: the owner must edit them."""
     wal_cleared: bool = True
+    rebuild_error: str | None = None
+    """Why the file could not be rebuilt after the commit (no room for VACUUM's copy...):
+    the fields are cleared, but old copies may remain in free space until a rebuild."""
     forgotten_email_keys: list[str] = field(default_factory=list, repr=False)
     """For the suppression list only; never printed (that would repeat what was erased)."""
 
@@ -67,6 +70,7 @@ class ErasureReport:
             "kept_orders": self.kept_orders,
             "segments_mentioning": self.segments_mentioning,
             "wal_cleared": self.wal_cleared,
+            "rebuild_error": self.rebuild_error,
         }
 
 
@@ -158,7 +162,10 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
             # into core/consent.py, with `report.forgotten_email_keys`).
     finally:
         store.execute(f"PRAGMA secure_delete = {int(old_secure or 0)}")
-    report.wal_cleared = scrub_free_space(store)
+    try:
+        report.wal_cleared = scrub_free_space(store)
+    except sqlite3.Error as exc:  # committed already: say so rather than fail
+        report.wal_cleared, report.rebuild_error = False, str(exc)
     return report
 
 

@@ -210,3 +210,22 @@ def test_a_later_import_of_the_same_exports_does_not_bring_the_person_back(
         assert compute_stats(store, "month", 30) == stats
         scrub_free_space(store)  # the re-imports rewrote pages: no old copy in free space
     assert not any(word in raw_bytes(db) for word in (*ANNA, b"ANNA-BDAY"))
+
+
+def test_a_rebuild_that_fails_after_the_commit_is_reported_and_can_be_run_again(
+    db: Path,
+) -> None:
+    with open_store(db) as store:
+        pending = store.execute("SELECT id FROM customers")  # VACUUM refuses to run beside it
+        pending.fetchone()
+        report = forget_customers(store, [1])
+        assert report.rebuild_error is not None and "statements in progress" in report.rebuild_error
+        assert (report.wal_cleared, report.to_dict()["rebuild_error"]) == (
+            False,
+            report.rebuild_error,
+        )
+        assert store.scalar("SELECT email FROM customers WHERE id = 1") is None  # committed
+        pending.close()
+        again = forget_customers(store, [1])  # what the command tells the owner to run
+        assert (again.rebuild_error, again.wal_cleared, again.cleared) == (None, True, {})
+    assert not any(word in raw_bytes(db) for word in ANNA)

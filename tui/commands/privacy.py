@@ -12,6 +12,7 @@ from core.access_request import access_record, write_private_json
 from core.erasure import ErasureReport, UnknownPersonError, find_person, forget_customers
 from tui.commands.common import (
     DbOption,
+    ExitCode,
     JsonOption,
     console,
     fail,
@@ -63,13 +64,20 @@ def forget(
         print_json(report.to_dict())
     else:
         _print_report(report)
+    for name in report.segments_mentioning:
+        warn(f"saved segment {name!r} names this person: edit or remove it")
+    if report.rebuild_error is not None:
+        fail(
+            f"the personal data is cleared, but the file could not be rebuilt "
+            f"({report.rebuild_error}): old copies may remain in its free space; run "
+            f"`retain-tui forget {report.customer_ids[0]} --yes` again once that is fixed",
+            ExitCode.FAILED,
+        )
     if not report.wal_cleared:
         warn(
             "another program (the app?) is reading the shop: the old data leaves the "
             "-wal file at its next checkpoint, when it closes"
         )
-    for name in report.segments_mentioning:
-        warn(f"saved segment {name!r} names this person: edit or remove it")
 
 
 def _print_report(report: ErasureReport) -> None:

@@ -384,7 +384,12 @@ class CustomerDetailScreen(RetainScreen):
         ]
         lines += [f"Saved segment {name!r} names this person: edit it." for name in
                   report.segments_mentioning]  # fmt: skip
-        if not report.wal_cleared:
+        if report.rebuild_error is not None:
+            lines.append(
+                f"The file could not be rebuilt ({report.rebuild_error}): old copies may "
+                "remain in its free space; forget again once that is fixed."
+            )
+        elif not report.wal_cleared:
             lines.append("Another program is reading the shop: the old data leaves its -wal "
                          "file at the next checkpoint.")  # fmt: skip
         self.notify("\n".join(lines), title="Forgotten", markup=False, timeout=15)
