@@ -291,6 +291,15 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 7: the people the owner had forgotten (core/erasure.py), by a hash of their email key
+    # and of their id in the shop's export: an import that still holds them re-attaches their
+    # orders to the anonymised row instead of creating them again, and writes none of their data.
+    """
+    CREATE TABLE forgotten (
+        key_hash TEXT PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,4 @@
-"""Customer detail: profile, orders and their items, and the consent toggle with confirmation."""
+"""Customer detail: profile, orders and items, consent and forgetting, each with confirmation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from textual.widgets import DataTable, Static
 from core.consent import lift_suppression
 from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import load_profile
-from tests.tui_fixtures import app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
+from tests.tui_fixtures import (  # noqa: F401
+    app_fixture,
+    pilot_test,
+    settle,
+    shop_db_fixture,
+    shown_notices,
+    until,
+)
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.dialogs import ConfirmScreen
@@ -138,3 +145,39 @@ async def test_a_customer_deleted_meanwhile_is_said_to_be_gone(app: RetainApp):
         await pilot.press("m")  # nothing to toggle: no dialog, no error
         await settle(pilot)
         assert app.screen is screen
+
+
+@pilot_test
+async def test_forgetting_asks_naming_the_customer_then_shows_what_was_removed(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        anna = find(app, "anna")
+        screen = await open_detail(pilot, anna)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one("#question", Static).visual)
+        assert question.startswith("Forget Anna Müller · anna.mueller@example.org for good?")
+        await pilot.press("y")
+        await until(
+            pilot, lambda: "Forgotten" in [n.title for n in shown_notices(app)], "the report"
+        )
+        await until(pilot, lambda: "(no name)" in text(screen, "#profile"), "the cleared profile")
+        assert app.screen is screen
+        report = next(n.message for n in shown_notices(app) if n.title == "Forgotten")
+        assert "customers.email (1)" in report and "orders kept without personal data" in report
+        profile = load_profile(app.store, anna)
+        assert profile is not None and (profile.email, profile.name) == (None, "")
+        assert "(no email)" in text(screen, "#profile")
+        assert screen.query_one("#orders", DataTable).row_count > 0  # the orders stay
+
+
+@pilot_test
+async def test_keeping_the_customer_changes_nothing(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        anna = find(app, "anna")
+        await open_detail(pilot, anna)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert load_profile(app.store, anna).email is not None

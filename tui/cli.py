@@ -29,6 +29,8 @@ COMMAND_MODULES: dict[str, str] = {
     "templates": "emails",
     "config": "emails",
     "suppressed": "consent",
+    "forget": "privacy",
+    "customer": "privacy",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

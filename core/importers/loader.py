@@ -26,6 +26,7 @@ from core.consent import (
     withdraw_consent,
     withhold_suppressed,
 )
+from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -111,7 +112,8 @@ class Staging:
         self.drop()
         self.conn.execute(
             "CREATE TEMP TABLE people (pid INTEGER PRIMARY KEY, "
-            f"{', '.join(_PEOPLE_COLUMNS[1:])}, customer_id INTEGER, existed INTEGER DEFAULT 0)"
+            f"{', '.join(_PEOPLE_COLUMNS[1:])}, customer_id INTEGER, existed INTEGER DEFAULT 0, "
+            "forgotten INTEGER DEFAULT 0)"
         )
         self.conn.execute(
             "CREATE TEMP TABLE stage_orders (seq INTEGER PRIMARY KEY, "
@@ -247,6 +249,7 @@ class Staging:
         return counts
 
     def _match_people(self, conn: sqlite3.Connection) -> None:
+        match_forgotten(conn)
         conn.execute(
             "UPDATE people SET customer_id = c.id FROM customers c "
             "WHERE people.customer_id IS NULL AND people.external_id IS NOT NULL "
@@ -316,7 +319,7 @@ class Staging:
             f"""
             INSERT INTO consent_events (customer_id, at, accepts_marketing, source)
             SELECT customers.id, ?, {_CONSENT}, 'import' FROM customers
-            JOIN people p ON p.customer_id = customers.id AND p.existed
+            JOIN people p ON p.customer_id = customers.id AND p.existed AND NOT p.forgotten
             WHERE ({_CONSENT}) IS NOT customers.accepts_marketing
             """,
             (now,),
@@ -325,7 +328,8 @@ class Staging:
         cursor = conn.execute(
             f"""
             UPDATE OR IGNORE customers SET {assignments}, updated_at = ?
-            FROM people p WHERE p.customer_id = customers.id AND p.existed AND ({differs})
+            FROM people p WHERE p.customer_id = customers.id AND p.existed AND NOT p.forgotten
+            AND ({differs})
             """,
             (now,),
         )
@@ -453,6 +457,7 @@ class Staging:
             """,
             (base,),
         )
+        clear_forgotten_codes(conn)
         everyone = not conn.execute("SELECT EXISTS (SELECT 1 FROM customer_stats)").fetchone()[0]
         if everyone:  # a first import: rebuilding all summaries is cheaper than tracking
             refresh_summaries(conn, everyone=True)

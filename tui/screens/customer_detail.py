@@ -29,6 +29,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.erasure import ErasureReport, forget_customers
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
@@ -64,6 +65,13 @@ class CustomerDetailScreen(RetainScreen):
         Binding("c", "compose", "Email", tooltip="Write an email draft to this customer"),
         Binding("o", "focus_orders", "Orders", show=False, tooltip="Move to the orders"),
         Binding("l", "focus_lines", "Items", show=False, tooltip="Move to the order's items"),
+        Binding(
+            "F",
+            "forget",
+            "Forget",
+            show=False,
+            tooltip="Erase this person's personal data (an erasure request); orders stay",
+        ),
     ]
 
     @dataclass
@@ -82,6 +90,10 @@ class CustomerDetailScreen(RetainScreen):
     @dataclass
     class ConsentSaved(Message):
         accepts: bool
+
+    @dataclass
+    class Forgotten(Message):
+        report: ErasureReport
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
@@ -335,4 +347,50 @@ class CustomerDetailScreen(RetainScreen):
     ) -> None:
         answer = "yes" if message.accepts else "no"
         self.notify(f"Marketing consent recorded: {answer}", markup=False)
+        self.load_customer()
+
+    @work(exclusive=True, group="forget")
+    async def action_forget(self) -> None:
+        profile = self.profile
+        if profile is None:
+            return
+        who = clean(" · ".join(part for part in (profile.name, profile.email) if part))
+        question = (
+            f"Forget {who or f'customer {profile.id}'} for good? Name, email, shop id, tags, "
+            "note and discount codes are erased and cannot be brought back; the orders stay "
+            "without them, so no figure changes."
+        )
+        if await self.app.push_screen_wait(ConfirmScreen(question, "Forget", "Keep")):
+            self.forget_customer()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="forget-write",
+        description="Forgetting the customer",
+    )
+    def forget_customer(self) -> None:
+        with self.retain_app.pool.borrow() as store:
+            report = forget_customers(store, [self.customer_id])
+        self.post_message(self.Forgotten(report))
+
+    def on_customer_detail_screen_forgotten(self, message: CustomerDetailScreen.Forgotten) -> None:
+        report = message.report
+        removed = ", ".join(f"{column} ({count})" for column, count in report.cleared.items())
+        lines = [
+            f"Forgot customer {self.customer_id}: removed {removed or 'nothing more'}.",
+            f"{report.kept_orders} orders kept without personal data.",
+        ]
+        lines += [f"Saved segment {name!r} names this person: edit it." for name in
+                  report.segments_mentioning]  # fmt: skip
+        if report.rebuild_error is not None:
+            lines.append(
+                f"The file could not be rebuilt ({report.rebuild_error}): old copies may "
+                "remain in its free space; forget again once that is fixed."
+            )
+        elif not report.wal_cleared:
+            lines.append("Another program is reading the shop: the old data leaves its -wal "
+                         "file at the next checkpoint.")  # fmt: skip
+        self.notify("\n".join(lines), title="Forgotten", markup=False, timeout=15)
         self.load_customer()

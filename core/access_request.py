@@ -1,0 +1,81 @@
+"""Everything stored about one person, as one JSON document (a GDPR access request).
+
+Written to a private file (0600) through a temporary file beside it and a rename, so the
+owner never finds a half-written copy of someone's data. Drafted emails and their discount
+codes are files in the export folder, not in the database: they are not part of this record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from core.customer_list import customer_rows
+from core.store import Store
+
+FORMAT = "retain-tui access request 1"
+
+
+def access_record(store: Store, customer_id: int) -> dict[str, object]:
+    """The customer's row, consent history, orders with their lines, the segments they are
+    in today, and the import runs that added or last changed the row."""
+    customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
+    orders = _rows(
+        store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
+    )
+    for order in orders:
+        order["lines"] = _rows(
+            store,
+            "SELECT position, sku, product, quantity, unit_price FROM order_lines "
+            "WHERE order_id = ? ORDER BY position",
+            (order["id"],),
+        )
+    segments = customer_rows(store, ids=[customer_id])
+    return {
+        "format": FORMAT,
+        "money": "integer hundredths of the order's currency; days are date ordinals",
+        "customer": customer,
+        "consent_events": _rows(
+            store,
+            "SELECT at, accepts_marketing, source FROM consent_events "
+            "WHERE customer_id = ? ORDER BY at, id",
+            (customer_id,),
+        ),
+        "orders": orders,
+        "segments": segments[0]["segments"] if segments else [],
+        "import_runs": _rows(
+            store,
+            "SELECT started_at, finished_at, file, kind, format FROM import_runs "
+            "WHERE (SELECT imported_at FROM customers WHERE id = :id) BETWEEN started_at "
+            "AND finished_at OR (SELECT updated_at FROM customers WHERE id = :id) "
+            "BETWEEN started_at AND finished_at ORDER BY started_at, id",
+            {"id": customer_id},
+        ),
+    }
+
+
+def write_private_json(data: object, out: Path) -> None:
+    """`data` as JSON in `out`, mode 0600, complete or not at all (temp file + rename)."""
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    temp = Path(name)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(data, file, ensure_ascii=False, indent=2)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, out)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _rows(
+    store: Store, sql: str, params: tuple[object, ...] | dict[str, object]
+) -> list[dict[str, object]]:
+    cursor = store.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]

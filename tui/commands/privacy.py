@@ -1,0 +1,130 @@
+"""`retain-tui forget` and `customer export`: a person's erasure and access requests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.access_request import access_record, write_private_json
+from core.erasure import ErasureReport, UnknownPersonError, find_person, forget_customers
+from tui.commands.common import (
+    DbOption,
+    ExitCode,
+    JsonOption,
+    console,
+    fail,
+    opened_store,
+    print_json,
+    warn,
+)
+
+PersonArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PERSON",
+        help="The person: their email address (any case) or customer number.",
+        show_default=False,
+    ),
+]
+
+customer_app = typer.Typer(help="One customer's data (access requests).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forget")(forget)
+    app.add_typer(customer_app, name="customer")
+
+
+def forget(
+    ctx: typer.Context,
+    who: PersonArgument,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed when not at a terminal).")
+    ] = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Erase a person's personal data; their orders stay, anonymised, so no figure changes."""
+    with opened_store(ctx, db) as store:
+        try:
+            ids = find_person(store, who)
+        except UnknownPersonError as exc:
+            fail(str(exc))
+        numbers = ", ".join(str(number) for number in ids)
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("forget cannot be undone: add --yes to run it without a terminal")
+            if not typer.confirm(f"Forget customer {numbers}? This cannot be undone"):
+                fail("nothing was changed")
+        report = forget_customers(store, ids)
+    if json_:
+        print_json(report.to_dict())
+    else:
+        _print_report(report)
+    for name in report.segments_mentioning:
+        warn(f"saved segment {name!r} names this person: edit or remove it")
+    if report.rebuild_error is not None:
+        fail(
+            f"the personal data is cleared, but the file could not be rebuilt "
+            f"({report.rebuild_error}): old copies may remain in its free space; run "
+            f"`retain-tui forget {report.customer_ids[0]} --yes` again once that is fixed",
+            ExitCode.FAILED,
+        )
+    if not report.wal_cleared:
+        warn(
+            "another program (the app?) is reading the shop: the old data leaves the "
+            "-wal file at its next checkpoint, when it closes"
+        )
+
+
+def _print_report(report: ErasureReport) -> None:
+    customers = ", ".join(str(number) for number in report.customer_ids)
+    console.print(f"Forgot customer {customers}.", markup=False)
+    for column, count in report.cleared.items():
+        console.print(f"  cleared {column}: {count:,}", markup=False)
+    if report.consent_withdrawn:
+        console.print(f"  marketing consent set to no: {report.consent_withdrawn:,}", markup=False)
+    console.print(f"  search index entries removed: {report.search_rows_removed:,}", markup=False)
+    console.print(
+        f"  orders kept without personal data: {report.kept_orders:,} (figures unchanged)",
+        markup=False,
+    )
+
+
+@customer_app.command("export")
+def customer_export(
+    ctx: typer.Context,
+    who: PersonArgument,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Write the JSON here (mode 0600, replaced whole); - for standard output.",
+            show_default=False,
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Everything stored about a person, as JSON (for an access request)."""
+    with opened_store(ctx, db) as store:
+        try:
+            ids = find_person(store, who)
+        except UnknownPersonError as exc:
+            fail(str(exc))
+        records = [access_record(store, number) for number in ids]
+    data = records[0] if len(records) == 1 else records
+    if out == "-":
+        print_json(data)
+        return
+    path = Path(out)
+    if path.is_dir():
+        fail(f"--out {out}: is a folder; name the file to write")
+    try:
+        write_private_json(data, path)
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror or exc}")
+    console.print(f"Wrote everything stored about customer {ids[0]} to {path}", markup=False)
