@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.addresses import ellipsized
 from core.segment_errors import SegmentError
 
 MAX_LENGTH = 5_000
@@ -219,7 +220,7 @@ def tokenize(text: str) -> list[Token]:
 def _read_number(source: str, pos: int) -> Decimal:
     value = Decimal(source)
     if abs(value) > MAX_NUMBER:
-        shown = source if len(source) <= 30 else source[:29] + "…"
+        shown = ellipsized(source, 30)
         raise FilterError.at(pos, f"number out of range: {shown}", f"at most {MAX_NUMBER:,}")
     return value
 

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
+from core.addresses import ellipsized
+
 MAX_CENTS = 10**12
 """The largest amount, in hundredths, any cell, figure or discount may hold (10 billion in
 the shop's currency): far above any real order, far below what sums of a million orders need
@@ -50,8 +52,7 @@ def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
 
 def _shorten(text: str, limit: int = 40) -> str:
     """`repr` of a value for an error message, cut so a huge cell makes a short line."""
-    text = text.strip()
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return repr(ellipsized(text.strip(), limit))
 
 
 def _parse_cents(text: str, decimal_comma: bool) -> int:
