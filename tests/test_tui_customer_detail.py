@@ -6,7 +6,13 @@ from textual.widgets import DataTable, Static
 
 from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import load_profile
-from tests.tui_fixtures import app_fixture, pilot_test, settle, shop_db_fixture  # noqa: F401
+from tests.tui_fixtures import (  # noqa: F401
+    app_fixture,
+    pilot_test,
+    settle,
+    shop_db_fixture,
+    visible_text,
+)
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.dialogs import ConfirmScreen
@@ -121,3 +127,23 @@ async def test_a_customer_deleted_meanwhile_is_said_to_be_gone(app: RetainApp):
         await pilot.press("m")  # nothing to toggle: no dialog, no error
         await settle(pilot)
         assert app.screen is screen
+
+
+@pilot_test
+async def test_a_600_character_name_leaves_the_email_and_figures_on_screen(app: RetainApp):
+    """Long values are cut with an ellipsis to one line; the rest of the profile stays."""
+    anna = find(app, "anna")
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE customers SET first_name = ?, last_name = ? WHERE id = ?",
+            ("Annabella" * 66, "Schmidt" * 20, anna),
+        )
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, anna)
+        shown = visible_text(app)
+        email = load_profile(app.store, anna).email
+        assert email in shown
+        assert "Marketing email:" in shown and "Orders:" in shown and "Spent:" in shown
+        assert "AnnabellaAnnabella" in shown and "…" in shown
+        assert len(screen.sub_title) <= 60 and screen.sub_title.endswith("…")
+        assert screen.query_one("#orders", DataTable).region.height > 2  # the orders show
