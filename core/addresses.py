@@ -17,6 +17,14 @@ _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _NAMED = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>")
 
 
+MAX_ADDRESS = 254
+"""The longest address SMTP carries (RFC 5321's path limit, less the angle brackets)."""
+MAX_DISPLAY_NAME = 78
+"""The longest display name a draft's From or To carries: a longer one (a 1,200-character
+"name" from an import) is cut with an ellipsis, so every header line stays far inside RFC
+5322's 998 bytes even as one encoded word of 4-byte characters."""
+
+
 class AddressError(ValueError):
     """Not an email address a mail client will accept."""
 
@@ -28,6 +36,11 @@ def header_text(value: object) -> str:
         return text  # the common case, without two regex passes
     text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def ellipsized(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def inline_text(value: str | None) -> str:
@@ -56,7 +69,11 @@ def check_address(text: str) -> str:
     labels = ascii_domain.rstrip(".").split(".")
     if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
         raise AddressError(f"not a usable email domain: {text!r}")
-    return f"{local}@{ascii_domain.lower().rstrip('.')}"
+    address = f"{local}@{ascii_domain.lower().rstrip('.')}"
+    if len(address) > MAX_ADDRESS:
+        shown = ellipsized(value, 40)
+        raise AddressError(f"email address longer than {MAX_ADDRESS} characters: {shown!r}")
+    return address
 
 
 def parse_mailbox(text: str) -> tuple[str, str]:

@@ -13,6 +13,11 @@ from pathlib import Path
 
 _CHUNK = 1 << 20
 _DELIMITERS = (",", ";", "\t")
+MAX_FIELD = 1 << 20
+"""The longest value a cell may hold, in characters (1 MiB): far above any note or address."""
+MAX_LINE = 4 << 20
+"""The longest physical line, in characters: lines are read at most this long, so a file of
+one endless line is refused after reading 4 MiB, not loaded whole."""
 
 
 class FatalImportError(Exception):
@@ -21,8 +26,12 @@ class FatalImportError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CsvRecord:
+    """One record and the line it starts on; `problem` says why it cannot be read as a row
+    of the file (more or fewer fields than the header), and the importers reject it."""
+
     line: int
     values: list[str]
+    problem: str | None = None
 
 
 class CsvFile:
@@ -46,9 +55,13 @@ class CsvFile:
 
         `progress(bytes_read, total_bytes)` is called every few thousand records.
         """
+        csv.field_size_limit(MAX_FIELD)
+        width = len(self.header)
+        # Trailing unnamed columns (a header ending in a delimiter) may be left out of a row.
+        named = width - next((i for i, n in enumerate(reversed(self.header)) if n), width)
         with self.path.open("rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
-            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            reader = csv.reader(self._lines(text), delimiter=self.delimiter, strict=True)
             for skipped in reader:  # blank lines before the header, as `open_csv` skips them
                 if "".join(skipped).strip():
                     break
@@ -56,11 +69,20 @@ class CsvFile:
             try:
                 for count, values in enumerate(reader):
                     if values and any(values):
-                        yield CsvRecord(start, values)
+                        if named <= len(values) and (
+                            len(values) <= width or not any(values[width:])
+                        ):
+                            yield CsvRecord(start, values)
+                        else:
+                            yield CsvRecord(start, values, _ragged(len(values), width))
                     start = reader.line_num + 1
                     if progress is not None and count % 8192 == 0:
                         progress(raw.tell(), self.size)
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise FatalImportError(
+                        f"{self.name}:{start}: a field longer than {MAX_FIELD:,} characters"
+                    ) from None
                 raise FatalImportError(
                     f"{self.name}:{start}: malformed CSV ({exc}); a quote opened on line {start} "
                     "may never be closed"
@@ -72,25 +94,55 @@ class CsvFile:
         if progress is not None:
             progress(self.size, self.size)
 
+    def _lines(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines, each read at most `MAX_LINE` characters long."""
+        number = 0
+        while line := text.readline(MAX_LINE + 1):
+            number += 1
+            if len(line) > MAX_LINE:
+                raise FatalImportError(_too_long(self.name, number))
+            yield line
+
+
+def _too_long(name: str, line: int) -> str:
+    return (
+        f"{name}:{line}: a line longer than {MAX_LINE:,} characters (a field may hold at most "
+        f"{MAX_FIELD:,}); is this a CSV file?"
+    )
+
+
+def _ragged(count: int, width: int) -> str:
+    """Why a record with `count` fields is not a row of a file with `width` columns."""
+    hint = "a line break or a delimiter in an unquoted value?"
+    return f"{count} fields where the header has {width} ({hint})"
+
 
 def open_csv(path: str | Path) -> CsvFile:
     """Detect encoding and delimiter and read the header, or raise `FatalImportError`."""
     path = Path(path)
+    csv.field_size_limit(MAX_FIELD)
     try:
         encoding = _detect_encoding(path)
         with path.open("r", encoding=encoding, newline="") as text:
-            first = text.readline()
-            while first and not first.strip():
-                first = text.readline()
+            number = 1
+            first = text.readline(MAX_LINE + 1)
+            while first and not first.strip() and len(first) <= MAX_LINE:
+                number += 1
+                first = text.readline(MAX_LINE + 1)
     except OSError as exc:
         raise FatalImportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(first) > MAX_LINE:
+        raise FatalImportError(_too_long(path.name, number))
     if not first.strip():
         raise FatalImportError(f"{path.name}: the file is empty (no header line)")
     delimiter = _detect_delimiter(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise FatalImportError(f"{path.name}:1: malformed header ({exc})") from None
+        if "field larger than field limit" in str(exc):
+            reason = f"a header name longer than {MAX_FIELD:,} characters"
+            raise FatalImportError(f"{path.name}:{number}: {reason}") from None
+        raise FatalImportError(f"{path.name}:{number}: malformed header ({exc})") from None
     header = [name.strip() for name in header]
     return CsvFile(path, encoding, delimiter, header)
 

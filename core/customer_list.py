@@ -23,6 +23,9 @@ from core.sqlparts import Sql, join
 from core.store import Store
 from core.values import day_to_date
 
+MAX_ROWS = 1_000_000_000
+"""The largest `limit` or `offset` of a customer listing: more than any shop has customers,
+well inside the 64-bit integers SQLite takes."""
 CONSENTED = "(c.accepts_marketing IS 1)"
 ROW_COLUMNS = (
     "c.id, c.external_id, c.email, c.first_name, c.last_name, c.country, c.language, "
@@ -54,10 +57,9 @@ def customer_rows(
     expression, `marketing` to customers with consent. Money is in currency units (float,
     2 decimals), dates are ISO text. Raises SegmentError / FilterError.
     """
-    if limit is not None and limit < 0:
-        raise SegmentError(f"limit must be 0 or more, not {limit}")
-    if offset < 0:
-        raise SegmentError(f"offset must be 0 or more, not {offset}")
+    for option, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MAX_ROWS:
+            raise SegmentError(f"{option} must be from 0 to {MAX_ROWS:,}, not {value}")
     with opened_catalog(store, as_of, rfm_table) as (snapshot, catalog):
         conditions: list[Sql] = []
         if ids is not None:

@@ -56,7 +56,7 @@ def load_demo(store: Store, today: date | None = None) -> list[ImportResult]:
         _write_moved_orders(folder / "orders_export.csv", orders, today)
         results = [
             import_file(store, folder / "customers_export.csv", "customers"),
-            import_file(store, orders, "orders"),
+            import_file(store, orders, "orders", today=today),
         ]
     shipped_orders = str(folder / "orders_export.csv")
     with store.write() as conn:

@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.addresses import ellipsized
 from core.segment_errors import SegmentError
 
 MAX_LENGTH = 5_000
+MAX_NUMBER = 10**15
+"""The largest number a filter may name (either sign): above any figure a shop has, and far
+enough inside SQLite's 64-bit integers that money in cents and sums stay exact."""
 MAX_DEPTH = 50
 MAX_CONDITIONS = 200
 MAX_LIST_ITEMS = 500
@@ -183,7 +187,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("date", _read_date(match.group(), pos), pos, match.group()))
             pos = match.end()
         elif match := _NUMBER.match(text, pos):
-            tokens.append(Token("number", Decimal(match.group()), pos, match.group()))
+            tokens.append(Token("number", _read_number(match.group(), pos), pos, match.group()))
             pos = match.end()
         elif match := _IDENT.match(text, pos):
             word = match.group()
@@ -211,6 +215,14 @@ def tokenize(text: str) -> list[Token]:
             raise FilterError.at(pos, f"unexpected character {char!r}")
     tokens.append(Token("end", None, len(text), ""))
     return tokens
+
+
+def _read_number(source: str, pos: int) -> Decimal:
+    value = Decimal(source)
+    if abs(value) > MAX_NUMBER:
+        shown = ellipsized(source, 30)
+        raise FilterError.at(pos, f"number out of range: {shown}", f"at most {MAX_NUMBER:,}")
+    return value
 
 
 def _read_string(text: str, start: int) -> Token:

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 DEFAULT_WINDOW_DAYS = 365
+MAX_WINDOW_DAYS = 36_525
+"""The longest active window: a century, longer than any shop's history."""
 FIGURES = ("B", "E", "N", "churned", "retained", "returning", "active")
 
 # Customers with an order in days [?1, ?2]: each one's first row in the range.
@@ -167,8 +169,15 @@ def data_span(store: Store) -> tuple[date, date] | None:
 
 
 def _check_window_and_range(window_days: int, start: date | None, end: date | None) -> None:
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise ValueError(f"the window must be a whole number of days >= 1, not {window_days!r}")
+    if (
+        isinstance(window_days, bool)
+        or not isinstance(window_days, int)
+        or not 1 <= window_days <= MAX_WINDOW_DAYS
+    ):
+        raise ValueError(
+            f"the window must be a whole number of days from 1 to {MAX_WINDOW_DAYS:,}, "
+            f"not {window_days!r}"
+        )
     if start is not None and end is not None and start > end:
         raise ValueError(f"the range starts ({start}) after it ends ({end})")
 

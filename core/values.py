@@ -11,6 +11,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
+from core.addresses import ellipsized
+
+MAX_CENTS = 10**12
+"""The largest amount, in hundredths, any cell, figure or discount may hold (10 billion in
+the shop's currency): far above any real order, far below what sums of a million orders need
+to stay within SQLite's 64-bit integers."""
+MAX_QUANTITY = 1_000_000
+"""The largest quantity of one order line."""
+
 _AMOUNT_CHARS = re.compile(r"-?[\d.,]+")
 _CURRENCY_NOISE = re.compile(r"[\s€$£¥]|\b(?:EUR|USD|GBP|NOK|SEK|DKK|CHF|kr)\b", re.IGNORECASE)
 
@@ -32,7 +41,22 @@ def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
     """An amount as integer hundredths, exactly: '1.234,56' (decimal comma) -> 123456.
 
     In decimal-comma files a dot followed by exactly three digits is a thousands separator.
+    Amounts beyond `MAX_CENTS` either way raise `ValueError` naming the limit.
     """
+    cents = _parse_cents(text, decimal_comma)
+    if abs(cents) > MAX_CENTS:
+        raise ValueError(
+            f"amount out of range: {_shorten(text)} (at most {format_cents(MAX_CENTS)})"
+        )
+    return cents
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    """`repr` of a value for an error message, cut so a huge cell makes a short line."""
+    return repr(ellipsized(text.strip(), limit))
+
+
+def _parse_cents(text: str, decimal_comma: bool) -> int:
     raw = text.strip()
     if "_" not in raw:
         # Fast path for the common '52.85' / '-3.50' / '12': exact integer arithmetic.
@@ -46,7 +70,7 @@ def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]
     if not _AMOUNT_CHARS.fullmatch(cleaned):
-        raise ValueError(f"not an amount: {text!r}")
+        raise ValueError(f"not an amount: {_shorten(text)}")
     last_dot, last_comma = cleaned.rfind("."), cleaned.rfind(",")
     if last_dot >= 0 and last_comma >= 0:
         decimal_sep = "." if last_dot > last_comma else ","
@@ -65,9 +89,11 @@ def parse_cents(text: str, *, decimal_comma: bool = False) -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
+        raise ValueError(f"not an amount: {_shorten(text)}") from None
     if not value.is_finite():
-        raise ValueError(f"not an amount: {text!r}")
+        raise ValueError(f"not an amount: {_shorten(text)}")
+    if value.adjusted() > 20:  # far out of range: no exact arithmetic on a googol
+        return MAX_CENTS * 10 * (-1 if value < 0 else 1)
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -217,12 +243,20 @@ def parse_quantity(text: str) -> int:
         try:
             as_decimal = Decimal(value.replace(",", "."))
         except InvalidOperation:
-            raise ValueError(f"not a quantity: {text!r}") from None
+            raise ValueError(f"not a quantity: {_shorten(text)}") from None
+        if not as_decimal.is_finite():
+            raise ValueError(f"not a quantity: {_shorten(text)}") from None
+        if as_decimal.adjusted() > 20:
+            raise ValueError(
+                f"quantity out of range: {_shorten(text)} (at most {MAX_QUANTITY:,})"
+            ) from None
         if as_decimal != as_decimal.to_integral_value():
             raise ValueError(f"not a whole quantity: {text!r}") from None
         number = int(as_decimal)
     if number < 0:
         raise ValueError(f"negative quantity: {text!r}")
+    if number > MAX_QUANTITY:
+        raise ValueError(f"quantity out of range: {_shorten(text)} (at most {MAX_QUANTITY:,})")
     return number
 
 

@@ -107,6 +107,10 @@ def test_addresses_are_checked_and_idna_encoded() -> None:
     for bad in bad_addresses:
         with pytest.raises(AddressError):
             check_address(bad)
+    longest = "a" * 62 + "@" + ".".join(["b" * 62] * 3) + ".cd"  # 254 characters
+    assert check_address(longest) == longest
+    with pytest.raises(AddressError, match="longer than 254 characters"):
+        check_address("a" + longest)
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.addresses import header_text
+from core.addresses import MAX_DISPLAY_NAME, ellipsized, header_text
 from core.compose import Draft
 from core.compose.export import mboxrd_quote
 from core.compose.mime import body_bytes, message_bytes
@@ -74,7 +74,7 @@ def test_any_values_round_trip_and_never_add_headers(
                       "List-Unsubscribe-Post", "Content-Type"]  # fmt: skip
     to = message["To"].addresses[0]
     assert to.addr_spec == "to@example.com"
-    assert to.display_name == header_text(name)
+    assert to.display_name == ellipsized(header_text(name), MAX_DISPLAY_NAME)
     assert str(message["Subject"]) == header_text(subject)
     assert content(message, "plain") == normal(text)
     assert content(message, "html") == normal(html)
@@ -97,6 +97,31 @@ def test_mbox_holds_every_message_and_body(tmp_path: Path, texts: list[str]) -> 
         got = parse(box.get_bytes(key)).get_content()
         expected = normal(text)
         assert got == (expected if expected.endswith("\n") else expected + "\n")
+
+
+LONG_NAMES = st.one_of(
+    st.text(min_size=1, max_size=2000),
+    st.text(alphabet='\U0001f600\u4e2d\r\n x"\\', min_size=500, max_size=2000),
+    st.sampled_from(["A" * 1200, "Ä" * 1200, "ab " * 600, '"' * 1000, "\U0001f600" * 1000]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=LONG_NAMES)
+def test_long_names_keep_every_header_line_within_998_bytes(name: str) -> None:
+    """A 1,200-character name made a 1,632-byte To: line; names are cut with an ellipsis."""
+    for linesep in (b"\r\n", b"\n"):  # eml, mbox
+        data = message_bytes(draft(name, "Hallo", "text\n", None), date="x",
+                             message_id="<1.2.3@x.example>", linesep=linesep)  # fmt: skip
+        assert max(len(line) for line in data.split(linesep)) <= 998
+        message = parse(data)
+        assert not message.defects
+        to = message["To"].addresses[0]
+        assert to.addr_spec == "to@example.com"
+        shown = header_text(name)
+        assert to.display_name == ellipsized(shown, MAX_DISPLAY_NAME)
+        if len(shown) > MAX_DISPLAY_NAME:
+            assert to.display_name.endswith("…") and len(to.display_name) <= MAX_DISPLAY_NAME
 
 
 def test_bodies_go_8bit_when_safe_and_quoted_printable_otherwise() -> None:

@@ -227,7 +227,7 @@ ORDER_OF = {"dmy": "DMY", "dmy-time": "DMY", "dmy-dash": "DMY", "mdy": "MDY", "m
 @settings(max_examples=60)
 @given(
     moments=st.lists(
-        st.datetimes(datetime(1990, 1, 1), datetime(2100, 12, 31)), min_size=1, max_size=8
+        st.datetimes(datetime(1990, 1, 1), datetime(2025, 12, 31)), min_size=1, max_size=8
     ),
     style=st.sampled_from(sorted(STYLES)),
     tell=st.booleans(),
@@ -254,13 +254,13 @@ def test_generated_dates_import_as_the_truth(
 
 def test_a_late_deciding_date_in_a_big_file(store: Store, tmp_path: Path) -> None:
     """Deciding reads the file once more; the rows read before it wait in no list."""
-    first = date(2026, 1, 1)
+    first = date(2025, 1, 1)
     stamps = [(first + timedelta(days=n % 300)).strftime("%m/%d/%Y") for n in range(20_000)]
-    stamps = [stamp for stamp in stamps if int(stamp[3:5]) <= 12] + ["12/31/2026"]
+    stamps = [stamp for stamp in stamps if int(stamp[3:5]) <= 12] + ["12/31/2025"]
     import_file(store, write_orders(tmp_path / "big.csv", stamps), "orders")
     got = days(store)
     assert len(got) == len(stamps)
-    assert got[f"O-{len(stamps)}"] == date(2026, 12, 31)
+    assert got[f"O-{len(stamps)}"] == date(2025, 12, 31)
     assert got["O-1"] == first
 
 

@@ -14,6 +14,7 @@ from tests.tui_fixtures import (  # noqa: F401
     shop_db_fixture,
     shown_notices,
     until,
+    visible_text,
 )
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
@@ -181,3 +182,23 @@ async def test_keeping_the_customer_changes_nothing(app: RetainApp):
         await pilot.press("n")
         await settle(pilot)
         assert load_profile(app.store, anna).email is not None
+
+
+@pilot_test
+async def test_a_600_character_name_leaves_the_email_and_figures_on_screen(app: RetainApp):
+    """Long values are cut with an ellipsis to one line; the rest of the profile stays."""
+    anna = find(app, "anna")
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE customers SET first_name = ?, last_name = ? WHERE id = ?",
+            ("Annabella" * 66, "Schmidt" * 20, anna),
+        )
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, anna)
+        shown = visible_text(app)
+        email = load_profile(app.store, anna).email
+        assert email in shown
+        assert "Marketing email:" in shown and "Orders:" in shown and "Spent:" in shown
+        assert "AnnabellaAnnabella" in shown and "…" in shown
+        assert len(screen.sub_title) <= 60 and screen.sub_title.endswith("…")
+        assert screen.query_one("#orders", DataTable).region.height > 2  # the orders show

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from core.customer_pages import ListQuery, fetch_page
+from core.importers import import_file
 from core.store import open_store
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
@@ -16,6 +17,8 @@ from tests.tui_fixtures import (  # noqa: F401
     pilot_test,
     settle,
     shop_db_fixture,
+    until,
+    visible_text,
 )
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
@@ -228,3 +231,19 @@ async def test_what_was_written_before_the_app_ran_is_no_change_to_reload_for(sh
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.check_store() is False
+
+
+@pilot_test
+async def test_a_600_character_name_is_cut_with_an_ellipsis_and_the_email_shows(
+    app: RetainApp, tmp_path: Path
+):
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(f"email,first_name\nanna.mueller@example.org,A{'n' * 599}\n")
+    assert import_file(app.store, renamed, "customers").customers_updated == 1
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customers(pilot)
+        await until(pilot, lambda: "Champions" in visible_text(app), "the rows and segments")
+        shown = visible_text(app)
+        # The name is cut to its column, visibly; the email follows in its own column.
+        assert "nnnn…  anna.muelle…  DE" in shown
+        assert "n" * 100 not in shown

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.values import (
+    MAX_CENTS,
     day_to_date,
     email_key,
     format_cents,
@@ -77,7 +78,7 @@ def test_parse_cents_rejects_what_is_not_an_amount(text: str) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(min_value=-(10**13), max_value=10**13))
+@given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS))
 def test_cents_survive_formatting_and_parsing(cents: int) -> None:
     plain = format_cents(cents)
     assert parse_cents(plain) == cents

@@ -53,8 +53,15 @@ def clean(value: object, *, multiline: bool = False, empty: str = "") -> str:
 
 
 def plain(value: object, *, style: str = "", empty: str = EMPTY, justify: str = "left") -> Text:
-    """A cleaned value as a Rich `Text` (for DataTable cells): never parsed as markup."""
-    return Text(clean(value, empty=empty), style=style, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    """A cleaned value as a Rich `Text` (for DataTable cells): never parsed as markup, and
+    cut with an ellipsis where its column ends, so a cut value is seen to be cut."""
+    return Text(
+        clean(value, empty=empty),
+        style=style,
+        justify=justify,  # type: ignore[arg-type]
+        no_wrap=True,
+        overflow="ellipsis",
+    )
 
 
 def content(value: object, *, style: str = "", multiline: bool = False, empty: str = "") -> Content:

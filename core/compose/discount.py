@@ -106,7 +106,10 @@ def parse_discount(
             raise DiscountError(
                 f"--discount {text!r}: the shop's currency is {currency}, not {unit}"
             )
-        cents = parse_cents(match["value"], decimal_comma="," in match["value"])
+        try:
+            cents = parse_cents(match["value"], decimal_comma="," in match["value"])
+        except ValueError as exc:  # out of range: more than any order could be worth
+            raise DiscountError(f"--discount {text!r}: {exc}") from None
         return Discount(amount_cents=cents, currency=unit, valid_days=valid_days, code=code)
     raise DiscountError(
         f"--discount {text!r}: write a percentage (10%) or an amount with currency (5{currency})"

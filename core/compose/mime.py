@@ -24,7 +24,7 @@ import binascii
 import re
 from email.utils import formatdate, make_msgid
 
-from core.addresses import address_domain, header_text
+from core.addresses import MAX_DISPLAY_NAME, address_domain, ellipsized, header_text
 from core.compose.composer import Draft
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+")
@@ -63,9 +63,10 @@ def address_tokens(name: str, address: str) -> list[str]:
 
     A non-ASCII name is ONE encoded word even when longer than RFC 2047's 75 characters:
     parsers disagree on the space between adjacent encoded words in a phrase (Python's
-    inserts one, RFC 2047 readers drop it), so splitting would change long names.
+    inserts one, RFC 2047 readers drop it), so splitting would change long names. So that
+    the word fits a line, names are cut at `MAX_DISPLAY_NAME` characters.
     """
-    display = header_text(name)
+    display = ellipsized(header_text(name), MAX_DISPLAY_NAME)
     if not display:
         return [address]
     if _needs_encoding(display):

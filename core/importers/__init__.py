@@ -11,6 +11,7 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 from core.csvfile import FatalImportError, open_csv
@@ -90,11 +91,13 @@ def import_file(
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
     date_format: str | None = None,
+    today: date | None = None,
 ) -> ImportResult:
     """Import one export file of `kind` ('orders' or 'customers') into `store`.
 
     `date_format` reads dates like 03/11/2026: 'DMY' (day first), 'MDY', or None/'auto' to
-    decide from the whole file (core/importers/dates.py).
+    decide from the whole file (core/importers/dates.py). Orders dated after the day after
+    `today` (default the real date) are rejected.
     """
     if kind not in KINDS:
         raise FatalImportError(f"unknown import kind {kind!r}; choose orders or customers")
@@ -122,7 +125,7 @@ def import_file(
     gc.disable()
     try:
         if kind == "orders":
-            for item in read_orders(file, layout, columns, progress, dates):
+            for item in read_orders(file, layout, columns, progress, dates, today):
                 if isinstance(item, RowError):
                     result.rows_read += 1
                     reject(item)

@@ -11,6 +11,7 @@ per file and each row is read with one `itemgetter` call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from hashlib import blake2b
 from operator import itemgetter
 from typing import TypeVar
@@ -27,6 +28,7 @@ from core.importers.records import (
 )
 from core.values import (
     clean_email,
+    format_cents,
     language_for_country,
     normalize_country,
     normalize_language,
@@ -56,13 +58,22 @@ _LINE_FIELDS = ("sku", "product", "quantity", "price")
 class _Columns:
     """Field positions of one file; a field the file lacks reads an always-empty cell."""
 
-    def __init__(self, file: CsvFile, columns: dict[str, int], dates: FileDates | None) -> None:
+    def __init__(
+        self,
+        file: CsvFile,
+        columns: dict[str, int],
+        dates: FileDates | None,
+        today: date | None = None,
+    ) -> None:
         self.file = file
         self.dates = dates or FileDates(file, columns, None)
         self.width = len(file.header)
         self.padding = [""] * (self.width + 1)
         self.columns = columns
         self.has_lines = any(name in columns for name in _LINE_FIELDS)
+        # An order dated after tomorrow (by the real clock; time zones make "tomorrow"
+        # possible) is a typo: accepted, it would become every figure's as-of date.
+        self.latest_day = (today or date.today()) + timedelta(days=1)
 
         def getter(fields: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
             return itemgetter(*(columns.get(name, self.width) for name in fields))
@@ -147,12 +158,14 @@ def read_orders(
     columns: dict[str, int],
     progress: Progress | None = None,
     dates: FileDates | None = None,
+    today: date | None = None,
 ) -> Iterator[OrderRecord | RowError]:
     """Orders from the file in file order; a rejected order yields its row errors instead.
 
-    `dates` reads the file's dates (by default deciding day or month first from the file).
+    `dates` reads the file's dates (by default deciding day or month first from the file);
+    orders dated after the day after `today` (default the real date) are rejected.
     """
-    fields = _Columns(file, columns, dates)
+    fields = _Columns(file, columns, dates, today)
     id_index = columns["order_id"]
     group: list[CsvRecord] = []
     current: str | None = None
@@ -173,6 +186,14 @@ def _build_order(
 ) -> Iterator[OrderRecord | RowError]:
     name = fields.file.name
     first = group[0]
+    ragged = [record for record in group if record.problem is not None]
+    if ragged:
+        # Its fields are shifted: no cell of the row, nor the order it seems to be part of,
+        # can be trusted.
+        reason = f"belongs to the order rejected at line {ragged[0].line}"
+        for record in group:
+            yield RowError(name, record.line, "row", record.problem or reason)
+        return
     try:
         order = _order_fields(fields, layout, first)
     except RowProblem as problem:
@@ -219,6 +240,9 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         ordered_at, order_day = fields.dates.parse(stamp)
     except ValueError as exc:
         raise RowProblem(fields.header("ordered_at"), str(exc)) from None
+    if order_day > fields.latest_day.toordinal():
+        reason = f"dated in the future: {stamp!r} (orders up to {fields.latest_day} are accepted)"
+        raise RowProblem(fields.header("ordered_at"), reason)
     customer: CustomerRecord | None = fields.read_customer(values, record.line)
     if customer is not None and customer.key is None:
         if layout.needs_customer:
@@ -228,6 +252,9 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
     cancelled_at = fields.convert("cancelled_at", cancelled_text, fields.timestamp_text)
     status_key = status.lower().removeprefix("wc-")
     total = fields.cents("total", total_text)
+    if total < 0:
+        reason = f"negative total: {format_cents(total)} (a refund belongs in its order's refunds)"
+        raise RowProblem(fields.header("total"), reason)
     # Some exports write refunds as negative amounts.
     refunded = abs(fields.cents("refunded", refunded_text)) if refunded_text else 0
     return OrderRecord(
@@ -270,6 +297,9 @@ def read_customers(
     """Customers from a customers export; a row needs an id or an email."""
     fields = _Columns(file, columns, dates)
     for record in file.records(progress):
+        if record.problem is not None:
+            yield RowError(file.name, record.line, "row", record.problem)
+            continue
         try:
             customer = fields.read_customer(fields.pad(record.values), record.line)
         except RowProblem as problem:

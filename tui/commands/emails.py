@@ -207,6 +207,10 @@ def _format(fmt: str | None, out: Path | None) -> str:
     return suffix if suffix in ("mbox", "csv") else "eml"
 
 
+_MAX_ID_DIGITS = 18
+"""Customer ids are SQLite integers: 18 digits always fit in 64 bits."""
+
+
 def _customer_ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for value in values:
@@ -216,6 +220,10 @@ def _customer_ids(values: list[str]) -> list[int]:
                 continue
             if not text.isdigit():
                 fail(f"--customer {value!r}: customer ids are numbers (e.g. --customer 42)")
+            if len(text) > _MAX_ID_DIGITS:
+                fail(
+                    f"--customer {text[:30]!r}: no customer has so long an id (nothing was written)"
+                )
             ids.append(int(text))
     return ids
 

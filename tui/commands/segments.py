@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from core.customer_list import MAX_ROWS
 from core.rfm import RfmTable
 from core.segments import (
     SegmentError,
@@ -228,10 +229,13 @@ def customers(
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", metavar="N", min=0, help="Show at most N customers."),
+        typer.Option("--limit", metavar="N", min=0, max=MAX_ROWS, help="Show at most N customers."),
     ] = None,
     offset: Annotated[
-        int, typer.Option("--offset", metavar="N", min=0, help="Skip the first N customers.")
+        int,
+        typer.Option(
+            "--offset", metavar="N", min=0, max=MAX_ROWS, help="Skip the first N customers."
+        ),
     ] = 0,
     marketing: Annotated[
         bool, typer.Option("--marketing", help="Only customers with marketing consent.")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from core.metrics import DEFAULT_WINDOW_DAYS, compute_stats
+from core.metrics import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, compute_stats
 from core.periods import PERIOD_KINDS, clipped_period_label
 from core.values import parse_date
 from tui.commands.common import (
@@ -39,6 +39,7 @@ WindowOption = Annotated[
     typer.Option(
         "--window",
         min=1,
+        max=MAX_WINDOW_DAYS,
         metavar="DAYS",
         help="Active window: how many days after an order a customer still counts as one.",
     ),

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from core.addresses import ellipsized
 from core.consent import set_marketing_consent
 from core.customer_profile import (
     CustomerProfile,
@@ -36,6 +37,9 @@ from tui import display
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+
+TITLE_WIDTH = 60
+"""The longest customer name the header shows; it holds the app's title too."""
 
 
 def segments_text(row: dict[str, object] | None) -> Content:
@@ -184,7 +188,8 @@ class CustomerDetailScreen(RetainScreen):
             self.query_one("#orders", DataTable).clear()
             self.query_one("#lines", DataTable).clear()
             return
-        self.sub_title = clean(profile.name or profile.email or f"customer {profile.id}")
+        title = clean(profile.name or profile.email or f"customer {profile.id}")
+        self.sub_title = ellipsized(title, TITLE_WIDTH)
         self.query_one("#profile", Static).update(self._profile_text(profile))
         self.query_one("#figures", Static).update(self._figures_text(profile))
         self.query_one("#rfm", Static).update(segments_text(message.segments))
