@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from tests.compose_support import build_shop
 from tests.conftest import shop_state
+from tests.disks import fill, small_tmpfs
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -142,26 +143,9 @@ def test_a_signal_during_an_import_changes_nothing(
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A folder on a real 256 KiB tmpfs with every byte taken."""
-    folder = tmp_path / "full"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(folder)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
-        fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError:
-            pass  # full
-        finally:
-            os.close(fd)
+    with small_tmpfs(tmp_path / "full", "256k") as folder:
+        fill(folder)
         yield folder
-    finally:
-        subprocess.run(["umount", "--lazy", str(folder)], check=True)  # lazy: even if busy
 
 
 @pytest.mark.parametrize("suffix", ["", ".mbox", ".csv"])

@@ -7,7 +7,6 @@ stops nothing); skipped where mounting is not permitted.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from tests.compose_support import build_shop
 from tests.conftest import shop_state
+from tests.disks import fill, small_tmpfs
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -80,22 +80,10 @@ def test_a_read_only_shop_reads_and_refuses_writes(
 @pytest.fixture
 def shop_on_a_full_disk(tmp_path: Path) -> Iterator[Path]:
     """A shop on a real 2 MiB tmpfs whose last free byte is then taken."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    mount("-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(folder))
-    try:
+    with small_tmpfs(tmp_path / "disk", "2m") as folder:
         build_shop(folder / "shop.db").close()
-        fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError:
-            pass  # full
-        finally:
-            os.close(fd)
+        fill(folder)
         yield folder / "shop.db"
-    finally:
-        subprocess.run(["umount", "--lazy", str(folder)], check=True)
 
 
 def test_a_full_disk_reads_and_refuses_writes(
