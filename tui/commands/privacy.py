@@ -10,6 +10,7 @@ import typer
 
 from core.access_request import access_record, write_private_json
 from core.erasure import ErasureReport, UnknownPersonError, find_person, forget_customers
+from core.store import Store
 from tui.commands.common import (
     DbOption,
     ExitCode,
@@ -49,10 +50,7 @@ def forget(
 ) -> None:
     """Erase a person's personal data; their orders stay, anonymised, so no figure changes."""
     with opened_store(ctx, db) as store:
-        try:
-            ids = find_person(store, who)
-        except UnknownPersonError as exc:
-            fail(str(exc))
+        ids = _person_ids(store, who)
         numbers = ", ".join(str(number) for number in ids)
         if not yes:
             if not sys.stdin.isatty():
@@ -111,10 +109,7 @@ def customer_export(
 ) -> None:
     """Everything stored about a person, as JSON (for an access request)."""
     with opened_store(ctx, db) as store:
-        try:
-            ids = find_person(store, who)
-        except UnknownPersonError as exc:
-            fail(str(exc))
+        ids = _person_ids(store, who)
         records = [access_record(store, number) for number in ids]
     data = records[0] if len(records) == 1 else records
     if out == "-":
@@ -128,3 +123,11 @@ def customer_export(
     except OSError as exc:
         fail(f"--out {out}: {exc.strerror or exc}")
     console.print(f"Wrote everything stored about customer {ids[0]} to {path}", markup=False)
+
+
+def _person_ids(store: Store, who: str) -> list[int]:
+    """The customers PERSON names (an email or a customer number); none is a refusal."""
+    try:
+        return find_person(store, who)
+    except UnknownPersonError as exc:
+        fail(str(exc))
