@@ -86,6 +86,15 @@ def shop_state(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     }
 
 
+def committed_state(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """`shop_state` of what is committed in the file at `db`, read on a connection of its own."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return shop_state(conn)
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def data() -> Callable[[str], Path]:
     """`data("shopify_orders.csv")` -> the fixture file's path."""

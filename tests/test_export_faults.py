@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.compose_support import build_shop
-from tests.conftest import shop_state
+from tests.conftest import committed_state
 from tests.disks import fill, small_tmpfs
 from tui.cli import build_app
 from tui.commands.common import ExitCode
@@ -72,14 +71,6 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
     build_shop(path).close()
     return path
-
-
-def committed_state(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return shop_state(conn)
-    finally:
-        conn.close()
 
 
 def run_until_ready(args: list[str]) -> subprocess.Popen[str]:

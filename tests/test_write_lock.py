@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from core.store import WRITE_WAIT_ENV, open_store
-from tests.conftest import shop_state
+from tests.conftest import committed_state
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -43,14 +43,6 @@ def other_writer(shop: Path) -> Iterator[sqlite3.Connection]:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
     conn.close()
-
-
-def committed_state(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return shop_state(conn)
-    finally:
-        conn.close()
 
 
 WRITERS = {
