@@ -153,7 +153,11 @@ def duckdb_figures(con: object, window: int) -> dict[str, object]:
 
 
 def load_duckdb(csv_path: Path) -> object:
-    import duckdb
+    try:
+        import duckdb
+    except ImportError:
+        sys.exit("bench_stats.py checks every figure against DuckDB: install it with "
+                 "`.venv/bin/pip install -e '.[bench]'`")  # fmt: skip
 
     con = duckdb.connect(":memory:")
     statuses = ", ".join(f"'{s}'" for s in CANCELLED)
