@@ -17,13 +17,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -36,7 +35,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 from textual.worker import get_current_worker
 
 from core.compose import (
-    REASONS,
     ComposeError,
     Composer,
     Discount,
@@ -48,9 +46,11 @@ from core.compose import (
 )
 from core.segments import SegmentError, segment_customer_ids
 from core.store import Store, open_store
-from tui import display
 from tui.safe_text import clean, content
+from tui.screens import compose_text
 from tui.screens.base import RetainScreen
+from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View, make_plan
+from tui.screens.compose_text import app_words, preview_head, summary_line
 from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
 AUTO = "auto"
@@ -58,55 +58,6 @@ FIRST_ROWS = WINDOW
 """Recipients shown (and the first previewed) before the rest of a large list is read."""
 DISCOUNT_DEBOUNCE = 0.15
 DEFAULT_VALID_DAYS = 30
-
-View = Literal["all", "left out", "drafted"]
-VIEWS: tuple[View, ...] = ("all", "left out", "drafted")
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who the drafts are for: a segment's members (read when the screen opens) or customers
-    by id. `label` names them on screen and in the export's default file name."""
-
-    label: str
-    segment: str | None = None
-    customer_ids: tuple[int, ...] = ()
-
-    @property
-    def stem(self) -> str:
-        """A short name for files: the segment's, or `customer-42`."""
-        if self.segment is not None:
-            return self.segment
-        if len(self.customer_ids) == 1:
-            return f"customer-{self.customer_ids[0]}"
-        return "customers"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """What the owner chose: the preview and the export are made from this."""
-
-    template: str
-    lang: str | None = None
-    discount: Discount | None = None
-
-
-@dataclass
-class Plan:
-    """Everyone in the audience for one template and language, included or left out;
-    only the first of them while `complete` is False."""
-
-    template: str
-    lang: str | None
-    recipients: list[Recipient]
-    left_out: Counter[str] = field(default_factory=Counter)
-    complete: bool = True
-    exact: bool = True
-    """False until those with nothing to recommend are known: `drafted` is an upper bound."""
-
-    @property
-    def drafted(self) -> int:
-        return len(self.recipients) - sum(self.left_out.values())
 
 
 class ComposeScreen(RetainScreen):
@@ -409,7 +360,7 @@ class ComposeScreen(RetainScreen):
                 days = int(days_text) if days_text else DEFAULT_VALID_DAYS
                 self.discount = parse_discount(text, currency=self.currency, valid_days=days)
             except (ComposeError, ValueError) as exc:
-                self.discount_error = f"Discount: {_app_words(str(exc))}"
+                self.discount_error = f"Discount: {app_words(str(exc))}"
         self._choice_changed()
 
     def _choice_changed(self) -> None:
@@ -428,22 +379,10 @@ class ComposeScreen(RetainScreen):
             self._preview_current()
 
     def _problems(self) -> str:
-        """What stops an export now: a bad discount, missing shop settings, a needed discount."""
-        problems = [self.discount_error] if self.discount_error else []
-        info, composer = self.template, self.composer
-        if info is not None and composer is not None:
-            try:
-                composer.check_ready(info, self.discount)
-            except ComposeError as exc:
-                needs_discount = "discount" in info.needs and self.discount is None
-                if composer.shop.missing(marketing=info.marketing) or not needs_discount:
-                    problems.append(_app_words(str(exc)))
-                elif not self.discount_error:  # a discount being typed says it already
-                    problems.append(
-                        f"{info.name} offers a discount: type one under discount "
-                        f"(10% or 5{self.currency}) before exporting."
-                    )
-        return "\n".join(problems)
+        """What stops an export now (see `compose_text.export_problems`)."""
+        return compose_text.export_problems(
+            self.template, self.composer, self.discount, self.discount_error, self.currency
+        )
 
     def _say_problem(self, text: str) -> None:
         problem = self.query_one("#compose-problem", Static)
@@ -476,7 +415,7 @@ class ComposeScreen(RetainScreen):
                 )
                 exact = "recommendations" not in planner.template(choice.template).needs
             except ComposeError as exc:
-                self.post_message(self.Unavailable(_app_words(str(exc))))
+                self.post_message(self.Unavailable(app_words(str(exc))))
                 return
             for chunk in chunks:
                 if worker.is_cancelled:
@@ -484,10 +423,10 @@ class ComposeScreen(RetainScreen):
                 first = not recipients
                 recipients.extend(chunk)
                 if first and len(recipients) < len(ids):
-                    partial = _plan(choice, list(recipients), complete=False, exact=exact)
+                    partial = make_plan(choice, list(recipients), complete=False, exact=exact)
                     self.post_message(self.Planned(partial))
             exact = exact or not any(r.included for r in recipients)
-            plan = _plan(choice, recipients, complete=True, exact=exact)
+            plan = make_plan(choice, recipients, complete=True, exact=exact)
             self.post_message(self.Planned(plan))
             if not plan.exact and not worker.is_cancelled:
                 self._check(planner, plan)
@@ -505,7 +444,7 @@ class ComposeScreen(RetainScreen):
         finally:
             with self._check_guard:
                 self._checking = False
-        exact = _plan(Choice(plan.template, plan.lang), recipients, complete=True, exact=True)
+        exact = make_plan(Choice(plan.template, plan.lang), recipients, complete=True, exact=True)
         self.post_message(self.Checked(exact, plan))
 
     def _stop_check(self) -> None:
@@ -541,26 +480,11 @@ class ComposeScreen(RetainScreen):
 
     def _show_summary(self) -> None:
         if self.plan is not None:
-            self.query_one("#recipient-summary", Static).update(content(self._summary(self.plan)))
-
-    def _summary(self, plan: Plan) -> str:
-        total = len(plan.recipients) if plan.complete else len(self.customer_ids)
-        noun = "customer" if total == 1 else "customers"
-        line = f"{clean(self.audience.label)}: {display.count(total)} {noun}"
-        if not plan.complete:
-            line += "; reading who gets a draft…"
-        else:
-            unsure = plan.drafted and not plan.exact  # who bought every bestseller: not yet
-            line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} get a draft"
-            if plan.left_out:
-                reasons = ", ".join(
-                    f"{display.count(n)} {REASONS.get(code, code)}"
-                    for code, n in plan.left_out.most_common()
+            self.query_one("#recipient-summary", Static).update(
+                content(
+                    summary_line(self.plan, self.audience.label, len(self.customer_ids), self.view)
                 )
-                line += f"; left out: {reasons}"
-        if self.view != "all":
-            line += f" · showing {self.view}" + ("" if plan.complete else " so far")
-        return line
+            )
 
     def _show_view(self, keep_customer: int | None = None) -> None:
         plan = self.plan
@@ -623,7 +547,7 @@ class ComposeScreen(RetainScreen):
             except TemplateError as exc:
                 error = f"Template error in {exc}"
             except ComposeError as exc:
-                error = _app_words(str(exc))
+                error = app_words(str(exc))
             seconds = time.perf_counter() - started
         self.post_message(self.Previewed(customer_id, choice, draft, error, seconds))
 
@@ -638,7 +562,10 @@ class ComposeScreen(RetainScreen):
         if not self._warmed:
             self._warmed = True
             self.warm_templates()
-        place = self._place()
+        table = self.table
+        place = compose_text.place(
+            table.index, len(table.recipients), self.plan, len(self.customer_ids), self.view
+        )
         if message.draft is None:
             lines = [
                 content(f"{place}: {who(recipient)}", style="bold"),
@@ -646,35 +573,8 @@ class ComposeScreen(RetainScreen):
             ]
             self._show_preview_text(Content("\n").join(lines), Content(""))
             return
-        head = self._head(place, recipient, message.draft)
+        head = preview_head(place, recipient, message.draft, auto_language=self.lang is None)
         self._show_preview_text(head, content(message.draft.text, multiline=True))
-
-    def _place(self) -> str:
-        """`3 of 9`: where the cursor is in the list shown (all of it, once read)."""
-        table, plan = self.table, self.plan
-        total = display.count(len(table.recipients))
-        if plan is not None and not plan.complete:
-            all_shown = self.view == "all"
-            total = display.count(len(self.customer_ids)) if all_shown else f"{total} so far"
-        return f"{display.count(table.index + 1)} of {total}"
-
-    def _head(self, place: str, recipient: Recipient, draft: Draft) -> Content:
-        headers = draft.headers
-        language = f"{draft.language} ({draft.locale})"
-        if self.lang is None:
-            language += ", the customer's"
-        lines = [
-            content(f"{place} · {draft.kind} · {language}", style="dim"),
-            Content.assemble(content("To: ", style="bold"), content(headers["To"] or "—")),
-            Content.assemble(content("Subject: ", style="bold"), content(draft.subject)),
-        ]
-        if draft.discount_code:
-            lines.append(content(f"Discount code: {draft.discount_code}"))
-        reason = recipient.reason or draft.excluded  # the draft knows about recommendations
-        if reason:
-            left_out = f"Left out: {REASONS.get(reason, reason)} (no draft is exported)"
-            lines.append(content(left_out, style="bold red"))
-        return Content("\n").join(lines)
 
     def _show_preview_text(self, head: Content, body: Content) -> None:
         self.query_one("#preview-head", Static).update(head)
@@ -718,17 +618,3 @@ class ComposeScreen(RetainScreen):
             templates_dir=self.templates_dir,
         )
         self.app.push_screen(ExportScreen(job))
-
-
-def _plan(choice: Choice, recipients: list[Recipient], *, complete: bool, exact: bool) -> Plan:
-    left_out = Counter(r.reason for r in recipients if r.reason is not None)
-    return Plan(choice.template, choice.lang, recipients, left_out, complete, exact)
-
-
-def _app_words(message: str) -> str:
-    """Core's messages name CLI options; on screen the same things are fields and settings."""
-    return (
-        message.replace("--discount ", "discount ")
-        .replace("--valid-days ", "valid days ")
-        .replace("--discount", "a discount")
-    )
