@@ -41,11 +41,15 @@ from core.compose import (
     Draft,
     Recipient,
     TemplateError,
+    TemplateFit,
     TemplateInfo,
+    best_fit,
     parse_discount,
+    template_fits,
 )
 from core.segments import SegmentError, segment_customer_ids
 from core.store import Store, open_store
+from tui import display
 from tui.safe_text import clean, content
 from tui.screens import compose_text
 from tui.screens.base import RetainScreen
@@ -67,21 +71,24 @@ class ComposeScreen(RetainScreen):
     PURPOSE = "Email drafts: choose template, language and discount, preview each, export."
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right_square_bracket", "step(1)", "Next", tooltip="Preview the next recipient"),
         Binding(
-            "p,left_square_bracket", "step(-1)", "Previous", tooltip="Preview the previous one"
+            "n,right_square_bracket",
+            "step(1)",
+            "Next",
+            tooltip="Preview the next recipient",
+        ),
+        Binding(
+            "p,left_square_bracket",
+            "step(-1)",
+            "Previous",
+            tooltip="Preview the previous one",
+            show=False,  # n stands for both in the footer (see `yield Footer`)
         ),
         Binding("v", "next_view", "Show", tooltip="List all, only those left out, or drafted"),
         Binding("x", "export", "Export", tooltip="Write the drafts as eml, mbox or csv"),
-        Binding(
-            "t", "focus_option('#template')", "Template", show=False, tooltip="Choose the template"
-        ),
-        Binding(
-            "l", "focus_option('#language')", "Language", show=False, tooltip="Choose the language"
-        ),
-        Binding(
-            "d", "focus_option('#discount')", "Discount", show=False, tooltip="Attach a discount"
-        ),
+        Binding("t", "focus_option('#template')", "Template", tooltip="Choose the template"),
+        Binding("l", "focus_option('#language')", "Language", tooltip="Choose the language"),
+        Binding("d", "focus_option('#discount')", "Discount", tooltip="Attach a discount"),
         Binding("escape", "back", "Back", tooltip="Leave the options, then go back"),
     ]
 
@@ -94,6 +101,12 @@ class ComposeScreen(RetainScreen):
     @dataclass
     class Unavailable(Message):
         reason: str
+
+    @dataclass
+    class Fitted(Message):
+        """The template that drafts the most of the audience (None: none can be used)."""
+
+        fit: TemplateFit | None
 
     @dataclass
     class Planned(Message):
@@ -158,9 +171,15 @@ class ComposeScreen(RetainScreen):
         self.previews = 0
         """How many previews were shown: lets tests wait for the one they asked for."""
         self._discount_timer: Timer | None = None
+        self._fitting = False
+        """The best-fitting template is being counted; the owner has not chosen one yet."""
+        self.fit: TemplateFit | None = None
+        """The template the screen opened on, with how many of the audience it drafts."""
 
     def compose(self) -> ComposeResult:
         yield Header()
+        # The summary is above the options: their dropdowns open downwards, over the list.
+        yield Static("Reading the recipients…", id="recipient-summary", markup=False)
         with Horizontal(id="compose-options"):
             yield Select[str](
                 [("reading templates…", "")],
@@ -183,13 +202,14 @@ class ComposeScreen(RetainScreen):
             )
             yield Label("days", id="valid-days-label")
         yield Static("", id="compose-problem", markup=False)
-        yield Static("Reading the recipients…", id="recipient-summary", markup=False)
         with Horizontal(id="compose-body"):
             yield RecipientTable(id="recipients")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-head", markup=False)
                 yield Static("", id="preview-body", markup=False)
-        yield Footer()
+        # At 80 columns t, l and d need the room of p and of the palette's hint (ctrl+p and
+        # F1 still work; the help screen lists p).
+        yield Footer(show_command_palette=False)
 
     @property
     def table(self) -> RecipientTable:
@@ -300,14 +320,58 @@ class ComposeScreen(RetainScreen):
             self._say_problem("No templates can be used: see `retain-tui templates`.")
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
-        if chosen not in self.templates:
-            chosen = options[0][1]  # the first in the list
         with select.prevent(Select.Changed):
             select.set_options(options)  # selects the first option
+        if chosen not in self.templates:  # opening: on the template that drafts the most
+            self._fitting = True
+            summary = "Finding the template that drafts the most of them…"
+            self.query_one("#recipient-summary", Static).update(summary)
+            self.fit_template([info.name for info in message.templates])
+            return
         if select.value == chosen:
             self._template_changed()
         else:
             select.value = chosen  # posts Changed, which plans the recipients
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-fit",
+        description="Finding the template that fits",
+    )
+    def fit_template(self, templates: list[str]) -> None:
+        """Count (never render) how many each template drafts, on the planner's connection."""
+        worker = get_current_worker()
+        fits: list[TemplateFit] = []
+        with self._planner_lock:
+            planner = self.planner
+            if planner is None or self._planner_store is None:
+                return  # the screen closed
+            for fit in template_fits(planner, self.customer_ids, templates):
+                if worker.is_cancelled:
+                    return
+                fits.append(fit)
+        self.post_message(self.Fitted(best_fit(fits)))
+
+    def on_compose_screen_fitted(self, message: ComposeScreen.Fitted) -> None:
+        if not self._fitting:
+            return  # the owner chose a template meanwhile
+        self._fitting = False
+        self.fit = message.fit
+        select = self.query_one("#template", Select)
+        if message.fit is not None and select.value != message.fit.template:
+            select.value = message.fit.template  # posts Changed, which plans the recipients
+        else:
+            self._template_changed()
+        if message.fit is not None:
+            fit = message.fit
+            self.notify(
+                f"Opened on {fit.template}: it drafts {display.count(fit.drafted)} of "
+                f"{display.plural(fit.audience, 'customer')}, the most of any template.",
+                title="Template",
+                markup=False,
+            )
 
     # -- choosing -----------------------------------------------------------------------------
 
@@ -328,6 +392,7 @@ class ComposeScreen(RetainScreen):
 
     @on(Select.Changed, "#template")
     def _template_changed(self) -> None:
+        self._fitting = False  # chosen now: a fit still being counted is not applied
         info = self.template
         if info is None:
             return
@@ -349,6 +414,15 @@ class ComposeScreen(RetainScreen):
         if self._discount_timer is not None:
             self._discount_timer.stop()
         self._discount_timer = self.set_timer(DISCOUNT_DEBOUNCE, self._read_discount)
+
+    @on(Input.Submitted, "#discount")
+    @on(Input.Submitted, "#valid-days")
+    def _discount_submitted(self) -> None:
+        """Enter applies the discount now and leaves the field: keys are commands again."""
+        if self._discount_timer is not None:
+            self._discount_timer.stop()
+        self._read_discount()
+        self.table.focus()
 
     def _read_discount(self) -> None:
         self._discount_timer = None

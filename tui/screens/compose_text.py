@@ -16,13 +16,13 @@ from tui.screens.compose_plan import Plan, View
 def summary_line(plan: Plan, label: str, audience_size: int, view: View) -> str:
     """`VIP: 12 customers, 9 get a draft; left out: …` for the plan read so far."""
     total = len(plan.recipients) if plan.complete else audience_size
-    noun = "customer" if total == 1 else "customers"
-    line = f"{clean(label)}: {display.count(total)} {noun}"
+    line = f"{clean(label)}: {display.plural(total, 'customer')}"
     if not plan.complete:
         line += "; reading who gets a draft…"
     else:
         unsure = plan.drafted and not plan.exact  # who bought every bestseller: not yet
-        line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} get a draft"
+        verb = "gets" if plan.drafted == 1 and not unsure else "get"
+        line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} {verb} a draft"
         if plan.left_out:
             reasons = ", ".join(
                 f"{display.count(n)} {REASONS.get(code, code)}"
@@ -86,10 +86,20 @@ def export_problems(
     return "\n".join(problems)
 
 
+APP_WORDS = (
+    ("use --overwrite", "tick Overwrite"),
+    ("add --discount 10%", "type a discount such as 10%"),
+    ("--discount ", "discount "),
+    ("--discount", "a discount"),
+    ("--valid-days ", "valid days "),
+    ("--valid-days", "the days it is valid"),
+)
+"""CLI options in core's messages, and the controls of the compose screen and its export
+dialog that set the same things, replaced in this order (the longer phrases first)."""
+
+
 def app_words(message: str) -> str:
     """Core's messages name CLI options; on screen the same things are fields and settings."""
-    return (
-        message.replace("--discount ", "discount ")
-        .replace("--valid-days ", "valid days ")
-        .replace("--discount", "a discount")
-    )
+    for option, control in APP_WORDS:
+        message = message.replace(option, control)
+    return message

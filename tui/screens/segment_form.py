@@ -199,9 +199,7 @@ class SegmentFormScreen(RetainScreen):
             self._show_count("")
         else:
             self._show_problem(None)
-            matches = display.count(check.count)
-            noun = "customer" if check.count == 1 else "customers"
-            self._show_count(f"✓ Matches {matches} {noun}.")
+            self._show_count(f"✓ Matches {display.plural(check.count, 'customer')}.")
 
     def _show_problem(self, message: str | None, position: int | None = None) -> None:
         caret = self.query_one("#expression-caret", Static)
