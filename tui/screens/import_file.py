@@ -35,7 +35,7 @@ from core.csvfile import open_csv
 from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file
 from core.importers.formats import FORMATS, detect_format
-from core.store import StoreError, open_store, remove_database
+from core.store import StoreError, open_store, remove_database, waiting_message
 from core.values import DATE_ORDERS
 from tui import display
 from tui.safe_text import clean, content
@@ -215,7 +215,7 @@ class ImportScreen(RetainScreen):
             return
         is_new = not target.exists()  # the owner's shop, on its first import from the demo
         try:
-            store = open_store(target, create=True)
+            store = open_store(target, create=True, on_wait=self._waiting_from_thread)
             if demo_loaded_on(store) is not None:
                 store.close()
                 self.post_message(self.Finished(None, f"{target} is a demo shop: {OWN_DATABASE}"))
@@ -249,6 +249,14 @@ class ImportScreen(RetainScreen):
             store.close()
             if is_new:  # a failed first import leaves no empty shop behind
                 remove_database(target)
+
+    def _waiting_from_thread(self) -> None:
+        """`Store.on_wait` of the import's merge: another program holds the write lock."""
+        self.app.call_from_thread(self._say_waiting)
+
+    def _say_waiting(self) -> None:
+        self._say(waiting_message().capitalize())
+        self.retain_app.say_waiting()
 
     def on_import_screen_progress(self, message: ImportScreen.Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)

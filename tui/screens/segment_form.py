@@ -251,7 +251,7 @@ class SegmentFormScreen(RetainScreen):
     )
     def save_segment(self, name: str, expression: str) -> None:
         try:
-            with self.retain_app.pool.borrow() as store:
+            with self.retain_app.writing() as store:
                 saved = add_segment(store, name, expression, replace=self.existing is not None)
         except FilterError as exc:
             self.post_message(self.Refused(exc.message, exc.position))
