@@ -13,6 +13,8 @@ import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
 import tui.screens.compose as compose_screen
+import tui.screens.compose_planner as compose_planner
+import tui.screens.compose_previewer as compose_previewer
 from core.compose import REASONS, Composer, Recipient
 from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
@@ -499,7 +501,8 @@ async def test_previews_read_their_customers_lines_and_the_count_reads_everyones
         store.conn.set_trace_callback(lambda sql: statements.append((store, sql)))
         return store
 
-    monkeypatch.setattr(compose_screen, "open_store", traced_store)
+    monkeypatch.setattr(compose_planner, "open_store", traced_store)
+    monkeypatch.setattr(compose_previewer, "open_store", traced_store)
     monkeypatch.setattr(compose_context, "BOUGHT_ALL_FROM", 0)  # the query for a large list
     async with email_app.run_test(size=(80, 24)) as pilot:
         screen = await compose_for_segment(pilot, "lapsed")
@@ -510,8 +513,8 @@ async def test_previews_read_their_customers_lines_and_the_count_reads_everyones
         previewed = [r.customer_id for r in screen.table.recipients[:2]]
         included = [r.customer_id for r in screen.plan.recipients if r.included]
         assert len(included) == 5
-        planner = [sql for store, sql in statements if store is screen._planner_store]
-        previews = [sql for store, sql in statements if store is screen._store]
+        planner = [sql for store, sql in statements if store is screen.planner.store]
+        previews = [sql for store, sql in statements if store is screen.previewer.store]
         assert {tuple(ids) for ids in bought(previews)} == {(previewed[0],), (previewed[1],)}
         assert bought(planner) == [included, included]  # counting the best fit, then the plan
         checked = max(i for i, sql in enumerate(planner) if "CROSS JOIN orders" in sql)
@@ -610,7 +613,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
     """A newer choice does not wait for the query on the whole list: it is interrupted."""
     started = threading.Event()
 
-    def endless(self, customer_ids):
+    def endless(self, recipients, template):
         started.set()
         self.store.execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e8) "
@@ -618,7 +621,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
         ).fetchall()  # some 20 s, unless interrupted
         raise AssertionError("the query was not interrupted")
 
-    monkeypatch.setattr(Composer, "nothing_to_recommend", endless)
+    monkeypatch.setattr(Composer, "exact_recipients", endless)
     async with email_app.run_test(size=(80, 24)) as pilot:
         segments = await open_segments(pilot)
         assert segments.table.select_name("lapsed")
@@ -636,7 +639,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
             lambda: screen.plan.template == "feedback" and screen.previews > seen,
             workers=False,
         )
-        assert screen.plan.exact and not screen._checking
+        assert screen.plan.exact and not screen.planner.checking
         assert text_of(screen, "#recipient-summary").startswith(
             "segment lapsed: 9 customers, 5 get a draft"
         )

@@ -5,12 +5,14 @@ footer shows t, l and d."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select, Static
 from textual.widgets._select import SelectOverlay
 
+import tui.screens.compose_planner as compose_planner
 from core.compose import Composer, Draft, FailedDraft, best_fit, parse_discount, template_fits
 from core.segments import list_segments, segment_customer_ids
 from core.store import open_store
@@ -102,10 +104,38 @@ async def test_it_opens_on_the_template_that_drafts_the_most(
 
 
 @pilot_test
-async def test_a_template_chosen_while_counting_is_kept(email_app: RetainApp):
+async def test_a_template_chosen_while_counting_stops_the_count_and_is_kept(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    started = threading.Event()
+
+    def slow_fits(composer, ids, templates):
+        started.set()
+        composer.store.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) "
+            "SELECT count(*) FROM n"
+        ).fetchall()  # minutes, unless interrupted
+        raise AssertionError("the count was not interrupted")
+        yield
+
+    monkeypatch.setattr(compose_planner, "template_fits", slow_fits)
     async with email_app.run_test(size=(80, 24)) as pilot:
-        screen = await compose_for_segment(pilot, "vip")
-        await choose(pilot, screen, "thank-you")
+        await settle(pilot)
+        screen = ComposeScreen(Audience("VIP", segment="vip"), today=TODAY)
+        await email_app.push_screen(screen)
+        await until(pilot, started.is_set, "the count", workers=False)
+        screen.query_one("#template", Select).value = "thank-you"
+        await until(
+            pilot,
+            lambda: (
+                screen.plan is not None
+                and screen.plan.template == "thank-you"
+                and screen.previews > 0
+            ),
+            workers=False,
+        )
+        await settle(pilot)
+        assert screen.fit is None and screen.query_one("#template", Select).value == "thank-you"
         screen.reload()  # the store changed: the owner's choice stays
         await settle(pilot)
         assert screen.query_one("#template", Select).value == "thank-you"

@@ -1,24 +1,22 @@
 """Email drafts for a segment or one customer: template, language, discount, preview, export.
 
-The screen keeps one `Composer` on a connection of its own and warms it in a worker once
-the first preview shows, so each preview after that renders in a millisecond or two (in a
-worker as well, one at a time, under `_composer_lock`). Who gets a draft and who is left
-out, with the reason, is worked out once per template and language by a second Composer
-(the planner, under `_planner_lock`), so a preview never waits for a large list: the first
-`FIRST_ROWS` recipients are shown, and the first of them previewed, while the rest are
-read. For a template with recommendations the planner then finds, in one query, who has
-already bought every bestseller: until then the summary says "up to". A newer choice
-interrupts that query. Exporting runs with a third Composer (tui/screens/export_drafts.py):
-one Composer must not preview and export at once.
+The screen previews with one `Composer` on a connection of its own (`DraftPreviewer`,
+tui/screens/compose_previewer.py), warmed in a worker once the first preview shows, so each
+preview after that renders in a millisecond or two (in a worker as well). Who gets a draft
+and who is left out, with the reason, is worked out once per template and language by a
+second Composer
+(`RecipientPlanner`, tui/screens/compose_planner.py), so a preview never waits for a large
+list: the first `FIRST_ROWS` recipients are shown, and the first of them previewed, while
+the rest are read; until those who have already bought every bestseller are found the
+summary says "up to". When it opens, the screen counts with the planner which template
+drafts the most of the audience and opens on that one. Exporting runs with a third Composer
+(tui/screens/export_drafts.py): one Composer must not preview and export at once.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,24 +34,21 @@ from textual.worker import get_current_worker
 
 from core.compose import (
     ComposeError,
-    Composer,
     Discount,
-    Draft,
     Recipient,
-    TemplateError,
     TemplateFit,
     TemplateInfo,
     best_fit,
     parse_discount,
-    template_fits,
 )
 from core.segments import SegmentError, segment_customer_ids
-from core.store import Store, open_store
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens import compose_text
 from tui.screens.base import RetainScreen
-from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View, make_plan
+from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View
+from tui.screens.compose_planner import RecipientPlanner
+from tui.screens.compose_previewer import DraftPreviewer, Preview
 from tui.screens.compose_text import app_words, preview_head, summary_line
 from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
@@ -121,11 +116,7 @@ class ComposeScreen(RetainScreen):
 
     @dataclass
     class Previewed(Message):
-        customer_id: int
-        choice: Choice
-        draft: Draft | None
-        error: str | None
-        seconds: float
+        preview: Preview
 
     def __init__(
         self,
@@ -142,20 +133,9 @@ class ComposeScreen(RetainScreen):
         self.today = today
         self.templates_dir = templates_dir
         self.sub_title = clean(audience.label)
-        self.composer: Composer | None = None
-        self._store: Store | None = None
-        self._composer_lock = threading.Lock()
-        self.planner: Composer | None = None
+        self.previewer = DraftPreviewer()
+        self.planner = RecipientPlanner()
         """Decides who gets a draft, on a connection of its own (see the module docstring)."""
-        self._planner_store: Store | None = None
-        self._planner_lock = threading.Lock()
-        self._checking = False
-        """The planner runs the query `_stop_check` may interrupt (under `_check_guard`)."""
-        self._check_guard = threading.Lock()
-        self._no_preview_waiting = threading.Event()
-        """Cleared while a preview waits for `_composer_lock`: warming then waits its turn."""
-        self._no_preview_waiting.set()
-        self._warmed = False
         self.templates: dict[str, TemplateInfo] = {}
         self.customer_ids: list[int] = []
         self.currency = "EUR"
@@ -222,23 +202,17 @@ class ComposeScreen(RetainScreen):
 
     def on_unmount(self) -> None:
         """Close the composer's connection once no worker uses it, without waiting here."""
-        self._stop_check()
+        self.planner.stop_check()
         threading.Thread(target=self._close_store, name="compose-close", daemon=True).start()
 
     def _close_store(self) -> None:
-        with self._composer_lock:
-            store, self._store = self._store, None
-            if store is not None:
-                store.close()
-        with self._planner_lock:
-            store, self._planner_store = self._planner_store, None
-            if store is not None:
-                store.close()
+        self.previewer.close()
+        self.planner.close()
 
     def reload(self) -> None:
         """The store changed: read the audience, settings and templates again, then re-plan."""
-        if self.composer is not None:
-            self._stop_check()  # its answer is for the old data
+        if self.previewer.composer is not None:
+            self.planner.stop_check()  # its answer is for the old data
             self._planned_for = None
             self.prepare()
 
@@ -254,30 +228,23 @@ class ComposeScreen(RetainScreen):
     def prepare(self) -> None:
         """Open the composers (or refresh them) and read the audience. The first preview
         compiles what it needs; `warm_templates` compiles the rest after it."""
-        with self._planner_lock:
-            if self.planner is None:
-                planner_store = open_store(self.retain_app.db_path, migrate=False)
-                self._planner_store = planner_store
-                self.planner = Composer(planner_store, self.templates_dir, today=self.today)
-            elif self._planner_store is not None:
-                self.planner.refresh()
-        with self._composer_lock:
-            if self.composer is None:
-                store = self._store = open_store(self.retain_app.db_path, migrate=False)
-                self.composer = Composer(store, self.templates_dir, today=self.today)
-            elif self._store is None:
+        with self.planner.lock:
+            self.planner.open(self.retain_app.db_path, self.templates_dir, self.today)
+        previewer = self.previewer
+        with previewer.lock:
+            if not previewer.open(self.retain_app.db_path, self.templates_dir, self.today):
                 return  # the screen closed
-            else:
-                self.composer.refresh()
-            composer, store = self.composer, self._store
+            assert previewer.composer is not None and previewer.store is not None
+            audience = self.audience
             try:
-                ids = self._audience_ids(store)
+                ids = list(audience.customer_ids)
+                if audience.segment is not None:
+                    ids = segment_customer_ids(previewer.store, audience.segment)
             except SegmentError as exc:
                 self.post_message(self.Unavailable(str(exc)))
                 return
-            templates = composer.templates(available_only=True)
-            self._warmed = False  # refresh() dropped the compiled templates
-            self.post_message(self.Prepared(templates, ids, composer.shop.currency))
+            templates = previewer.composer.templates(available_only=True)
+            self.post_message(self.Prepared(templates, ids, previewer.composer.shop.currency))
 
     @work(
         thread=True,
@@ -287,24 +254,8 @@ class ComposeScreen(RetainScreen):
         description="Compiling the templates",
     )
     def warm_templates(self) -> None:
-        """Compile every template in every language before the owner picks another one
-        (about 0.1 s each), one at a time, each after any preview that is waiting: a lock
-        does not queue its waiters, and a preview should not wait for all of them."""
-        composer = self.composer
-        assert composer is not None
-        for info in composer.templates(available_only=True):
-            self._no_preview_waiting.wait()
-            with self._composer_lock:
-                if self._store is None:
-                    return  # the screen closed
-                with suppress(ComposeError):  # the preview of that template says why
-                    composer.warm(info.name)
-
-    def _audience_ids(self, store: Store) -> list[int]:
-        audience = self.audience
-        if audience.segment is None:
-            return list(audience.customer_ids)
-        return segment_customer_ids(store, audience.segment)
+        """Compile the other templates before the owner picks one (see DraftPreviewer)."""
+        self.previewer.warm()
 
     def on_compose_screen_unavailable(self, message: ComposeScreen.Unavailable) -> None:
         self._say_problem(f"Cannot write to {clean(self.audience.label)}: {clean(message.reason)}")
@@ -343,16 +294,12 @@ class ComposeScreen(RetainScreen):
     def fit_template(self, templates: list[str]) -> None:
         """Count (never render) how many each template drafts, on the planner's connection."""
         worker = get_current_worker()
-        fits: list[TemplateFit] = []
-        with self._planner_lock:
-            planner = self.planner
-            if planner is None or self._planner_store is None:
+        with self.planner.lock:
+            if self.planner.closed:
                 return  # the screen closed
-            for fit in template_fits(planner, self.customer_ids, templates):
-                if worker.is_cancelled:
-                    return
-                fits.append(fit)
-        self.post_message(self.Fitted(best_fit(fits)))
+            fits = self.planner.fits(self.customer_ids, templates, lambda: worker.is_cancelled)
+        if fits is not None:
+            self.post_message(self.Fitted(best_fit(fits)))
 
     def on_compose_screen_fitted(self, message: ComposeScreen.Fitted) -> None:
         if not self._fitting:
@@ -447,7 +394,7 @@ class ComposeScreen(RetainScreen):
         if (choice.template, choice.lang) != self._planned_for:
             self._planned_for = (choice.template, choice.lang)
             self.query_one("#recipient-summary", Static).update("Reading the recipients…")
-            self._stop_check()
+            self.planner.stop_check()
             self.plan_recipients(choice)
         else:
             self._preview_current()
@@ -455,7 +402,11 @@ class ComposeScreen(RetainScreen):
     def _problems(self) -> str:
         """What stops an export now (see `compose_text.export_problems`)."""
         return compose_text.export_problems(
-            self.template, self.composer, self.discount, self.discount_error, self.currency
+            self.template,
+            self.previewer.composer,
+            self.discount,
+            self.discount_error,
+            self.currency,
         )
 
     def _say_problem(self, text: str) -> None:
@@ -477,56 +428,22 @@ class ComposeScreen(RetainScreen):
         then everyone, then (for templates with recommendations) the exact plan; stop early
         when the owner has chosen again meanwhile."""
         worker = get_current_worker()
-        ids = self.customer_ids
-        recipients: list[Recipient] = []
-        with self._planner_lock:
-            planner = self.planner
-            if planner is None or self._planner_store is None:
+        shown: Plan | None = None
+        with self.planner.lock:
+            if self.planner.closed:
                 return  # the screen closed
             try:
-                chunks = planner.recipient_chunks(
-                    ids, choice.template, choice.lang, first=FIRST_ROWS
+                plans = self.planner.plans(
+                    choice, self.customer_ids, FIRST_ROWS, lambda: worker.is_cancelled
                 )
-                exact = "recommendations" not in planner.template(choice.template).needs
+                for plan in plans:
+                    if shown is not None and shown.complete:  # the exact count of `shown`
+                        self.post_message(self.Checked(plan, shown))
+                    else:
+                        self.post_message(self.Planned(plan))
+                    shown = plan
             except ComposeError as exc:
                 self.post_message(self.Unavailable(app_words(str(exc))))
-                return
-            for chunk in chunks:
-                if worker.is_cancelled:
-                    return
-                first = not recipients
-                recipients.extend(chunk)
-                if first and len(recipients) < len(ids):
-                    partial = make_plan(choice, list(recipients), complete=False, exact=exact)
-                    self.post_message(self.Planned(partial))
-            exact = exact or not any(r.included for r in recipients)
-            plan = make_plan(choice, recipients, complete=True, exact=exact)
-            self.post_message(self.Planned(plan))
-            if not plan.exact and not worker.is_cancelled:
-                self._check(planner, plan)
-
-    def _check(self, planner: Composer, plan: Plan) -> None:
-        """Post `plan` with those who have nothing to recommend left out (planner locked)."""
-        with self._check_guard:
-            self._checking = True
-        try:
-            recipients = planner.exact_recipients(plan.recipients, plan.template)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                return  # the owner chose again, or left
-            raise
-        finally:
-            with self._check_guard:
-                self._checking = False
-        exact = make_plan(Choice(plan.template, plan.lang), recipients, complete=True, exact=True)
-        self.post_message(self.Checked(exact, plan))
-
-    def _stop_check(self) -> None:
-        """Interrupt the planner's query for an exact plan: a newer plan should not wait."""
-        with self._check_guard:
-            store = self._planner_store
-            if self._checking and store is not None:
-                store.conn.interrupt()
 
     def on_compose_screen_planned(self, message: ComposeScreen.Planned) -> None:
         choice = self.choice
@@ -607,48 +524,33 @@ class ComposeScreen(RetainScreen):
         description="Rendering the preview",
     )
     def render_preview(self, customer_id: int, choice: Choice) -> None:
-        composer = self.composer
-        assert composer is not None
-        draft, error = None, None
-        self._no_preview_waiting.clear()
-        with self._composer_lock:
-            self._no_preview_waiting.set()
-            if self._store is None:
-                return
-            started = time.perf_counter()
-            try:
-                draft = composer.render(customer_id, choice.template, choice.lang, choice.discount)
-            except TemplateError as exc:
-                error = f"Template error in {exc}"
-            except ComposeError as exc:
-                error = app_words(str(exc))
-            seconds = time.perf_counter() - started
-        self.post_message(self.Previewed(customer_id, choice, draft, error, seconds))
+        preview = self.previewer.render(customer_id, choice)
+        if preview is not None:
+            self.post_message(self.Previewed(preview))
 
     def on_compose_screen_previewed(self, message: ComposeScreen.Previewed) -> None:
-        recipient = self.table.current
-        if recipient is None or recipient.customer_id != message.customer_id:
+        recipient, preview = self.table.current, message.preview
+        if recipient is None or recipient.customer_id != preview.customer_id:
             return
-        if message.choice != self.choice:
+        if preview.choice != self.choice:
             return
-        self.preview_seconds = message.seconds
+        self.preview_seconds = preview.seconds
         self.previews += 1
-        if not self._warmed:
-            self._warmed = True
+        if not self.previewer.warmed:
             self.warm_templates()
         table = self.table
         place = compose_text.place(
             table.index, len(table.recipients), self.plan, len(self.customer_ids), self.view
         )
-        if message.draft is None:
+        if preview.draft is None:
             lines = [
                 content(f"{place}: {who(recipient)}", style="bold"),
-                content(message.error or "", style="red", multiline=True),
+                content(preview.error or "", style="red", multiline=True),
             ]
             self._show_preview_text(Content("\n").join(lines), Content(""))
             return
-        head = preview_head(place, recipient, message.draft, auto_language=self.lang is None)
-        self._show_preview_text(head, content(message.draft.text, multiline=True))
+        head = preview_head(place, recipient, preview.draft, auto_language=self.lang is None)
+        self._show_preview_text(head, content(preview.draft.text, multiline=True))
 
     def _show_preview_text(self, head: Content, body: Content) -> None:
         self.query_one("#preview-head", Static).update(head)
