@@ -13,7 +13,16 @@ from textual.widgets import Input, Select, Static
 from textual.widgets._select import SelectOverlay
 
 import tui.screens.compose_planner as compose_planner
-from core.compose import Composer, Draft, FailedDraft, best_fit, parse_discount, template_fits
+from core.compose import (
+    Composer,
+    Draft,
+    FailedDraft,
+    TemplateFit,
+    best_fit,
+    fit_sample,
+    parse_discount,
+    template_fits,
+)
 from core.segments import list_segments, segment_customer_ids
 from core.store import open_store
 from tests.tui_email_fixtures import (  # noqa: F401
@@ -33,7 +42,7 @@ from tests.tui_fixtures import (  # noqa: F401
 )
 from tui.app import RetainApp
 from tui.screens.compose import Audience, ComposeScreen
-from tui.screens.compose_text import APP_WORDS, app_words
+from tui.screens.compose_text import APP_WORDS, app_words, fit_notice
 from tui.screens.export_drafts import ExportScreen
 
 
@@ -76,12 +85,27 @@ def test_each_template_counts_what_drafting_decides(
 
 
 def test_the_best_fit_drafts_the_most_and_the_list_order_breaks_ties() -> None:
-    from core.compose import TemplateFit
-
     fits = [TemplateFit("a", 3, 9), TemplateFit("b", 5, 9), TemplateFit("c", 5, 9)]
     assert best_fit(fits) == TemplateFit("b", 5, 9)
     assert best_fit([TemplateFit("a", 0, 2), TemplateFit("b", 0, 2)]) == TemplateFit("a", 0, 2)
     assert best_fit([]) is None
+
+
+def test_a_long_audience_is_counted_on_an_evenly_spread_sample() -> None:
+    ids = list(range(1, 101))
+    assert fit_sample(ids, 200) is ids
+    assert fit_sample(ids, 10) == [1, 11, 21, 31, 41, 51, 61, 71, 81, 91]
+    assert len(fit_sample(list(range(70_095)), 5_000)) == 5_000
+
+
+def test_the_notice_says_when_the_count_was_a_sample() -> None:
+    whole = fit_notice(TemplateFit("feedback", 1, 1), 1)
+    assert whole == "Opened on feedback: it drafts 1 of 1 customer, the most of any template."
+    sampled = fit_notice(TemplateFit("feedback", 4_300, 5_000), 70_095)
+    assert sampled == (
+        "Opened on feedback: it drafts the most of any template "
+        "(4,300 of a sample of 5,000 of the 70,095 customers)."
+    )
 
 
 @pilot_test

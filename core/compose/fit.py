@@ -4,6 +4,10 @@ Counted, not rendered: each template's recipients are decided from the customers
 figures (`Composer.recipient_chunks`, as the compose screen's plan is), and for a template
 with recommendations those who have already bought every bestseller are found in one query
 (`Composer.nothing_to_recommend`). No template is compiled and no draft is made.
+
+Deciding a customer costs some 8 µs per template (the address checks dominate), about 0.6 s
+per template for 70,000 customers: a larger audience is counted on an evenly spread sample
+(`fit_sample`), which ranks the templates the same way unless two are within a few percent.
 """
 
 from __future__ import annotations
@@ -14,14 +18,26 @@ from dataclasses import dataclass
 from core.compose.composer import Composer
 from core.compose.errors import ComposeError
 
+FIT_SAMPLE = 5_000
+"""Audiences up to this size are counted whole; larger ones on a sample of this size."""
+
 
 @dataclass(frozen=True)
 class TemplateFit:
-    """How many of an audience a template would draft for."""
+    """How many of `counted` customers (the audience, or a sample of it) a template would
+    draft for."""
 
     template: str
     drafted: int
-    audience: int
+    counted: int
+
+
+def fit_sample(customer_ids: Sequence[int], size: int = FIT_SAMPLE) -> Sequence[int]:
+    """`customer_ids` itself up to `size`, else `size` of them evenly spread over the list."""
+    if len(customer_ids) <= size:
+        return customer_ids
+    step = len(customer_ids) / size
+    return [customer_ids[int(i * step)] for i in range(size)]
 
 
 def drafted_count(

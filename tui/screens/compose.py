@@ -42,7 +42,6 @@ from core.compose import (
     parse_discount,
 )
 from core.segments import SegmentError, segment_customer_ids
-from tui import display
 from tui.safe_text import clean, content
 from tui.screens import compose_text
 from tui.screens.base import RetainScreen
@@ -312,13 +311,8 @@ class ComposeScreen(RetainScreen):
         else:
             self._template_changed()
         if message.fit is not None:
-            fit = message.fit
-            self.notify(
-                f"Opened on {fit.template}: it drafts {display.count(fit.drafted)} of "
-                f"{display.plural(fit.audience, 'customer')}, the most of any template.",
-                title="Template",
-                markup=False,
-            )
+            said = compose_text.fit_notice(message.fit, len(self.customer_ids))
+            self.notify(said, title="Template", markup=False)
 
     # -- choosing -----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from core.compose import Composer, Recipient, TemplateFit, template_fits
+from core.compose import Composer, Recipient, TemplateFit, fit_sample, template_fits
 from core.store import Store, open_store
 from tui.screens.compose_plan import Choice, Plan, make_plan
 
@@ -111,12 +111,13 @@ class RecipientPlanner:
     def fits(
         self, ids: Sequence[int], templates: Sequence[str], cancelled: Callable[[], bool]
     ) -> list[TemplateFit] | None:
-        """How many of `ids` each template drafts (counted, never rendered); None if
+        """How many of `ids` (or of a sample of a long list) each template drafts (counted,
+        never rendered); None if
         cancelled or stopped by `stop_check()`, the owner having chosen (lock held)."""
         assert self.composer is not None
         fits: list[TemplateFit] = []
         with self._interruptible():
-            for fit in template_fits(self.composer, ids, templates):
+            for fit in template_fits(self.composer, fit_sample(ids), templates):
                 if cancelled():
                     return None
                 fits.append(fit)

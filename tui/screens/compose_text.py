@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from core.compose import REASONS, ComposeError, Composer, Discount, Draft, Recipient, TemplateInfo
+from core.compose import (
+    REASONS,
+    ComposeError,
+    Composer,
+    Discount,
+    Draft,
+    Recipient,
+    TemplateFit,
+    TemplateInfo,
+)
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.compose_plan import Plan, View
@@ -60,6 +69,18 @@ def preview_head(place: str, recipient: Recipient, draft: Draft, *, auto_languag
         left_out = f"Left out: {REASONS.get(reason, reason)} (no draft is exported)"
         lines.append(content(left_out, style="bold red"))
     return Content("\n").join(lines)
+
+
+def fit_notice(fit: TemplateFit, audience_size: int) -> str:
+    """Which template the screen opened on, and why: it drafts the most of the audience."""
+    said = f"Opened on {fit.template}: it drafts "
+    if fit.counted == audience_size:
+        customers = display.plural(audience_size, "customer")
+        return said + f"{display.count(fit.drafted)} of {customers}, the most of any template."
+    return said + (
+        f"the most of any template ({display.count(fit.drafted)} of a sample of "
+        f"{display.count(fit.counted)} of the {display.plural(audience_size, 'customer')})."
+    )
 
 
 def export_problems(
