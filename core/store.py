@@ -70,6 +70,15 @@ def write_wait_seconds() -> float:
         return WRITE_WAIT_SECONDS
 
 
+def waiting_message() -> str:
+    """What a writer says while it waits for another one: the CLI on stderr, the app in a
+    notice (one wording for both)."""
+    return (
+        "waiting for another retain-tui write to finish (an import?); "
+        f"giving up after {write_wait_seconds():g} s"
+    )
+
+
 def is_busy(exc: sqlite3.OperationalError) -> bool:
     """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock we need."""
     code = getattr(exc, "sqlite_errorcode", None)

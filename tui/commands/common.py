@@ -26,7 +26,7 @@ from core.store import (
     StoreWriteError,
     is_busy,
     open_store,
-    write_wait_seconds,
+    waiting_message,
 )
 from core.values import parse_date
 
@@ -127,10 +127,7 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
 
 
 def _say_waiting() -> None:
-    err_console.print(
-        "waiting for another retain-tui write to finish (an import?); "
-        f"giving up after {write_wait_seconds():g} s"
-    )
+    err_console.print(_escape(waiting_message()))
 
 
 class Terminated(KeyboardInterrupt):
