@@ -35,6 +35,7 @@ from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
 from core.compose.formatting import locale_for
 from core.compose.sandbox import load, make_environment, render, used_variables
 from core.compose.templates import (
+    FORMAL,
     PARTS,
     TemplateInfo,
     TemplateLoader,
@@ -153,7 +154,7 @@ class FailedDraft:
 
 @dataclass
 class _Compiled:
-    """A template's parts for one language, compiled once per export."""
+    """A template's parts for one language and address form, compiled once per export."""
 
     info: TemplateInfo
     lang: str
@@ -162,6 +163,7 @@ class _Compiled:
     html: Template | None
     needs: Needs
     used: set[str] | None = field(default=None)
+    form: str = "informal"  # the form the files are written in (`address_form`)
 
     def uses(self, name: str) -> bool:
         return self.used is None or name in self.used
@@ -208,7 +210,7 @@ class Composer:
         self.shop_vars = ShopVariables(self.shop)
         self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
         # Orders imported meanwhile move the as-of date and the bestsellers.
         self.as_of = self.loader.as_of = resolve_as_of(self.store, self._as_of_given)
@@ -273,21 +275,29 @@ class Composer:
         return info.languages[0]
 
     def compiled(
-        self, info: TemplateInfo, lang: str, sources: dict[str, str] | None = None
+        self,
+        info: TemplateInfo,
+        lang: str,
+        sources: dict[str, str] | None = None,
+        *,
+        address_form: str | None = None,
     ) -> _Compiled:
-        """Subject, text and HTML of one language, compiled (`sources` overrides files)."""
+        """Subject, text and HTML of one language, compiled (`sources` overrides files), in
+        the shop's address form (or `address_form`) where the language has formal files."""
         if lang not in info.languages and not (sources and {"subject", "text"} <= set(sources)):
             raise ComposeError(f"template {info.name!r} has no {lang!r} version")
-        key = (info.name, lang)
+        form = info.form_for(lang, address_form or self.shop.address_form)
+        key = (info.name, lang, form)
         if not sources and key in self._compiled:
             return self._compiled[key]
-        names = {part: info.file(lang, part) for part in ("subject", "text", "html")}
+        names = {part: info.file(lang, part, form) for part in ("subject", "text", "html")}
         sources = sources or {}
 
         def part(name: str) -> Template | None:
             file = names[name]
             if file is None and name in sources:
-                file = f"{info.name}/{lang}.{PARTS[name]}"
+                infix = ".formal" if form == FORMAL else ""
+                file = f"{info.name}/{lang}{infix}.{PARTS[name]}"
             if file is None:
                 return None
             return load(self.env, file, sources.get(name))
@@ -295,7 +305,7 @@ class Composer:
         subject, text, html = part("subject"), part("text"), part("html")
         assert subject is not None and text is not None
         used = None if sources else used_variables(self.env, [n for n in names.values() if n])
-        compiled = _Compiled(info, lang, subject, text, html, Needs.from_used(used), used)
+        compiled = _Compiled(info, lang, subject, text, html, Needs.from_used(used), used, form)
         if not sources:
             self._compiled[key] = compiled
         return compiled
@@ -625,6 +635,7 @@ class Composer:
             "lang": lang,
             "locale": locale,
             "today": self.today,
+            "address_form": compiled.form,
         }
         if compiled.uses("feedback"):
             variables["feedback"] = self.shop_vars.feedback(record.id, lang)

@@ -6,6 +6,11 @@ Layout of a template folder `<root>/<name>/`:
     <lang>.subject.txt     the subject line (one line)
     <lang>.txt             the plain-text body
     <lang>.html            the HTML body (optional for the owner's templates)
+    <lang>.formal.*        the same parts in the formal address (Sie, Lei, u), optional
+
+A language's formal files, when there are any, must be the same parts as its informal ones:
+with `shop.address_form = formal` a draft uses them, and a language without them (en, nb)
+is written with its informal files.
 
 Folders whose names start with `_` hold shared pieces (`_shared/footer.de.txt`) that templates
 include; the owner's `_shared` files win file by file. A template folder in the owner's
@@ -35,9 +40,11 @@ EXPORT_NEEDS = {"discount"}
 # Features of retain-tui a template may require; none of these exist yet.
 AVAILABLE_FEATURES: frozenset[str] = frozenset()
 KNOWN_FEATURES = {"loyalty"}
+INFORMAL, FORMAL = "informal", "formal"
+"""The address forms (`shop.address_form`); formal files are `<lang>.formal.<part>`."""
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_FILE = re.compile(r"(?P<lang>[a-z]{2,3})\.(?P<part>subject\.txt|txt|html)")
+_FILE = re.compile(r"(?P<lang>[a-z]{2,3})(?P<formal>\.formal)?\.(?P<part>subject\.txt|txt|html)")
 _TOML_KEYS = {
     "kind", "description", "needs", "requires",
     "min_days_since_last_order", "max_days_since_last_order",
@@ -65,6 +72,7 @@ class TemplateInfo:
     min_days_since_last_order: int | None = None
     max_days_since_last_order: int | None = None
     html_languages: tuple[str, ...] = ()
+    formal_languages: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
 
     @property
@@ -88,13 +96,19 @@ class TemplateInfo:
             return "unavailable: needs " + ", ".join(self.missing_features)
         return "ready"
 
-    def file(self, lang: str, part: str) -> str | None:
-        """The loader name of one part (`thank-you/de.txt`), or None if it does not exist."""
+    def form_for(self, lang: str, address_form: str) -> str:
+        """The form a draft in `lang` is written in: formal only where formal files exist."""
+        return FORMAL if address_form == FORMAL and lang in self.formal_languages else INFORMAL
+
+    def file(self, lang: str, part: str, form: str = INFORMAL) -> str | None:
+        """The loader name of one part (`thank-you/de.txt`, `thank-you/de.formal.txt` for
+        the formal form), or None if it does not exist."""
         if part == "html" and lang not in self.html_languages:
             return None
         if lang not in self.languages:
             return None
-        return f"{self.name}/{lang}.{PARTS[part]}"
+        infix = ".formal" if self.form_for(lang, form) == FORMAL else ""
+        return f"{self.name}/{lang}{infix}.{PARTS[part]}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -102,6 +116,7 @@ class TemplateInfo:
             "kind": self.kind,
             "description": self.description,
             "languages": list(self.languages),
+            "formal_languages": list(self.formal_languages),
             "source": self.source,
             "folder": str(self.folder),
             "overrides_shipped": self.overrides_shipped,
@@ -166,15 +181,18 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         problems.append(f"folder name {name!r}: use lowercase letters, digits, - and _")
     meta = _read_meta(folder / "template.toml", problems)
     parts: dict[str, set[str]] = {}
+    formal_parts: dict[str, set[str]] = {}
     for file in folder.iterdir():
         match = _FILE.fullmatch(file.name)
         if match and file.is_file():
-            parts.setdefault(match["lang"], set()).add(match["part"])
+            found = formal_parts if match["formal"] else parts
+            found.setdefault(match["lang"], set()).add(match["part"])
     languages = tuple(sorted(lang for lang, got in parts.items() if {"subject.txt", "txt"} <= got))
     for lang, got in sorted(parts.items()):
         if lang not in languages:
             lacking = sorted({"subject.txt", "txt"} - got)
             problems.append(f"{lang}: missing {', '.join(f'{lang}.{p}' for p in lacking)}")
+    formal_languages = _formal_languages(parts, formal_parts, languages, problems)
     if not languages and not problems:
         problems.append("no language files (e.g. en.subject.txt and en.txt)")
     kind = meta.get("kind", "")
@@ -196,8 +214,37 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         min_days_since_last_order=min_days,
         max_days_since_last_order=max_days,
         html_languages=tuple(lang for lang in languages if "html" in parts[lang]),
+        formal_languages=formal_languages,
         problems=tuple(problems),
     )
+
+
+def _formal_languages(
+    parts: dict[str, set[str]],
+    formal_parts: dict[str, set[str]],
+    languages: tuple[str, ...],
+    problems: list[str],
+) -> tuple[str, ...]:
+    """Languages whose formal files are complete: the same parts as the informal ones, so a
+    formal draft never mixes a formal subject with an informal body."""
+    complete = []
+    for lang, got in sorted(formal_parts.items()):
+        if lang not in languages:
+            problems.append(
+                f"{lang}: formal files without the informal ones ({lang}.subject.txt, {lang}.txt)"
+            )
+            continue
+        lacking = sorted(parts[lang] - got)
+        extra = sorted(got - parts[lang])
+        if lacking:
+            names = ", ".join(f"{lang}.formal.{p}" for p in lacking)
+            problems.append(f"{lang}: the formal variant lacks {names}")
+        elif extra:
+            names = ", ".join(f"{lang}.formal.{p}" for p in extra)
+            problems.append(f"{lang}: {names} has no informal {lang}.{extra[0]} beside it")
+        else:
+            complete.append(lang)
+    return tuple(complete)
 
 
 def _read_meta(path: Path, problems: list[str]) -> dict[str, object]:
