@@ -19,20 +19,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Template
-from markupsafe import escape
 
 from core.addresses import AddressError, check_address, header_text, inline_text
 from core.as_of import resolve_as_of
 from core.compose import context as ctx
 from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
 from core.compose.discount import Discount
+from core.compose.drafts import Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
 from core.compose.formatting import locale_for
+from core.compose.legal import check_legal_lines
 from core.compose.sandbox import load, make_environment, render, used_variables
 from core.compose.templates import (
     FORMAL,
@@ -44,116 +44,15 @@ from core.compose.templates import (
     user_templates_dir,
 )
 from core.consent import address_hash, suppressed_hashes
-from core.shop_settings import ShopSettings, format_mailbox, load_shop_settings
+from core.shop_settings import ShopSettings, load_shop_settings
 from core.store import Store
 from core.values import email_key, language_for_country
 
 CHUNK = 500
 
-REASONS: dict[str, str] = {
-    "unknown": "no such customer",
-    "no_email": "no email address",
-    "bad_email": "email address not usable",
-    "no_consent": "no marketing consent",
-    "suppressed": "address on the suppression list (withdrew consent or was erased)",
-    "duplicate": "same email address as an earlier recipient",
-    "no_order": "no order to write about",
-    "ordered_recently": "ordered too recently for this email",
-    "order_too_old": "last order too long ago for this email",
-    "no_recommendations": "already bought every bestseller",
-}
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A customer in the list, with the reason code when they get no draft."""
-
-    customer_id: int
-    name: str
-    email: str
-    language: str | None
-    reason: str | None = None
-
-    @property
-    def included(self) -> bool:
-        return self.reason is None
-
-    @property
-    def reason_text(self) -> str:
-        return REASONS.get(self.reason or "", "")
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "customer_id": self.customer_id,
-            "name": self.name,
-            "email": self.email,
-            "language": self.language,
-            "included": self.included,
-            "reason": self.reason,
-            "reason_text": self.reason_text,
-        }
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One rendered email, not yet a file (see `core.compose.mime`)."""
-
-    customer_id: int
-    template: str
-    kind: str
-    language: str
-    locale: str
-    to_name: str
-    to_address: str
-    subject: str
-    text: str
-    html: str | None
-    from_name: str
-    from_address: str
-    reply_to: str
-    discount_code: str | None = None
-    unsubscribe_url: str = ""
-    unsubscribe_mailto: str = ""
-    excluded: str | None = None
-
-    @property
-    def marketing(self) -> bool:
-        return self.kind == "marketing"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The headers as a person reads them (encoding happens when the file is written)."""
-        headers = {
-            "From": format_mailbox(self.from_name, self.from_address),
-            "To": format_mailbox(self.to_name, self.to_address) if self.to_address else "",
-            "Subject": self.subject,
-        }
-        if self.reply_to and self.reply_to != self.from_address:
-            headers["Reply-To"] = self.reply_to
-        if self.list_unsubscribe:
-            headers["List-Unsubscribe"] = self.list_unsubscribe
-            if self.unsubscribe_url:
-                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        return headers
-
-    @property
-    def list_unsubscribe(self) -> str:
-        if not self.marketing:
-            return ""
-        links = [self.unsubscribe_url, self.unsubscribe_mailto]
-        return ", ".join(f"<{link}>" for link in links if link)
-
-
-@dataclass(frozen=True)
-class FailedDraft:
-    """A customer whose draft did not render: the export reports it and writes nothing."""
-
-    customer_id: int
-    error: TemplateError
-
 
 @dataclass
-class _Compiled:
+class Compiled:
     """A template's parts for one language and address form, compiled once per export."""
 
     info: TemplateInfo
@@ -210,7 +109,7 @@ class Composer:
         self.shop_vars = ShopVariables(self.shop)
         self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
-        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
         # Orders imported meanwhile move the as-of date and the bestsellers.
         self.as_of = self.loader.as_of = resolve_as_of(self.store, self._as_of_given)
@@ -281,7 +180,7 @@ class Composer:
         sources: dict[str, str] | None = None,
         *,
         address_form: str | None = None,
-    ) -> _Compiled:
+    ) -> Compiled:
         """Subject, text and HTML of one language, compiled (`sources` overrides files), in
         the shop's address form (or `address_form`) where the language has formal files."""
         if lang not in info.languages and not (sources and {"subject", "text"} <= set(sources)):
@@ -305,7 +204,7 @@ class Composer:
         subject, text, html = part("subject"), part("text"), part("html")
         assert subject is not None and text is not None
         used = None if sources else used_variables(self.env, [n for n in names.values() if n])
-        compiled = _Compiled(info, lang, subject, text, html, Needs.from_used(used), used, form)
+        compiled = Compiled(info, lang, subject, text, html, Needs.from_used(used), used, form)
         if not sources:
             self._compiled[key] = compiled
         return compiled
@@ -530,7 +429,7 @@ class Composer:
         self, info: TemplateInfo, chunk: Sequence[Recipient], discount: Discount | None
     ) -> Iterator[Draft | FailedDraft | Recipient]:
         records = self.loader.records([recipient.customer_id for recipient in chunk])
-        compiled: dict[str, _Compiled | TemplateError] = {}
+        compiled: dict[str, Compiled | TemplateError] = {}
         # Recommendations decide who is left out, even if the text never prints them.
         needs = Needs(orders=0, recommendations="recommendations" in info.needs, segments=False)
         for lang in {recipient.language or "" for recipient in chunk}:
@@ -559,7 +458,7 @@ class Composer:
 
     def render_data(
         self,
-        compiled: _Compiled,
+        compiled: Compiled,
         data: CustomerData,
         discount: Discount | None,
         *,
@@ -579,7 +478,7 @@ class Composer:
         text = render(compiled.text, variables)
         html = render(compiled.html, variables) if compiled.html is not None else None
         shop = variables["shop"]
-        self._check_legal_lines(compiled, text, html, shop)
+        check_legal_lines(compiled, text, html, shop)
         customer = variables["customer"]
         address = ""
         if record.email:
@@ -608,7 +507,7 @@ class Composer:
         )
 
     def variables(
-        self, compiled: _Compiled, data: CustomerData, discount: Discount | None, locale: str
+        self, compiled: Compiled, data: CustomerData, discount: Discount | None, locale: str
     ) -> dict[str, Any]:
         """Every documented template variable for one customer (see docs/templates.md)."""
         info, lang = compiled.info, compiled.lang
@@ -650,37 +549,6 @@ class Composer:
                 discount, template=info.name, locale=locale, today=self.today
             )
         return cache[key]
-
-    def _check_legal_lines(
-        self, compiled: _Compiled, text: str, html: str | None, shop: dict[str, Any]
-    ) -> None:
-        """Every email shows the postal address; marketing ones a way to unsubscribe (EU law)."""
-        checks: list[tuple[str, list[str]]] = [
-            ("the shop's postal address ({{ shop.postal_address }})", [shop["postal_address"]])
-        ]
-        if compiled.info.marketing:
-            links = [link for link in (shop["unsubscribe_url"], shop["unsubscribe_mailto"]) if link]
-            checks.append(("a way to unsubscribe ({{ shop.unsubscribe }})", links))
-        for what, needles in checks:
-            needles = [n for n in needles if n]
-            if not needles:
-                continue
-            if not any(needle in text for needle in needles):
-                raise TemplateError(
-                    f"the text must show {what}; the shared footer does this",
-                    template=compiled.text.name,
-                )
-            if html is not None and not any(_escaped(n) in html for n in needles):
-                assert compiled.html is not None
-                raise TemplateError(
-                    f"the HTML must show {what}; the shared footer does this",
-                    template=compiled.html.name,
-                )
-
-
-@lru_cache(maxsize=64)
-def _escaped(text: str) -> str:
-    return str(escape(text))
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
+from core.compose.composer import Composer
 from core.compose.discount import Discount
+from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
 from core.compose.workers import HelperPool, Setup

@@ -135,7 +135,8 @@ class HelperPool:
 
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    from core.compose.composer import Composer, Recipient
+    from core.compose.composer import Composer
+    from core.compose.drafts import Recipient
     from core.compose.export import render_payloads
     from core.store import open_store
 
