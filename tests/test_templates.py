@@ -56,7 +56,8 @@ def test_every_template_and_language_renders_for_shop_and_worst_case(tmp_path: P
     assert report.ok, [str(p) for p in report.problems]
     # 5 templates x 5 languages x (2 shop customers + worst case) x discounts (2 or 3)
     with_optional_discount = 4 * 5 * 3 * 3  # all but win-back also render without one
-    assert report.renders == with_optional_discount + 1 * 5 * 3 * 2
+    formal = 4 * 3 * 3 * 3 + 1 * 3 * 3 * 2  # the same again in de, it, nl formal
+    assert report.renders == with_optional_discount + 1 * 5 * 3 * 2 + formal
 
 
 def test_worst_case_texts_have_no_holes(tmp_path: Path) -> None:
@@ -175,4 +176,4 @@ def test_every_template_and_language_renders_for_the_real_demo_shop(tmp_path: Pa
     load_demo(store)
     report = check_templates(store, tmp_path / "none", today=TODAY)
     assert report.ok, [str(p) for p in report.problems]
-    assert report.renders == 4 * 5 * 3 * 3 + 1 * 5 * 3 * 2
+    assert report.renders == 4 * 5 * 3 * 3 + 1 * 5 * 3 * 2 + 4 * 3 * 3 * 3 + 1 * 3 * 3 * 2
