@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from core.compose.composer import Composer
+from core.compose.composer import Composer, reorder_rule
 from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
 from core.compose.discount import Discount
 from core.compose.errors import ComposeError, TemplateError
@@ -109,7 +109,9 @@ def _check_language(
     percent = Discount(percent=Decimal(10), valid_days=30)
     amount = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14)
     discounts: list[Discount | None] = [percent, amount]
-    if "discount" not in info.needs:
+    if composer.refuses_discount(info):
+        discounts = [None]  # an export with one is refused before any draft
+    elif "discount" not in info.needs:
         discounts.append(None)
     cases: list[tuple[Composer, str, int | None]] = [
         (composer, f"demo customer {customer_id}", customer_id)
@@ -126,7 +128,8 @@ def _check_language(
                     data = worst_case_customer()
                 else:
                     record = runner.loader.records([customer_id])[customer_id]
-                    data = runner.loader.load([record], compiled.needs)[customer_id]
+                    rule = reorder_rule(info)
+                    data = runner.loader.load([record], compiled.needs, rule)[customer_id]
                 runner.render_data(compiled, data, discount, extra=extra)
                 report.renders += 1
             except (TemplateError, ComposeError) as exc:

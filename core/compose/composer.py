@@ -27,7 +27,14 @@ from jinja2 import Template
 from core.addresses import AddressError, check_address, header_text, inline_text
 from core.as_of import resolve_as_of
 from core.compose import context as ctx
-from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
+from core.compose.context import (
+    ContextLoader,
+    CustomerData,
+    CustomerRecord,
+    Needs,
+    ReorderRule,
+    ShopVariables,
+)
 from core.compose.discount import Discount
 from core.compose.drafts import Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
@@ -149,6 +156,28 @@ class Composer:
                 f"template {info.name!r} offers a discount: add --discount 10% (or an amount "
                 f"such as 5{self.shop.currency}) and --valid-days"
             )
+        if discount is not None and (why := self.refuses_discount(info)):
+            raise ComposeError(f"{why}: export without --discount")
+
+    def refuses_discount(self, info: TemplateInfo) -> str | None:
+        """Why `info` takes no discount, or None: a discount is shown or refused, never
+        silently dropped. Refused when template.toml says `discount = "refused"`, or when the
+        files of a language never use `discount` (an owner's template, too)."""
+        if info.discount == "refused":
+            return f"template {info.name!r} takes no discount (template.toml: discount = refused)"
+        silent = [lang for lang in info.languages if not self._shows_discount(info, lang)]
+        if silent:
+            return (
+                f"template {info.name!r} never shows a discount in {', '.join(silent)} "
+                "(its files do not use {{ discount }})"
+            )
+        return None
+
+    def _shows_discount(self, info: TemplateInfo, lang: str) -> bool:
+        try:
+            return self.compiled(info, lang).uses("discount")
+        except (ComposeError, TemplateError):
+            return True  # a broken file is reported when it is used
 
     def choose_language(
         self, info: TemplateInfo, record: CustomerRecord | None, lang: str | None = None
@@ -370,8 +399,8 @@ class Composer:
         compiled = self.compiled(info, language, sources)
         needs = compiled.needs
         if "recommendations" in info.needs:
-            needs = Needs(needs.orders, True, needs.segments)
-        data = self.loader.load([record], needs)[customer_id]
+            needs = replace(needs, recommendations=True)
+        data = self.loader.load([record], needs, reorder_rule(info))[customer_id]
         suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
         _, reason = self._exclusion(info, record, set(), suppressed)
         reason = reason or self._exclusion_by_data(info, data)
@@ -431,14 +460,19 @@ class Composer:
         records = self.loader.records([recipient.customer_id for recipient in chunk])
         compiled: dict[str, Compiled | TemplateError] = {}
         # Recommendations decide who is left out, even if the text never prints them.
-        needs = Needs(orders=0, recommendations="recommendations" in info.needs, segments=False)
+        needs = Needs(
+            orders=0,
+            recommendations="recommendations" in info.needs,
+            segments=False,
+            reorder=False,
+        )
         for lang in {recipient.language or "" for recipient in chunk}:
             try:
                 compiled[lang] = parts = self.compiled(info, lang)
                 needs = needs | parts.needs
             except (TemplateError, ComposeError) as exc:
                 compiled[lang] = exc if isinstance(exc, TemplateError) else TemplateError(str(exc))
-        data = self.loader.load(list(records.values()), needs)
+        data = self.loader.load(list(records.values()), needs, reorder_rule(info))
         for recipient in chunk:
             cid = recipient.customer_id
             parts = compiled[recipient.language or ""]
@@ -530,6 +564,7 @@ class Composer:
             "recommendations": [
                 ctx.product_variables(product, currency, locale) for product in data.recommendations
             ],
+            "reorder": ctx.reorder_variables(data.reorder),
             "template": ctx.template_variables(info, lang),
             "lang": lang,
             "locale": locale,
@@ -549,6 +584,11 @@ class Composer:
                 discount, template=info.name, locale=locale, today=self.today
             )
         return cache[key]
+
+
+def reorder_rule(info: TemplateInfo) -> ReorderRule:
+    """The template's thresholds for suggesting a reorder (template.toml)."""
+    return (info.reorder_min_percent, info.reorder_min_buyers)
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:

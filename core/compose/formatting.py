@@ -6,6 +6,7 @@ and dates tens of thousands of times.
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -94,6 +95,24 @@ def format_money(amount: object, currency: str, locale: str) -> str:
         raise ValueError(f"money expects a number, got {type(amount).__name__} {amount!r}")
     value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
     return _money(value, currency, locale)
+
+
+@lru_cache(maxsize=256)
+def _whole_money(amount: Decimal, currency: str, locale: str) -> str:
+    babel_locale = _locale(locale)
+    pattern = copy(babel_locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return pattern.apply(amount, babel_locale, currency=currency, currency_digits=False)
+
+
+def format_whole_money(amount: object, currency: str, locale: str) -> str:
+    """Like `format_money`, but a whole amount without its zero cents (`5 €`, not `5,00 €`),
+    as running text writes it."""
+    text = format_money(amount, currency, locale)
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)  # type: ignore[arg-type]
+    if value == value.to_integral_value():
+        return _whole_money(value.to_integral_value(), currency, locale)
+    return text
 
 
 @lru_cache(maxsize=4096)

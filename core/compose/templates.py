@@ -48,7 +48,11 @@ _FILE = re.compile(r"(?P<lang>[a-z]{2,3})(?P<formal>\.formal)?\.(?P<part>subject
 _TOML_KEYS = {
     "kind", "description", "needs", "requires",
     "min_days_since_last_order", "max_days_since_last_order",
+    "discount", "reorder_min_percent", "reorder_min_buyers",
 }  # fmt: skip
+DISCOUNT_POLICIES = ("required", "optional", "refused")
+"""`discount` in template.toml: the template needs one, shows one if attached, or refuses one.
+Without the key: required if `needs` has "discount", else whether the files use `discount`."""
 
 
 def user_templates_dir() -> Path:
@@ -74,6 +78,9 @@ class TemplateInfo:
     html_languages: tuple[str, ...] = ()
     formal_languages: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    discount: str | None = None  # one of DISCOUNT_POLICIES, None: decided by the files
+    reorder_min_percent: int = 20
+    reorder_min_buyers: int = 10
 
     @property
     def marketing(self) -> bool:
@@ -202,6 +209,21 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
     requires = _string_list(meta, "requires", KNOWN_FEATURES, problems)
     min_days = _days(meta, "min_days_since_last_order", problems)
     max_days = _days(meta, "max_days_since_last_order", problems)
+    if min_days is not None and max_days is not None and min_days > max_days:
+        problems.append(
+            f"template.toml: min_days_since_last_order ({min_days}) is more than "
+            f"max_days_since_last_order ({max_days}): nobody could get this email"
+        )
+    discount = meta.get("discount")
+    if discount is not None and discount not in DISCOUNT_POLICIES:
+        problems.append(f"template.toml: discount must be {', '.join(DISCOUNT_POLICIES)}")
+        discount = None
+    if "discount" in needs:
+        if discount not in (None, "required"):
+            problems.append(f'template.toml: needs "discount" but discount = {discount!r}')
+        discount = "required"
+    percent = _bounded(meta, "reorder_min_percent", 0, 100, 20, problems)
+    buyers = _bounded(meta, "reorder_min_buyers", 1, 1_000_000, 10, problems)
     return TemplateInfo(
         name=name,
         kind=kind if kind in KINDS else "marketing",
@@ -216,6 +238,9 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         html_languages=tuple(lang for lang in languages if "html" in parts[lang]),
         formal_languages=formal_languages,
         problems=tuple(problems),
+        discount=discount if isinstance(discount, str) else None,
+        reorder_min_percent=percent,
+        reorder_min_buyers=buyers,
     )
 
 
@@ -284,6 +309,16 @@ def _days(meta: dict[str, object], key: str, problems: list[str]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
         problems.append(f"template.toml: {key} must be a number of days (0-3650)")
         return None
+    return value
+
+
+def _bounded(
+    meta: dict[str, object], key: str, low: int, high: int, default: int, problems: list[str]
+) -> int:
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"template.toml: {key} must be a whole number from {low} to {high}")
+        return default
     return value
 
 
