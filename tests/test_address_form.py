@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 from typer.testing import CliRunner
 
 from core.compose import Composer, list_templates
@@ -17,8 +18,16 @@ from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
 from core.compose.discount import Discount
 from core.importers import import_file
 from core.shop_settings import SettingError, load_shop_settings, set_setting
-from core.store import Store
+from core.store import Store, open_store
 from tests.compose_support import FOOTER_EN, TODAY, build_shop, composer_for, write_template
+from tests.tui_email_fixtures import (  # noqa: F401
+    choose,
+    compose_for_segment,
+    email_app_fixture,
+    home_fixture,
+)
+from tests.tui_fixtures import pilot_test, shop_db_fixture  # noqa: F401
+from tui.app import RetainApp
 from tui.cli import build_app
 
 app = build_app()
@@ -281,3 +290,22 @@ def test_nynorsk_customers_get_bokmal_drafts(tmp_path: Path) -> None:
     assert load_shop_settings(store).default_language == "de"
     recipients = composer.recipients(ids, "come-back-bestsellers")
     assert {r.language for r in recipients} == {"nb"}
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_the_compose_screen_previews_drafts_in_the_shops_form(
+    email_app: RetainApp, shop_db: Path
+) -> None:
+    """The app has no settings editor: `config set` changes the form, and the compose
+    screen's preview (exactly what is exported) follows it."""
+    with open_store(shop_db) as store:
+        set_setting(store, "shop.address_form", "formal")
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        screen = await compose_for_segment(pilot, "lapsed")
+        await choose(pilot, screen, "come-back-bestsellers", lang="de")
+        body = str(screen.query_one("#preview-body", Static).visual)
+        assert body.startswith("Guten Tag") and "Ihre letzte Bestellung" in body, body
+        assert not INFORMAL_WORDS["de"].search(_visible(body)), body
