@@ -38,7 +38,7 @@ from core.compose.templates import TemplateLoader
 
 # Documented top-level variables (docs/templates.md), for "did you mean" hints.
 VARIABLES = (
-    "customer", "last_order", "orders", "shop", "discount", "recommendations",
+    "customer", "last_order", "orders", "shop", "discount", "recommendations", "reorder",
     "feedback", "template", "lang", "locale", "today", "loyalty", "address_form",
 )  # fmt: skip
 # Customer fields that come from the segments engine (loaded only when a template uses them).
