@@ -524,7 +524,10 @@ class Composer:
             from_name=self.shop.from_name or self.shop.name,
             from_address=self.shop.from_address,
             reply_to=self.shop.reply_to,
-            discount_code=variables["discount"]["code"] if variables["discount"] else None,
+            # The code the email shows: none from a template that never prints one.
+            discount_code=variables["discount"]["code"]
+            if variables["discount"] and compiled.uses("discount")
+            else None,
             unsubscribe_url=shop["unsubscribe_url"],
             unsubscribe_mailto=self.shop_vars.unsubscribe_mailto_uri(),
             excluded=excluded,
