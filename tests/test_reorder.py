@@ -157,3 +157,25 @@ def test_two_lines_of_one_order_are_not_a_reorder(tmp_path: Path) -> None:
     lines = "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id"
     assert store.scalar(f"{lines} WHERE o.external_id = '1'") == 2
     assert reorder_products(store, AS_OF, 1, 10) == {}
+
+
+def test_helper_processes_draft_the_same_reorder_lines(tmp_path: Path) -> None:
+    """An export's helpers get the parent's reorder evidence and write the same drafts."""
+    from core.compose import export_drafts
+
+    orders: list[Order] = []
+    for customer in range(1, 13):
+        for n in range(2 if customer <= 3 else 1):
+            orders.append((customer * 10 + n, customer, 150 + n * 20, "Tea", False))
+    store = shop(tmp_path / "shop.db", orders)
+    ids = [int(r[0]) for r in store.execute("SELECT id FROM customers ORDER BY id")]
+    texts = []
+    for helpers in (0, 2):
+        composer = Composer(store, tmp_path / "mine", as_of=AS_OF, today=TODAY)
+        out = tmp_path / f"out{helpers}.csv"
+        result = export_drafts(composer, ids, "win-back", out, fmt="csv",
+                               discount=Discount(percent=Decimal(10)), helpers=helpers)  # fmt: skip
+        assert result.helpers == helpers and result.drafted == 12
+        texts.append(out.read_text(encoding="utf-8-sig"))
+    assert texts[0] == texts[1]
+    assert texts[0].count("Vielleicht ist es wieder Zeit für Tea?") == 12  # the shop speaks de
