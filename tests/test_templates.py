@@ -125,7 +125,10 @@ def test_templates_command_lists_kind_languages_and_status(tmp_path: Path) -> No
     assert "de en it nb nl" in result.output
     assert "needs loyalty, shipped" in result.output
     as_json = runner.invoke(app, ["templates", "--templates", str(tmp_path), "--json"])
-    assert {item["name"] for item in __import__("json").loads(as_json.output)} == SHIPPED
+    listed = {item["name"]: item for item in __import__("json").loads(as_json.output)}
+    assert set(listed) == SHIPPED
+    assert listed["thank-you"]["max_days_since_last_order"] == 7
+    assert listed["feedback"]["discount"] == "refused"
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from core.compose.drafts import Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
 from core.compose.formatting import locale_for
 from core.compose.legal import check_legal_lines
+from core.compose.reorder import ReorderProduct
 from core.compose.sandbox import load, make_environment, render, used_variables
 from core.compose.templates import (
     FORMAL,
@@ -249,6 +250,19 @@ class Composer:
                     self.compiled(info, lang)
             if "recommendations" in info.needs:
                 self.loader.bestsellers()
+
+    def read_reorder_evidence(
+        self, info: TemplateInfo
+    ) -> dict[ReorderRule, dict[str, ReorderProduct]] | None:
+        """The reorder evidence `info` prints (`reorder`), read now; None if it prints none."""
+        uses = False
+        for lang in info.languages:
+            with suppress(ComposeError, TemplateError):
+                uses = uses or self.compiled(info, lang).uses("reorder")
+        if not uses:
+            return None
+        rule = reorder_rule(info)
+        return {rule: self.loader.reorder_products(rule)}
 
     # -- recipients --------------------------------------------------------------------------
 
@@ -534,7 +548,10 @@ class Composer:
             from_name=self.shop.from_name or self.shop.name,
             from_address=self.shop.from_address,
             reply_to=self.shop.reply_to,
-            discount_code=variables["discount"]["code"] if variables["discount"] else None,
+            # The code the email shows: none from a template that never prints one.
+            discount_code=variables["discount"]["code"]
+            if variables["discount"] and compiled.uses("discount")
+            else None,
             unsubscribe_url=shop["unsubscribe_url"],
             unsubscribe_mailto=self.shop_vars.unsubscribe_mailto_uri(),
             excluded=excluded,

@@ -298,6 +298,10 @@ class ContextLoader:
                 data[cid].reorder = product
         return data
 
+    def seed_reorder(self, products: dict[ReorderRule, dict[str, ReorderProduct]]) -> None:
+        """Take reorder evidence read elsewhere (an export's helper gets its parent's)."""
+        self._reorder_products.update(products)
+
     def reorder_products(self, rule: ReorderRule) -> dict[str, ReorderProduct]:
         """The products customers reorder under `rule`, read once (core/compose/reorder.py)."""
         if rule not in self._reorder_products:

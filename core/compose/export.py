@@ -218,6 +218,8 @@ def _render_all(
         for chunk in chunks:
             yield from render_payloads(composer, template, chunk, discount, kind, date_header)
         return
+    # The reorder evidence is one pass over every order line: read once here, not per helper.
+    reorder = composer.read_reorder_evidence(composer.template(template))
     setup = Setup(
         db_path=str(composer.store.path),
         templates_dir=None if composer.roots.user is None else str(composer.roots.user),
@@ -227,6 +229,7 @@ def _render_all(
         discount=discount,
         kind=kind,
         date_header=date_header,
+        reorder=reorder,
     )
     pool = HelperPool(helpers, setup)
     try:

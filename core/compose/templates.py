@@ -129,6 +129,9 @@ class TemplateInfo:
             "overrides_shipped": self.overrides_shipped,
             "needs": list(self.needs),
             "requires": list(self.requires),
+            "min_days_since_last_order": self.min_days_since_last_order,
+            "max_days_since_last_order": self.max_days_since_last_order,
+            "discount": self.discount,
             "available": self.available,
             "status": self.status,
         }
