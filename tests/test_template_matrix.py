@@ -1,7 +1,8 @@
 """Every shipped template x language, on the demo shop and the worst-case customer (issue 12).
 
-One parametrized test per property, over CASES: the formal-address work extends CASES with
-an address form. Each case renders for demo customers the template is for and for the
+One parametrized test per property, over CASES: template x language x address form (the
+shop's `shop.address_form`; en and nb have one form, so a formal shop gets their informal
+files). Each case renders for demo customers the template is for and for the
 worst-case customer, and checks what the words promise: a preheader, the website once, an
 attached discount shown (code, value, expiry, in the text and the HTML) or refused.
 """
@@ -9,6 +10,7 @@ attached discount shown (code, value, expiry, in the text and the HTML) or refus
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -21,13 +23,16 @@ from core.compose import ComposeError, Composer, Discount, Draft
 from core.compose.context import worst_case_customer
 from core.compose.formatting import format_day
 from core.demo import load_demo
+from core.shop_settings import load_shop_settings
 from core.store import Store, open_store
 from tui.cli import build_app
 
 TODAY = date(2026, 11, 5)
 TEMPLATES = ("come-back-bestsellers", "feedback", "thank-you", "win-back")  # loyalty: unavailable
 LANGUAGES = ("de", "en", "it", "nb", "nl")
-CASES = [(template, lang) for template in TEMPLATES for lang in LANGUAGES]
+FORMS = ("informal", "formal")
+FORMAL_LANGUAGES = ("de", "it", "nl")
+CASES = [(template, lang, form) for template in TEMPLATES for lang in LANGUAGES for form in FORMS]
 DISCOUNTS = (
     Discount(percent=Decimal(10), valid_days=30),
     Discount(amount_cents=500, currency="EUR", valid_days=14, code="WELCOME5"),
@@ -43,8 +48,11 @@ def demo_store() -> Store:
     return store
 
 
-def composer() -> Composer:
-    return Composer(demo_store(), Path("/nonexistent-owner-templates"), today=TODAY)
+def composer(form: str = "informal") -> Composer:
+    """A composer for the demo shop as if its `shop.address_form` were `form`."""
+    store = demo_store()
+    shop = replace(load_shop_settings(store), address_form=form)
+    return Composer(store, Path("/nonexistent-owner-templates"), today=TODAY, shop=shop)
 
 
 @cache
@@ -59,32 +67,33 @@ def audience(template: str) -> tuple[int, ...]:
     return tuple(included[:2])
 
 
-def renders(template: str, lang: str, discount: Discount | None) -> list[Draft]:
-    c = composer()
+def renders(template: str, lang: str, form: str, discount: Discount | None) -> list[Draft]:
+    c = composer(form)
     drafts = [c.render(cid, template, lang, discount) for cid in audience(template)]
     for draft in drafts:
         assert draft.excluded is None
     compiled = c.compiled(c.template(template), lang)
+    assert compiled.form == (form if lang in FORMAL_LANGUAGES else "informal")
     drafts.append(c.render_data(compiled, worst_case_customer(), discount))
     return drafts
 
 
-@pytest.mark.parametrize(("template", "lang"), CASES)
-def test_renders_on_the_demo_and_the_worst_case(template: str, lang: str) -> None:
+@pytest.mark.parametrize(("template", "lang", "form"), CASES)
+def test_renders_on_the_demo_and_the_worst_case(template: str, lang: str, form: str) -> None:
     discount = DISCOUNTS[0] if template == "win-back" else None
-    for draft in renders(template, lang, discount):
+    for draft in renders(template, lang, form, discount):
         assert draft.language == lang
         for text in (draft.subject, draft.text, draft.html or ""):
             assert "None" not in text and " ," not in text and "  ." not in text
         assert draft.html is not None
 
 
-@pytest.mark.parametrize(("template", "lang"), CASES)
-def test_html_has_a_preheader_and_the_website_once(template: str, lang: str) -> None:
+@pytest.mark.parametrize(("template", "lang", "form"), CASES)
+def test_html_has_a_preheader_and_the_website_once(template: str, lang: str, form: str) -> None:
     discount = DISCOUNTS[0] if template == "win-back" else None
     website = composer().shop.website
     assert website
-    for draft in renders(template, lang, discount):
+    for draft in renders(template, lang, form, discount):
         assert draft.html is not None
         match = PREHEADER.search(draft.html)
         assert match and len(match[1].strip()) > 20, draft.html[:600]
@@ -92,9 +101,9 @@ def test_html_has_a_preheader_and_the_website_once(template: str, lang: str) -> 
         assert len(re.findall(rf"{re.escape(website)}(?![/?])", draft.text)) == 1
 
 
-@pytest.mark.parametrize(("template", "lang"), CASES)
-def test_a_discount_is_shown_or_refused(template: str, lang: str) -> None:
-    c = composer()
+@pytest.mark.parametrize(("template", "lang", "form"), CASES)
+def test_a_discount_is_shown_or_refused(template: str, lang: str, form: str) -> None:
+    c = composer(form)
     info = c.template(template)
     if template in REFUSED:
         assert c.refuses_discount(info)
@@ -103,7 +112,7 @@ def test_a_discount_is_shown_or_refused(template: str, lang: str) -> None:
         return
     assert c.refuses_discount(info) is None
     for discount in DISCOUNTS:
-        for draft in renders(template, lang, discount):
+        for draft in renders(template, lang, form, discount):
             code = discount.code_for(template)
             assert draft.discount_code == code
             expiry = format_day(discount.expires(TODAY), "long", draft.locale)
