@@ -46,6 +46,15 @@ def test_unknown_tax_inclusion_takes_the_reading_that_adds_up() -> None:
     assert reconcile(included) == OrderSums(2000, lines_priced=True)
 
 
+def test_tax_on_top_is_not_taken_for_shipping() -> None:
+    """No shipping column, tax of unknown inclusion: 20,00 + 3,80 tax = 23,80 is tax."""
+    figures = OrderFigures(total=2380, line_totals=[2000], tax=380)
+    assert reconcile(figures) == OrderSums(2380, 2000, None, None, 380, lines_priced=True)
+    # Included, with shipping: 20,00 (3,19 tax inside) + 4,90 shipping.
+    figures = OrderFigures(total=2490, line_totals=[2000], tax=319)
+    assert reconcile(figures) == OrderSums(2490, 2000, None, 490, None, lines_priced=True)
+
+
 def test_rounded_line_prices_fall_back_to_the_imported_subtotal() -> None:
     """Three at 3,33 make 9,99 but the shop charged 10,00: the lines lose their amounts."""
     figures = OrderFigures(total=1490, line_totals=[999], subtotal=1000, shipping=490)

@@ -152,3 +152,21 @@ def test_an_owners_template_that_never_shows_a_discount_refuses_one(tmp_path: Pa
     with pytest.raises(ComposeError, match="'offer' never shows a discount in de"):
         c.check_ready(c.template("offer"), DISCOUNTS[0])
     c.check_ready(c.template("news"), None)  # without one it is fine
+
+
+PACKING = {"de": "Wir packen sie", "en": "We're packing it", "it": "Lo stiamo preparando",
+           "nl": "We pakken hem", "nb": "Vi pakker den"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_thank_you_says_packing_only_while_unfulfilled(lang: str, tmp_path: Path) -> None:
+    from tests.compose_support import build_shop
+
+    store = build_shop()
+    c = Composer(store, tmp_path / "mine", today=TODAY)
+    for state, packing in (("unfulfilled", True), ("partial", False), ("fulfilled", False),
+                           (None, False)):  # fmt: skip
+        store.execute("UPDATE orders SET fulfillment = ? WHERE external_id = '1005'", (state,))
+        draft = c.render(3, "thank-you", lang)  # Sanne's last order is 1005
+        for body in (draft.text, draft.html or ""):
+            assert (PACKING[lang] in body) == packing, (state, body)

@@ -55,16 +55,22 @@ class OrderSums:
 
 
 def reconcile(figures: OrderFigures) -> OrderSums:
-    """The most detailed summary of `figures` that adds up (see the module's docstring)."""
-    for sums in _readings(figures):
+    """The most detailed summary of `figures` that adds up (see the module's docstring).
+
+    Readings that need no guess come first: shipping as imported, or no shipping at all. Only
+    then is the remainder called shipping (a tax added on top is not mistaken for it).
+    """
+    readings = [sums for sums, _ in sorted(_readings(figures), key=lambda pair: pair[1])]
+    for sums in readings:
         if sums.adds_up():
             return _drop_empty(sums)
     return OrderSums(total=figures.total)
 
 
-def _readings(f: OrderFigures) -> Iterator[OrderSums]:
+def _readings(f: OrderFigures) -> Iterator[tuple[OrderSums, bool]]:
     """Candidate summaries, most detailed first: the priced lines, then the imported
-    subtotal; tax added on top or included; shipping imported, or the remainder."""
+    subtotal; tax included or added on top; shipping imported, or the remainder. Each with
+    whether its shipping is a guessed remainder."""
     priced = bool(f.line_totals) and all(t is not None for t in f.line_totals)
     items_options: list[tuple[int, bool]] = []
     if priced:
@@ -79,11 +85,12 @@ def _readings(f: OrderFigures) -> Iterator[OrderSums]:
     for items, lines_priced in items_options:
         for tax in tax_options:
             if f.shipping is not None:
-                yield OrderSums(f.total, items, discount, f.shipping, tax, lines_priced)
+                yield OrderSums(f.total, items, discount, f.shipping, tax, lines_priced), False
             else:
                 remainder = f.total - (items - (discount or 0) + (tax or 0))
                 if remainder >= 0:
-                    yield OrderSums(f.total, items, discount, remainder, tax, lines_priced)
+                    sums = OrderSums(f.total, items, discount, remainder, tax, lines_priced)
+                    yield sums, remainder > 0
 
 
 def _drop_empty(sums: OrderSums) -> OrderSums:
