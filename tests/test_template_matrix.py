@@ -159,10 +159,14 @@ PACKING = {"de": "Wir packen sie", "en": "We're packing it", "it": "Lo stiamo pr
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_thank_you_says_packing_only_while_unfulfilled(lang: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", FORMS)
+def test_thank_you_says_packing_only_while_unfulfilled(
+    lang: str, form: str, tmp_path: Path
+) -> None:
     from tests.compose_support import build_shop
 
     store = build_shop()
+    store.set_setting("shop.address_form", form)
     c = Composer(store, tmp_path / "mine", today=TODAY)
     for state, packing in (("unfulfilled", True), ("partial", False), ("fulfilled", False),
                            (None, False)):  # fmt: skip
