@@ -300,6 +300,16 @@ MIGRATIONS: list[str] = [
         customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE
     ) WITHOUT ROWID;
     """,
+    # 8: what a draft says about an order (issue 12): whether it has shipped ('unfulfilled',
+    # 'partial', 'fulfilled'), its shipping and tax, and whether the tax is included in the
+    # prices (1) or added on top (0); NULL where the export does not say. `subtotal` holds
+    # the items before the order's discount (Shopify's Subtotal, after it, gets it added back).
+    """
+    ALTER TABLE orders ADD COLUMN fulfillment TEXT;
+    ALTER TABLE orders ADD COLUMN shipping INTEGER;
+    ALTER TABLE orders ADD COLUMN tax INTEGER;
+    ALTER TABLE orders ADD COLUMN tax_included INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

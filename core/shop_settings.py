@@ -116,6 +116,17 @@ def _language_with_templates(code: str) -> None:
         )
 
 
+ADDRESS_FORMS = ("informal", "formal")
+"""How emails address customers: informal (du, tu, je) or formal (Sie, Lei, u)."""
+
+
+def _address_form(value: str) -> str:
+    form = value.strip().lower()
+    if form not in ADDRESS_FORMS:
+        raise SettingError(f"{value!r}: choose {' or '.join(ADDRESS_FORMS)}")
+    return form
+
+
 def _currency(value: str) -> str:
     from babel.numbers import list_currencies
 
@@ -168,11 +179,20 @@ SPECS: dict[str, SettingSpec] = {
             _language,
             _language_with_templates,
         ),
+        SettingSpec(
+            "shop.address_form",
+            "informal (du, tu, je) or formal (Sie, Lei, u) in de, it, nl emails.",
+            _address_form,
+        ),
     )
 }
 
 REQUIRED = ("shop.name", "shop.from", "shop.postal_address", "shop.currency")
-DEFAULTS = {"shop.currency": "EUR", "shop.default_language": "en"}
+DEFAULTS = {
+    "shop.currency": "EUR",
+    "shop.default_language": "en",
+    "shop.address_form": "informal",
+}
 
 
 def check_key(key: str) -> SettingSpec:
@@ -236,6 +256,7 @@ class ShopSettings:
     feedback_url: str
     currency: str
     default_language: str
+    address_form: str = "informal"
     # Stored values that no longer validate (set by an older version, or by hand), with why:
     # they count as not set, and whoever uses the settings says so.
     invalid: dict[str, str] = field(default_factory=dict, compare=False)
@@ -295,5 +316,6 @@ def load_shop_settings(store: Store) -> ShopSettings:
         feedback_url=valid("shop.feedback_url"),
         currency=valid("shop.currency") or DEFAULTS["shop.currency"],
         default_language=valid("shop.default_language") or DEFAULTS["shop.default_language"],
+        address_form=valid("shop.address_form") or DEFAULTS["shop.address_form"],
         invalid=invalid,
     )

@@ -9,12 +9,14 @@ Customers (ids in import order): 1 Jürgen (DE, 3 orders), 2 Giulia (IT), 3 Sann
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 from core.compose import Composer, Draft, FailedDraft
 from core.demo import DEMO_SETTINGS
 from core.importers import import_file
+from core.paths import shipped_dir
 from core.store import Store, open_store
 
 DATA = Path(__file__).parent / "data"
@@ -89,3 +91,17 @@ def decided_by_drafting(composer: Composer, ids: list[int], template: str) -> li
     items = list(composer.drafts(ids, template))
     assert not [item for item in items if isinstance(item, FailedDraft)]
     return [None if isinstance(item, Draft) else item.reason for item in items]
+
+
+def without_audience(root: Path, *names: str) -> None:
+    """Owner's copies of shipped templates without their recency rules (template.toml's
+    min/max_days_since_last_order), as an owner may make them: for tests of export mechanics
+    that want every customer of the fixture shop with an order in the list."""
+    for name in names:
+        folder = root / name
+        shutil.copytree(shipped_dir("templates") / name, folder, dirs_exist_ok=True)
+        toml = folder / "template.toml"
+        rules = ("min_days_since_last_order", "max_days_since_last_order")
+        lines = toml.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if not line.startswith(rules)]
+        toml.write_text("\n".join(kept) + "\n", encoding="utf-8")

@@ -59,12 +59,31 @@ def test_dates_in_words_of_the_language() -> None:
     assert format_day(day, "MMMM y", "it_IT") == "marzo 2026"
 
 
-def test_greeting_by_language_with_and_without_a_name() -> None:
-    assert greeting("Sanne", "nl") == "Hoi Sanne,"
-    assert greeting("", "nl") == "Hallo,"
-    assert greeting("Giulia", "it") == "Ciao Giulia,"
-    assert greeting("", "it") == "Buongiorno,"
-    assert greeting("Ola", "xx") == "Hi Ola,"
+@pytest.mark.parametrize(
+    ("lang", "form", "full_name", "first_name_only", "no_name"),
+    [
+        ("en", "informal", "Hi Ava,", "Hi Ava,", "Hello,"),
+        ("en", "formal", "Dear Ava,", "Dear Ava,", "Hello,"),
+        ("de", "informal", "Hallo Ava,", "Hallo Ava,", "Hallo,"),
+        ("de", "formal", "Guten Tag Ava Rossi,", "Guten Tag Ava,", "Guten Tag,"),
+        ("it", "informal", "Ciao Ava,", "Ciao Ava,", "Ciao,"),
+        ("it", "formal", "Gentile Ava Rossi,", "Gentile Ava,", "Buongiorno,"),
+        ("nl", "informal", "Hoi Ava,", "Hoi Ava,", "Hallo,"),
+        ("nl", "formal", "Beste Ava Rossi,", "Beste Ava,", "Beste klant,"),
+        ("nb", "informal", "Hei Ava,", "Hei Ava,", "Hei,"),
+        ("nb", "formal", "Hei Ava,", "Hei Ava,", "Hei,"),
+        ("xx", "informal", "Hi Ava,", "Hi Ava,", "Hello,"),
+        ("xx", "formal", "Dear Ava,", "Dear Ava,", "Hello,"),
+    ],
+)  # fmt: skip
+def test_greeting_by_language_and_form_with_and_without_a_name(
+    lang: str, form: str, full_name: str, first_name_only: str, no_name: str
+) -> None:
+    assert greeting("Ava", lang, form, "Rossi") == full_name
+    assert greeting("Ava", lang, form) == first_name_only
+    assert greeting("", lang, form) == no_name
+    # A last name alone is never used: it would need Herr/Frau, Signora/Signor, meneer/mevrouw.
+    assert greeting("", lang, form, "Rossi") == no_name
 
 
 @pytest.mark.parametrize(

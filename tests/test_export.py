@@ -29,6 +29,7 @@ from tests.compose_support import (
     add_collector,
     build_shop,
     composer_for,
+    without_audience,
     write_template,
 )
 
@@ -66,6 +67,8 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_eml_files_parse_back_as_unsent_drafts(composer: Composer, tmp_path: Path) -> None:
+    without_audience(tmp_path / "templates", "win-back")
+    composer.refresh()
     out = tmp_path / "drafts"
     result = export_drafts(composer, EVERYONE, "win-back", out, discount=TEN)
     files = sorted(out.iterdir())
@@ -106,8 +109,8 @@ def test_eml_headers_and_bodies_match_the_draft(composer: Composer, tmp_path: Pa
 
 
 def test_transactional_drafts_have_no_list_unsubscribe(composer: Composer, tmp_path: Path) -> None:
-    export_drafts(composer, [1], "thank-you", tmp_path / "t")
-    message = parse((tmp_path / "t" / "0001-1.eml").read_bytes())
+    export_drafts(composer, [3], "thank-you", tmp_path / "t")
+    message = parse((tmp_path / "t" / "0001-3.eml").read_bytes())
     assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
 
 
@@ -144,7 +147,7 @@ def test_existing_output_is_not_overwritten_unless_asked(
     composer: Composer, tmp_path: Path
 ) -> None:
     out = tmp_path / "drafts"
-    export_drafts(composer, [1], "thank-you", out)
+    export_drafts(composer, [6], "thank-you", out)
     with pytest.raises(ComposeError, match="not empty"):
         export_drafts(composer, [3], "thank-you", out)
     export_drafts(composer, [3], "thank-you", out, overwrite=True)
@@ -162,6 +165,8 @@ def test_existing_output_is_not_overwritten_unless_asked(
 
 
 def test_mbox_reads_back_every_draft(composer: Composer, tmp_path: Path) -> None:
+    without_audience(tmp_path / "templates", "feedback")
+    composer.refresh()
     out = tmp_path / "all.mbox"
     result = export_drafts(composer, EVERYONE, "feedback", out, fmt="mbox")
     drafts = [composer.render(r.customer_id, "feedback")
@@ -196,6 +201,8 @@ def test_mbox_keeps_from_lines_in_bodies_intact(shop: Store, tmp_path: Path) -> 
 
 
 def test_csv_rows_for_mail_merge_are_formula_safe(composer: Composer, tmp_path: Path) -> None:
+    without_audience(tmp_path / "templates", "win-back")
+    composer.refresh()
     out = tmp_path / "merge.csv"
     export_drafts(composer, EVERYONE, "win-back", out, fmt="csv", discount=TEN)
     raw = out.read_bytes()
@@ -270,6 +277,8 @@ def test_disk_errors_leave_nothing(
 
 
 def test_dry_run_counts_without_writing(composer: Composer, tmp_path: Path) -> None:
+    without_audience(tmp_path / "templates", "thank-you")
+    composer.refresh()
     seen: list[tuple[int, int]] = []
     result = export_drafts(
         composer, EVERYONE, "thank-you", tmp_path / "dry", dry_run=True,
@@ -277,8 +286,8 @@ def test_dry_run_counts_without_writing(composer: Composer, tmp_path: Path) -> N
     )  # fmt: skip
     assert not (tmp_path / "dry").exists()
     assert result.dry_run and result.path is None
-    assert result.drafted == 10 and sum(result.skipped.values()) == 5
-    assert result.languages == {"de": 5, "en": 3, "nb": 1, "nl": 1}
+    assert result.drafted == 12 and sum(result.skipped.values()) == 3
+    assert result.languages == {"de": 5, "en": 3, "nb": 2, "it": 1, "nl": 1}
     assert seen[-1] == (15, 15)
     assert result.to_dict()["skipped_reasons"]["no_email"] == "no email address"
 

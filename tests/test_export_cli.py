@@ -31,28 +31,32 @@ def export(db: str, tmp_path: Path, *args: str) -> tuple[int, str]:
 
 
 def test_export_prints_a_summary_by_reason(db: str, tmp_path: Path) -> None:
+    # As of 30 November, feedback's 7-60 days after the last order take 1 (41 days) and
+    # 3 (33), not 2 (April).
     code, out = export(db, tmp_path, "-t", "feedback", "-c", "1,2,3", "-c", "6", "-c", "9",
-                       "--out", str(tmp_path / "drafts"))  # fmt: skip
+                       "--as-of", "2026-11-30", "--out", str(tmp_path / "drafts"))  # fmt: skip
     assert code == 0, out
     assert "feedback drafts (eml):" in out
-    assert "drafted             3   (de 1, it 1, nl 1)" in out
+    assert "drafted             2   (de 1, nl 1)" in out
     assert "no marketing consent" in out and "no email address" in out
+    assert "last order too long ago for this email" in out
     assert sorted(p.name for p in (tmp_path / "drafts").iterdir()) == [
-        "0001-1.eml", "0002-2.eml", "0003-3.eml"]  # fmt: skip
+        "0001-1.eml", "0002-3.eml"]  # fmt: skip
 
 
 def test_format_follows_the_file_suffix(db: str, tmp_path: Path) -> None:
-    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "1,3,5", "--out",
-                       str(tmp_path / "thanks.mbox"))  # fmt: skip
+    # As of the latest order (31 October) 3, 5 and 6 ordered within thank-you's 7 days.
+    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "3,5,6", "--as-of", "2026-10-31",
+                       "--out", str(tmp_path / "thanks.mbox"))  # fmt: skip
     assert code == 0, out
     assert len(mailbox.mbox(tmp_path / "thanks.mbox")) == 3
-    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "1", "--out",
+    code, out = export(db, tmp_path, "-t", "thank-you", "-c", "3", "--as-of", "2026-10-31", "--out",
                        str(tmp_path / "thanks.csv"))  # fmt: skip
     assert code == 0 and (tmp_path / "thanks.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 def test_json_summary_with_discount_and_language(db: str, tmp_path: Path) -> None:
-    code, out = export(db, tmp_path, "-t", "win-back", "-c", "1,2,6", "--discount", "15%",
+    code, out = export(db, tmp_path, "-t", "win-back", "-c", "2,4,6", "--discount", "15%",
                        "--valid-days", "10", "--lang", "en", "--dry-run", "--json")  # fmt: skip
     assert code == 0, out
     data = json.loads(out)

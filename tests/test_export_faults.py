@@ -108,8 +108,8 @@ def test_a_signal_during_an_export_leaves_no_file(
 ) -> None:
     out = tmp_path / "drafts" / f"out{suffix}"
     out.parent.mkdir()
-    child = run_until_ready(["export", "--db", str(db), "-t", "thank-you", "-c", "1,3,5",
-                             "--as-of", "2026-11-05", "--out", str(out)])  # fmt: skip
+    child = run_until_ready(["export", "--db", str(db), "-t", "thank-you", "-c", "3,5,6",
+                             "--as-of", "2026-10-31", "--out", str(out)])  # fmt: skip
     assert any(p.name.endswith(".partial") for p in out.parent.iterdir())  # really midway
     err = signalled(child, number)
     assert child.returncode == ExitCode.INTERRUPTED, err
@@ -146,7 +146,7 @@ def test_an_export_onto_a_full_disk_says_so_and_leaves_no_file(
     out = full_disk / f"out{suffix}"
     result = CliRunner().invoke(
         app,
-        ["export", "--db", str(db), "-t", "thank-you", "-c", "1,3,5", "--as-of", "2026-11-05",
+        ["export", "--db", str(db), "-t", "thank-you", "-c", "3,5,6", "--as-of", "2026-10-31",
          "--out", str(out)],
         env={"COLUMNS": "300"},
     )  # fmt: skip

@@ -26,13 +26,15 @@ def test_migrating_a_version_1_store_backfills_the_summaries(tmp_path: Path) -> 
     # The same shop as version 1 kept it: no prev_day, day_totals, calendar or cohorts.
     old = sqlite3.connect(tmp_path / "old.db")
     old.executescript(MIGRATIONS[0])
+    # Later versions added columns to orders (8: shipping, tax, fulfilment): copy version 1's.
+    columns = ", ".join(row[1] for row in old.execute("PRAGMA table_info(orders)"))
     old.executescript(
         f"""
         CREATE TABLE schema_version (version INTEGER NOT NULL);
         INSERT INTO schema_version VALUES (1);
         ATTACH '{tmp_path / "current.db"}' AS src;
         INSERT INTO customers SELECT * FROM src.customers;
-        INSERT INTO orders SELECT * FROM src.orders;
+        INSERT INTO orders ({columns}) SELECT {columns} FROM src.orders;
         INSERT INTO customer_days (customer_id, day, orders, revenue)
         SELECT customer_id, order_day, count(*), sum(total - refunded) FROM orders
         WHERE customer_id IS NOT NULL AND NOT cancelled GROUP BY customer_id, order_day;

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from core.compose import REASONS, Discount
-from core.compose.context import EXAMPLE_LOYALTY, Needs
+from core.compose.context import EXAMPLE_LOYALTY, Needs, reorder_variables
+from core.compose.reorder import ReorderProduct
 from core.compose.sandbox import VARIABLES, make_environment
 from core.shop_settings import SPECS
 from tests.compose_support import build_shop, composer_for
@@ -40,6 +41,8 @@ def documented_variables(tmp_path: Path) -> list[str]:
         "score": variables["feedback"]["scores"][0],
         "template": variables["template"],
         "loyalty": EXAMPLE_LOYALTY,
+        "summary": variables["last_order"]["summary"],
+        "reorder": reorder_variables(ReorderProduct("TEA", "TEA", "Tea", 10, 3)),
     }
     for prefix, namespace in groups.items():
         names += [f"`{prefix}.{key}`" for key in namespace]

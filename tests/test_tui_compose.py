@@ -19,7 +19,7 @@ from core.compose import REASONS, Composer, Recipient
 from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
 from core.store import open_store
-from tests.compose_support import FOOTER_EN, write_template
+from tests.compose_support import FOOTER_EN, without_audience, write_template
 from tests.test_tui_navigation import help_rows, palette_run
 from tests.tui_email_fixtures import (  # noqa: F401
     TODAY,
@@ -114,7 +114,9 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
 
 
 @pilot_test
-async def test_step_through_recipients_with_n_p_and_brackets(email_app: RetainApp):
+async def test_step_through_recipients_with_n_p_and_brackets(email_app: RetainApp, home: Path):
+    # The screen's mechanics, on the whole segment: feedback without its 7-60 days rule.
+    without_audience(user_templates(home), "feedback")
     async with email_app.run_test(size=(80, 24)) as pilot:
         screen = await compose_for_segment(pilot, "lapsed")
         await choose(pilot, screen, "feedback")
@@ -235,7 +237,9 @@ async def test_template_errors_show_file_and_line_not_a_traceback(email_app: Ret
 
 
 @pilot_test
-async def test_compose_from_a_customer(email_app: RetainApp):
+async def test_compose_from_a_customer(email_app: RetainApp, home: Path):
+    # The screen's mechanics, on the whole segment: feedback without its 7-60 days rule.
+    without_audience(user_templates(home), "feedback")
     async with email_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await email_app.push_screen(CustomerDetailScreen(customer_id(email_app, "anna")))
@@ -256,8 +260,10 @@ async def test_compose_from_a_customer(email_app: RetainApp):
 
 @pilot_test
 async def test_recipients_without_a_usable_address_are_listed_with_the_reason(
-    email_app: RetainApp, shop_db: Path
+    email_app: RetainApp, shop_db: Path, home: Path
 ):
+    # The screen's mechanics, on the whole segment: feedback without its 7-60 days rule.
+    without_audience(user_templates(home), "feedback")
     with open_store(shop_db) as store, store.write() as conn:
         no_email = conn.execute(
             "INSERT INTO customers(first_name, country, accepts_marketing, imported_at, "
@@ -640,8 +646,10 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
             workers=False,
         )
         assert screen.plan.exact and not screen.planner.checking
-        assert text_of(screen, "#recipient-summary").startswith(
-            "segment lapsed: 9 customers, 5 get a draft"
+        # Lapsed customers ordered long before feedback's 60 days: the reason is shown.
+        assert text_of(screen, "#recipient-summary") == (
+            "segment lapsed: 9 customers, 0 get a draft; left out: "
+            "5 last order too long ago for this email, 4 no marketing consent"
         )
 
 

@@ -3,8 +3,9 @@
 The CLI and the app's compose screen use only what is exported here.
 """
 
-from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
+from core.compose.composer import Composer
 from core.compose.discount import Discount, DiscountError, parse_discount
+from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateError
 from core.compose.export import FORMATS, ExportError, ExportResult, export_drafts
 from core.compose.fit import TemplateFit, best_fit, fit_sample, template_fits

@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from core.compose.composer import Composer
+from core.compose.composer import Composer, reorder_rule
 from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
 from core.compose.discount import Discount
 from core.compose.errors import ComposeError, TemplateError
-from core.compose.templates import TemplateInfo
+from core.compose.templates import FORMAL, INFORMAL, TemplateInfo
 from core.shop_settings import ShopSettings
 from core.store import Store
 
@@ -29,15 +29,18 @@ class CheckProblem:
     language: str | None
     case: str
     message: str
+    form: str | None = None  # the address form rendered; None for a problem of the folder
 
     def __str__(self) -> str:
-        lang = f" [{self.language}]" if self.language else ""
+        where = ", ".join(part for part in (self.language, self.form) if part)
+        lang = f" [{where}]" if where else ""
         return f"{self.template}{lang} ({self.case}): {self.message}"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "template": self.template,
             "language": self.language,
+            "form": self.form,
             "case": self.case,
             "message": self.message,
         }
@@ -77,28 +80,38 @@ def minimal_shop(shop: ShopSettings) -> ShopSettings:
 def check_templates(
     store: Store, templates_dir: Path | None = None, *, today: date | None = None
 ) -> CheckReport:
-    """Render every template x language x case against `store` (normally the demo shop)."""
+    """Render every template x language x address form x case against `store` (normally
+    the demo shop): the informal files always, the formal ones where a language has them."""
     composer = Composer(store, templates_dir, today=today)
     worst = Composer(store, templates_dir, today=today, shop=minimal_shop(composer.shop))
     report = CheckReport(templates=composer.templates())
     for info in report.templates:
         if info.problems:
             for problem in info.problems:
-                report.problems.append(CheckProblem(info.name, None, "template.toml", problem))
+                report.problems.append(CheckProblem(info.name, None, "template folder", problem))
             continue
         for lang in info.languages:
-            _check_language(composer, worst, info, lang, report)
+            forms = [INFORMAL, FORMAL] if lang in info.formal_languages else [INFORMAL]
+            for form in forms:
+                _check_language(composer, worst, info, lang, form, report)
     return report
 
 
 def _check_language(
-    composer: Composer, worst: Composer, info: TemplateInfo, lang: str, report: CheckReport
+    composer: Composer,
+    worst: Composer,
+    info: TemplateInfo,
+    lang: str,
+    form: str,
+    report: CheckReport,
 ) -> None:
     extra = {"loyalty": EXAMPLE_LOYALTY} if "loyalty" in info.requires else None
     percent = Discount(percent=Decimal(10), valid_days=30)
     amount = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14)
     discounts: list[Discount | None] = [percent, amount]
-    if "discount" not in info.needs:
+    if composer.refuses_discount(info):
+        discounts = [None]  # an export with one is refused before any draft
+    elif "discount" not in info.needs:
         discounts.append(None)
     cases: list[tuple[Composer, str, int | None]] = [
         (composer, f"demo customer {customer_id}", customer_id)
@@ -110,19 +123,21 @@ def _check_language(
         for discount in discounts:
             case = f"{label}, {_describe(discount)}"
             try:
-                compiled = runner.compiled(info, lang)
+                compiled = runner.compiled(info, lang, address_form=form)
                 if customer_id is None:
                     data = worst_case_customer()
                 else:
                     record = runner.loader.records([customer_id])[customer_id]
-                    data = runner.loader.load([record], compiled.needs)[customer_id]
+                    rule = reorder_rule(info)
+                    data = runner.loader.load([record], compiled.needs, rule)[customer_id]
                 runner.render_data(compiled, data, discount, extra=extra)
                 report.renders += 1
             except (TemplateError, ComposeError) as exc:
                 message = str(exc)
                 if message not in seen:  # the same mistake hit by several cases: once
                     seen.add(message)
-                    report.problems.append(CheckProblem(info.name, lang, case, message))
+                    shown = form if lang in info.formal_languages else None
+                    report.problems.append(CheckProblem(info.name, lang, case, message, shown))
 
 
 def _describe(discount: Discount | None) -> str:

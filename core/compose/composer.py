@@ -19,22 +19,31 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Template
-from markupsafe import escape
 
 from core.addresses import AddressError, check_address, header_text, inline_text
 from core.as_of import resolve_as_of
 from core.compose import context as ctx
-from core.compose.context import ContextLoader, CustomerData, CustomerRecord, Needs, ShopVariables
+from core.compose.context import (
+    ContextLoader,
+    CustomerData,
+    CustomerRecord,
+    Needs,
+    ReorderRule,
+    ShopVariables,
+)
 from core.compose.discount import Discount
+from core.compose.drafts import Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateBudgetError, TemplateError
 from core.compose.formatting import locale_for
+from core.compose.legal import check_legal_lines
+from core.compose.reorder import ReorderProduct
 from core.compose.sandbox import load, make_environment, render, used_variables
 from core.compose.templates import (
+    FORMAL,
     PARTS,
     TemplateInfo,
     TemplateLoader,
@@ -43,117 +52,16 @@ from core.compose.templates import (
     user_templates_dir,
 )
 from core.consent import address_hash, suppressed_hashes
-from core.shop_settings import ShopSettings, format_mailbox, load_shop_settings
+from core.shop_settings import ShopSettings, load_shop_settings
 from core.store import Store
 from core.values import email_key, language_for_country
 
 CHUNK = 500
 
-REASONS: dict[str, str] = {
-    "unknown": "no such customer",
-    "no_email": "no email address",
-    "bad_email": "email address not usable",
-    "no_consent": "no marketing consent",
-    "suppressed": "address on the suppression list (withdrew consent or was erased)",
-    "duplicate": "same email address as an earlier recipient",
-    "no_order": "no order to write about",
-    "ordered_recently": "ordered too recently for this email",
-    "order_too_old": "last order too long ago for this email",
-    "no_recommendations": "already bought every bestseller",
-}
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A customer in the list, with the reason code when they get no draft."""
-
-    customer_id: int
-    name: str
-    email: str
-    language: str | None
-    reason: str | None = None
-
-    @property
-    def included(self) -> bool:
-        return self.reason is None
-
-    @property
-    def reason_text(self) -> str:
-        return REASONS.get(self.reason or "", "")
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "customer_id": self.customer_id,
-            "name": self.name,
-            "email": self.email,
-            "language": self.language,
-            "included": self.included,
-            "reason": self.reason,
-            "reason_text": self.reason_text,
-        }
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One rendered email, not yet a file (see `core.compose.mime`)."""
-
-    customer_id: int
-    template: str
-    kind: str
-    language: str
-    locale: str
-    to_name: str
-    to_address: str
-    subject: str
-    text: str
-    html: str | None
-    from_name: str
-    from_address: str
-    reply_to: str
-    discount_code: str | None = None
-    unsubscribe_url: str = ""
-    unsubscribe_mailto: str = ""
-    excluded: str | None = None
-
-    @property
-    def marketing(self) -> bool:
-        return self.kind == "marketing"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The headers as a person reads them (encoding happens when the file is written)."""
-        headers = {
-            "From": format_mailbox(self.from_name, self.from_address),
-            "To": format_mailbox(self.to_name, self.to_address) if self.to_address else "",
-            "Subject": self.subject,
-        }
-        if self.reply_to and self.reply_to != self.from_address:
-            headers["Reply-To"] = self.reply_to
-        if self.list_unsubscribe:
-            headers["List-Unsubscribe"] = self.list_unsubscribe
-            if self.unsubscribe_url:
-                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        return headers
-
-    @property
-    def list_unsubscribe(self) -> str:
-        if not self.marketing:
-            return ""
-        links = [self.unsubscribe_url, self.unsubscribe_mailto]
-        return ", ".join(f"<{link}>" for link in links if link)
-
-
-@dataclass(frozen=True)
-class FailedDraft:
-    """A customer whose draft did not render: the export reports it and writes nothing."""
-
-    customer_id: int
-    error: TemplateError
-
 
 @dataclass
-class _Compiled:
-    """A template's parts for one language, compiled once per export."""
+class Compiled:
+    """A template's parts for one language and address form, compiled once per export."""
 
     info: TemplateInfo
     lang: str
@@ -162,6 +70,7 @@ class _Compiled:
     html: Template | None
     needs: Needs
     used: set[str] | None = field(default=None)
+    form: str = "informal"  # the form the files are written in (`address_form`)
 
     def uses(self, name: str) -> bool:
         return self.used is None or name in self.used
@@ -208,7 +117,7 @@ class Composer:
         self.shop_vars = ShopVariables(self.shop)
         self._shop_base = self.shop_vars.base()  # the same for every draft
         self._templates = discover(self.roots)
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], Compiled] = {}
         self._discount_cache: dict[tuple[Discount, str, str], Any] = {}
         # Orders imported meanwhile move the as-of date and the bestsellers.
         self.as_of = self.loader.as_of = resolve_as_of(self.store, self._as_of_given)
@@ -248,6 +157,28 @@ class Composer:
                 f"template {info.name!r} offers a discount: add --discount 10% (or an amount "
                 f"such as 5{self.shop.currency}) and --valid-days"
             )
+        if discount is not None and (why := self.refuses_discount(info)):
+            raise ComposeError(f"{why}: export without --discount")
+
+    def refuses_discount(self, info: TemplateInfo) -> str | None:
+        """Why `info` takes no discount, or None: a discount is shown or refused, never
+        silently dropped. Refused when template.toml says `discount = "refused"`, or when the
+        files of a language never use `discount` (an owner's template, too)."""
+        if info.discount == "refused":
+            return f"template {info.name!r} takes no discount (template.toml: discount = refused)"
+        silent = [lang for lang in info.languages if not self._shows_discount(info, lang)]
+        if silent:
+            return (
+                f"template {info.name!r} never shows a discount in {', '.join(silent)} "
+                "(its files do not use {{ discount }})"
+            )
+        return None
+
+    def _shows_discount(self, info: TemplateInfo, lang: str) -> bool:
+        try:
+            return self.compiled(info, lang).uses("discount")
+        except (ComposeError, TemplateError):
+            return True  # a broken file is reported when it is used
 
     def choose_language(
         self, info: TemplateInfo, record: CustomerRecord | None, lang: str | None = None
@@ -273,21 +204,29 @@ class Composer:
         return info.languages[0]
 
     def compiled(
-        self, info: TemplateInfo, lang: str, sources: dict[str, str] | None = None
-    ) -> _Compiled:
-        """Subject, text and HTML of one language, compiled (`sources` overrides files)."""
+        self,
+        info: TemplateInfo,
+        lang: str,
+        sources: dict[str, str] | None = None,
+        *,
+        address_form: str | None = None,
+    ) -> Compiled:
+        """Subject, text and HTML of one language, compiled (`sources` overrides files), in
+        the shop's address form (or `address_form`) where the language has formal files."""
         if lang not in info.languages and not (sources and {"subject", "text"} <= set(sources)):
             raise ComposeError(f"template {info.name!r} has no {lang!r} version")
-        key = (info.name, lang)
+        form = info.form_for(lang, address_form or self.shop.address_form)
+        key = (info.name, lang, form)
         if not sources and key in self._compiled:
             return self._compiled[key]
-        names = {part: info.file(lang, part) for part in ("subject", "text", "html")}
+        names = {part: info.file(lang, part, form) for part in ("subject", "text", "html")}
         sources = sources or {}
 
         def part(name: str) -> Template | None:
             file = names[name]
             if file is None and name in sources:
-                file = f"{info.name}/{lang}.{PARTS[name]}"
+                infix = ".formal" if form == FORMAL else ""
+                file = f"{info.name}/{lang}{infix}.{PARTS[name]}"
             if file is None:
                 return None
             return load(self.env, file, sources.get(name))
@@ -295,7 +234,7 @@ class Composer:
         subject, text, html = part("subject"), part("text"), part("html")
         assert subject is not None and text is not None
         used = None if sources else used_variables(self.env, [n for n in names.values() if n])
-        compiled = _Compiled(info, lang, subject, text, html, Needs.from_used(used), used)
+        compiled = Compiled(info, lang, subject, text, html, Needs.from_used(used), used, form)
         if not sources:
             self._compiled[key] = compiled
         return compiled
@@ -311,6 +250,19 @@ class Composer:
                     self.compiled(info, lang)
             if "recommendations" in info.needs:
                 self.loader.bestsellers()
+
+    def read_reorder_evidence(
+        self, info: TemplateInfo
+    ) -> dict[ReorderRule, dict[str, ReorderProduct]] | None:
+        """The reorder evidence `info` prints (`reorder`), read now; None if it prints none."""
+        uses = False
+        for lang in info.languages:
+            with suppress(ComposeError, TemplateError):
+                uses = uses or self.compiled(info, lang).uses("reorder")
+        if not uses:
+            return None
+        rule = reorder_rule(info)
+        return {rule: self.loader.reorder_products(rule)}
 
     # -- recipients --------------------------------------------------------------------------
 
@@ -461,8 +413,8 @@ class Composer:
         compiled = self.compiled(info, language, sources)
         needs = compiled.needs
         if "recommendations" in info.needs:
-            needs = Needs(needs.orders, True, needs.segments)
-        data = self.loader.load([record], needs)[customer_id]
+            needs = replace(needs, recommendations=True)
+        data = self.loader.load([record], needs, reorder_rule(info))[customer_id]
         suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
         _, reason = self._exclusion(info, record, set(), suppressed)
         reason = reason or self._exclusion_by_data(info, data)
@@ -520,16 +472,21 @@ class Composer:
         self, info: TemplateInfo, chunk: Sequence[Recipient], discount: Discount | None
     ) -> Iterator[Draft | FailedDraft | Recipient]:
         records = self.loader.records([recipient.customer_id for recipient in chunk])
-        compiled: dict[str, _Compiled | TemplateError] = {}
+        compiled: dict[str, Compiled | TemplateError] = {}
         # Recommendations decide who is left out, even if the text never prints them.
-        needs = Needs(orders=0, recommendations="recommendations" in info.needs, segments=False)
+        needs = Needs(
+            orders=0,
+            recommendations="recommendations" in info.needs,
+            segments=False,
+            reorder=False,
+        )
         for lang in {recipient.language or "" for recipient in chunk}:
             try:
                 compiled[lang] = parts = self.compiled(info, lang)
                 needs = needs | parts.needs
             except (TemplateError, ComposeError) as exc:
                 compiled[lang] = exc if isinstance(exc, TemplateError) else TemplateError(str(exc))
-        data = self.loader.load(list(records.values()), needs)
+        data = self.loader.load(list(records.values()), needs, reorder_rule(info))
         for recipient in chunk:
             cid = recipient.customer_id
             parts = compiled[recipient.language or ""]
@@ -549,7 +506,7 @@ class Composer:
 
     def render_data(
         self,
-        compiled: _Compiled,
+        compiled: Compiled,
         data: CustomerData,
         discount: Discount | None,
         *,
@@ -569,7 +526,7 @@ class Composer:
         text = render(compiled.text, variables)
         html = render(compiled.html, variables) if compiled.html is not None else None
         shop = variables["shop"]
-        self._check_legal_lines(compiled, text, html, shop)
+        check_legal_lines(compiled, text, html, shop)
         customer = variables["customer"]
         address = ""
         if record.email:
@@ -591,14 +548,17 @@ class Composer:
             from_name=self.shop.from_name or self.shop.name,
             from_address=self.shop.from_address,
             reply_to=self.shop.reply_to,
-            discount_code=variables["discount"]["code"] if variables["discount"] else None,
+            # The code the email shows: none from a template that never prints one.
+            discount_code=variables["discount"]["code"]
+            if variables["discount"] and compiled.uses("discount")
+            else None,
             unsubscribe_url=shop["unsubscribe_url"],
             unsubscribe_mailto=self.shop_vars.unsubscribe_mailto_uri(),
             excluded=excluded,
         )
 
     def variables(
-        self, compiled: _Compiled, data: CustomerData, discount: Discount | None, locale: str
+        self, compiled: Compiled, data: CustomerData, discount: Discount | None, locale: str
     ) -> dict[str, Any]:
         """Every documented template variable for one customer (see docs/templates.md)."""
         info, lang = compiled.info, compiled.lang
@@ -621,10 +581,12 @@ class Composer:
             "recommendations": [
                 ctx.product_variables(product, currency, locale) for product in data.recommendations
             ],
+            "reorder": ctx.reorder_variables(data.reorder),
             "template": ctx.template_variables(info, lang),
             "lang": lang,
             "locale": locale,
             "today": self.today,
+            "address_form": compiled.form,
         }
         if compiled.uses("feedback"):
             variables["feedback"] = self.shop_vars.feedback(record.id, lang)
@@ -640,36 +602,10 @@ class Composer:
             )
         return cache[key]
 
-    def _check_legal_lines(
-        self, compiled: _Compiled, text: str, html: str | None, shop: dict[str, Any]
-    ) -> None:
-        """Every email shows the postal address; marketing ones a way to unsubscribe (EU law)."""
-        checks: list[tuple[str, list[str]]] = [
-            ("the shop's postal address ({{ shop.postal_address }})", [shop["postal_address"]])
-        ]
-        if compiled.info.marketing:
-            links = [link for link in (shop["unsubscribe_url"], shop["unsubscribe_mailto"]) if link]
-            checks.append(("a way to unsubscribe ({{ shop.unsubscribe }})", links))
-        for what, needles in checks:
-            needles = [n for n in needles if n]
-            if not needles:
-                continue
-            if not any(needle in text for needle in needles):
-                raise TemplateError(
-                    f"the text must show {what}; the shared footer does this",
-                    template=compiled.text.name,
-                )
-            if html is not None and not any(_escaped(n) in html for n in needles):
-                assert compiled.html is not None
-                raise TemplateError(
-                    f"the HTML must show {what}; the shared footer does this",
-                    template=compiled.html.name,
-                )
 
-
-@lru_cache(maxsize=64)
-def _escaped(text: str) -> str:
-    return str(escape(text))
+def reorder_rule(info: TemplateInfo) -> ReorderRule:
+    """The template's thresholds for suggesting a reorder (template.toml)."""
+    return (info.reorder_min_percent, info.reorder_min_buyers)
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:

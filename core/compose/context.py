@@ -18,7 +18,20 @@ from urllib.parse import quote
 
 from core.addresses import inline_text
 from core.compose.discount import Discount
-from core.compose.formatting import Money, country_name, format_money, format_percent_value
+from core.compose.formatting import (
+    Money,
+    country_name,
+    format_percent_value,
+    format_whole_money,
+)
+from core.compose.order_summary import OrderFigures, reconcile
+from core.compose.reorder import (
+    DEFAULT_MIN_BUYERS,
+    DEFAULT_MIN_PERCENT,
+    ReorderProduct,
+    reorder_products,
+    suggestions,
+)
 from core.compose.sandbox import SEGMENT_FIELDS, LazyNamespace, Namespace
 from core.compose.templates import TemplateInfo
 from core.shop_settings import ShopSettings, format_mailbox
@@ -30,6 +43,10 @@ BESTSELLERS = 12  # candidates for recommendations
 RECOMMENDATIONS = 3
 BESTSELLER_WINDOW_DAYS = 365
 BESTSELLER_ORDERS = 10_000
+
+ReorderRule = tuple[int, int]
+"""(min percent of buyers who reorder, min buyers): a template's rule for `reorder`."""
+DEFAULT_REORDER_RULE: ReorderRule = (DEFAULT_MIN_PERCENT, DEFAULT_MIN_BUYERS)
 
 FEEDBACK_SUBJECT = {
     "en": "My score: {score}",
@@ -78,7 +95,28 @@ class OrderRecord:
     total: int
     refunded: int
     discount_code: str | None
+    subtotal: int | None = None
+    discount: int = 0
+    shipping: int | None = None
+    tax: int | None = None
+    tax_included: int | None = None
+    fulfillment: str | None = None
     lines: list[OrderLine] = field(default_factory=list)
+
+    def figures(self) -> OrderFigures:
+        """The money figures a summary reconciles (core/compose/order_summary.py)."""
+        return OrderFigures(
+            total=self.total,
+            line_totals=[
+                None if line.unit_price is None else line.unit_price * line.quantity
+                for line in self.lines
+            ],
+            subtotal=self.subtotal,
+            discount=self.discount or None,
+            shipping=self.shipping,
+            tax=self.tax,
+            tax_included=None if self.tax_included is None else bool(self.tax_included),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +136,7 @@ class Needs:
     orders: int = RECENT_ORDERS
     recommendations: bool = True
     segments: bool = True
+    reorder: bool = True
 
     @classmethod
     def from_used(cls, used: set[str] | None) -> Needs:
@@ -108,6 +147,7 @@ class Needs:
             orders=orders,
             recommendations="recommendations" in used,
             segments=any(f"customer.{name}" in used for name in SEGMENT_FIELDS),
+            reorder="reorder" in used,
         )
 
     def __or__(self, other: Needs) -> Needs:
@@ -115,6 +155,7 @@ class Needs:
             max(self.orders, other.orders),
             self.recommendations or other.recommendations,
             self.segments or other.segments,
+            self.reorder or other.reorder,
         )
 
 
@@ -126,6 +167,7 @@ class CustomerData:
     orders: list[OrderRecord] = field(default_factory=list)
     recommendations: list[Product] = field(default_factory=list)
     segment_fields: dict[str, Any] | None = None
+    reorder: ReorderProduct | None = None
 
 
 def worst_case_customer() -> CustomerData:
@@ -156,7 +198,8 @@ _CUSTOMERS_AS_OF_SQL = """
 """
 _ORDERS_SQL = """
     SELECT o.id, o.customer_id, o.external_id, o.order_day, o.currency, o.total, o.refunded,
-           o.discount_code
+           o.discount_code, o.subtotal, o.discount, o.shipping, o.tax, o.tax_included,
+           o.fulfillment
     FROM json_each(?) AS c
     JOIN orders o ON o.id IN (
         SELECT r.id FROM orders r
@@ -221,6 +264,7 @@ class ContextLoader:
         self.store = store
         self.as_of = as_of
         self._bestsellers: list[Product] | None = None
+        self._reorder_products: dict[ReorderRule, dict[str, ReorderProduct]] = {}
         self._customers_sql: str | None = None
 
     def records(self, ids: Sequence[int]) -> dict[int, CustomerRecord]:
@@ -232,8 +276,14 @@ class ContextLoader:
         rows = self.store.execute(self._customers_sql, params)
         return {row[0]: CustomerRecord(*row) for row in rows}
 
-    def load(self, records: Sequence[CustomerRecord], needs: Needs) -> dict[int, CustomerData]:
-        """The data for these customers, fetched with a handful of queries."""
+    def load(
+        self,
+        records: Sequence[CustomerRecord],
+        needs: Needs,
+        reorder_rule: ReorderRule = DEFAULT_REORDER_RULE,
+    ) -> dict[int, CustomerData]:
+        """The data for these customers, fetched with a handful of queries; `reorder_rule`
+        is the template's (min percent, min buyers) for a reorder suggestion."""
         data = {record.id: CustomerData(record) for record in records}
         ids = json.dumps(list(data))
         if needs.orders and data:
@@ -242,14 +292,28 @@ class ContextLoader:
             self._add_recommendations(data, ids)
         if needs.segments and data:
             self._add_segment_fields(data)
+        if needs.reorder and data:
+            products = self.reorder_products(reorder_rule)
+            for cid, product in suggestions(self.store, self.as_of, products, list(data)).items():
+                data[cid].reorder = product
         return data
+
+    def seed_reorder(self, products: dict[ReorderRule, dict[str, ReorderProduct]]) -> None:
+        """Take reorder evidence read elsewhere (an export's helper gets its parent's)."""
+        self._reorder_products.update(products)
+
+    def reorder_products(self, rule: ReorderRule) -> dict[str, ReorderProduct]:
+        """The products customers reorder under `rule`, read once (core/compose/reorder.py)."""
+        if rule not in self._reorder_products:
+            self._reorder_products[rule] = reorder_products(self.store, self.as_of, *rule)
+        return self._reorder_products[rule]
 
     def _add_orders(self, data: dict[int, CustomerData], ids: str, limit: int) -> None:
         by_id: dict[int, OrderRecord] = {}
-        for oid, cid, number, day, currency, total, refunded, code in self.store.execute(
+        for oid, cid, *fields in self.store.execute(
             _ORDERS_SQL, (ids, self.as_of.toordinal(), limit)
         ):
-            order = OrderRecord(oid, number, day, currency, total, refunded, code)
+            order = OrderRecord(oid, *fields)
             by_id[oid] = order
             data[cid].orders.append(order)
         if not by_id:
@@ -276,6 +340,7 @@ class ContextLoader:
     def forget(self) -> None:
         """Read the bestsellers again when next asked (the orders may have changed)."""
         self._bestsellers = self._customers_sql = None
+        self._reorder_products = {}
 
     def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
         products, bought = self.bestsellers(), self._bought(ids)
@@ -390,6 +455,20 @@ def order_variables(order: OrderRecord, shop_currency: str, locale: str) -> Name
         )
         for line in order.lines
     ]
+
+    def money(cents: int | None) -> Money | None:
+        return None if cents is None else Money.from_cents(cents, currency, locale)
+
+    sums = reconcile(order.figures())
+    summary = Namespace(
+        "order summary",
+        items=money(sums.items),
+        discount=money(sums.discount),
+        shipping=money(sums.shipping),
+        tax=money(sums.tax),
+        total=money(sums.total),
+        lines_priced=sums.lines_priced,
+    )
     return Namespace(
         "order",
         number=inline_text(order.number),
@@ -400,7 +479,21 @@ def order_variables(order: OrderRecord, shop_currency: str, locale: str) -> Name
         discount_code=inline_text(order.discount_code),
         lines=lines,
         items=sum(line.quantity for line in order.lines),
+        fulfillment=order.fulfillment,
+        items_total=money(order.subtotal),
+        discount=money(order.discount),
+        shipping=money(order.shipping),
+        tax=money(order.tax),
+        tax_included=None if order.tax_included is None else bool(order.tax_included),
+        summary=summary,
     )
+
+
+def reorder_variables(product: ReorderProduct | None) -> Namespace | None:
+    """`reorder`: a product the customer bought that the shop's customers do reorder."""
+    if product is None:
+        return None
+    return Namespace("reorder", name=product.name, sku=product.sku or "")
 
 
 def product_variables(product: Product, currency: str, locale: str) -> Namespace:
@@ -472,7 +565,7 @@ def discount_variables(discount: Discount, *, template: str, locale: str, today:
         value = format_percent_value(discount.percent, locale)
     else:
         assert amount is not None
-        value = format_money(amount, amount.currency, locale)
+        value = format_whole_money(amount, amount.currency, locale)
     return Namespace(
         "discount",
         code=discount.code_for(template),

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from core.compose.composer import REASONS, Composer, Draft, FailedDraft, Recipient
+from core.compose.composer import Composer
 from core.compose.discount import Discount
+from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
 from core.compose.workers import HelperPool, Setup
@@ -217,6 +218,8 @@ def _render_all(
         for chunk in chunks:
             yield from render_payloads(composer, template, chunk, discount, kind, date_header)
         return
+    # The reorder evidence is one pass over every order line: read once here, not per helper.
+    reorder = composer.read_reorder_evidence(composer.template(template))
     setup = Setup(
         db_path=str(composer.store.path),
         templates_dir=None if composer.roots.user is None else str(composer.roots.user),
@@ -226,6 +229,7 @@ def _render_all(
         discount=discount,
         kind=kind,
         date_header=date_header,
+        reorder=reorder,
     )
     pool = HelperPool(helpers, setup)
     try:

@@ -6,6 +6,7 @@ and dates tens of thousands of times.
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -17,13 +18,25 @@ from babel.numbers import format_currency, format_decimal, format_percent
 # The country a language is written for when the customer's own country gives no locale.
 _HOME_TERRITORY = {"de": "DE", "it": "IT", "nl": "NL", "nb": "NO", "en": "GB", "fr": "FR"}
 
-# (with a first name, without one): how a small shop opens an email in each language.
-GREETINGS: dict[str, tuple[str, str]] = {
-    "en": ("Hi {name},", "Hello,"),
-    "de": ("Hallo {name},", "Hallo,"),
-    "it": ("Ciao {name},", "Buongiorno,"),
-    "nl": ("Hoi {name},", "Hallo,"),
-    "nb": ("Hei {name},", "Hei,"),
+# How a small shop opens an email, per address form and language: (with a first name,
+# without one). `{first}` is the first name, `{full}` first and last name (the first alone
+# when the last is unknown). A last name alone is never used: "Guten Tag Schmidt" needs
+# Herr/Frau, and a salutation must not guess gender. docs/templates.md explains the choice.
+GREETINGS: dict[str, dict[str, tuple[str, str]]] = {
+    "informal": {
+        "en": ("Hi {first},", "Hello,"),
+        "de": ("Hallo {first},", "Hallo,"),
+        "it": ("Ciao {first},", "Ciao,"),
+        "nl": ("Hoi {first},", "Hallo,"),
+        "nb": ("Hei {first},", "Hei,"),
+    },
+    "formal": {
+        "en": ("Dear {first},", "Hello,"),
+        "de": ("Guten Tag {full},", "Guten Tag,"),
+        "it": ("Gentile {full},", "Buongiorno,"),
+        "nl": ("Beste {full},", "Beste klant,"),
+        "nb": ("Hei {first},", "Hei,"),
+    },
 }
 
 DATE_FORMATS = ("short", "medium", "long", "full")
@@ -84,6 +97,24 @@ def format_money(amount: object, currency: str, locale: str) -> str:
     return _money(value, currency, locale)
 
 
+@lru_cache(maxsize=256)
+def _whole_money(amount: Decimal, currency: str, locale: str) -> str:
+    babel_locale = _locale(locale)
+    pattern = copy(babel_locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return pattern.apply(amount, babel_locale, currency=currency, currency_digits=False)
+
+
+def format_whole_money(amount: object, currency: str, locale: str) -> str:
+    """Like `format_money`, but a whole amount without its zero cents (`5 €`, not `5,00 €`),
+    as running text writes it."""
+    text = format_money(amount, currency, locale)
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)  # type: ignore[arg-type]
+    if value == value.to_integral_value():
+        return _whole_money(value.to_integral_value(), currency, locale)
+    return text
+
+
 @lru_cache(maxsize=4096)
 def _date(day: date, style: str, locale: str) -> str:
     return babel_format_date(day, style, locale=_locale(locale))
@@ -115,10 +146,14 @@ def format_number(value: object, locale: str) -> str:
     return format_decimal(value, locale=_locale(locale))
 
 
-def greeting(first_name: str, language: str) -> str:
-    """`Hallo Jürgen,` or, without a first name, `Hallo,`."""
-    with_name, without = GREETINGS.get(language, GREETINGS["en"])
-    return with_name.format(name=first_name) if first_name else without
+def greeting(first_name: str, language: str, form: str = "informal", last_name: str = "") -> str:
+    """`Hallo Jürgen,` (formal: `Guten Tag Jürgen Weber,`) or, without a first name, `Hallo,`
+    (`Guten Tag,`). Languages without a greeting of their own get the English one."""
+    by_language = GREETINGS.get(form, GREETINGS["informal"])
+    with_name, without = by_language.get(language, by_language["en"])
+    if not first_name:
+        return without
+    return with_name.format(first=first_name, full=f"{first_name} {last_name}".strip())
 
 
 @lru_cache(maxsize=1024)

@@ -25,7 +25,7 @@ import re
 from email.utils import formatdate, make_msgid
 
 from core.addresses import MAX_DISPLAY_NAME, address_domain, ellipsized, header_text
-from core.compose.composer import Draft
+from core.compose.drafts import Draft
 
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+")
 _FROM_LINE = re.compile(rb"^(>*)From ", re.MULTILINE)

@@ -38,8 +38,8 @@ from core.compose.templates import TemplateLoader
 
 # Documented top-level variables (docs/templates.md), for "did you mean" hints.
 VARIABLES = (
-    "customer", "last_order", "orders", "shop", "discount", "recommendations",
-    "feedback", "template", "lang", "locale", "today", "loyalty",
+    "customer", "last_order", "orders", "shop", "discount", "recommendations", "reorder",
+    "feedback", "template", "lang", "locale", "today", "loyalty", "address_form",
 )  # fmt: skip
 # Customer fields that come from the segments engine (loaded only when a template uses them).
 SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments"})
@@ -218,8 +218,15 @@ def name_or(value: object, fallback: str = "") -> str:
 
 @pass_context
 def greeting_filter(context: Context, value: object) -> str:
-    """`{{ customer|greeting }}` -> `Hallo Jürgen,` / `Hallo,` in the draft's language."""
-    return formatting.greeting(_first_name(value).strip(), str(context.get("lang") or "en"))
+    """`{{ customer|greeting }}` -> `Hallo Jürgen,` / `Hallo,` in the draft's language and
+    address form (formal: `Guten Tag Jürgen Weber,` / `Guten Tag,`)."""
+    last = str(value.get("last_name") or "").strip() if isinstance(value, dict) else ""
+    return formatting.greeting(
+        _first_name(value).strip(),
+        str(context.get("lang") or "en"),
+        str(context.get("address_form") or "informal"),
+        last,
+    )
 
 
 class DraftEnvironment(ImmutableSandboxedEnvironment):

@@ -6,6 +6,11 @@ Layout of a template folder `<root>/<name>/`:
     <lang>.subject.txt     the subject line (one line)
     <lang>.txt             the plain-text body
     <lang>.html            the HTML body (optional for the owner's templates)
+    <lang>.formal.*        the same parts in the formal address (Sie, Lei, u), optional
+
+A language's formal files, when there are any, must be the same parts as its informal ones:
+with `shop.address_form = formal` a draft uses them, and a language without them (en, nb)
+is written with its informal files.
 
 Folders whose names start with `_` hold shared pieces (`_shared/footer.de.txt`) that templates
 include; the owner's `_shared` files win file by file. A template folder in the owner's
@@ -35,13 +40,19 @@ EXPORT_NEEDS = {"discount"}
 # Features of retain-tui a template may require; none of these exist yet.
 AVAILABLE_FEATURES: frozenset[str] = frozenset()
 KNOWN_FEATURES = {"loyalty"}
+INFORMAL, FORMAL = "informal", "formal"
+"""The address forms (`shop.address_form`); formal files are `<lang>.formal.<part>`."""
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_FILE = re.compile(r"(?P<lang>[a-z]{2,3})\.(?P<part>subject\.txt|txt|html)")
+_FILE = re.compile(r"(?P<lang>[a-z]{2,3})(?P<formal>\.formal)?\.(?P<part>subject\.txt|txt|html)")
 _TOML_KEYS = {
     "kind", "description", "needs", "requires",
     "min_days_since_last_order", "max_days_since_last_order",
+    "discount", "reorder_min_percent", "reorder_min_buyers",
 }  # fmt: skip
+DISCOUNT_POLICIES = ("required", "optional", "refused")
+"""`discount` in template.toml: the template needs one, shows one if attached, or refuses one.
+Without the key: required if `needs` has "discount", else whether the files use `discount`."""
 
 
 def user_templates_dir() -> Path:
@@ -65,7 +76,11 @@ class TemplateInfo:
     min_days_since_last_order: int | None = None
     max_days_since_last_order: int | None = None
     html_languages: tuple[str, ...] = ()
+    formal_languages: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    discount: str | None = None  # one of DISCOUNT_POLICIES, None: decided by the files
+    reorder_min_percent: int = 20
+    reorder_min_buyers: int = 10
 
     @property
     def marketing(self) -> bool:
@@ -88,13 +103,19 @@ class TemplateInfo:
             return "unavailable: needs " + ", ".join(self.missing_features)
         return "ready"
 
-    def file(self, lang: str, part: str) -> str | None:
-        """The loader name of one part (`thank-you/de.txt`), or None if it does not exist."""
+    def form_for(self, lang: str, address_form: str) -> str:
+        """The form a draft in `lang` is written in: formal only where formal files exist."""
+        return FORMAL if address_form == FORMAL and lang in self.formal_languages else INFORMAL
+
+    def file(self, lang: str, part: str, form: str = INFORMAL) -> str | None:
+        """The loader name of one part (`thank-you/de.txt`, `thank-you/de.formal.txt` for
+        the formal form), or None if it does not exist."""
         if part == "html" and lang not in self.html_languages:
             return None
         if lang not in self.languages:
             return None
-        return f"{self.name}/{lang}.{PARTS[part]}"
+        infix = ".formal" if self.form_for(lang, form) == FORMAL else ""
+        return f"{self.name}/{lang}{infix}.{PARTS[part]}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -102,11 +123,15 @@ class TemplateInfo:
             "kind": self.kind,
             "description": self.description,
             "languages": list(self.languages),
+            "formal_languages": list(self.formal_languages),
             "source": self.source,
             "folder": str(self.folder),
             "overrides_shipped": self.overrides_shipped,
             "needs": list(self.needs),
             "requires": list(self.requires),
+            "min_days_since_last_order": self.min_days_since_last_order,
+            "max_days_since_last_order": self.max_days_since_last_order,
+            "discount": self.discount,
             "available": self.available,
             "status": self.status,
         }
@@ -166,15 +191,18 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         problems.append(f"folder name {name!r}: use lowercase letters, digits, - and _")
     meta = _read_meta(folder / "template.toml", problems)
     parts: dict[str, set[str]] = {}
+    formal_parts: dict[str, set[str]] = {}
     for file in folder.iterdir():
         match = _FILE.fullmatch(file.name)
         if match and file.is_file():
-            parts.setdefault(match["lang"], set()).add(match["part"])
+            found = formal_parts if match["formal"] else parts
+            found.setdefault(match["lang"], set()).add(match["part"])
     languages = tuple(sorted(lang for lang, got in parts.items() if {"subject.txt", "txt"} <= got))
     for lang, got in sorted(parts.items()):
         if lang not in languages:
             lacking = sorted({"subject.txt", "txt"} - got)
             problems.append(f"{lang}: missing {', '.join(f'{lang}.{p}' for p in lacking)}")
+    formal_languages = _formal_languages(parts, formal_parts, languages, problems)
     if not languages and not problems:
         problems.append("no language files (e.g. en.subject.txt and en.txt)")
     kind = meta.get("kind", "")
@@ -184,6 +212,21 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
     requires = _string_list(meta, "requires", KNOWN_FEATURES, problems)
     min_days = _days(meta, "min_days_since_last_order", problems)
     max_days = _days(meta, "max_days_since_last_order", problems)
+    if min_days is not None and max_days is not None and min_days > max_days:
+        problems.append(
+            f"template.toml: min_days_since_last_order ({min_days}) is more than "
+            f"max_days_since_last_order ({max_days}): nobody could get this email"
+        )
+    discount = meta.get("discount")
+    if discount is not None and discount not in DISCOUNT_POLICIES:
+        problems.append(f"template.toml: discount must be {', '.join(DISCOUNT_POLICIES)}")
+        discount = None
+    if "discount" in needs:
+        if discount not in (None, "required"):
+            problems.append(f'template.toml: needs "discount" but discount = {discount!r}')
+        discount = "required"
+    percent = _bounded(meta, "reorder_min_percent", 0, 100, 20, problems)
+    buyers = _bounded(meta, "reorder_min_buyers", 1, 1_000_000, 10, problems)
     return TemplateInfo(
         name=name,
         kind=kind if kind in KINDS else "marketing",
@@ -196,8 +239,40 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         min_days_since_last_order=min_days,
         max_days_since_last_order=max_days,
         html_languages=tuple(lang for lang in languages if "html" in parts[lang]),
+        formal_languages=formal_languages,
         problems=tuple(problems),
+        discount=discount if isinstance(discount, str) else None,
+        reorder_min_percent=percent,
+        reorder_min_buyers=buyers,
     )
+
+
+def _formal_languages(
+    parts: dict[str, set[str]],
+    formal_parts: dict[str, set[str]],
+    languages: tuple[str, ...],
+    problems: list[str],
+) -> tuple[str, ...]:
+    """Languages whose formal files are complete: the same parts as the informal ones, so a
+    formal draft never mixes a formal subject with an informal body."""
+    complete = []
+    for lang, got in sorted(formal_parts.items()):
+        if lang not in languages:
+            problems.append(
+                f"{lang}: formal files without the informal ones ({lang}.subject.txt, {lang}.txt)"
+            )
+            continue
+        lacking = sorted(parts[lang] - got)
+        extra = sorted(got - parts[lang])
+        if lacking:
+            names = ", ".join(f"{lang}.formal.{p}" for p in lacking)
+            problems.append(f"{lang}: the formal variant lacks {names}")
+        elif extra:
+            names = ", ".join(f"{lang}.formal.{p}" for p in extra)
+            problems.append(f"{lang}: {names} has no informal {lang}.{extra[0]} beside it")
+        else:
+            complete.append(lang)
+    return tuple(complete)
 
 
 def _read_meta(path: Path, problems: list[str]) -> dict[str, object]:
@@ -237,6 +312,16 @@ def _days(meta: dict[str, object], key: str, problems: list[str]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
         problems.append(f"template.toml: {key} must be a number of days (0-3650)")
         return None
+    return value
+
+
+def _bounded(
+    meta: dict[str, object], key: str, low: int, high: int, default: int, problems: list[str]
+) -> int:
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"template.toml: {key} must be a whole number from {low} to {high}")
+        return default
     return value
 
 

@@ -46,6 +46,7 @@ class Setup:
     discount: Any
     kind: str
     date_header: str
+    reorder: dict[str, Any] | None = None  # the parent's reorder evidence (ContextLoader)
 
 
 def write_message(stream: IO[bytes], message: object) -> None:
@@ -135,7 +136,8 @@ class HelperPool:
 
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    from core.compose.composer import Composer, Recipient
+    from core.compose.composer import Composer
+    from core.compose.drafts import Recipient
     from core.compose.export import render_payloads
     from core.store import open_store
 
@@ -143,6 +145,8 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     folder = Path(setup.templates_dir) if setup.templates_dir is not None else None
     store = open_store(setup.db_path)
     composer = Composer(store, folder, as_of=setup.as_of, today=setup.today)
+    if setup.reorder is not None:
+        composer.loader.seed_reorder(setup.reorder)
     while True:
         try:
             job = read_message(stdin)

@@ -15,7 +15,7 @@ ORDER_FIELDS = (
     "order_id", "source_id", "ordered_at", "total", "subtotal", "currency", "discount_code",
     "discount", "refunded", "status", "cancelled_at", "customer_id", "email", "first_name",
     "last_name", "full_name", "country", "language", "accepts_marketing", "sku", "product",
-    "quantity", "price",
+    "quantity", "price", "fulfillment", "shipping", "tax", "tax_included",
 )  # fmt: skip
 CUSTOMER_FIELDS = (
     "customer_id", "email", "first_name", "last_name", "country", "language",
@@ -32,6 +32,23 @@ REFUNDED_STATUSES = frozenset({"refunded"})
 """Statuses that say an order was refunded in full, on every platform (Shopify's financial
 status, WooCommerce's `wc-refunded`, a generic status column). A fully refunded order is not a
 purchase: it counts like a cancelled one (docs/metrics.md)."""
+
+
+FULFILLMENT = {
+    "fulfilled": "fulfilled", "shipped": "fulfilled", "delivered": "fulfilled",
+    "complete": "fulfilled", "completed": "fulfilled", "sent": "fulfilled",
+    "unfulfilled": "unfulfilled", "not shipped": "unfulfilled", "unshipped": "unfulfilled",
+    "pending": "unfulfilled", "open": "unfulfilled", "processing": "unfulfilled",
+    "on hold": "unfulfilled", "awaiting shipment": "unfulfilled",
+    "partial": "partial", "partially fulfilled": "partial", "partially shipped": "partial",
+}  # fmt: skip
+"""A fulfilment cell's meaning ('unfulfilled', 'partial', 'fulfilled'), compared like headers.
+Anything else (restocked, a typo) is unknown: a draft then claims nothing about shipping."""
+
+
+def fulfillment_of(text: str) -> str | None:
+    """'Unfulfilled' -> 'unfulfilled'; None for an empty or unknown value."""
+    return FULFILLMENT.get(header_key(text)) if text else None
 
 
 def fully_refunded(status: str | None, total: int, refunded: int) -> bool:
@@ -51,6 +68,10 @@ class Layout:
     required: tuple[str, ...]
     cancelled_statuses: frozenset[str] = field(default_factory=frozenset)
     needs_customer: bool = False
+    subtotal_after_discount: bool = False
+    """Shopify's Subtotal is after the order's discount; the store keeps it before."""
+    fulfillment_by_status: dict[str, str] = field(default_factory=dict)
+    """Order statuses that say whether it shipped, when no fulfilment column does."""
 
 
 SHOPIFY_ORDERS = Layout(
@@ -76,9 +97,13 @@ SHOPIFY_ORDERS = Layout(
         "product": ("Lineitem name",),
         "quantity": ("Lineitem quantity",),
         "price": ("Lineitem price",),
+        "fulfillment": ("Fulfillment Status",),
+        "shipping": ("Shipping",),
+        "tax": ("Taxes",),
     },
     required=("order_id", "ordered_at", "total"),
     cancelled_statuses=frozenset({"voided"}),
+    subtotal_after_discount=True,
 )
 
 SHOPIFY_CUSTOMERS = Layout(
@@ -119,9 +144,18 @@ WOOCOMMERCE_ORDERS = Layout(
         "product": ("Item Name", "Name", "Product Name"),
         "quantity": ("Quantity", "Qty"),
         "price": ("Item Cost",),
+        # "Advanced Order Export For WooCommerce" names, then WebToffee's and WooCommerce's own.
+        "shipping": ("Order Shipping Amount", "Shipping Total", "Order Shipping"),
+        "tax": ("Order Total Tax Amount", "Tax Total", "Order Total Tax", "Order Tax"),
     },
     required=("order_id", "ordered_at", "total"),
     cancelled_statuses=frozenset({"cancelled", "failed"}),
+    # Paid and waiting to be packed, or sent: the order statuses WooCommerce ships with.
+    fulfillment_by_status={
+        "processing": "unfulfilled",
+        "on-hold": "unfulfilled",
+        "completed": "fulfilled",
+    },
 )
 
 GENERIC_ORDERS = Layout(
@@ -156,6 +190,13 @@ GENERIC_ORDERS = Layout(
         "product": ("product", "product name", "item", "item name", "title"),
         "quantity": ("quantity", "qty", "units", "count"),
         "price": ("price", "unit price", "item price", "unit cost"),
+        "fulfillment": ("fulfillment", "fulfillment status", "fulfilment", "fulfilment status",
+                        "shipping status", "shipment status", "shipped"),
+        "shipping": ("shipping", "shipping cost", "shipping amount", "shipping total",
+                     "delivery cost"),
+        "tax": ("tax", "taxes", "vat", "tax amount", "vat amount", "tax total"),
+        "tax_included": ("tax included", "taxes included", "prices include tax",
+                         "vat included"),
     },
     required=("order_id", "ordered_at", "total"),
     cancelled_statuses=frozenset({"cancelled", "canceled", "failed", "voided"}),

@@ -41,13 +41,13 @@ _PEOPLE_COLUMNS = (
 _ORDER_COLUMNS = (
     "seq", "line", "rows", "external_id", "pid", "source_id", "ordered_at", "order_day",
     "currency", "subtotal", "discount_code", "discount", "total", "refunded", "status",
-    "cancelled_at", "cancelled", "fingerprint",
+    "cancelled_at", "cancelled", "fingerprint", "fulfillment", "shipping", "tax", "tax_included",
 )  # fmt: skip
 _LINE_COLUMNS = ("order_seq", "position", "sku", "product", "quantity", "unit_price")
 _STORED_ORDER_COLUMNS = (
     "external_id", "source_id", "customer_id", "ordered_at", "order_day", "currency", "subtotal",
     "discount_code", "discount", "total", "refunded", "status", "cancelled_at", "cancelled",
-    "fingerprint",
+    "fingerprint", "fulfillment", "shipping", "tax", "tax_included",
 )  # fmt: skip
 # Customer attributes an import may set. Values a file leaves empty never erase stored ones.
 _ATTRIBUTES = ("external_id", "email", "email_key", "first_name", "last_name", "country",
@@ -162,7 +162,9 @@ class Staging:
                 seq, order.line, order.rows, order.external_id, pid, order.source_id,
                 order.ordered_at, order.order_day, order.currency, order.subtotal,
                 order.discount_code, order.discount, order.total, order.refunded, order.status,
-                order.cancelled_at, int(order.cancelled), order.fingerprint,
+                order.cancelled_at, int(order.cancelled), order.fingerprint, order.fulfillment,
+                order.shipping, order.tax,
+                None if order.tax_included is None else int(order.tax_included),
             )
         )  # fmt: skip
         for position, line in enumerate(order.lines):

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from core.csvfile import CsvFile, CsvRecord
 from core.importers.dates import FileDates
-from core.importers.formats import Layout, fully_refunded
+from core.importers.formats import Layout, fulfillment_of, fully_refunded
 from core.importers.records import (
     CustomerRecord,
     LineRecord,
@@ -38,15 +38,17 @@ from core.values import (
 )
 
 _T = TypeVar("_T")
-RULES = 2
+RULES = 3
 """The version of what cells mean, part of every order's fingerprint: raise it when a rule
-changes (2: a fully refunded order never counts, on every platform), so that re-importing a
+changes (2: a fully refunded order never counts, on every platform; 3: fulfilment, shipping
+and tax are read, Shopify's subtotal is stored before the discount), so that re-importing a
 file updates the orders it already stored under the old rule."""
 Progress = Callable[[int, int], None]
 
 _ORDER_FIELDS = (
     "order_id", "ordered_at", "total", "source_id", "currency", "subtotal", "discount_code",
-    "discount", "refunded", "status", "cancelled_at",
+    "discount", "refunded", "status", "cancelled_at", "fulfillment", "shipping", "tax",
+    "tax_included",
 )  # fmt: skip
 _CUSTOMER_FIELDS = (
     "customer_id", "email", "first_name", "last_name", "full_name", "country", "language",
@@ -227,9 +229,8 @@ def _build_order(
 def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderRecord:
     values = record.values
     (external_id, stamp, total_text, source_id, currency, subtotal_text, discount_code,
-     discount_text, refunded_text, status, cancelled_text) = map(
-        str.strip, fields.order(values)
-    )  # fmt: skip
+     discount_text, refunded_text, status, cancelled_text, fulfillment_text, shipping_text,
+     tax_text, tax_included_text) = map(str.strip, fields.order(values))  # fmt: skip
     if not external_id:
         raise RowProblem(fields.header("order_id"), "required value is missing")
     if not stamp:
@@ -257,6 +258,13 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         raise RowProblem(fields.header("total"), reason)
     # Some exports write refunds as negative amounts.
     refunded = abs(fields.cents("refunded", refunded_text)) if refunded_text else 0
+    discount = abs(fields.cents("discount", discount_text)) if discount_text else 0
+    subtotal = fields.cents("subtotal", subtotal_text) if subtotal_text else None
+    if subtotal is not None and layout.subtotal_after_discount:
+        subtotal += discount  # stored before the discount, as the other layouts give it
+    fulfillment = fulfillment_of(fulfillment_text)
+    if fulfillment is None and not fulfillment_text:
+        fulfillment = layout.fulfillment_by_status.get(status_key)
     return OrderRecord(
         line=record.line,
         external_id=external_id,
@@ -266,9 +274,9 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         customer=customer,
         source_id=source_id.lstrip("'") or None,
         currency=currency.upper() or None,
-        subtotal=fields.cents("subtotal", subtotal_text) if subtotal_text else None,
+        subtotal=subtotal,
         discount_code=discount_code or None,
-        discount=abs(fields.cents("discount", discount_text)) if discount_text else 0,
+        discount=discount,
         refunded=refunded,
         status=status or None,
         cancelled_at=cancelled_at,
@@ -276,7 +284,21 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         cancelled=cancelled_at is not None
         or status_key in layout.cancelled_statuses
         or fully_refunded(status, total, refunded),
+        fulfillment=fulfillment,
+        shipping=_amount(fields, "shipping", shipping_text),
+        tax=_amount(fields, "tax", tax_text),
+        tax_included=fields.convert("tax_included", tax_included_text, parse_yes_no),
     )
+
+
+def _amount(fields: _Columns, name: str, text: str) -> int | None:
+    """An optional amount that cannot be negative (shipping, tax); None when empty."""
+    if not text:
+        return None
+    cents = fields.cents(name, text)
+    if cents < 0:
+        raise RowProblem(fields.header(name), f"negative amount: {format_cents(cents)}")
+    return cents
 
 
 def _line_fields(fields: _Columns, values: list[str]) -> LineRecord | None:

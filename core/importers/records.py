@@ -81,6 +81,10 @@ class OrderRecord:
     status: str | None = None
     cancelled_at: str | None = None
     cancelled: bool = False
+    fulfillment: str | None = None
+    shipping: int | None = None
+    tax: int | None = None
+    tax_included: bool | None = None
     lines: list[LineRecord] = field(default_factory=list)
     rows: int = 1
     fingerprint: int = 0

@@ -353,11 +353,13 @@ def templates_list(
     table.add_column("template", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("languages", no_wrap=True)
+    table.add_column("formal", no_wrap=True)
     table.add_column("status")
     for info in infos:
         status = "ready" if info.available else info.status.removeprefix("unavailable: ")
         table.add_row(
             escape(info.name), info.kind, " ".join(info.languages) or "-",
+            " ".join(info.formal_languages) or "-",
             escape(f"{status}, {_source(info)}"), style=None if info.available else "dim",
         )  # fmt: skip
     console.print(table)
@@ -423,6 +425,8 @@ def _print_check(report: CheckReport, shop: str) -> None:
         mark = "[red]✗[/]" if info.name in failing else "[green]✓[/]"
         note = "" if info.available else f"  [dim]({escape(info.status)})[/]"
         languages = " ".join(info.languages) or "-"
+        if info.formal_languages:
+            languages += f" (formal: {' '.join(info.formal_languages)})"
         line = f"{mark} {escape(info.name):<24} {info.kind:<14} {languages}{note}"
         console.print(line, soft_wrap=True)
     for problem in report.problems:
