@@ -13,7 +13,13 @@ import time
 
 from common import ROOT, shop_db
 
-SCRIPTS = ("bench_stats.py", "bench_segments.py", "bench_export.py", "bench_tui.py")
+SCRIPTS = (
+    "bench_stats.py",
+    "bench_segments.py",
+    "bench_export.py",
+    "bench_tui.py",
+    "bench_import.py",
+)
 
 
 def main() -> None:
