@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
+from core.email_rekey import take_notice
 from core.paths import chosen_db_path, demo_db_path
 from core.store import (
     MissingStoreError,
@@ -114,6 +115,8 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
             f"Upgraded {_escape(str(store.path))} to this version's schema; "
             f"the old one is kept in {_escape(str(store.backup_path))}"
         )
+    for line in take_notice(store):
+        err_console.print(f"note: {_escape(line)}")
     try:
         yield store
     except (StoreBusyError, StoreWriteError) as exc:
