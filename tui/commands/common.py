@@ -102,7 +102,19 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
     to report, not an empty shop to make. A write that finds another writer at work says it
     waits; one that waited too long, or that the file, folder or disk refuses (a shop on a
     read-only mount still opens for reading), ends here with one line (exit 2), nothing changed.
+    SIGTERM and SIGHUP interrupt as Ctrl-C does: the transaction rolls back, the store is
+    closed (no -wal/-shm left), `error: interrupted: nothing was changed`, exit 130.
     """
+    with signals_interrupt():
+        try:
+            with _opened_store(ctx, db, create=create) as store:
+                yield store
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was changed", code=ExitCode.INTERRUPTED)
+
+
+@contextmanager
+def _opened_store(ctx: typer.Context, db: str | None, *, create: bool) -> Iterator[Store]:
     path = db_option(ctx, db)
     try:
         store = open_store(path, create=create, on_wait=_say_waiting)
