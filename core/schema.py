@@ -7,6 +7,11 @@ ties are exact. Days are proleptic ordinals of the order's *local* calendar date
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
+from core.email_rekey import recompute_email_keys
+
 
 def _name_key(row: str) -> str:
     """The list's sort key for a customer's name; customers without one sort last, by email."""
@@ -26,7 +31,7 @@ CUSTOMER_PAGES_FROM_CUSTOMERS = f"""
 """
 """Every customer's row of the app's list (migration 3), as its triggers would keep it."""
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
     CREATE TABLE customers (
@@ -310,6 +315,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE orders ADD COLUMN tax INTEGER;
     ALTER TABLE orders ADD COLUMN tax_included INTEGER;
     """,
+    # 9: every email key recomputed as addresses are compared since 7 (NFKC, invisible
+    # characters, casefold); customers whose keys now collide are kept apart and a "no" of
+    # one applies to all (core/email_rekey.py). A step in Python: SQLite has no NFKC.
+    recompute_email_keys,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,7 @@ connection itself runs in autocommit mode so nothing commits behind our back.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -302,12 +303,20 @@ def open_store(
     else:
         db_path = resolve_db_path(path)
         try:
+            if db_path.is_file() and not os.access(db_path, os.W_OK):
+                # Not for us to write (a 0400 file): opened read-write, SQLite would fall
+                # back to reading and leave a -wal and -shm behind that it cannot remove.
+                raise StoreError(f"{db_path}: read-only") from PermissionError(
+                    errno.EACCES, os.strerror(errno.EACCES)
+                )
             store = Store(_connect(db_path, create), db_path, on_wait)
         except StoreError as exc:
             cause = exc.__cause__
-            if not db_path.is_file() or not isinstance(cause, sqlite3.Error):
+            if not db_path.is_file():
                 raise
-            if not cannot_write(cause):
+            if not isinstance(cause, PermissionError) and not (
+                isinstance(cause, sqlite3.Error) and cannot_write(cause)
+            ):
                 raise
             store = Store(_connect_read_only(db_path), db_path, on_wait)
             store.read_only = write_refusal(db_path, cause)
@@ -351,7 +360,13 @@ def _connect_read_only(db_path: Path) -> sqlite3.Connection:
     a full disk), SQLite reads the file as immutable: nothing can write it through here.
     """
     last: sqlite3.Error | None = None
-    for options in ("mode=ro", "mode=ro&immutable=1"):
+    attempts = ("mode=ro", "mode=ro&immutable=1")
+    wal = db_path.with_name(f"{db_path.name}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        # Nothing waits in a WAL: read the file as it is, without making a -wal and -shm a
+        # read-only connection could not remove again (a 0400 file in a writable folder).
+        attempts = attempts[::-1]
+    for options in attempts:
         uri = f"{db_path.resolve().as_uri()}?{options}"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         try:
@@ -437,7 +452,11 @@ def _migrate(store: Store) -> None:
         if current == 0:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in _statements(MIGRATIONS[version - 1]):
+            step = MIGRATIONS[version - 1]
+            if callable(step):
+                step(conn)
+                continue
+            for statement in _statements(step):
                 conn.execute(statement)
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))

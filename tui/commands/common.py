@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
+from core.email_rekey import take_notice
 from core.paths import chosen_db_path, demo_db_path
 from core.store import (
     MissingStoreError,
@@ -101,7 +102,19 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
     to report, not an empty shop to make. A write that finds another writer at work says it
     waits; one that waited too long, or that the file, folder or disk refuses (a shop on a
     read-only mount still opens for reading), ends here with one line (exit 2), nothing changed.
+    SIGTERM and SIGHUP interrupt as Ctrl-C does: the transaction rolls back, the store is
+    closed (no -wal/-shm left), `error: interrupted: nothing was changed`, exit 130.
     """
+    with signals_interrupt():
+        try:
+            with _opened_store(ctx, db, create=create) as store:
+                yield store
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was changed", code=ExitCode.INTERRUPTED)
+
+
+@contextmanager
+def _opened_store(ctx: typer.Context, db: str | None, *, create: bool) -> Iterator[Store]:
     path = db_option(ctx, db)
     try:
         store = open_store(path, create=create, on_wait=_say_waiting)
@@ -114,6 +127,8 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
             f"Upgraded {_escape(str(store.path))} to this version's schema; "
             f"the old one is kept in {_escape(str(store.backup_path))}"
         )
+    for line in take_notice(store):
+        err_console.print(f"note: {_escape(line)}")
     try:
         yield store
     except (StoreBusyError, StoreWriteError) as exc:

@@ -121,9 +121,12 @@ def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> 
     """
     path = chosen_db_path(db_option(ctx, db)) or demo_db_path()
     try:
-        results = create_demo(path)
+        with signals_interrupt():  # built under a temporary name, removed if interrupted
+            results = create_demo(path)
     except (DemoRefusedError, StoreError, OSError) as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail(f"interrupted: {path} was not changed", code=ExitCode.INTERRUPTED)
     if json_:
         print_json([result.to_dict() for result in results])
         return
