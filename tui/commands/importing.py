@@ -69,7 +69,13 @@ StrictOption = Annotated[
     bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
 ]
 FileArgument = Annotated[
-    Path, typer.Argument(metavar="FILE", help="The exported CSV file.", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="The exported CSV file.",
+        show_default=False,
+        readable=False,  # our reader says why in one line; Typer would print a usage box
+    ),
 ]
 
 import_app = typer.Typer(
