@@ -271,6 +271,21 @@ class Store:
         self.close()
 
 
+def opening_notes(store: Store) -> list[str]:
+    """What the owner should read once after opening: the upgrade and its backup copy, and
+    the notes a migration left (e.g. customers whose addresses turned out the same)."""
+    from core.email_rekey import take_notice
+
+    notes = []
+    if store.backup_path is not None:
+        notes.append(
+            f"Upgraded {store.path} to this version's schema; "
+            f"the old one is kept in {store.backup_path}"
+        )
+    notes.extend(f"note: {line}" for line in take_notice(store))
+    return notes
+
+
 def _create_private_file(path: Path) -> None:
     """Create the database (and its folders) readable by the owner only: it holds personal data."""
     missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]

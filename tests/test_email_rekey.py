@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 import core.store
 from core.consent import address_hash
 from core.store import open_store
+from tests.tui_fixtures import pilot_test, shown_notices, until
+from tui.app import RetainApp
 from tui.cli import build_app
 
 app = build_app()
@@ -132,3 +134,21 @@ def test_a_shop_already_right_is_left_as_it_is(
     result = invoke("customers", "--db", db, "--json")
     assert result.exit_code == 0 and "note:" not in result.stderr  # type: ignore[attr-defined]
     assert customers(db) == before
+
+
+@pilot_test
+async def test_the_app_says_what_the_upgrade_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner who only uses the app reads the backup line and the note too, once."""
+    db = tmp_path / "shop.db"
+    old_shop(db, 7, [("Anna.Out@Example.com", 0), ("anna.out@example.com\u200b", 1)],
+             monkeypatch)  # fmt: skip
+    app_on_old_shop = RetainApp(db_path=db)
+    async with app_on_old_shop.run_test() as pilot:
+        await until(pilot, lambda: len(shown_notices(app_on_old_shop)) >= 2)
+        said = [" ".join(str(notice.message).split()) for notice in shown_notices(app_on_old_shop)]
+    assert any(line.startswith(f"Upgraded {db} to this version's schema") for line in said)
+    assert any(line.startswith("note: customers 1, 2 have the same address") for line in said)
+    with sqlite3.connect(db) as conn:
+        assert not conn.execute("SELECT 1 FROM settings WHERE key = 'notice.email_keys'").fetchall()

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 
 from core.paths import resolve_db_path
-from core.store import Store, open_store, waiting_message
+from core.store import Store, open_store, opening_notes, waiting_message
 from tui.safe_text import clean
 from tui.screens.base import RetainScreen
 from tui.screens.customers import CustomersScreen
@@ -114,6 +114,8 @@ class RetainApp(App[None]):
         self._apply_theme()
         if self.startup_notice:
             self.notify(clean(self.startup_notice), timeout=10, markup=False)
+        for note in opening_notes(self.store):
+            self.notify(clean(note), title="Shop database", timeout=20, markup=False)
         self.set_interval(STORE_CHECK_SECONDS, self.check_store)
 
     def on_unmount(self) -> None:

@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 
 from core.as_of import AsOfError, check_as_of
-from core.email_rekey import take_notice
 from core.paths import chosen_db_path, demo_db_path
 from core.store import (
     MissingStoreError,
@@ -27,6 +26,7 @@ from core.store import (
     StoreWriteError,
     is_busy,
     open_store,
+    opening_notes,
     waiting_message,
 )
 from core.values import parse_date
@@ -122,13 +122,8 @@ def _opened_store(ctx: typer.Context, db: str | None, *, create: bool) -> Iterat
         fail(missing_store_message(exc, named=chosen_db_path(path) is not None))
     except (StoreError, OSError) as exc:
         fail(str(exc))
-    if store.backup_path is not None:
-        err_console.print(
-            f"Upgraded {_escape(str(store.path))} to this version's schema; "
-            f"the old one is kept in {_escape(str(store.backup_path))}"
-        )
-    for line in take_notice(store):
-        err_console.print(f"note: {_escape(line)}")
+    for note in opening_notes(store):
+        err_console.print(_escape(note))
     try:
         yield store
     except (StoreBusyError, StoreWriteError) as exc:
