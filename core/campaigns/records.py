@@ -54,9 +54,13 @@ class Campaign:
     language_rule: str | None = None
 
 
+def run_time() -> str:
+    """The time of this run (UTC ISO), from this module's replaceable `utc_now`."""
+    return utc_now()
+
+
 def now() -> datetime:
-    """The run time, from this module's (replaceable) `utc_now`."""
-    return datetime.fromisoformat(utc_now())
+    return datetime.fromisoformat(run_time())
 
 
 def campaign_names(store: Store) -> list[str]:

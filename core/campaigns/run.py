@@ -31,8 +31,9 @@ from core.campaigns.records import (
     codes_in_use,
     find_campaign,
     insert_campaign,
+    now,
     recorded_outcomes,
-    utc_now,
+    run_time,
     write_codes,
     write_recipients,
 )
@@ -135,7 +136,8 @@ def export_campaign(
     out = Path(out)
     started = time.perf_counter()
     today = composer.today
-    name = check_name(request.name or default_name(template, request.audience, today))
+    run_day = now().date()
+    name = check_name(request.name or default_name(template, request.audience, run_day))
     if request.min_gap_days is not None:
         check_min_gap_days(request.min_gap_days)
     prefix = check_prefix(request.code_prefix or code_stem(template))
@@ -185,7 +187,7 @@ def export_campaign(
     result.recipients = len(plan) - len(to_write)  # write_plan adds the rest
 
     def record(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
-        at = utc_now()
+        at = run_time()
         campaign_id = stored.id if stored is not None else insert_campaign(conn, new, at)
         rows: dict[int, tuple[int, str, str | None, str | None]] = {}
         for r in first.values():
