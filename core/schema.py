@@ -319,6 +319,50 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # characters, casefold); customers whose keys now collide are kept apart and a "no" of
     # one applies to all (core/email_rekey.py). A step in Python: SQLite has no NFKC.
     recompute_email_keys,
+    # 10: campaigns (issue 13, core/campaigns/): every export that writes is one, with a row per
+    # selected customer (drafted, held out, or left out and why) and the unique discount code
+    # each recipient got. Recipients and codes name the customer without a foreign key:
+    # erasure keeps the (anonymised) customer row, so campaign figures stay as they were.
+    """
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        template TEXT NOT NULL,
+        kind TEXT NOT NULL,  -- 'marketing' | 'transactional' (template.toml)
+        audience TEXT NOT NULL,  -- the segment's name, or 'customers'
+        audience_detail TEXT,
+        language_rule TEXT,
+        discount TEXT,  -- JSON or NULL: kind, value, currency, expires, min_order, prefix
+        options TEXT NOT NULL DEFAULT '{}',
+        holdout_percent REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        as_of TEXT NOT NULL
+    );
+    CREATE TABLE campaign_recipients (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        customer_id INTEGER NOT NULL,
+        outcome TEXT NOT NULL,  -- 'drafted' | 'held_out' | 'left_out'
+        reason TEXT,
+        language TEXT,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, customer_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX campaign_recipients_by_customer
+        ON campaign_recipients(customer_id, recorded_at);
+    CREATE TABLE discount_codes (
+        code TEXT PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        customer_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,  -- 'percent' (value in basis points) | 'amount' (in cents)
+        value INTEGER NOT NULL,
+        currency TEXT,
+        expires TEXT,
+        min_order INTEGER,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX discount_codes_by_customer ON discount_codes(customer_id);
+    CREATE INDEX discount_codes_by_campaign ON discount_codes(campaign_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
