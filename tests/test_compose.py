@@ -205,7 +205,7 @@ def test_preview_is_personal_and_localised(composer: Composer) -> None:
     assert "1003 vom 20. Oktober 2026" in draft.text  # the last order that counts
     assert "3 × Earl Grey 100 g  (20,70\xa0€)" in draft.text
     # No shipping column in the fixture: shipping is what the lines leave of the total.
-    assert "Artikel: 35,20\xa0€\n  Versand: 4,90\xa0€\n  Gesamt: 40,10\xa0€" in draft.text
+    assert "Zwischensumme: 35,20\xa0€\n  Versand: 4,90\xa0€\n  Gesamt: 40,10\xa0€" in draft.text
     assert "3-mal bei uns bestellt" in draft.text
     assert draft.html is not None and "Mug &#34;Nordlicht&#34;" in draft.html
     assert draft.to_name == "Jürgen Müller" and draft.to_address == "juergen.mueller@example.org"
@@ -253,7 +253,7 @@ def test_discount_code_value_and_expiry(composer: Composer) -> None:
     draft = composer.render(1, "win-back", discount=fixed)
     assert draft.discount_code == "KOMMZURUECK"
     assert "5\xa0€ Rabatt" in draft.subject  # a whole amount reads without ",00"
-    assert "Der Code gilt bis 19. November 2026." in draft.text
+    assert "Der Code gilt bis zum 19. November 2026." in draft.text
 
 
 def test_recommendations_are_bestsellers_not_yet_bought(composer: Composer) -> None:

@@ -76,7 +76,7 @@ def test_an_unpriced_line_hides_every_line_amount() -> None:
 # -- the rendered body -----------------------------------------------------------------------
 
 AMOUNT = re.compile(r"€([\d,]+\.\d\d)")
-ROW = re.compile(r"^  (Items|Discount(?: \([^)]*\))?|Shipping|Tax|Total): (−?)€([\d,]+\.\d\d)$")
+ROW = re.compile(r"^  (Subtotal|Discount(?: \([^)]*\))?|Shipping|Tax|Total): (−?)€([\d,]+\.\d\d)$")
 
 
 @cache
@@ -141,9 +141,9 @@ def test_the_figures_in_the_text_body_add_up_to_the_total_shown(order: OrderReco
     assert rows["Total"] == order.total  # the total is always shown, and is what was paid
     if lines:
         assert len(lines) == len(order.lines)
-        assert sum(lines) == rows.get("Items", rows["Total"])
-    if "Items" in rows:
-        parts = rows["Items"] + rows.get("Discount", 0) + rows.get("Shipping", 0)
+        assert sum(lines) == rows.get("Subtotal", rows["Total"])
+    if "Subtotal" in rows:
+        parts = rows["Subtotal"] + rows.get("Discount", 0) + rows.get("Shipping", 0)
         assert parts + rows.get("Tax", 0) == rows["Total"], draft.text
     else:
         assert set(rows) == {"Total"}
