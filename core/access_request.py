@@ -8,11 +8,10 @@ codes are files in the export folder, not in the database: they are not part of 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from core.customer_list import customer_rows
+from core.private_files import private_text_file
 from core.store import Store
 
 FORMAT = "retain-tui access request 1"
@@ -58,19 +57,9 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
 
 def write_private_json(data: object, out: Path) -> None:
     """`data` as JSON in `out`, mode 0600, complete or not at all (temp file + rename)."""
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    temp = Path(name)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False, indent=2)
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, out)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with private_text_file(out) as file:
+        json.dump(data, file, ensure_ascii=False, indent=2)
+        file.write("\n")
 
 
 def _rows(
