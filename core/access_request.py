@@ -1,8 +1,9 @@
 """Everything stored about one person, as one JSON document (a GDPR access request).
 
 Written to a private file (0600) through a temporary file beside it and a rename, so the
-owner never finds a half-written copy of someone's data. Drafted emails and their discount
-codes are files in the export folder, not in the database: they are not part of this record.
+owner never finds a half-written copy of someone's data. The drafted emails themselves are
+files in the export folder, not in the database; the record of which campaigns selected the
+person, the codes they were given and the codes their orders redeemed is part of it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.contact_history import contact_history
 from core.customer_list import customer_rows
 from core.private_files import private_text_file
 from core.store import Store
@@ -19,7 +21,8 @@ FORMAT = "retain-tui access request 1"
 
 def access_record(store: Store, customer_id: int) -> dict[str, object]:
     """The customer's row, consent history, orders with their lines, the segments they are
-    in today, and the import runs that added or last changed the row."""
+    in today, their contact history (campaigns, codes, redemptions), and the import runs that
+    added or last changed the row."""
     customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
     orders = _rows(
         store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
@@ -44,6 +47,7 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
         ),
         "orders": orders,
         "segments": segments[0]["segments"] if segments else [],
+        "contact_history": contact_history(store, customer_id).to_dict(),
         "import_runs": _rows(
             store,
             "SELECT started_at, finished_at, file, kind, format FROM import_runs "

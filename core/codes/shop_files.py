@@ -24,6 +24,7 @@ from pathlib import Path
 from core.compose.export import neutralise_cell
 from core.private_files import private_text_file
 from core.store import Store
+from core.values import format_cents
 
 FORMATS = ("shopify", "woocommerce", "csv")
 
@@ -49,7 +50,7 @@ class IssuedCode:
         """10 % -> '10', 12.5 % -> '12.5', 5 EUR -> '5.00'."""
         if self.kind == "percent":
             return format((Decimal(self.value) / 100).normalize(), "f")
-        return _money(self.value)
+        return format_cents(self.value)
 
 
 @dataclass
@@ -65,10 +66,6 @@ class CodesExportResult:
         return dict(self.__dict__)
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 def _shopify_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[str]]:
     yield ["Title", "Command", "Code", "Value Type", "Value", "Ends At", "Usage Limit",
            "Once Per Customer", "Minimum Subtotal"]  # fmt: skip
@@ -79,7 +76,7 @@ def _shopify_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[str]]
             code.value_text,
             f"{code.expires} 23:59:59" if code.expires else "",
             "1", "TRUE",
-            _money(code.min_order) if code.min_order else "",
+            format_cents(code.min_order) if code.min_order else "",
         ]  # fmt: skip
 
 
@@ -92,7 +89,7 @@ def _woocommerce_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[s
             code.code, campaign, "publish",
             "percent" if code.kind == "percent" else "fixed_cart",
             code.value_text, "no", "1", "1", code.expires or "",
-            _money(code.min_order) if code.min_order else "", code.email or "",
+            format_cents(code.min_order) if code.min_order else "", code.email or "",
         ]  # fmt: skip
 
 
