@@ -122,7 +122,8 @@ def test_woocommerce_smart_coupons_csv(db: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("campaign", "message"),
     [
-        ("nope", "error: no campaign named 'nope'; campaigns: =thanks, no-codes, winback-"),
+        ("nope", "error: no campaign named 'nope' (campaigns: winback-at_risk-2024-11-30, "
+                 "=thanks, no-codes)"),
         ("no-codes", "error: campaign 'no-codes' issued no codes (it was exported without "
                      "--discount): nothing to write"),
     ],

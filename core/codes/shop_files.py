@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from core.campaigns import UnknownCampaignError, require_campaign
 from core.compose.export import neutralise_cell
 from core.private_files import private_text_file
 from core.store import Store
@@ -110,18 +111,17 @@ _ROWS: dict[str, Callable[[str, list[IssuedCode]], Iterator[list[str]]]] = {
 def issued_codes(store: Store, campaign: str) -> list[IssuedCode]:
     """The campaign's codes in the order they were issued; refuses an unknown campaign and
     one that issued none."""
-    row = store.execute("SELECT id FROM campaigns WHERE name = ?", (campaign,)).fetchone()
-    if row is None:
-        known = [name for (name,) in store.execute("SELECT name FROM campaigns ORDER BY name")]
-        hint = f"; campaigns: {', '.join(known[:10])}" if known else "; there are no campaigns yet"
-        raise CodesExportError(f"no campaign named {campaign!r}{hint}")
+    try:
+        found = require_campaign(store, campaign)
+    except UnknownCampaignError as exc:
+        raise CodesExportError(str(exc)) from None
     codes = [
         IssuedCode(*values)
         for values in store.execute(
             "SELECT d.code, d.kind, d.value, d.currency, d.expires, d.min_order, c.email "
             "FROM discount_codes d LEFT JOIN customers c ON c.id = d.customer_id "
             "WHERE d.campaign_id = ? ORDER BY d.created_at, d.code",
-            (row[0],),
+            (found.id,),
         )
     ]
     if not codes:
