@@ -5,18 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from core.store import open_store
-from tests.codes_support import add_campaign
+from tests.codes_support import GENERIC_HEADER, add_campaign, generic_row, write_csv
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
+    open_by_key,
     pilot_test,
     settle,
     shop_db_fixture,
 )
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
+from tui.screens.import_file import ImportScreen
 
 CAMPAIGN = "[red]spring[/red] \x1b[2J"
 """An owner's campaign name that looks like markup and holds an escape: shown as text."""
@@ -74,3 +76,24 @@ async def test_a_customer_no_campaign_selected_has_no_history_section(
         await pilot.press("h")  # nothing to move to: the orders keep the focus
         await settle(pilot)
         assert app.focused is screen.query_one("#orders", DataTable)
+
+
+@pilot_test
+async def test_the_import_screen_reports_redeemed_and_reused_codes(
+    shop: tuple[Path, int, int], tmp_path: Path
+):
+    path, _customer, _other = shop
+    orders = write_csv(tmp_path / "later.csv", GENERIC_HEADER, [
+        generic_row("L-1", "new@example.com", "2024-12-02", "30.00", "welcome10"),
+        generic_row("L-2", "[b]x@example.com", "2024-12-03", "20.00", " WELCOME10"),
+    ])  # fmt: skip
+    app = RetainApp(path, theme=TEST_THEME)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_by_key(pilot, "i", ImportScreen)
+        screen.query_one("#path", Input).value = str(orders)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = str(screen.query_one("#import-summary", Static).visual)
+        assert "campaign codes redeemed 1" in text
+        assert "codes used by more than one order 1" in text
+        assert "WELCOME10 used by 3 orders: 1002, L-1, L-2" in text
