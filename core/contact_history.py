@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
 
+from core.codes import code_value
 from core.store import Store
 from core.values import format_cents
 
@@ -42,9 +42,8 @@ class GivenCode:
     @property
     def value_text(self) -> str:
         """'10 %' or '5.00 EUR'."""
-        if self.kind == "percent":
-            return f"{(Decimal(self.value) / 100).normalize():f} %"
-        return f"{format_cents(self.value)} {self.currency or ''}".rstrip()
+        unit = "%" if self.kind == "percent" else self.currency or ""
+        return f"{code_value(self.kind, self.value)} {unit}".rstrip()
 
 
 @dataclass(frozen=True)

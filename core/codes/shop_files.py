@@ -18,10 +18,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from core.campaigns import UnknownCampaignError, require_campaign
+from core.codes import code_value
 from core.compose.export import neutralise_cell
 from core.private_files import private_text_file
 from core.store import Store
@@ -49,9 +49,7 @@ class IssuedCode:
     @property
     def value_text(self) -> str:
         """10 % -> '10', 12.5 % -> '12.5', 5 EUR -> '5.00'."""
-        if self.kind == "percent":
-            return format((Decimal(self.value) / 100).normalize(), "f")
-        return format_cents(self.value)
+        return code_value(self.kind, self.value)
 
 
 @dataclass
