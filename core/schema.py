@@ -35,6 +35,12 @@ def code_key(row: str) -> str:
     return f"CASE WHEN {cell} GLOB '*[,;]*' THEN '*' ELSE upper(trim({cell})) END"
 
 
+ORDER_CODES_FROM_ORDERS = f"""
+    INSERT INTO order_codes (order_id, code_key)
+    SELECT o.id, {code_key("o")} FROM orders o WHERE o.discount_code IS NOT NULL
+"""
+"""Every order's row of `order_codes` (migration 10), as its triggers would keep it."""
+
 MIGRATIONS: list[str] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -384,8 +390,7 @@ MIGRATIONS: list[str] = [
         code_key TEXT NOT NULL
     );
     CREATE INDEX order_codes_by_key ON order_codes(code_key);
-    INSERT INTO order_codes (order_id, code_key)
-    SELECT o.id, {code_key("o")} FROM orders o WHERE o.discount_code IS NOT NULL;
+    {ORDER_CODES_FROM_ORDERS};
     ANALYZE order_codes;
     CREATE TRIGGER order_codes_on_insert AFTER INSERT ON orders
     WHEN new.discount_code IS NOT NULL BEGIN
