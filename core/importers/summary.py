@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.codes.redemptions import reuse_text
 from core.importers import ImportResult
 
 SHOWN_ROWS = 20
@@ -85,6 +86,18 @@ def summary_lines(result: ImportResult, shown: int = SHOWN_ROWS) -> list[Summary
                 result.consent_suppressed,
                 "warning",
                 note=SUPPRESSED_NOTE,
+            )
+        )
+    if result.codes_redeemed:  # campaign codes the new or changed orders carried
+        lines.append(SummaryLine("campaign codes redeemed", result.codes_redeemed))
+    if result.codes_reused:
+        lines.append(
+            SummaryLine(
+                "codes used twice or more",
+                len(result.codes_reused),
+                "warning",
+                [reuse_text(reuse) for reuse in result.codes_reused[:shown]],
+                max(0, len(result.codes_reused) - shown),
             )
         )
     return lines
