@@ -175,18 +175,3 @@ def test_unreadable_file_is_fatal(unprivileged: Unprivileged) -> None:  # noqa: 
         "except FatalImportError as exc:\n    print(exc)\n",
     )
     assert read.stdout.strip() == f"{path}: cannot read: Permission denied", read.stderr
-
-
-def test_an_unreadable_file_given_to_import_is_one_line(unprivileged: Unprivileged) -> None:  # noqa: F811
-    """The command says what the library says: one line, exit 2, no usage box."""
-    path = unprivileged.home / "secret.csv"
-    path.write_text("Name,Email\n#1001,a@example.com\n", encoding="utf-8")
-    unprivileged.own(path)
-    path.chmod(0)
-    db = unprivileged.home / "shop.db"
-    result = unprivileged.run(["import", "orders", str(path), "--db", str(db)])
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"error: {path}: cannot read: Permission denied (nothing was imported)"
-    ]
-    assert not db.exists()
