@@ -81,5 +81,6 @@ def campaigns(
         'score method. "so far": the window is not over on the data\'s last day '
         f"({day}).",
         markup=False,
+        soft_wrap=False,
         style="dim",
     )
