@@ -26,6 +26,11 @@ CUSTOMER_PAGES_FROM_CUSTOMERS = f"""
 """
 """Every customer's row of the app's list (migration 3), as its triggers would keep it."""
 
+ORDER_CODE = "upper(trim(discount_code))"
+"""An order's discount code as campaign codes are stored: matching ignores case and spaces."""
+HAS_CODE_LIST = "discount_code GLOB '*[,;]*'"
+"""An order whose code cell lists several codes (no issued code holds a comma or semicolon)."""
+
 MIGRATIONS: list[str] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -353,6 +358,43 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX discount_codes_by_customer ON discount_codes(customer_id);
     CREATE INDEX discount_codes_by_campaign ON discount_codes(campaign_id);
+    """,
+    # 10: redemptions (issue 13, core/codes/): an order redeems a campaign's code when its
+    # discount code cell, upper-cased and trimmed, is that code; a cell listing several codes
+    # ("A, B" or "A; B", as WooCommerce exports give an order with two coupons) redeems each.
+    # A view, not a table written at import: it is right whatever the order of imports and
+    # campaigns (an order imported before its code existed included), and no writer has to
+    # remember it. Only orders that count (not cancelled nor fully refunded) redeem; `net` is
+    # their total less refunds; `customer_id` is the ordering customer, `issued_to` the one
+    # the code was drafted for (a code passed on to a friend is still redeemed). The code
+    # equality is written both ways so that the planner can go from a campaign's codes to the
+    # orders (`+d.code`: without the column's affinity the expression index applies) and from
+    # a customer's or an import's orders to the codes.
+    f"""
+    CREATE INDEX orders_by_code ON orders({ORDER_CODE}) WHERE discount_code IS NOT NULL;
+    CREATE INDEX orders_with_code_lists ON orders(id) WHERE {HAS_CODE_LIST};
+    CREATE VIEW code_redemptions AS
+    WITH RECURSIVE listed(order_id, part, rest) AS (
+        SELECT id, NULL, replace(discount_code, ';', ',') || ',' FROM orders
+        WHERE {HAS_CODE_LIST}
+        UNION ALL
+        SELECT order_id, substr(rest, 1, instr(rest, ',') - 1),
+               substr(rest, instr(rest, ',') + 1)
+        FROM listed WHERE rest != ''
+    )
+    SELECT d.code, o.id AS order_id, o.customer_id, o.order_day AS ordered_day,
+           o.total - o.refunded AS net, d.campaign_id, d.customer_id AS issued_to
+    FROM discount_codes d
+    JOIN orders o ON o.discount_code IS NOT NULL
+        AND {ORDER_CODE} = +d.code AND d.code = {ORDER_CODE}
+    WHERE NOT o.cancelled
+    UNION ALL
+    SELECT DISTINCT d.code, o.id, o.customer_id, o.order_day, o.total - o.refunded,
+           d.campaign_id, d.customer_id
+    FROM listed
+    JOIN discount_codes d ON d.code = upper(trim(listed.part))
+    JOIN orders o ON o.id = listed.order_id
+    WHERE NOT o.cancelled;
     """,
 ]
 

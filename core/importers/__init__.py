@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from core.codes.redemptions import CodeReuse, redemption_lines
 from core.csvfile import FatalImportError, open_csv
 from core.importers.dates import FileDates
 from core.importers.formats import choose_layout, resolve_columns
@@ -53,10 +54,18 @@ class ImportResult:
     customer: the row's other values and its marketing "no" still apply)."""
     consent_suppressed: int = 0
     """Customers the file said yes for whose address is suppressed: they stay at no."""
+    codes_redeemed: int = 0
+    """Campaign codes the file's new or changed orders redeemed (core/codes/)."""
+    codes_reused: list[CodeReuse] = field(default_factory=list)
+    """Of those, the codes more than one order used, with every such order."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
     the file, while the app and other readers and writers go on)."""
+
+    def code_lines(self) -> list[str]:
+        """The summary's lines about campaign codes (order ids from the file: escape them)."""
+        return redemption_lines(self.codes_redeemed, self.codes_reused)
 
     @property
     def rows_per_second(self) -> float:
@@ -146,6 +155,8 @@ def import_file(
         counts = staging.apply(authoritative_customers=kind == "customers", file_name=file.name)
         result.warnings = [str(warning) for warning in counts.warnings[:KEPT_ERRORS]]
         result.consent_suppressed = counts.consent_suppressed
+        result.codes_redeemed = counts.redemptions.redeemed
+        result.codes_reused = counts.redemptions.reused
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated
         result.orders_unchanged = counts.orders_unchanged

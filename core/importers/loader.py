@@ -19,6 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
+from core.codes.redemptions import ImportedRedemptions, imported_redemptions
 from core.consent import (
     key_hash,
     list_keys,
@@ -87,6 +88,8 @@ class Counts:
     """Rows applied only in part, e.g. an email that belongs to another customer."""
     consent_suppressed: int = 0
     """Customers a file said yes for whose address is suppressed: they stay at no."""
+    redemptions: ImportedRedemptions = field(default_factory=ImportedRedemptions)
+    """Campaign codes the new or changed orders redeemed, and those used more than once."""
 
 
 class Staging:
@@ -106,6 +109,7 @@ class Staging:
         self._orders: list[tuple[object, ...]] = []
         self._lines: list[tuple[object, ...]] = []
         self._refused: set[str] = set()  # every address a mention said "no" for
+        self._first_new_id = 1  # the id of the merge's first new order (ids base + seq)
         self._create()
 
     def _create(self) -> None:
@@ -247,6 +251,11 @@ class Staging:
             self._merge_customers(conn, counts, now, authoritative_customers, file_name)
             self._merge_orders(conn, counts, now)
             self._keep_consent_no(conn, counts)
+            counts.redemptions = imported_redemptions(
+                conn,
+                "SELECT coalesce(existing_id, ? + seq) FROM stage_orders WHERE NOT unchanged",
+                (self._first_new_id - 1,),
+            )
         counts.merge_seconds = time.perf_counter() - started
         return counts
 
@@ -405,6 +414,7 @@ class Staging:
     def _merge_orders(self, conn: sqlite3.Connection, counts: Counts, now: str) -> None:
         # New orders get ids base+seq, so their lines need no lookup afterwards.
         base = int(conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0])
+        self._first_new_id = base + 1
         conn.execute(
             """
             UPDATE stage_orders SET existing_id = o.id, existing_customer = o.customer_id,

@@ -227,6 +227,8 @@ def _print_summary(result: ImportResult) -> None:
             "(suppressed addresses stay at no: `retain-tui suppressed`)",
             style="yellow",
         )
+    for line in result.code_lines():
+        out(f"  {escape(line)}", style="yellow" if result.codes_reused else "")
     out(
         f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
         f"of which {result.merge_seconds:.2f} s merging"

@@ -333,4 +333,5 @@ def _summary(result: ImportResult) -> str:
         f"{display.count(result.customers_updated)}"
     )
     lines.append(f"rows rejected {display.count(result.rows_rejected)}")
+    lines.extend(clean(line) for line in result.code_lines())
     return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""What an order import says about campaign codes: how many its orders redeemed, and codes
+that more than one order used (a single-use code the shop let through twice, or a code
+passed around). Redemptions themselves are the view `code_redemptions`, never written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+SHOWN_REUSES = 20
+"""How many reused codes a summary lists (the JSON holds them all)."""
+
+
+@dataclass(frozen=True)
+class CodeReuse:
+    """A campaign code more than one counting order carried, and those orders (their ids in
+    the shop's export, oldest first)."""
+
+    code: str
+    orders: list[str]
+
+
+@dataclass
+class ImportedRedemptions:
+    """The campaign codes an import's new or changed orders redeemed."""
+
+    redeemed: int = 0
+    reused: list[CodeReuse] = field(default_factory=list)
+
+
+def imported_redemptions(
+    conn: sqlite3.Connection, order_ids: str, params: tuple[object, ...] = ()
+) -> ImportedRedemptions:
+    """Redemptions by the orders the query `order_ids` selects (the import's new and changed
+    ones), read inside the import's transaction, after its merge."""
+    found = ImportedRedemptions()
+    if not conn.execute("SELECT EXISTS (SELECT 1 FROM discount_codes)").fetchone()[0]:
+        return found  # no campaign has issued codes (every first import): nothing to match
+    conn.execute("DROP TABLE IF EXISTS temp.imported_orders")
+    conn.execute(f"CREATE TEMP TABLE imported_orders AS {order_ids}", params)
+    try:
+        codes = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT code FROM code_redemptions "
+                "WHERE order_id IN (SELECT * FROM temp.imported_orders) ORDER BY code"
+            )
+        ]
+    finally:
+        conn.execute("DROP TABLE temp.imported_orders")
+    found.redeemed = len(codes)
+    if not codes:
+        return found
+    orders_by_code: dict[str, list[str]] = {}
+    for code, external_id in conn.execute(
+        """
+        SELECT r.code, o.external_id FROM code_redemptions r JOIN orders o ON o.id = r.order_id
+        WHERE r.code IN (SELECT value FROM json_each(?))
+        ORDER BY r.code, r.ordered_day, o.id
+        """,
+        (json.dumps(codes),),
+    ):
+        orders_by_code.setdefault(code, []).append(external_id)
+    found.reused = [
+        CodeReuse(code, orders) for code, orders in orders_by_code.items() if len(orders) > 1
+    ]
+    return found
+
+
+def redemption_lines(redeemed: int, reused: list[CodeReuse]) -> list[str]:
+    """The import summary's lines about campaign codes (the CLI's and the app's): nothing
+    when the file redeemed none. Order ids come from the file: callers escape them."""
+    if not redeemed:
+        return []
+    lines = [f"campaign codes redeemed {redeemed:,}"]
+    if reused:
+        lines.append(f"codes used by more than one order {len(reused):,}")
+    for reuse in reused[:SHOWN_REUSES]:
+        lines.append(
+            f"  {reuse.code} used by {len(reuse.orders)} orders: {', '.join(reuse.orders)}"
+        )
+    if len(reused) > SHOWN_REUSES:
+        lines.append(f"  … and {len(reused) - SHOWN_REUSES:,} more")
+    return lines
