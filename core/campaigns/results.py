@@ -12,12 +12,11 @@ Definitions (docs/campaigns.md, "Results"):
 - uplift = reorder rate drafted − reorder rate held out, in percentage points, with
   Newcombe's 95 % hybrid score interval (core/campaigns/uplift.py); null without a holdout.
 
-Redemptions are read from the `code_redemptions` view (built by the redemption matching on
-import) when the store has it, else from the same match done here: an order's discount code,
-trimmed and upper-cased, equal to an issued code. Everything is counted by SQLite: one query
-per campaign for its recipients (each a primary-key range on `customer_days`) and one query
-for the redemptions of every campaign, so 100 campaigns at a million orders stay well under
-half a second.
+Redemptions are read from the view `code_redemptions` (core/schema.py, core/codes/): counting
+orders whose discount code, trimmed and upper-cased, is an issued code. Everything is counted
+by SQLite: one query per campaign for its recipients (each a primary-key range on
+`customer_days`) and two for the redemptions of every campaign, so 100 campaigns at a
+million orders stay well under half a second.
 """
 
 from __future__ import annotations
@@ -47,15 +46,6 @@ MAX_WINDOW_DAYS = 365
 
 GROUPS = ("drafted", "held_out", "left_out", "redeemers")
 """The customers behind a campaign's figures that the app can list."""
-
-_REDEMPTIONS_VIEW = "code_redemptions"
-# The redemption matching of issue 13 done in place, for a store without the view yet.
-_REDEMPTIONS_JOIN = """(
-    SELECT d.code AS code, o.id AS order_id, o.customer_id AS customer_id,
-           o.order_day AS ordered_day, o.total - o.refunded AS net
-    FROM orders AS o JOIN discount_codes AS d ON d.code = upper(trim(o.discount_code))
-    WHERE o.discount_code IS NOT NULL
-)"""
 
 _RECIPIENTS = """
     SELECT outcome, coalesce(reason, ''), count(*),
@@ -181,25 +171,22 @@ def _code_figures(issued: int, redeemed: tuple[int, int, int]) -> dict[str, obje
     }
 
 
-def _redemptions_source(store: Store) -> str:
-    """The view of redemptions when the store has it, else the same match as a subquery."""
-    has_view = store.scalar(
-        "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?", (_REDEMPTIONS_VIEW,)
-    )
-    return _REDEMPTIONS_VIEW if has_view else _REDEMPTIONS_JOIN
-
-
 def _redemptions_by_campaign(store: Store) -> dict[int, tuple[int, int, int]]:
-    """Per campaign: codes redeemed by a counting order, those orders, their net cents."""
-    sql = f"""
-        SELECT c.campaign_id, count(DISTINCT x.code), count(*), sum(x.net)
-        FROM {_redemptions_source(store)} AS x
-        JOIN orders AS o ON o.id = x.order_id
-        JOIN discount_codes AS c ON c.code = x.code
-        WHERE NOT o.cancelled
-        GROUP BY c.campaign_id
-    """
-    return {row[0]: (row[1], row[2], row[3]) for row in store.execute(sql)}
+    """Per campaign: codes redeemed, the orders that redeemed them, and those orders' net
+    cents (an order listing two codes of one campaign counts once)."""
+    codes = dict(
+        store.execute(
+            "SELECT campaign_id, count(DISTINCT code) FROM code_redemptions GROUP BY campaign_id"
+        ).fetchall()
+    )
+    return {
+        campaign_id: (codes[campaign_id], orders, net)
+        for campaign_id, orders, net in store.execute(
+            "SELECT campaign_id, count(*), sum(net) FROM "
+            "(SELECT DISTINCT campaign_id, order_id, net FROM code_redemptions) "
+            "GROUP BY campaign_id"
+        )
+    }
 
 
 def group_restriction(store: Store, campaign: dict[str, object], group: str) -> Restriction:
@@ -217,12 +204,8 @@ def group_restriction(store: Store, campaign: dict[str, object], group: str) -> 
     ids = [
         row[0]
         for row in store.execute(
-            f"""
-            SELECT DISTINCT x.customer_id FROM {_redemptions_source(store)} AS x
-            JOIN orders AS o ON o.id = x.order_id
-            JOIN discount_codes AS c ON c.code = x.code
-            WHERE c.campaign_id = ? AND NOT o.cancelled AND x.customer_id IS NOT NULL
-            """,
+            "SELECT DISTINCT customer_id FROM code_redemptions "
+            "WHERE campaign_id = ? AND customer_id IS NOT NULL",
             (campaign_id,),
         )
     ]
