@@ -136,13 +136,27 @@ def segment_customer_ids(
 ) -> list[int]:
     """Ids of the segment's customers, in id order; `marketing=True` keeps only those with
     marketing consent. Raises SegmentError for an unknown name (with a did-you-mean)."""
+    return segment_members(store, name, as_of, marketing=marketing, rfm_table=rfm_table)[2]
+
+
+def segment_members(
+    store: Store,
+    name: str,
+    as_of: date | None = None,
+    *,
+    marketing: bool = False,
+    rfm_table: RfmTable | None = None,
+) -> tuple[str, str, list[int]]:
+    """`segment_customer_ids` with the segment's name as stored and its definition (what a
+    campaign records about its audience)."""
     with opened_catalog(store, as_of, rfm_table) as (snapshot, catalog):
         entry = catalog.entry(name)
         condition = catalog.condition(entry.name)
         if marketing:
             condition = condition + f" AND {CONSENTED}"
         sql = f"SELECT c.id FROM {snapshot.source} WHERE " + condition + " ORDER BY c.id"
-        return [row[0] for row in store.execute(sql.text, sql.params)]
+        ids = [row[0] for row in store.execute(sql.text, sql.params)]
+        return entry.name, entry.definition, ids
 
 
 def validate_expression(store: Store, text: str) -> FilterError | None:

@@ -136,6 +136,15 @@ def _currency(value: str) -> str:
     return code
 
 
+def _min_gap_days(value: str) -> str:
+    from core.campaigns import CampaignError, parse_min_gap_setting
+
+    try:
+        return str(parse_min_gap_setting(value))
+    except CampaignError as exc:
+        raise SettingError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -184,6 +193,11 @@ SPECS: dict[str, SettingSpec] = {
             "informal (du, tu, je) or formal (Sie, Lei, u) in de, it, nl emails.",
             _address_form,
         ),
+        SettingSpec(
+            "campaigns.min_gap_days",
+            "Frequency cap: days between two marketing emails to one customer (0: off).",
+            _min_gap_days,
+        ),
     )
 }
 
@@ -192,6 +206,7 @@ DEFAULTS = {
     "shop.currency": "EUR",
     "shop.default_language": "en",
     "shop.address_form": "informal",
+    "campaigns.min_gap_days": "7",
 }
 
 
@@ -237,7 +252,10 @@ def unset_setting(store: Store, key: str) -> None:
 
 def all_settings(store: Store) -> dict[str, str | None]:
     """Every known key with its value (or default), in a stable order."""
-    stored = dict(store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%'"))
+    stored = dict(
+        store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%' OR key LIKE "
+                      "'campaigns.%'")
+    )  # fmt: skip
     return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
 
 

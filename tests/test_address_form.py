@@ -185,7 +185,8 @@ def test_export_writes_formal_drafts_when_the_shop_says_so(tmp_path: Path) -> No
     ):
         result = runner.invoke(
             app, ["export", "--customer", "1", "--template", "feedback", "--lang", lang,
-                  "--out", str(out), "--overwrite", "--as-of", "2026-11-05", *args],
+                  "--out", str(out), "--overwrite", "--as-of", "2026-11-05", *args,
+                  "--campaign", f"formal-{lang}", "--min-gap-days", "0"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         text = out.read_text(encoding="utf-8-sig")

@@ -50,8 +50,9 @@ def test_format_follows_the_file_suffix(db: str, tmp_path: Path) -> None:
                        "--out", str(tmp_path / "thanks.mbox"))  # fmt: skip
     assert code == 0, out
     assert len(mailbox.mbox(tmp_path / "thanks.mbox")) == 3
+    # Another campaign: the same one again would draft only those not yet drafted in it.
     code, out = export(db, tmp_path, "-t", "thank-you", "-c", "3", "--as-of", "2026-10-31", "--out",
-                       str(tmp_path / "thanks.csv"))  # fmt: skip
+                       str(tmp_path / "thanks.csv"), "--campaign", "csv-copy")  # fmt: skip
     assert code == 0 and (tmp_path / "thanks.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 

@@ -105,6 +105,10 @@ class Composer:
         self.roots = TemplateRoots(
             user=templates_dir if templates_dir is not None else user_templates_dir()
         )
+        self.min_gap_days: int | None = None
+        """The frequency cap in days (0: none); None: the shop's `campaigns.min_gap_days`."""
+        self.cap_ignores_campaign: int | None = None
+        """A campaign being re-run: its own drafts do not count towards the cap."""
         self._templates: dict[str, TemplateInfo] = {}
         self.env = make_environment(TemplateLoader(self.roots, lambda: self._templates))
         self.loader = ContextLoader(store, self.as_of)
@@ -300,6 +304,7 @@ class Composer:
     ) -> Iterator[list[Recipient]]:
         seen: set[str] = set()
         suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
+        contacted = self.contacted_recently() if info.marketing else set()
         rest = customer_ids[first:]
         for chunk in (customer_ids[:first], *_chunks(rest, CHUNK)):
             if not chunk:
@@ -311,7 +316,7 @@ class Composer:
                 if record is None:
                     out.append(Recipient(cid, "", "", None, "unknown"))
                     continue
-                out.append(self._recipient(info, record, seen, suppressed, lang))
+                out.append(self._recipient(info, record, seen, suppressed, contacted, lang))
             yield out
 
     def _recipient(
@@ -320,20 +325,36 @@ class Composer:
         record: CustomerRecord,
         seen: set[str],
         suppressed: set[str],
+        contacted: set[int],
         lang: str | None,
     ) -> Recipient:
         name = f"{inline_text(record.first_name)} {inline_text(record.last_name)}".strip()
         language = self.choose_language(info, record, lang)
-        address, reason = self._exclusion(info, record, seen, suppressed)
+        address, reason = self._exclusion(info, record, seen, suppressed, contacted)
         return Recipient(record.id, name, address, language, reason)
 
+    def contacted_recently(self) -> set[int]:
+        """Customers drafted a marketing email within the frequency cap (core/campaigns)."""
+        from core.campaigns.records import contacted_since, shop_min_gap_days
+
+        days = self.min_gap_days
+        if days is None:
+            days = shop_min_gap_days(self.store)
+        return contacted_since(self.store.conn, days, exclude_campaign=self.cap_ignores_campaign)
+
     def _exclusion(
-        self, info: TemplateInfo, record: CustomerRecord, seen: set[str], suppressed: set[str]
+        self,
+        info: TemplateInfo,
+        record: CustomerRecord,
+        seen: set[str],
+        suppressed: set[str],
+        contacted: set[int],
     ) -> tuple[str, str | None]:
         """The reasons decided from the customer's row and figures (the whole list's pass).
         `suppressed` holds the suppression list's hashes (core/consent.py) for a marketing
         template: such an address gets no marketing draft even with a stored yes (a database
-        edited by hand or by an older version); a stored no is said as `no_consent`."""
+        edited by hand or by an older version); a stored no is said as `no_consent`.
+        `contacted` holds who is under the frequency cap (empty for transactional mail)."""
         if not record.email or not record.email.strip():
             return "", "no_email"
         try:
@@ -358,6 +379,8 @@ class Composer:
             days is None or days > info.max_days_since_last_order
         ):
             return address, "order_too_old" if days is not None else "no_order"
+        if record.id in contacted:
+            return address, "contacted_recently"
         seen.add(key)
         return address, None
 
@@ -416,7 +439,8 @@ class Composer:
             needs = replace(needs, recommendations=True)
         data = self.loader.load([record], needs, reorder_rule(info))[customer_id]
         suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
-        _, reason = self._exclusion(info, record, set(), suppressed)
+        contacted = self.contacted_recently() if info.marketing else set()
+        _, reason = self._exclusion(info, record, set(), suppressed, contacted)
         reason = reason or self._exclusion_by_data(info, data)
         return self.render_data(compiled, data, discount, excluded=reason)
 
@@ -498,7 +522,7 @@ class Composer:
                 yield FailedDraft(cid, parts)
             else:
                 try:
-                    yield self.render_data(parts, data[cid], discount)
+                    yield self.render_data(parts, data[cid], discount, code=recipient.discount_code)
                 except TemplateBudgetError:
                     raise  # the same for every customer: stop, do not wait 2 s for each
                 except TemplateError as exc:
@@ -512,12 +536,16 @@ class Composer:
         *,
         excluded: str | None = None,
         extra: dict[str, Any] | None = None,
+        code: str | None = None,
     ) -> Draft:
-        """Render one customer's data (from the store, or the worst case in `check`)."""
+        """Render one customer's data (from the store, or the worst case in `check`);
+        `code` is the customer's own discount code (`discount.code` in the template)."""
         info, lang = compiled.info, compiled.lang
         record = data.record
         locale = locale_for(lang, record.country)
         variables = self.variables(compiled, data, discount, locale)
+        if code is not None and variables["discount"] is not None:
+            variables["discount"] = ctx.with_code(variables["discount"], code)
         if extra:
             variables.update(extra)
         subject = header_text(render(compiled.subject, variables))

@@ -577,6 +577,11 @@ def discount_variables(discount: Discount, *, template: str, locale: str, today:
     )
 
 
+def with_code(discount: Namespace, code: str) -> Namespace:
+    """The `discount` variables with one recipient's own code (the rest is shared)."""
+    return Namespace("discount", discount, code=code)
+
+
 def template_variables(info: TemplateInfo, lang: str) -> Namespace:
     return Namespace("template", name=info.name, kind=info.kind, language=lang)
 

@@ -53,7 +53,7 @@ class Discount:
         """The given code, or one derived from template and value: `WINBACK10`, `WINBACK5EUR`."""
         if self.code:
             return self.code
-        stem = _code_stem(template)
+        stem = code_stem(template)
         if self.percent is not None:
             value = format(self.percent.normalize(), "f").replace(".", "_")
         else:
@@ -74,7 +74,7 @@ class Discount:
         }
 
 
-def _code_stem(template: str) -> str:
+def code_stem(template: str) -> str:
     """`win-back` -> `WINBACK`; long names keep whole words up to 10 letters: `COMEBACK`."""
     words = [w for w in re.split(r"[^A-Z0-9]+", template.upper()) if w]
     stem = ""

@@ -22,6 +22,7 @@ REASONS: dict[str, str] = {
     "ordered_recently": "ordered too recently for this email",
     "order_too_old": "last order too long ago for this email",
     "no_recommendations": "already bought every bestseller",
+    "contacted_recently": "had a marketing email too recently (frequency cap)",
 }
 
 
@@ -34,6 +35,8 @@ class Recipient:
     email: str
     language: str | None
     reason: str | None = None
+    discount_code: str | None = None
+    """The recipient's own code (a campaign with unique codes); None: the shared one."""
 
     @property
     def included(self) -> bool:

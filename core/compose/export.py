@@ -19,6 +19,7 @@ import io
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections import Counter, deque
@@ -82,6 +83,13 @@ class ExportResult:
     error_count: int = 0
     helpers: int = 0
     seconds: float = 0.0
+    campaign: str | None = None
+    """The campaign this export is (core/campaigns); None for a plain export."""
+    already_drafted: int = 0
+    """Drafted by an earlier run of the same campaign: not drafted again."""
+    held_out: int = 0
+    codes: int = 0
+    """Unique discount codes issued (stored), or shown as placeholders in a dry run."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -98,6 +106,10 @@ class ExportResult:
             "error_count": self.error_count,
             "helpers": self.helpers,
             "seconds": round(self.seconds, 3),
+            "campaign": self.campaign,
+            "already_drafted": self.already_drafted,
+            "held_out": self.held_out,
+            "codes": self.codes,
         }
 
 
@@ -120,29 +132,71 @@ def export_drafts(
     Raises `ComposeError` before writing anything when the export cannot run (unknown
     template, missing shop settings, `out` in the way) and `ExportError` when drafts failed
     to render (nothing is written then either). `helpers` is the number of helper
-    processes (0: render here); None chooses by size and cores.
+    processes (0: render here); None chooses by size and cores. A campaign
+    (`core.campaigns.export_campaign`) decides the plan itself and calls `write_plan`.
     """
-    if fmt not in FORMATS:
-        raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)}")
     out = Path(out)
-    if not dry_run:
-        _check_target(out, fmt, overwrite)
+    check_export(out, fmt, dry_run, overwrite)
     started = time.perf_counter()
     composer.prepare(template, lang, discount)
     plan = composer.recipients(customer_ids, template, lang, discount)
-    included = [recipient for recipient in plan if recipient.included]
     result = ExportResult(template, fmt, None if dry_run else str(out), dry_run)
-    result.recipients = len(plan)
+    write_plan(composer, plan, template, out, result, discount=discount, progress=progress,
+               helpers=helpers, overwrite=overwrite)  # fmt: skip
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check_export(out: Path, fmt: str, dry_run: bool, overwrite: bool) -> None:
+    """Refuse an unknown format or a target in the way, before anything is read."""
+    if fmt not in FORMATS:
+        raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)}")
+    if not dry_run:
+        _check_target(out, fmt, overwrite)
+
+
+Outcome = tuple[int, str | None, str | None]
+"""(customer id, reason left out while rendering or None when drafted, language)."""
+Record = Callable[[sqlite3.Connection, list[Outcome]], None]
+
+
+def write_plan(
+    composer: Composer,
+    plan: Sequence[Recipient],
+    template: str,
+    out: Path,
+    result: ExportResult,
+    *,
+    discount: Discount | None = None,
+    progress: Progress | None = None,
+    helpers: int | None = None,
+    overwrite: bool = False,
+    record: Record | None = None,
+    total: int | None = None,
+) -> None:
+    """Render the included recipients of `plan` and write them (unless `result.dry_run`).
+
+    With `record`, what was drafted is handed to it inside one write transaction of the
+    store, and the files are moved into place inside that same transaction, before its
+    COMMIT: a failure or interrupt before the COMMIT rolls the rows back and takes the
+    files away again (restoring what `--overwrite` replaced), so the rows and the files
+    exist together or not at all (docs/campaigns.md, "Interruption").
+    """
+    dry_run = result.dry_run
+    fmt = result.format
+    included = [recipient for recipient in plan if recipient.included]
+    result.recipients += len(plan)
     result.skipped.update(r.reason for r in plan if r.reason is not None)
     kind = "none" if dry_run else fmt
     result.helpers = _helper_count(composer, len(included), helpers)
     rendered = _render_all(composer, template, included, discount, kind, result.helpers)
+    outcomes: list[Outcome] | None = [] if record is not None else None
     writer: _Writer = _NullWriter()
     try:
         if not dry_run:
             writer = _WRITERS[fmt](out)
         with closing(rendered):
-            _fill(writer, included, rendered, result, progress, len(plan))
+            _fill(writer, included, rendered, result, progress, total or len(plan), outcomes)
         if result.error_count:
             raise ExportError(
                 f"{result.error_count:,} draft(s) failed to render: nothing was written", result
@@ -150,13 +204,19 @@ def export_drafts(
         if result.drafted == 0:
             writer.abort()
             result.path = None
-        else:
-            writer.commit(out, overwrite)
+        if record is None or dry_run:
+            if result.drafted:
+                writer.commit(out, overwrite)
+            return
+        assert outcomes is not None
+        with composer.store.write() as conn:
+            record(conn, outcomes)
+            if result.drafted:
+                writer.place(out, overwrite)
+        writer.finish()
     except BaseException:
-        writer.abort()
+        writer.undo()
         raise
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _fill(
@@ -166,8 +226,10 @@ def _fill(
     result: ExportResult,
     progress: Progress | None,
     total: int,
+    outcomes: list[Outcome] | None = None,
 ) -> None:
-    """Write drafts in order until the first failure, then only count the rest."""
+    """Write drafts in order until the first failure, then only count the rest; note each
+    included recipient's outcome in `outcomes` when given."""
     seen_errors: set[str] = set()
     skipped = total - len(included)
     for done, (recipient, (language, payload, error, left_out)) in enumerate(
@@ -177,10 +239,14 @@ def _fill(
             _note_error(result, seen_errors, error, recipient.customer_id)
         elif left_out is not None:
             result.skipped[left_out] += 1
+            if outcomes is not None:
+                outcomes.append((recipient.customer_id, left_out, language))
         elif not result.error_count:
             result.drafted += 1
             result.languages[language or ""] += 1
             writer.add(result.drafted, recipient.customer_id, payload)
+            if outcomes is not None:
+                outcomes.append((recipient.customer_id, None, language))
         if progress is not None and (done % 250 == 0 or done == len(included)):
             progress(skipped + done, total)
     if progress is not None and not included:
@@ -233,7 +299,9 @@ def _render_all(
     )
     pool = HelperPool(helpers, setup)
     try:
-        jobs = ([(r.customer_id, r.language or "") for r in chunk] for chunk in chunks)
+        jobs = (
+            [(r.customer_id, r.language or "", r.discount_code) for r in chunk] for chunk in chunks
+        )
         for payloads in pool.run(jobs):
             yield from payloads
     finally:
@@ -296,14 +364,51 @@ def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
 
 
 class _Writer:
+    """Writes into a temporary copy; `place` moves it to the target (keeping what it
+    replaced aside), then `finish` drops the replaced copy or `undo` puts it back."""
+
+    placed: Path | None = None
+    previous: Path | None = None
+    """What `--overwrite` replaced, moved aside until `finish`."""
+
     def add(self, number: int, customer_id: int, payload: object) -> None:
         raise NotImplementedError
 
-    def commit(self, out: Path, overwrite: bool) -> None:
+    def place(self, out: Path, overwrite: bool) -> None:
         raise NotImplementedError
 
     def abort(self) -> None:
+        """Remove the temporary copy (nothing was placed)."""
         raise NotImplementedError
+
+    def commit(self, out: Path, overwrite: bool) -> None:
+        self.place(out, overwrite)
+        self.finish()
+
+    def finish(self) -> None:
+        if self.previous is not None:
+            _remove(self.previous)
+            self.previous = None
+        self.placed = None
+
+    def undo(self) -> None:
+        """Take back a placed export and restore what it replaced; else `abort`."""
+        if self.placed is None:
+            self.abort()
+            return
+        out, self.placed = self.placed, None
+        _remove(out)
+        if self.previous is not None:
+            os.replace(self.previous, out)
+            self.previous = None
+        _sync_folder(out.parent)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class _NullWriter(_Writer):
@@ -312,7 +417,7 @@ class _NullWriter(_Writer):
     def add(self, number: int, customer_id: int, payload: object) -> None:
         pass
 
-    def commit(self, out: Path, overwrite: bool) -> None:
+    def place(self, out: Path, overwrite: bool) -> None:
         pass
 
     def abort(self) -> None:
@@ -367,7 +472,7 @@ class _EmlWriter(_Writer):
             self.pending.popleft().result()
         self.pool.shutdown(wait=True)
 
-    def commit(self, out: Path, overwrite: bool) -> None:
+    def place(self, out: Path, overwrite: bool) -> None:
         assert self.folder is not None
         self._drain()
         _sync_folder(self.folder)
@@ -378,12 +483,23 @@ class _EmlWriter(_Writer):
                 )
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
             os.replace(out, old / "previous")
-            os.replace(self.folder, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self.folder, out)  # an empty folder in the way is replaced
+            self.previous = old / "previous"
+        os.replace(self.folder, out)  # an empty folder in the way is replaced
         self.folder = None
+        self.placed = out
         _sync_folder(out.parent)
+
+    def finish(self) -> None:
+        previous = self.previous
+        super().finish()
+        if previous is not None:  # the .old folder that held it
+            shutil.rmtree(previous.parent, ignore_errors=True)
+
+    def undo(self) -> None:
+        previous = self.previous
+        super().undo()
+        if previous is not None:
+            shutil.rmtree(previous.parent, ignore_errors=True)
 
     def abort(self) -> None:
         with suppress(OSError):
@@ -406,15 +522,23 @@ class _FileWriter(_Writer):
     def start(self) -> None:
         pass
 
-    def commit(self, out: Path, overwrite: bool) -> None:
+    def place(self, out: Path, overwrite: bool) -> None:
         assert self.temp is not None
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
-        if out.exists() and not overwrite:
-            raise ComposeError(f"{out}: already exists (choose another name or use --overwrite)")
+        if out.exists():
+            if not overwrite:
+                raise ComposeError(
+                    f"{out}: already exists (choose another name or use --overwrite)"
+                )
+            fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent)
+            os.close(fd)
+            os.replace(out, name)
+            self.previous = Path(name)
         os.replace(self.temp, out)
         self.temp = None
+        self.placed = out
         _sync_folder(out.parent)
 
     def abort(self) -> None:
@@ -461,10 +585,10 @@ class _CsvWriter(_FileWriter):
         assert isinstance(payload, tuple)
         self.rows.writerow([neutralise_cell(cell) for cell in payload])
 
-    def commit(self, out: Path, overwrite: bool) -> None:
+    def place(self, out: Path, overwrite: bool) -> None:
         self.text.flush()
         self.text.detach()
-        super().commit(out, overwrite)
+        super().place(out, overwrite)
 
     def abort(self) -> None:
         super().abort()  # removes the file before anything can fail

@@ -7,10 +7,10 @@ plain subprocesses running this module (`python -m core.compose.workers`), not
 the CLI again when it was started as `python -m tui`, or any unguarded script.
 
 Protocol, over the child's stdin/stdout: length-prefixed pickles. The parent sends one
-setup message, then jobs of (customer id, language) pairs; the child answers each job with
-the rendered payloads, in order. Jobs are a few kilobytes, so the parent never blocks
-writing while a child blocks writing its answer. The parent only unpickles what its own
-children wrote.
+setup message, then jobs of (customer id, language, own discount code or None) triples; the
+child answers each job with the rendered payloads, in order. Jobs are a few kilobytes, so
+the parent never blocks writing while a child blocks writing its answer. The parent only
+unpickles what its own children wrote.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class HelperPool:
             self.close()
             raise
 
-    def run(self, jobs: Iterable[list[tuple[int, str]]]) -> Iterator[list[Any]]:
+    def run(self, jobs: Iterable[list[tuple[int, str, str | None]]]) -> Iterator[list[Any]]:
         pending: deque[subprocess.Popen[bytes]] = deque()
         for turn, job in enumerate(jobs):
             if len(pending) >= JOBS_AHEAD * len(self.procs):
@@ -152,7 +152,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             job = read_message(stdin)
         except EOFError:
             break
-        recipients = [Recipient(cid, "", "", lang) for cid, lang in job]
+        recipients = [Recipient(cid, "", "", lang, discount_code=code) for cid, lang, code in job]
         try:
             payloads = render_payloads(
                 composer, setup.template, recipients, setup.discount, setup.kind,

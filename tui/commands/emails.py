@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 if TYPE_CHECKING:  # the composer pulls in Jinja2 and Babel: imported by the commands using it
+    from core.campaigns import CampaignRequest
     from core.compose import Composer, Discount, ExportError, ExportResult, TemplateInfo
     from core.compose.check import CheckReport
 
@@ -32,6 +33,14 @@ from core.shop_settings import (
     validate_setting,
 )
 from core.store import Store, StoreError, open_store
+from tui.commands.campaign_options import (
+    CampaignOption,
+    CodePrefixOption,
+    HoldoutOption,
+    MinGapOption,
+    MinOrderOption,
+    campaign_request,
+)
 from tui.commands.common import (
     AsOfOption,
     DbOption,
@@ -158,12 +167,19 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing export at --out.")
     ] = False,
+    campaign: CampaignOption = None,
+    min_gap_days: MinGapOption = None,
+    holdout: HoldoutOption = None,
+    code_prefix: CodePrefixOption = None,
+    min_order: MinOrderOption = None,
     as_of: AsOfOption = None,
     templates: TemplatesOption = None,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write personalised email drafts that mail clients open (eml, mbox) or a mail-merge CSV."""
+    """Write personalised email drafts that mail clients open (eml, mbox) or a mail-merge CSV;
+    every export that writes is recorded as a campaign (docs/campaigns.md)."""
+    from core.campaigns import CampaignError
     from core.compose import ComposeError, Composer, ExportError
 
     if out is None and not dry_run:
@@ -175,20 +191,28 @@ def export(
     with opened_store(ctx, db) as store:
         _refuse_unknown_customers(store, ids_from_options)
         day = as_of_date(store, as_of)
-        ids = ids_from_options + (_segment_ids(store, segment, day) if segment else [])
+        members = _segment_members(store, segment, day) if segment else None
+        ids = ids_from_options + (members[2] if members else [])
+        request = campaign_request(
+            segment=members[0] if members else None,
+            segment_expression=members[1] if members else None,
+            customer_ids=ids_from_options, name=campaign, min_gap_days=min_gap_days,
+            holdout=holdout, code_prefix=code_prefix, min_order=min_order,
+            has_discount=discount is not None,
+        )  # fmt: skip
         composer = Composer(store, templates, as_of=day)
         _warn_about_invalid_settings(composer.shop.invalid)
         attached = _discount(composer, discount, valid_days, code)
         try:
             with signals_interrupt():
                 result = _export_with_progress(
-                    composer, ids, template, out, chosen, lang, attached, dry_run, overwrite,
-                    json_,
+                    composer, request, ids, template, out, chosen, lang, attached, dry_run,
+                    overwrite, json_,
                 )  # fmt: skip
         except ExportError as exc:
             _print_failure(exc, json_)
             raise typer.Exit(ExitCode.FAILED) from None
-        except ComposeError as exc:
+        except (ComposeError, CampaignError) as exc:
             fail(str(exc))
         except OSError as exc:
             fail(f"could not write the export: {exc} (nothing was written)")
@@ -241,12 +265,12 @@ def _refuse_unknown_customers(store: Store, ids: list[int]) -> None:
         fail(f"--customer: {which} {listed} (nothing was written)")
 
 
-def _segment_ids(store: Store, name: str, as_of: date) -> list[int]:
-    from core.segments import SegmentError, segment_customer_ids
+def _segment_members(store: Store, name: str, as_of: date) -> tuple[str, str, list[int]]:
+    from core.segments import SegmentError, segment_members
 
     try:
         # Everyone in the segment: the composer reports who lacks consent, and why.
-        return segment_customer_ids(store, name, as_of, marketing=False)
+        return segment_members(store, name, as_of, marketing=False)
     except SegmentError as exc:
         fail(str(exc))
 
@@ -270,6 +294,7 @@ def _discount(
 
 def _export_with_progress(
     composer: Composer,
+    request: CampaignRequest,
     ids: list[int],
     template: str,
     out: Path | None,
@@ -280,7 +305,7 @@ def _export_with_progress(
     overwrite: bool,
     quiet: bool,
 ) -> ExportResult:
-    from core.compose import export_drafts
+    from core.campaigns import export_campaign
 
     target = out if out is not None else Path("dry-run")
     options = {
@@ -288,7 +313,7 @@ def _export_with_progress(
         "overwrite": overwrite,
     }  # fmt: skip
     if quiet or not sys.stderr.isatty():
-        return export_drafts(composer, ids, template, target, **options)  # type: ignore[arg-type]
+        return export_campaign(composer, request, ids, template, target, **options)  # type: ignore[arg-type]
     columns = (*Progress.get_default_columns()[:-1], BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -297,8 +322,9 @@ def _export_with_progress(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return export_drafts(
+        return export_campaign(
             composer,
+            request,
             ids,
             template,
             target,
@@ -314,9 +340,19 @@ def _print_summary(result: ExportResult, as_of: date) -> None:
     where = "dry run: nothing written" if result.dry_run else (
         escape(result.path) if result.path else "nothing written (no drafts)")  # fmt: skip
     out(f"[bold]{escape(result.template)}[/] drafts ({result.format}): {where}")
+    if result.campaign is not None:
+        recorded = "not recorded (dry run)" if result.dry_run else "recorded"
+        out(f"  campaign     {escape(result.campaign)} ({recorded})")
     out(f"  recipients   {result.recipients:>8,}")
     languages = ", ".join(f"{lang} {n:,}" for lang, n in sorted(result.languages.items()))
     out(f"  drafted      {result.drafted:>8,}" + (f"   ({languages})" if languages else ""))
+    if result.already_drafted:
+        out(f"  already drafted in this campaign {result.already_drafted:>8,}")
+    if result.held_out:
+        out(f"  held out     {result.held_out:>8,}   (control group: no draft)")
+    if result.codes:
+        kind = "placeholder codes shown" if result.dry_run else "unique discount codes"
+        out(f"  codes        {result.codes:>8,}   ({kind})")
     out(f"  skipped      {sum(result.skipped.values()):>8,}")
     for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
         out(f"    {REASONS.get(reason, reason):<44} {count:>7,}")

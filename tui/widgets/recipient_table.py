@@ -42,6 +42,7 @@ SHORT_REASONS: dict[str, str] = {
     "ordered_recently": "too recent",
     "order_too_old": "too long ago",
     "no_recommendations": "bought all",
+    "contacted_recently": "contacted",
 }
 
 
