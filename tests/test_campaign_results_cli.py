@@ -97,7 +97,9 @@ def test_one_campaign_by_name_and_another_window(db: Path) -> None:
 
 
 def test_an_unknown_campaign_is_refused(db: Path) -> None:
-    refused(invoke(db, "autumn"), "error: no campaign is called 'autumn'")
+    refused(
+        invoke(db, "autumn"), "error: no campaign named 'autumn' (campaigns: [bold]spring, june)"
+    )
 
 
 @pytest.mark.parametrize("days", ["0", "-3", str(MAX_WINDOW_DAYS + 1), "ten"])

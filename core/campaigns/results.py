@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.as_of import resolve_as_of
+from core.campaigns.records import require_campaign
 from core.campaigns.uplift import newcombe_interval
 from core.customer_pages import Restriction
 from core.metrics import percent_of, rounded_exactly
@@ -34,7 +35,6 @@ __all__ = [
     "DEFAULT_WINDOW_DAYS",
     "GROUPS",
     "MAX_WINDOW_DAYS",
-    "UnknownCampaignNameError",
     "campaign_results",
     "group_restriction",
     "window_note",
@@ -59,10 +59,6 @@ _RECIPIENTS = """
 """
 
 
-class UnknownCampaignNameError(ValueError):
-    """No campaign has this name (the message lists how to see the names)."""
-
-
 @dataclass(frozen=True)
 class _Window:
     start: int  # the campaign's as-of day (not counted)
@@ -80,7 +76,7 @@ def campaign_results(
 
     `as_of` is the store's as-of date (default: the latest order's), where every reorder
     window is cut. Raises ValueError for a window outside 1..MAX_WINDOW_DAYS and
-    UnknownCampaignNameError for a `name` no campaign has.
+    `UnknownCampaignError` (core.campaigns) for a `name` no campaign has.
     """
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"the window must be 1 to {MAX_WINDOW_DAYS} days, not {window_days}")
@@ -90,11 +86,8 @@ def campaign_results(
         "FROM campaigns"
     )
     if name is not None:
-        rows = store.execute(f"{sql} WHERE name = ?", (name,)).fetchall()
-        if not rows:
-            raise UnknownCampaignNameError(
-                f"no campaign is called {name!r}; `retain-tui campaigns` lists them"
-            )
+        campaign = require_campaign(store, name)
+        rows = store.execute(f"{sql} WHERE id = ?", (campaign.id,)).fetchall()
     else:
         rows = store.execute(f"{sql} ORDER BY created_at, id").fetchall()
     redemptions = _redemptions_by_campaign(store)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
+from core.campaigns.records import UnknownCampaignError
 from core.campaigns.results import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
-    UnknownCampaignNameError,
     campaign_results,
 )
 from tui.campaign_figures import campaign_lines
@@ -59,7 +59,7 @@ def campaigns(
         day = as_of_date(store, as_of)
         try:
             results = campaign_results(store, window_days, day, name)
-        except UnknownCampaignNameError as exc:
+        except UnknownCampaignError as exc:
             fail(str(exc))
         currency = printable(store.get_setting("shop.currency") or "")
     if json_:
