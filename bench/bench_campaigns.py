@@ -7,13 +7,17 @@ leave them: each selected 2,000 customers as of a date in the shop's last year, 
 10 % and leaving out 5 % (no_consent, contacted_recently), with a unique code for each drafted
 customer; about 3 % of the codes are then carried by one of the customer's orders after the
 campaign (as an import of those orders would store them). Then times the whole command, run
-as a script would, several times. Target (2-core machine, otherwise idle): <= 0.5 s.
+as a script would, several times, and prints its wall time and the CPU time it used (on a
+machine other work keeps busy, the CPU time is what the command would take on an idle one).
+Target (2-core machine, otherwise idle): <= 0.5 s.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import resource
 import statistics
 import sys
 from datetime import date, timedelta
@@ -93,9 +97,11 @@ def main() -> None:
     db = private_copy(shop_db(), "campaigns-bench.db")
     add_campaigns(db)
     command = [sys.executable, "-m", "tui", "campaigns", "--json", "--db", str(db)]
-    times, peak, out = [], 0, ""
+    times, cpu_times, peak, out = [], [], 0, ""
     for _ in range(RUNS):
+        before = _children_cpu()
         seconds, peak_mb, out = timed_command(command)
+        cpu_times.append(_children_cpu() - before)
         times.append(seconds)
         peak = max(peak, peak_mb)
     rows = json.loads(out)
@@ -106,7 +112,13 @@ def main() -> None:
           f"{redeemed:,} codes redeemed")  # fmt: skip
     verdict = "ok" if min(times) <= TARGET_SECONDS else "SLOWER THAN THE TARGET"
     print(f"  best of {RUNS} {min(times):.3f} s, median {statistics.median(times):.3f} s, "
-          f"peak {peak} MB (target <= {TARGET_SECONDS} s: {verdict})")  # fmt: skip
+          f"CPU best {min(cpu_times):.3f} s, peak {peak} MB, load average "
+          f"{os.getloadavg()[0]:.1f} (target <= {TARGET_SECONDS} s: {verdict})")  # fmt: skip
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
