@@ -1,18 +1,19 @@
 """Everything stored about one person, as one JSON document (a GDPR access request).
 
 Written to a private file (0600) through a temporary file beside it and a rename, so the
-owner never finds a half-written copy of someone's data. Drafted emails and their discount
-codes are files in the export folder, not in the database: they are not part of this record.
+owner never finds a half-written copy of someone's data. The drafted emails themselves are
+files in the export folder, not in the database; the record of which campaigns selected the
+person, the codes they were given and the codes their orders redeemed is part of it.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from core.contact_history import contact_history
 from core.customer_list import customer_rows
+from core.private_files import private_text_file
 from core.store import Store
 
 FORMAT = "retain-tui access request 1"
@@ -20,7 +21,8 @@ FORMAT = "retain-tui access request 1"
 
 def access_record(store: Store, customer_id: int) -> dict[str, object]:
     """The customer's row, consent history, orders with their lines, the segments they are
-    in today, and the import runs that added or last changed the row."""
+    in today, their contact history (campaigns, codes, redemptions), and the import runs that
+    added or last changed the row."""
     customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
     orders = _rows(
         store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
@@ -45,6 +47,7 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
         ),
         "orders": orders,
         "segments": segments[0]["segments"] if segments else [],
+        "contact_history": contact_history(store, customer_id).to_dict(),
         "import_runs": _rows(
             store,
             "SELECT started_at, finished_at, file, kind, format FROM import_runs "
@@ -58,19 +61,9 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
 
 def write_private_json(data: object, out: Path) -> None:
     """`data` as JSON in `out`, mode 0600, complete or not at all (temp file + rename)."""
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    temp = Path(name)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False, indent=2)
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, out)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with private_text_file(out) as file:
+        json.dump(data, file, ensure_ascii=False, indent=2)
+        file.write("\n")
 
 
 def _rows(

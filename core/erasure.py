@@ -23,6 +23,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from core.codes.redemptions import KEPT_OF_ERASED_CELL
 from core.consent import list_keys
 from core.store import BUSY_TIMEOUT_MS, Store, utc_now
 from core.values import email_key
@@ -139,8 +140,9 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
                 {"ids": ids, "now": now},
             )
             codes = conn.execute(
-                f"UPDATE orders SET discount_code = NULL WHERE customer_id IN ({members}) "
-                "AND discount_code IS NOT NULL",
+                f"UPDATE orders SET discount_code = {KEPT_OF_ERASED_CELL} "
+                f"WHERE customer_id IN ({members}) AND discount_code IS NOT NULL "
+                f"AND discount_code IS NOT {KEPT_OF_ERASED_CELL}",
                 {"ids": ids},
             ).rowcount
             if codes:
@@ -235,8 +237,11 @@ def match_forgotten(conn: sqlite3.Connection) -> None:
 
 
 def clear_forgotten_codes(conn: sqlite3.Connection) -> None:
-    """An import that changed a forgotten person's order wrote its discount code again."""
+    """An import that changed a forgotten person's order wrote its discount code again: it
+    keeps only the campaign codes the order redeemed, as erasure does."""
     conn.execute(
-        "UPDATE orders SET discount_code = NULL WHERE discount_code IS NOT NULL AND customer_id "
-        "IN (SELECT customer_id FROM people WHERE forgotten)"
+        f"UPDATE orders SET discount_code = {KEPT_OF_ERASED_CELL} "
+        "WHERE discount_code IS NOT NULL AND customer_id "
+        "IN (SELECT customer_id FROM people WHERE forgotten) "
+        f"AND discount_code IS NOT {KEPT_OF_ERASED_CELL}"
     )

@@ -205,3 +205,28 @@ def test_the_view_matches_a_brute_force_reading(orders: list[tuple[str | None, b
         assert found == brute_force(orders)
         by_campaign = store.scalar("SELECT count(*) FROM code_redemptions WHERE campaign_id = 1")
         assert by_campaign == len(found)
+
+
+def test_erasure_keeps_only_the_campaign_codes_of_a_cell(tmp_path: Path) -> None:
+    db = tmp_path / "shop.db"
+    rows = [generic_row("A-1", "ann@example.com", "2024-12-02", "30.00",
+                        "ANNA-FRIENDS, winback-7kq2m9xd")]  # fmt: skip
+    file = write_csv(tmp_path / "orders.csv", GENERIC_HEADER, rows)
+    with open_store(db, create=True) as store:
+        add_campaign(store, "winback", CODES)
+        import_file(store, file, "orders")
+    forget = CliRunner().invoke(build_app(), ["forget", "1", "--yes", "--db", str(db)])
+    assert forget.exit_code == 0, forget.output
+    assert "cleared orders.discount_code: 1" in forget.stdout
+    with open_store(db) as store:
+        cell = "SELECT discount_code FROM orders WHERE external_id = 'A-1'"
+        assert store.scalar(cell) == "WINBACK-7KQ2M9XD"
+        assert redemptions(store) == {("WINBACK-7KQ2M9XD", "A-1")}  # the figures stay
+        # A re-import of the forgotten person's changed order writes the cell again: the
+        # same rule applies.
+        changed = write_csv(tmp_path / "later.csv", GENERIC_HEADER, [
+            generic_row("A-1", "ann@example.com", "2024-12-02", "31.00",
+                        "ANNA-FRIENDS, winback-7kq2m9xd"),
+        ])  # fmt: skip
+        assert import_file(store, changed, "orders").orders_updated == 1
+        assert store.scalar(cell) == "WINBACK-7KQ2M9XD"

@@ -8,6 +8,14 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+KEPT_OF_ERASED_CELL = (
+    "(SELECT group_concat(code, ', ') FROM (SELECT DISTINCT code FROM code_redemptions "
+    "WHERE order_id = orders.id ORDER BY code))"
+)
+"""What erasure keeps of an order's discount code cell (in an UPDATE of `orders`): only the
+campaign codes it redeemed, upper case, or NULL. The app's random codes say nothing about
+the person, and the campaign figures count them; anything else the cell held goes."""
+
 SHOWN_REUSES = 20
 """How many reused codes a summary lists (the JSON holds them all)."""
 

@@ -1,16 +1,20 @@
-"""`retain-tui forget` and `customer export`: a person's erasure and access requests."""
+"""`retain-tui forget`, `customer export` and `customer show`: a person's erasure, access
+requests, and everything about them at a glance (orders and contact history)."""
 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from core.access_request import access_record, write_private_json
+from core.customer_details import CustomerDetails, customer_details
 from core.erasure import ErasureReport, UnknownPersonError, find_person, forget_customers
 from core.store import Store
+from core.values import format_cents
 from tui.commands.common import (
     DbOption,
     ExitCode,
@@ -21,6 +25,7 @@ from tui.commands.common import (
     print_json,
     warn,
 )
+from tui.safe_text import clean
 
 PersonArgument = Annotated[
     str,
@@ -31,7 +36,9 @@ PersonArgument = Annotated[
     ),
 ]
 
-customer_app = typer.Typer(help="One customer's data (access requests).", no_args_is_help=True)
+customer_app = typer.Typer(
+    help="One customer: their data, orders and contact history.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -123,6 +130,60 @@ def customer_export(
     except OSError as exc:
         fail(f"--out {out}: {exc.strerror or exc}")
     console.print(f"Wrote everything stored about customer {ids[0]} to {path}", markup=False)
+
+
+@customer_app.command("show")
+def customer_show(
+    ctx: typer.Context, who: PersonArgument, json_: JsonOption = False, db: DbOption = None
+) -> None:
+    """A customer, their orders with their lines, and every campaign draft, code and
+    redemption (an erased customer: what remains, anonymised)."""
+    with opened_store(ctx, db) as store:
+        found = [customer_details(store, number) for number in _person_ids(store, who)]
+    details = [detail for detail in found if detail is not None]
+    if json_:
+        documents = [detail.to_dict() for detail in details]
+        print_json(documents[0] if len(documents) == 1 else documents)
+        return
+    for detail in details:
+        _print_details(detail)
+
+
+def _print_details(detail: CustomerDetails) -> None:
+    out = partial(console.print, markup=False, highlight=False, soft_wrap=True)
+    who: dict[str, Any] = detail.customer
+    if who["forgotten"]:
+        out(f"Customer {who['id']} · forgotten (personal data erased; orders kept anonymised)")
+    else:
+        email = f" <{clean(who['email'])}>" if who["email"] else ""
+        out(f"Customer {who['id']} · {clean(who['name'], empty='(no name)')}{email}")
+    consent = {True: "yes", False: "no", None: "unknown"}[who["accepts_marketing"]]
+    out(
+        f"  country {clean(who['country'], empty='-')} · language "
+        f"{clean(who['language'], empty='-')} · marketing {consent} · {who['orders']:,} orders "
+        f"· {format_cents(who['revenue'])} · first {who['first_order'] or '-'} · last "
+        f"{who['last_order'] or '-'}"
+    )
+    out(f"Orders ({len(detail.orders):,})")
+    order: dict[str, Any]
+    for order in detail.orders:
+        flags = " cancelled" if order["cancelled"] else ""
+        code = f" · code {clean(order['discount_code'])}" if order["discount_code"] else ""
+        out(
+            f"  {order['ordered_on']}  {clean(order['external_id'])}  "
+            f"{clean(order['status'], empty='-')}{flags}  {format_cents(order['net'])} "
+            f"{clean(order['currency'])}{code}"
+        )
+        for line in order["lines"]:
+            sku = f" ({clean(line['sku'])})" if line["sku"] else ""
+            price = "" if line["unit_price"] is None else f" at {format_cents(line['unit_price'])}"
+            out(f"      {line['quantity']} × {clean(line['product'], empty='-')}{sku}{price}")
+    events = detail.history.events()
+    out(f"Contact history ({len(events):,})")
+    if not events:
+        out("  no campaign has selected this customer yet")
+    for event in events:
+        out(f"  {event.when[:10]}  {clean(event.campaign)}  {event.what}: {clean(event.detail)}")
 
 
 def _person_ids(store: Store, who: str) -> list[int]:

@@ -3,7 +3,9 @@
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
 segments, loyalty points, drafted emails and discount codes belong under `#extras` (their
-issues add them). `c` writes an email draft to this customer (the compose screen).
+issues add them). `c` writes an email draft to this customer (the compose screen). The
+contact history (every campaign that selected the customer, their codes and the codes their
+orders redeemed) is the last section, shown once there is any (`h` moves to it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from core.addresses import ellipsized
 from core.consent import set_marketing_consent
+from core.contact_history import HistoryEvent, contact_history
 from core.customer_profile import (
     CustomerProfile,
     OrderLine,
@@ -70,6 +73,13 @@ class CustomerDetailScreen(RetainScreen):
         Binding("o", "focus_orders", "Orders", show=False, tooltip="Move to the orders"),
         Binding("l", "focus_lines", "Items", show=False, tooltip="Move to the order's items"),
         Binding(
+            "h",
+            "focus_history",
+            "History",
+            show=False,
+            tooltip="Move to the contact history: campaigns, codes and redemptions",
+        ),
+        Binding(
             "F",
             "forget",
             "Forget",
@@ -85,6 +95,8 @@ class CustomerDetailScreen(RetainScreen):
         order_count: int
         segments: dict[str, object] | None = None
         """The customer's row of `core.segments.customer_rows` (scores and segments)."""
+        history: list[HistoryEvent] | None = None
+        """Campaign drafts, codes and redemptions, oldest first (core/contact_history.py)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -116,6 +128,8 @@ class CustomerDetailScreen(RetainScreen):
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
         yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+        yield Static("Contact history", id="history-title", classes="section-title", markup=False)
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,6 +147,12 @@ class CustomerDetailScreen(RetainScreen):
         lines.add_column(plain("Qty", justify="right", empty=""), key="qty", width=4)
         lines.add_column(plain("Price", justify="right", empty=""), key="price", width=10)
         lines.add_column(plain("Amount", justify="right", empty=""), key="amount", width=11)
+        history = self.query_one("#history", DataTable)
+        history.add_column("Date", key="when", width=10)
+        history.add_column("Campaign", key="campaign", width=24)
+        history.add_column("What", key="what", width=10)
+        history.add_column("Detail", key="detail")
+        self._show_history([])
         self.set_focus(orders)
         self.reload()
 
@@ -152,7 +172,8 @@ class CustomerDetailScreen(RetainScreen):
             orders = load_orders(store, self.customer_id) if profile else []
             total = count_orders(store, self.customer_id) if profile else 0
             segments = self._segments(store) if profile else None
-        self.post_message(self.Loaded(profile, orders, total, segments))
+            history = contact_history(store, self.customer_id).events() if profile else []
+        self.post_message(self.Loaded(profile, orders, total, segments, history))
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -187,6 +208,7 @@ class CustomerDetailScreen(RetainScreen):
             self.query_one("#figures", Static).update("")
             self.query_one("#orders", DataTable).clear()
             self.query_one("#lines", DataTable).clear()
+            self._show_history([])
             return
         title = clean(profile.name or profile.email or f"customer {profile.id}")
         self.sub_title = ellipsized(title, TITLE_WIDTH)
@@ -194,6 +216,21 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#figures", Static).update(self._figures_text(profile))
         self.query_one("#rfm", Static).update(segments_text(message.segments))
         self._show_orders(message.orders, message.order_count)
+        self._show_history(message.history or [])
+
+    def _show_history(self, events: list[HistoryEvent]) -> None:
+        """The history's rows; the section takes no room while there is none."""
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for event in events:
+            table.add_row(
+                plain(display.timestamp(event.when)[:10]), plain(event.campaign),
+                plain(event.what), plain(event.detail),
+            )  # fmt: skip
+        title = f"Contact history ({len(events):,}): campaigns, codes, redemptions"
+        self.query_one("#history-title", Static).update(content(title))
+        for widget in (table, self.query_one("#history-title", Static)):
+            widget.display = bool(events)
 
     def _profile_text(self, profile: CustomerProfile) -> Content:
         place = " · ".join(clean(part) for part in (profile.country, profile.language) if part)
@@ -310,6 +347,11 @@ class CustomerDetailScreen(RetainScreen):
     def action_focus_lines(self) -> None:
         self.set_focus(self.query_one("#lines", DataTable))
 
+    def action_focus_history(self) -> None:
+        history = self.query_one("#history", DataTable)
+        if history.display:
+            self.set_focus(history)
+
     def action_compose(self) -> None:
         from tui.screens.compose import Audience, ComposeScreen
 
@@ -362,8 +404,9 @@ class CustomerDetailScreen(RetainScreen):
         who = clean(" · ".join(part for part in (profile.name, profile.email) if part))
         question = (
             f"Forget {who or f'customer {profile.id}'} for good? Name, email, shop id, tags, "
-            "note and discount codes are erased and cannot be brought back; the orders stay "
-            "without them, so no figure changes."
+            "note and the discount codes typed at checkout are erased and cannot be brought "
+            "back; the orders stay without them (keeping only this app's campaign codes), "
+            "so no figure changes."
         )
         if await self.app.push_screen_wait(ConfirmScreen(question, "Forget", "Keep")):
             self.forget_customer()
