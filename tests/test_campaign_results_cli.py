@@ -115,3 +115,19 @@ def test_a_shop_without_campaigns(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "No campaigns yet" in result.stdout
     assert json.loads(invoke(tmp_path / "shop.db", "--json").stdout) == []
+
+
+def test_control_characters_in_a_name_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "shop.db", create=True)
+    ids = load_customers_and_orders(store, tmp_path, 1, [ShopOrder("A1", 1, date(2024, 3, 5), 1)])
+    add_campaign(
+        store, Campaign("clear\x1b[2J\nnext", date(2024, 3, 1), {1: ("drafted", None)}), ids
+    )
+    store.close()
+    result = invoke(tmp_path / "shop.db")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert "clear\\x1b[2J\\nnext · win-back" in result.stdout
+    assert json.loads(invoke(tmp_path / "shop.db", "--json").stdout)[0]["name"] == (
+        "clear\x1b[2J\nnext"
+    )
