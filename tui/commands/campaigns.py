@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from core.campaigns.records import UnknownCampaignError
+from core.campaigns import UnknownCampaignError
 from core.campaigns.results import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
