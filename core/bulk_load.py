@@ -13,13 +13,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from core.schema import CUSTOMER_PAGES_FROM_CUSTOMERS
+from core.schema import CUSTOMER_PAGES_FROM_CUSTOMERS, ORDER_CODES_FROM_ORDERS
 
 # What a first import sets aside: the secondary indexes of the tables it fills (the unique
 # ones are constraints the merge relies on, and stay) and the triggers that keep the
-# customer list and the stored RFM cuts current (rebuilt or re-saved as a whole instead).
-_INDEXED_TABLES = ("orders", "order_lines", "customer_pages")
-_TRIGGERED_TABLES = ("customers", "customer_stats")
+# customer list, the orders' code keys and the stored RFM cuts current (rebuilt or re-saved
+# as a whole instead).
+_INDEXED_TABLES = ("orders", "order_lines", "customer_pages", "order_codes")
+_TRIGGERED_TABLES = ("customers", "customer_stats", "orders")
 
 
 @contextmanager
@@ -51,4 +52,6 @@ def first_import(conn: sqlite3.Connection) -> Iterator[None]:
             yield
             conn.execute("DELETE FROM customer_pages")
             conn.execute(CUSTOMER_PAGES_FROM_CUSTOMERS)
+            conn.execute("DELETE FROM order_codes")
+            conn.execute(ORDER_CODES_FROM_ORDERS)
         conn.execute("INSERT INTO customer_search (customer_search) VALUES ('rebuild')")

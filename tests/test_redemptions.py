@@ -205,6 +205,22 @@ def test_the_view_matches_a_brute_force_reading(orders: list[tuple[str | None, b
         assert found == brute_force(orders)
         by_campaign = store.scalar("SELECT count(*) FROM code_redemptions WHERE campaign_id = 1")
         assert by_campaign == len(found)
+        # Any writer that changes the cells (the triggers keep `order_codes` current):
+        # every other order loses its code, the others get the next order's cell; order 3
+        # is deleted.
+        changed = [
+            (None if number % 2 == 0 else orders[number % len(orders)][0], cancelled)
+            for number, (_cell, cancelled) in enumerate(orders, start=1)
+        ]
+        with store.write() as conn:
+            conn.executemany(
+                "UPDATE orders SET discount_code = ? WHERE id = ?",
+                [(cell, n) for n, (cell, _) in enumerate(changed, start=1)],
+            )
+            conn.execute("DELETE FROM orders WHERE id = 3")
+        changed = [c if n != 3 else (None, True) for n, c in enumerate(changed, start=1)]
+        after = set(store.execute("SELECT code, order_id FROM code_redemptions"))
+        assert after == brute_force(changed)
 
 
 def test_erasure_keeps_only_the_campaign_codes_of_a_cell(tmp_path: Path) -> None:

@@ -243,14 +243,13 @@ class Staging:
         counts = Counts()
         now = utc_now()
         started = time.perf_counter()
-        # The second context is chosen inside the first: emptiness is read under the lock.
-        with (
-            self.store.write() as conn,
-            first_import(conn) if self.store.is_empty() else nullcontext(),
-        ):
-            self._merge_customers(conn, counts, now, authoritative_customers, file_name)
-            self._merge_orders(conn, counts, now)
-            self._keep_consent_no(conn, counts)
+        with self.store.write() as conn:
+            # Emptiness is read under the write lock.
+            with first_import(conn) if self.store.is_empty() else nullcontext():
+                self._merge_customers(conn, counts, now, authoritative_customers, file_name)
+                self._merge_orders(conn, counts, now)
+                self._keep_consent_no(conn, counts)
+            # After a first import's indexes and derived tables are rebuilt, still under the lock.
             counts.redemptions = imported_redemptions(
                 conn,
                 "SELECT coalesce(existing_id, ? + seq) FROM stage_orders WHERE NOT unchanged",
