@@ -11,7 +11,11 @@ copy the app may migrate, as bench_tui.py makes it, or --shop): from opening it 
 complete recipient list and counts, to the exact counts (who has already bought every
 bestseller, for come-back-bestsellers), then for each other template chosen.
 
-    python bench/bench_export.py [--rebuild] [--sample-data DIR] [--shop DB] [--only PART]
+The campaign part (issue 13) times a 100,000-draft campaign with unique codes and a 10 %
+holdout, recording included, against the plain export of exactly the drafts it made.
+
+    python bench/bench_export.py [--rebuild] [--sample-data DIR] [--shop DB]
+                                 [--only exports|first-preview|campaign]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import DATA as BENCH_DIR
 from common import private_copy, shop_db
 
+from core.campaigns import CampaignRequest, export_campaign
 from core.compose import Composer, Discount, export_drafts
 from core.demo import DEMO_SETTINGS
 from core.importers import import_file
@@ -50,7 +55,11 @@ EML_DRAFTS = 10_000
 MBOX_DRAFTS = 100_000
 TODAY = date(2026, 11, 5)
 SEGMENT = "lapsed"  # the 'come back for bestsellers' audience
-PARTS = ("exports", "first-preview")
+PARTS = ("exports", "first-preview", "campaign")
+CAMPAIGN_HOLDOUT = Decimal(10)
+CAMPAIGN_LIMIT = 1.5  # issue 13: a campaign may take at most 1.5x the plain export's time
+CAMPAIGN_AUDIENCE = math.ceil(MBOX_DRAFTS / (1 - CAMPAIGN_HOLDOUT / 100))
+"""Customers a campaign needs so that 100,000 are drafted after the holdout."""
 
 
 def build_shop(path: Path, sample_data: Path) -> None:
@@ -62,7 +71,7 @@ def build_shop(path: Path, sample_data: Path) -> None:
     import_file(store, sample_data / "customers_export.csv", "customers")
     import_file(store, sample_data / "orders_export.csv", "orders")
     consenting = int(store.scalar("SELECT count(*) FROM customers WHERE accepts_marketing = 1"))
-    clones = math.ceil(MBOX_DRAFTS / consenting) + 1
+    clones = math.ceil(max(MBOX_DRAFTS, CAMPAIGN_AUDIENCE) / consenting) + 1
     _clone(store, clones)
     with store.write() as conn:
         conn.executemany(
@@ -148,6 +157,71 @@ def bench_export(
           f"= {seconds / max(result.drafted, 1) * 1e3:.3f} ms/draft, {how}, "
           f"{size / 1e6:,.0f} MB, skipped {sum(result.skipped.values())}")  # fmt: skip
     shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+
+def _without_recency_rules(out_dir: Path) -> Path:
+    """An owner's copy of the template without its last-order window, so that every
+    consenting customer is in its audience (the shop's clones share the demo's order dates)."""
+    folder = out_dir / "campaign-templates"
+    target = folder / TEMPLATE
+    shutil.copytree(shipped_dir("templates") / TEMPLATE, target, dirs_exist_ok=True)
+    toml = target / "template.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith(("min_days_", "max_days_"))]
+    toml.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return folder
+
+
+def _timed_campaign(
+    store: Store, ids: list[int], templates: Path, out_dir: Path, name: str
+) -> tuple[float, int]:
+    request = CampaignRequest(
+        audience="customers", audience_detail={"customers": len(ids)}, name=name,
+        min_gap_days=0, holdout_percent=CAMPAIGN_HOLDOUT,
+    )  # fmt: skip
+    composer = Composer(store, templates_dir=templates, today=TODAY)
+    discount = Discount(percent=Decimal(10), valid_days=30)
+    target = out_dir / f"{name}.mbox"
+    started = time.perf_counter()
+    result = export_campaign(composer, request, ids, TEMPLATE, target, fmt="mbox",
+                             discount=discount)  # fmt: skip
+    seconds = time.perf_counter() - started
+    target.unlink()
+    assert result.codes == result.drafted, (result.codes, result.drafted)
+    return seconds, result.drafted
+
+
+def bench_campaign(store: Store, out_dir: Path) -> None:
+    """A 100,000-draft campaign (unique codes, 10 % holdout, every row recorded) against the
+    plain export of exactly the drafts it made."""
+    ids = consenting_ids(store, CAMPAIGN_AUDIENCE)
+    templates = _without_recency_rules(out_dir)
+    names = [f"bench-{os.getpid()}-{n}" for n in (1, 2)]
+    try:
+        # The first run warms the caches as the plain export finds them; the second is timed.
+        _timed_campaign(store, ids, templates, out_dir, names[0])
+        drafted = [row[0] for row in store.execute(
+            "SELECT r.customer_id FROM campaign_recipients r JOIN campaigns c "
+            "ON c.id = r.campaign_id WHERE c.name = ? AND r.outcome = 'drafted' "
+            "ORDER BY r.customer_id", (names[0],))]  # fmt: skip
+        composer = Composer(store, templates_dir=templates, today=TODAY)
+        composer.min_gap_days = 0  # the first campaign just contacted them all
+        discount = Discount(percent=Decimal(10), valid_days=30)
+        target = out_dir / "plain.mbox"
+        started = time.perf_counter()
+        plain = export_drafts(composer, drafted, TEMPLATE, target, fmt="mbox", discount=discount)
+        plain_seconds = time.perf_counter() - started
+        target.unlink()
+        campaign_seconds, count = _timed_campaign(store, ids, templates, out_dir, names[1])
+    finally:
+        with store.write() as conn:  # the bench shop stays as it was (rows cascade)
+            conn.executemany("DELETE FROM campaigns WHERE name = ?", [(n,) for n in names])
+    ratio = campaign_seconds / plain_seconds
+    verdict = "ok" if ratio <= CAMPAIGN_LIMIT else f"OVER the {CAMPAIGN_LIMIT}x limit"
+    print(f"campaign: {len(ids):,} customers, {CAMPAIGN_HOLDOUT}% held out, {count:,} drafts "
+          f"with unique codes, recorded: {campaign_seconds:.2f} s")  # fmt: skip
+    print(f"  plain export of the same {plain.drafted:,} drafts: {plain_seconds:.2f} s; "
+          f"campaign / plain = {ratio:.2f} ({verdict})")  # fmt: skip
 
 
 def bench_preview(store: Store, out_dir: Path) -> None:
@@ -251,7 +325,7 @@ def main() -> None:
     parser.add_argument("--only", choices=PARTS, help="run only the exports or the first preview")
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if args.only != "exports":
+    if args.only in (None, "first-preview"):
         bench_first_preview(args.shop or private_copy(shop_db()))
     if args.only == "first-preview":
         return
@@ -262,6 +336,10 @@ def main() -> None:
     print(f"shop: {DB} ({customers:,} customers); template {TEMPLATE!r} with a 10% discount")
     with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="emails-out-") as tmp:
         out = Path(tmp)
+        if args.only == "campaign":
+            bench_campaign(store, out)
+            store.close()
+            return
         bench_preview(store, out)
         print(f"export (as the CLI runs it: helper processes from 5,000 drafts, {os.cpu_count()} "
               "cores here):")  # fmt: skip
@@ -270,6 +348,7 @@ def main() -> None:
         print("export in one process (helpers=0), for comparison:")
         bench_export(store, "eml", EML_DRAFTS, out, helpers=0)
         bench_export(store, "mbox", MBOX_DRAFTS, out, helpers=0)
+        bench_campaign(store, out)
     store.close()
 
 

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,41 @@ def test_a_disk_full_at_the_commit_takes_the_placed_files_back(
         assert out.read_text() == "the owner's previous export\n"
         (disk / "filler").unlink()
         assert campaign_rows(db) == [0, 0, 0]
+
+
+def test_another_export_creating_the_same_campaign_meanwhile_wins(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CliRunner().invoke(app, ["export", "--db", str(db), *ARGS, "--out",
+                                    str(tmp_path / "first.csv")]).exit_code == 0  # fmt: skip
+    before = committed_state(db)
+    # This run looked before the other one recorded 'spring' (the window between the look-up
+    # and the write transaction).
+    monkeypatch.setattr("core.campaigns.run.find_campaign", lambda store, name: None)
+    result = CliRunner().invoke(
+        app, ["export", "--db", str(db), *ARGS, "--out", str(tmp_path / "second.csv")]
+    )
+    assert result.exit_code == ExitCode.REFUSED, result.output
+    assert "another export recorded campaign 'spring' meanwhile" in result.stderr
+    assert committed_state(db) == before
+    assert not (tmp_path / "second.csv").exists()
+
+
+def test_a_code_stored_meanwhile_by_another_export_writes_nothing(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ["export", "--db", str(db), *ARGS, "--out", str(tmp_path / "first.csv")]
+    assert CliRunner().invoke(app, first).exit_code == 0
+    with closing(sqlite3.connect(db)) as conn:
+        [(taken,)] = conn.execute("SELECT code FROM discount_codes LIMIT 1")
+    before = committed_state(db)
+    # As if another export stored this code after our check against the store.
+    monkeypatch.setattr(
+        "core.campaigns.run.new_codes", lambda prefix, count, in_use: [taken] * count
+    )
+    second = ["export", "--db", str(db), *ARGS[:-1], "other", "--min-gap-days", "0"]
+    result = CliRunner().invoke(app, [*second, "--out", str(tmp_path / "second.csv")])
+    assert result.exit_code == ExitCode.REFUSED, result.output
+    assert "a discount code was stored by another export meanwhile" in result.stderr
+    assert committed_state(db) == before
+    assert not (tmp_path / "second.csv").exists()

@@ -71,3 +71,14 @@ def test_forgetting_a_person_keeps_their_campaign_rows(shop, tmp_path: Path) -> 
         before)  # fmt: skip
     assert shop.execute("SELECT code, customer_id FROM discount_codes ORDER BY 2").fetchall() == (
         codes)  # fmt: skip
+
+
+def test_a_preview_says_a_capped_customer_would_be_left_out(shop, tmp_path: Path) -> None:
+    run(shop, tmp_path, "first", [1])
+    composer = Composer(shop, tmp_path / "mine", today=TODAY)
+    discount = parse_discount("10%", currency="EUR")
+    assert composer.render(1, "win-back", discount=discount).excluded == "contacted_recently"
+    assert composer.render(2, "win-back", discount=discount).excluded is None
+    assert composer.render(1, "thank-you").excluded != "contacted_recently"  # transactional
+    composer.min_gap_days = 0
+    assert composer.render(1, "win-back", discount=discount).excluded is None

@@ -284,3 +284,21 @@ def test_bad_campaign_options_are_refused_before_anything_is_written(
     assert len(out.strip().splitlines()) == 1, out
     assert committed_state(db) == before
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_the_json_summary_names_the_campaign_and_its_counts(
+    db: Path, tmp_path: Path, clock: CampaignClock
+) -> None:
+    import json
+
+    args = ["-t", "win-back", "-c", EVERYONE, "--discount", "10%", "--holdout", "30%",
+            "--campaign", "json", "--json", "--out", str(tmp_path / "a.csv")]  # fmt: skip
+    code, out = export(db, tmp_path, *args)
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["campaign"] == "json" and summary["dry_run"] is False
+    assert (summary["drafted"], summary["held_out"], summary["codes"]) == (5, 2, 5)
+    assert summary["already_drafted"] == 0
+    assert summary["skipped"] == {"no_consent": 1, "no_email": 1}
+    code, out = export(db, tmp_path, *args[:-1], str(tmp_path / "b.csv"))
+    assert code == 0 and json.loads(out)["already_drafted"] == 5, out

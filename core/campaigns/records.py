@@ -121,19 +121,25 @@ def shop_min_gap_days(store: Store) -> int:
 
 
 def contacted_since(
-    conn: sqlite3.Connection, days: int, *, exclude_campaign: int | None = None
+    conn: sqlite3.Connection,
+    days: int,
+    *,
+    exclude_campaign: int | None = None,
+    customer: int | None = None,
 ) -> set[int]:
     """Customers who were drafted a marketing email in the last `days` days (run time, not
-    the as-of date: contact is an event of the app), except by `exclude_campaign`."""
+    the as-of date: contact is an event of the app), except by `exclude_campaign`; only
+    `customer` when given (a preview: one index lookup instead of a scan)."""
     if days <= 0:
         return set()
     since = (now() - timedelta(days=days)).astimezone(UTC).isoformat(timespec="seconds")
+    one = "" if customer is None else "AND r.customer_id = :customer "
     rows = conn.execute(
         "SELECT DISTINCT r.customer_id FROM campaign_recipients r "
         "JOIN campaigns c ON c.id = r.campaign_id "
-        "WHERE r.outcome = 'drafted' AND c.kind = 'marketing' AND r.recorded_at > ? "
-        "AND c.id IS NOT ?",
-        (since, exclude_campaign),
+        "WHERE r.outcome = 'drafted' AND c.kind = 'marketing' AND r.recorded_at > :since "
+        f"AND c.id IS NOT :campaign {one}",
+        {"since": since, "campaign": exclude_campaign, "customer": customer},
     )
     return {customer_id for (customer_id,) in rows}
 

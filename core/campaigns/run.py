@@ -116,6 +116,20 @@ def _check_rerun(stored: Campaign, new: NewCampaign) -> None:
         )
 
 
+_MEANWHILE = (
+    "another export recorded campaign {name!r} meanwhile: nothing was written; run again to "
+    "draft whoever is left"
+)
+
+
+def _insert_once(conn: sqlite3.Connection, new: NewCampaign, at: str) -> int:
+    """The new campaign's id; another export that created the same name first wins."""
+    try:
+        return insert_campaign(conn, new, at)
+    except sqlite3.IntegrityError:
+        raise CampaignError(_MEANWHILE.format(name=new.name)) from None
+
+
 def export_campaign(
     composer: Composer,
     request: CampaignRequest,
@@ -188,7 +202,9 @@ def export_campaign(
 
     def record(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
         at = run_time()
-        campaign_id = stored.id if stored is not None else insert_campaign(conn, new, at)
+        campaign_id = stored.id if stored is not None else _insert_once(conn, new, at)
+        if stored is not None and recorded_outcomes(conn, stored.id) != earlier:
+            raise CampaignError(_MEANWHILE.format(name=name))
         rows: dict[int, tuple[int, str, str | None, str | None]] = {}
         for r in first.values():
             if r.customer_id in earlier:
@@ -204,7 +220,13 @@ def export_campaign(
         if unique_codes and new.discount is not None:
             drafted = {cid for cid, left_out, _ in outcomes if left_out is None}
             pairs = [(own[cid], cid) for cid in own if cid in drafted]
-            write_codes(conn, campaign_id, pairs, new.discount, at)
+            try:
+                write_codes(conn, campaign_id, pairs, new.discount, at)
+            except sqlite3.IntegrityError:
+                raise CampaignError(
+                    "a discount code was stored by another export meanwhile: nothing was "
+                    "written; run the export again (it draws new codes)"
+                ) from None
             result.codes = len(pairs)
 
     write_plan(composer, to_write, template, out, result, discount=discount, progress=progress,

@@ -333,14 +333,16 @@ class Composer:
         address, reason = self._exclusion(info, record, seen, suppressed, contacted)
         return Recipient(record.id, name, address, language, reason)
 
-    def contacted_recently(self) -> set[int]:
+    def contacted_recently(self, customer: int | None = None) -> set[int]:
         """Customers drafted a marketing email within the frequency cap (core/campaigns)."""
         from core.campaigns.records import contacted_since, shop_min_gap_days
 
         days = self.min_gap_days
         if days is None:
             days = shop_min_gap_days(self.store)
-        return contacted_since(self.store.conn, days, exclude_campaign=self.cap_ignores_campaign)
+        return contacted_since(
+            self.store.conn, days, exclude_campaign=self.cap_ignores_campaign, customer=customer
+        )
 
     def _exclusion(
         self,
@@ -439,7 +441,7 @@ class Composer:
             needs = replace(needs, recommendations=True)
         data = self.loader.load([record], needs, reorder_rule(info))[customer_id]
         suppressed = suppressed_hashes(self.store.conn) if info.marketing else set()
-        contacted = self.contacted_recently() if info.marketing else set()
+        contacted = self.contacted_recently(record.id) if info.marketing else set()
         _, reason = self._exclusion(info, record, set(), suppressed, contacted)
         reason = reason or self._exclusion_by_data(info, data)
         return self.render_data(compiled, data, discount, excluded=reason)

@@ -213,10 +213,13 @@ def write_plan(
             record(conn, outcomes)
             if result.drafted:
                 writer.place(out, overwrite)
-        writer.finish()
     except BaseException:
         writer.undo()
         raise
+    # Committed: the campaign and its files are complete. An interrupt now must not take the
+    # files back, nor report that nothing was written; at worst the replaced copy remains.
+    with suppress(BaseException):
+        writer.finish()
 
 
 def _fill(
