@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from core.as_of import resolve_as_of
 from core.campaigns.results import DEFAULT_WINDOW_DAYS, campaign_results, group_restriction
 from core.customer_pages import ListQuery, Restriction
 from tui import display
@@ -129,13 +130,14 @@ class CampaignsScreen(RetainScreen):
     def __init__(self, window_days: int = DEFAULT_WINDOW_DAYS) -> None:
         super().__init__()
         self.window_days = window_days
+        self.currency = ""
         self.loads = 0
         """How many lists were shown: lets tests wait for a fresh one."""
 
     def compose(self) -> ComposeResult:
+        self.currency = self.retain_app.store.get_setting("shop.currency") or ""
         yield Header()
-        currency = self.retain_app.store.get_setting("shop.currency")
-        yield CampaignTable(currency=currency, id="campaigns")
+        yield CampaignTable(currency=self.currency, id="campaigns")
         yield Static("", id="campaign-detail", markup=False)
         yield Static("Reading campaigns…", id="campaigns-status", markup=False)
         yield Footer()
@@ -163,8 +165,6 @@ class CampaignsScreen(RetainScreen):
         description="Reading the campaigns",
     )
     def load_campaigns(self) -> None:
-        from core.as_of import resolve_as_of
-
         with self.retain_app.pool.borrow() as store:
             as_of = resolve_as_of(store)
             campaigns = campaign_results(store, self.window_days, as_of)
@@ -190,8 +190,7 @@ class CampaignsScreen(RetainScreen):
         if figures is None:
             detail.update("")
             return
-        currency = self.retain_app.store.get_setting("shop.currency") or ""
-        title, *rest = campaign_lines(figures, currency)
+        title, *rest = campaign_lines(figures, self.currency)
         lines = [content(title, style="bold"), *(content(line.strip()) for line in rest)]
         detail.update(Content("\n").join(lines))
 
