@@ -391,12 +391,6 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = FILE")  # staging a big import must not cost RAM
     conn.execute("PRAGMA cache_size = -65536")
-    # The `PRAGMA optimize` every close runs may ANALYZE a table; bound it to a sample of each
-    # index, as SQLite's documentation advises for it: the view code_redemptions reads an
-    # index that is empty in most shops (orders listing several codes), an empty index never
-    # gets a statistics row, and so every command reading the view re-analysed all of
-    # `orders` on closing (0.3 s at a million orders) instead of a few milliseconds.
-    conn.execute("PRAGMA analysis_limit = 1000")
 
 
 def _schema_version(conn: sqlite3.Connection) -> int:
