@@ -19,6 +19,7 @@ SCRIPTS = (
     "bench_export.py",
     "bench_tui.py",
     "bench_reorder.py",
+    "bench_import.py",
     "bench_campaigns.py",
 )
 

@@ -11,7 +11,7 @@ import re
 # Every character that some consumer treats as a line break or that is invisible control:
 # C0 controls, DEL, C1 controls (NEL is \x85), and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_SPACES = re.compile(r"[ \t]{2,}")
+_SPACES = re.compile(r"\s{2,}")  # any Unicode spaces: mail readers collapse runs
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _NAMED = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>")

@@ -68,15 +68,20 @@ def suppress_keys(
 
 
 def list_keys(conn: sqlite3.Connection, keys: Iterable[str], reason: str) -> int:
-    """Only the list half of `suppress_keys`, for a caller that withdraws consent itself
-    in one statement (the importer); how many keys were new on the list."""
+    """Only the list half of `suppress_keys`; how many keys were new on the list."""
+    return list_hashes(conn, [key_hash(key) for key in keys], reason)
+
+
+def list_hashes(conn: sqlite3.Connection, hashes: Iterable[str], reason: str) -> int:
+    """`list_keys` for addresses already hashed (the importer hashes them while staging,
+    before it takes the write lock); how many were new on the list."""
     if reason not in REASONS:
         raise ValueError(f"unknown suppression reason {reason!r}")
     now = utc_now()
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO suppressions (address_hash, reason, at) VALUES (?, ?, ?)",
-        [(key_hash(key), reason, now) for key in keys],
+        [(digest, reason, now) for digest in hashes],
     )
     return conn.total_changes - before
 
@@ -117,18 +122,23 @@ def is_suppressed(conn: sqlite3.Connection, address: str | None) -> bool:
 def withhold_suppressed(conn: sqlite3.Connection, customer_ids: Iterable[int], source: str) -> int:
     """Set consent to "no" for those of `customer_ids` whose address is suppressed (e.g. an
     import said yes, or gave a customer a suppressed address); how many changed."""
-    hashes = suppressed_hashes(conn)
-    if not hashes:
-        return 0
+    # Looked up hash by hash: reading the whole list costs as much as the shop's history
+    # of "no"s, inside the importer's write lock, for a handful of customers.
     ids = list(customer_ids)
     held: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         rows = conn.execute(
-            f"SELECT id, email_key FROM customers WHERE id IN ({marks})", chunk
+            f"SELECT id, email_key FROM customers WHERE id IN ({marks}) AND email_key IS NOT NULL",
+            chunk,
         ).fetchall()
-        held.extend(cid for cid, key in rows if key and key_hash(key) in hashes)
+        by_hash = {key_hash(key): cid for cid, key in rows}
+        marks = ", ".join("?" * len(by_hash))
+        listed = conn.execute(
+            f"SELECT address_hash FROM suppressions WHERE address_hash IN ({marks})", list(by_hash)
+        )
+        held.extend(by_hash[digest] for (digest,) in listed)
     return withdraw_consent(conn, "id = ?", [(cid,) for cid in held], source)
 
 

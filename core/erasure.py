@@ -58,6 +58,7 @@ class ErasureReport:
     """Saved segments whose expression names the person: the owner must edit them."""
     wal_cleared: bool = True
     rebuild_error: str | None = None
+    rebuild_interrupted: bool = False
     """Why the file could not be rebuilt after the commit (no room for VACUUM's copy...):
     the fields are cleared, but old copies may remain in free space until a rebuild."""
     forgotten_email_keys: list[str] = field(default_factory=list, repr=False)
@@ -169,6 +170,9 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
         report.wal_cleared = scrub_free_space(store)
     except sqlite3.Error as exc:  # committed already: say so rather than fail
         report.wal_cleared, report.rebuild_error = False, str(exc)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM or SIGHUP after the commit: the same
+        report.wal_cleared, report.rebuild_error = False, "interrupted"
+        report.rebuild_interrupted = True
     return report
 
 

@@ -7,6 +7,11 @@ ties are exact. Days are proleptic ordinals of the order's *local* calendar date
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
+from core.email_rekey import recompute_email_keys
+
 
 def _name_key(row: str) -> str:
     """The list's sort key for a customer's name; customers without one sort last, by email."""
@@ -39,9 +44,9 @@ ORDER_CODES_FROM_ORDERS = f"""
     INSERT INTO order_codes (order_id, code_key)
     SELECT o.id, {code_key("o")} FROM orders o WHERE o.discount_code IS NOT NULL
 """
-"""Every order's row of `order_codes` (migration 10), as its triggers would keep it."""
+"""Every order's row of `order_codes` (the redemptions migration), as its triggers would keep it."""
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
     CREATE TABLE customers (
@@ -325,7 +330,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE orders ADD COLUMN tax INTEGER;
     ALTER TABLE orders ADD COLUMN tax_included INTEGER;
     """,
-    # 9: campaigns (issue 13, core/campaigns/): every export that writes is one, with a row per
+    # 9: every email key recomputed as addresses are compared since 7 (NFKC, invisible
+    # characters, casefold); customers whose keys now collide are kept apart and a "no" of
+    # one applies to all (core/email_rekey.py). A step in Python: SQLite has no NFKC.
+    recompute_email_keys,
+    # 10: campaigns (issue 13, core/campaigns/): every export that writes is one, with a row per
     # selected customer (drafted, held out, or left out and why) and the unique discount code
     # each recipient got. Recipients and codes name the customer without a foreign key:
     # erasure keeps the (anonymised) customer row, so campaign figures stay as they were.
@@ -369,7 +378,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX discount_codes_by_customer ON discount_codes(customer_id);
     CREATE INDEX discount_codes_by_campaign ON discount_codes(campaign_id);
     """,
-    # 10: redemptions (issue 13, core/codes/): an order redeems a campaign's code when its
+    # 11: redemptions (issue 13, core/codes/): an order redeems a campaign's code when its
     # discount code cell, upper-cased and trimmed, is that code; a cell listing several codes
     # ("A, B" or "A; B", as WooCommerce exports give an order with two coupons) redeems each.
     # `code_redemptions` is a view, not a table written at import: it is right whatever the

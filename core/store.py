@@ -6,6 +6,7 @@ connection itself runs in autocommit mode so nothing commits behind our back.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -68,6 +69,15 @@ def write_wait_seconds() -> float:
         return max(0.0, float(os.environ.get(WRITE_WAIT_ENV, WRITE_WAIT_SECONDS)))
     except ValueError:
         return WRITE_WAIT_SECONDS
+
+
+def waiting_message() -> str:
+    """What a writer says while it waits for another one: the CLI on stderr, the app in a
+    notice (one wording for both)."""
+    return (
+        "waiting for another retain-tui write to finish (an import?); "
+        f"giving up after {write_wait_seconds():g} s"
+    )
 
 
 def is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -261,6 +271,21 @@ class Store:
         self.close()
 
 
+def opening_notes(store: Store) -> list[str]:
+    """What the owner should read once after opening: the upgrade and its backup copy, and
+    the notes a migration left (e.g. customers whose addresses turned out the same)."""
+    from core.email_rekey import take_notice
+
+    notes = []
+    if store.backup_path is not None:
+        notes.append(
+            f"Upgraded {store.path} to this version's schema; "
+            f"the old one is kept in {store.backup_path}"
+        )
+    notes.extend(f"note: {line}" for line in take_notice(store))
+    return notes
+
+
 def _create_private_file(path: Path) -> None:
     """Create the database (and its folders) readable by the owner only: it holds personal data."""
     missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
@@ -293,12 +318,20 @@ def open_store(
     else:
         db_path = resolve_db_path(path)
         try:
+            if db_path.is_file() and not os.access(db_path, os.W_OK):
+                # Not for us to write (a 0400 file): opened read-write, SQLite would fall
+                # back to reading and leave a -wal and -shm behind that it cannot remove.
+                raise StoreError(f"{db_path}: read-only") from PermissionError(
+                    errno.EACCES, os.strerror(errno.EACCES)
+                )
             store = Store(_connect(db_path, create), db_path, on_wait)
         except StoreError as exc:
             cause = exc.__cause__
-            if not db_path.is_file() or not isinstance(cause, sqlite3.Error):
+            if not db_path.is_file():
                 raise
-            if not cannot_write(cause):
+            if not isinstance(cause, PermissionError) and not (
+                isinstance(cause, sqlite3.Error) and cannot_write(cause)
+            ):
                 raise
             store = Store(_connect_read_only(db_path), db_path, on_wait)
             store.read_only = write_refusal(db_path, cause)
@@ -342,7 +375,13 @@ def _connect_read_only(db_path: Path) -> sqlite3.Connection:
     a full disk), SQLite reads the file as immutable: nothing can write it through here.
     """
     last: sqlite3.Error | None = None
-    for options in ("mode=ro", "mode=ro&immutable=1"):
+    attempts = ("mode=ro", "mode=ro&immutable=1")
+    wal = db_path.with_name(f"{db_path.name}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        # Nothing waits in a WAL: read the file as it is, without making a -wal and -shm a
+        # read-only connection could not remove again (a 0400 file in a writable folder).
+        attempts = attempts[::-1]
+    for options in attempts:
         uri = f"{db_path.resolve().as_uri()}?{options}"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         try:
@@ -428,7 +467,11 @@ def _migrate(store: Store) -> None:
         if current == 0:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in _statements(MIGRATIONS[version - 1]):
+            step = MIGRATIONS[version - 1]
+            if callable(step):
+                step(conn)
+                continue
+            for statement in _statements(step):
                 conn.execute(statement)
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.csvfile import FatalImportError, open_csv
+from tests.unprivileged import Unprivileged, unprivileged  # noqa: F401  (the fixture)
 
 
 def test_plain_utf8_comma_file(data: Callable[[str], Path]) -> None:
@@ -161,16 +162,31 @@ def test_missing_file_and_directory_are_fatal(tmp_path: Path) -> None:
         open_csv(tmp_path)
 
 
-def test_unreadable_file_is_fatal(tmp_path: Path) -> None:
-    import os
-
-    path = tmp_path / "secret.csv"
+def test_unreadable_file_is_fatal(unprivileged: Unprivileged) -> None:  # noqa: F811
+    """As a user who is not root (root reads a mode-0 file): tests/unprivileged.py."""
+    path = unprivileged.home / "secret.csv"
     path.write_text("a,b\n1,2\n", encoding="utf-8")
+    unprivileged.own(path)
     path.chmod(0)
-    try:
-        if os.access(path, os.R_OK):
-            pytest.skip("running as a user who can read any file")
-        with pytest.raises(FatalImportError, match=r"secret\.csv: cannot read: Permission denied"):
-            open_csv(path)
-    finally:
-        path.chmod(0o600)
+    read = unprivileged.run(
+        [],
+        code="from core.csvfile import FatalImportError, open_csv\n"
+        f"try:\n    open_csv({str(path)!r})\n"
+        "except FatalImportError as exc:\n    print(exc)\n",
+    )
+    assert read.stdout.strip() == f"{path}: cannot read: Permission denied", read.stderr
+
+
+def test_an_unreadable_file_given_to_import_is_one_line(unprivileged: Unprivileged) -> None:  # noqa: F811
+    """The command says what the library says: one line, exit 2, no usage box."""
+    path = unprivileged.home / "secret.csv"
+    path.write_text("Name,Email\n#1001,a@example.com\n", encoding="utf-8")
+    unprivileged.own(path)
+    path.chmod(0)
+    db = unprivileged.home / "shop.db"
+    result = unprivileged.run(["import", "orders", str(path), "--db", str(db)])
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: {path}: cannot read: Permission denied (nothing was imported)"
+    ]
+    assert not db.exists()

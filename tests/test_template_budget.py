@@ -52,7 +52,7 @@ def short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
             "(took longer than 0.3 s to render one draft|makes more than 1,000,000 characters)",
         ),
         (SILENT, "took longer than 0.3 s to render one draft"),
-        (HUGE, "makes more than 1,000,000 characters for one draft"),
+        (HUGE, "would make 1,000,000,000 characters, more than 1,000,000 characters"),
         (POWER, "is too large for a template"),
         (LONG, "makes more than 1,000,000 characters for one draft"),
     ],

@@ -13,6 +13,8 @@ import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
 import tui.screens.compose as compose_screen
+import tui.screens.compose_planner as compose_planner
+import tui.screens.compose_previewer as compose_previewer
 from core.compose import REASONS, Composer, Recipient
 from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
@@ -249,7 +251,7 @@ async def test_compose_from_a_customer(email_app: RetainApp, home: Path):
         await until(pilot, lambda: screen.previews > 0)
         await choose(pilot, screen, "feedback")
         assert rows(screen) == [("Anna Müller", "de")]
-        assert text_of(screen, "#recipient-summary") == "Anna Müller: 1 customer, 1 get a draft"
+        assert text_of(screen, "#recipient-summary") == "Anna Müller: 1 customer, 1 gets a draft"
         head = text_of(screen, "#preview-head")
         assert "To: Anna Müller <anna.mueller@example.org>" in head
         await pilot.press("escape")
@@ -286,7 +288,7 @@ async def test_recipients_without_a_usable_address_are_listed_with_the_reason(
             ("Bad", "bad email"),
         ]
         assert text_of(screen, "#recipient-summary") == (
-            "picked: 4 customers, 1 get a draft; left out: 1 no marketing consent, "
+            "picked: 4 customers, 1 gets a draft; left out: 1 no marketing consent, "
             "1 no email address, 1 email address not usable"
         )
         screen.table.move_to(2)
@@ -497,7 +499,7 @@ async def test_previews_read_their_customers_lines_and_the_count_reads_everyones
 ):
     """Opening on come-back-bestsellers: each preview reads what its own customer bought;
     who has bought every bestseller is found for the whole list in one query, by the
-    planner, once the list is read."""
+    planner, once the list is read (and once before, counting which template fits best)."""
     statements: list[tuple[object, str]] = []
 
     def traced_store(*args, **kwargs):
@@ -505,7 +507,8 @@ async def test_previews_read_their_customers_lines_and_the_count_reads_everyones
         store.conn.set_trace_callback(lambda sql: statements.append((store, sql)))
         return store
 
-    monkeypatch.setattr(compose_screen, "open_store", traced_store)
+    monkeypatch.setattr(compose_planner, "open_store", traced_store)
+    monkeypatch.setattr(compose_previewer, "open_store", traced_store)
     monkeypatch.setattr(compose_context, "BOUGHT_ALL_FROM", 0)  # the query for a large list
     async with email_app.run_test(size=(80, 24)) as pilot:
         screen = await compose_for_segment(pilot, "lapsed")
@@ -516,11 +519,11 @@ async def test_previews_read_their_customers_lines_and_the_count_reads_everyones
         previewed = [r.customer_id for r in screen.table.recipients[:2]]
         included = [r.customer_id for r in screen.plan.recipients if r.included]
         assert len(included) == 5
-        planner = [sql for store, sql in statements if store is screen._planner_store]
-        previews = [sql for store, sql in statements if store is screen._store]
+        planner = [sql for store, sql in statements if store is screen.planner.store]
+        previews = [sql for store, sql in statements if store is screen.previewer.store]
         assert {tuple(ids) for ids in bought(previews)} == {(previewed[0],), (previewed[1],)}
-        assert bought(planner) == [included]
-        checked = next(i for i, sql in enumerate(planner) if "CROSS JOIN orders" in sql)
+        assert bought(planner) == [included, included]  # counting the best fit, then the plan
+        checked = max(i for i, sql in enumerate(planner) if "CROSS JOIN orders" in sql)
         assert max(i for i, sql in enumerate(planner) if "FROM customers c" in sql) < checked
 
 
@@ -575,8 +578,19 @@ async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_
             anna = customer_id(email_app, "anna")
             screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
             await email_app.push_screen(screen)
-            await until(pilot, lambda: screen.previews > 0 and screen.plan.complete, workers=False)
-            assert screen.choice is not None and screen.choice.template == "come-back-bestsellers"
+            await until(pilot, lambda: screen.fit is not None, "the best fit", workers=False)
+            assert screen.fit.template != "come-back-bestsellers"  # it drafts nobody here
+            screen.query_one("#template", Select).value = "come-back-bestsellers"
+            await until(
+                pilot,
+                lambda: (
+                    screen.plan is not None
+                    and screen.plan.template == "come-back-bestsellers"
+                    and screen.plan.complete
+                    and "bestseller" in text_of(screen, "#preview-head")
+                ),
+                workers=False,
+            )
             assert rows(screen) == [("Anna Müller", "de")]  # the list does not read order lines
             assert text_of(screen, "#recipient-summary") == "Anna: 1 customer, up to 1 get a draft"
             head = text_of(screen, "#preview-head")
@@ -605,7 +619,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
     """A newer choice does not wait for the query on the whole list: it is interrupted."""
     started = threading.Event()
 
-    def endless(self, customer_ids):
+    def endless(self, recipients, template):
         started.set()
         self.store.execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e8) "
@@ -613,7 +627,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
         ).fetchall()  # some 20 s, unless interrupted
         raise AssertionError("the query was not interrupted")
 
-    monkeypatch.setattr(Composer, "nothing_to_recommend", endless)
+    monkeypatch.setattr(Composer, "exact_recipients", endless)
     async with email_app.run_test(size=(80, 24)) as pilot:
         segments = await open_segments(pilot)
         assert segments.table.select_name("lapsed")
@@ -631,7 +645,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
             lambda: screen.plan.template == "feedback" and screen.previews > seen,
             workers=False,
         )
-        assert screen.plan.exact and not screen._checking
+        assert screen.plan.exact and not screen.planner.checking
         # Lapsed customers ordered long before feedback's 60 days: the reason is shown.
         assert text_of(screen, "#recipient-summary") == (
             "segment lapsed: 9 customers, 0 get a draft; left out: "
@@ -656,6 +670,8 @@ async def test_a_discount_typed_while_the_list_is_read_does_not_read_it_again(
     read_in_chunks = Composer.recipient_chunks
 
     def held(self, ids, template, lang, **kwargs):
+        if "first" not in kwargs:
+            return read_in_chunks(self, ids, template, lang)  # counting for the best fit
         plans.append((template, lang))
         release.wait(WAIT_LIMIT)
         return read_in_chunks(self, ids, template, lang, **kwargs)

@@ -134,9 +134,11 @@ async def until(
 
 
 async def still(pilot: Pilot) -> None:
-    """`settle`, and stop cursors blinking, so a screenshot is the same every time."""
+    """`settle`, stop cursors blinking and clear notices (they leave after a timeout that a
+    loaded machine may or may not reach first), so a screenshot is the same every time."""
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
+    pilot.app.clear_notifications()
     await settle(pilot)
 
 

@@ -8,7 +8,8 @@ import or a worker changed the store, and asks the visible screen to reload in p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ from textual.content import Content
 from textual.screen import Screen
 
 from core.paths import resolve_db_path
-from core.store import Store, open_store
+from core.store import Store, open_store, opening_notes, waiting_message
 from tui.safe_text import clean
 from tui.screens.base import RetainScreen
 from tui.screens.campaigns import CampaignsScreen
@@ -35,6 +36,8 @@ from tui.store_pool import StorePool
 STORE_CHECK_SECONDS = 2.0
 THEME_ENV = "RETAIN_THEME"
 LOW_COLOUR_THEME = "ansi-dark"
+WAITING_NOTICE_SECONDS = 15
+"""How long the notice that a write waits stays; the outcome is a notice of its own."""
 
 
 class RetainApp(App[None]):
@@ -113,6 +116,8 @@ class RetainApp(App[None]):
         self._apply_theme()
         if self.startup_notice:
             self.notify(clean(self.startup_notice), timeout=10, markup=False)
+        for note in opening_notes(self.store):
+            self.notify(clean(note), title="Shop database", timeout=20, markup=False)
         self.set_interval(STORE_CHECK_SECONDS, self.check_store)
 
     def on_unmount(self) -> None:
@@ -133,6 +138,30 @@ class RetainApp(App[None]):
                 )
         elif self.console.color_system in ("standard", "windows"):
             self.theme = LOW_COLOUR_THEME
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """A connection for one write, from a worker thread. If another program holds the
+        write lock (a cron import merging), the owner is told at once that the app waits and
+        for how long, while the screen stays usable; giving up raises `StoreBusyError`,
+        which the screen's worker handler turns into one notice (nothing was changed)."""
+        with self.pool.borrow(on_wait=self.say_waiting_from_thread) as store:
+            yield store
+
+    def say_waiting_from_thread(self) -> None:
+        """`Store.on_wait` for a worker's write: the notice is shown by the UI thread."""
+        self.call_from_thread(self.say_waiting)
+
+    def say_waiting(self) -> None:
+        self.notify(
+            waiting_message().capitalize(),
+            title="Waiting",
+            severity="warning",
+            timeout=WAITING_NOTICE_SECONDS,
+            markup=False,
+        )
 
     # -- store changes ------------------------------------------------------------------------
 

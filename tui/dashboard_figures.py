@@ -102,8 +102,7 @@ def count(value: object) -> str:
 
 
 def people(value: object) -> str:
-    number = int(value)  # type: ignore[call-overload]
-    return f"{number:,} customer" if number == 1 else f"{number:,} customers"
+    return display.plural(int(value), "customer")  # type: ignore[call-overload]
 
 
 def totals_tiles(totals: ShopTotals) -> dict[str, TileText]:
@@ -125,7 +124,7 @@ def _revenue_detail(totals: ShopTotals, money: str) -> str:
     """What the Revenue tile counts: customers' orders, the basis of every other figure."""
     guests = (
         f" Guests (orders without a customer, who cannot be retained) are not in it: "
-        f"{display.count(totals.guest_orders)} order{'' if totals.guest_orders == 1 else 's'}, "
+        f"{display.plural(totals.guest_orders, 'order')}, "
         f"{display.money(totals.guest_revenue, totals.currency)}."
         if totals.guest_orders
         else ""

@@ -26,6 +26,11 @@ def count(value: int | None) -> str:
     return EMPTY if value is None else f"{value:,}"
 
 
+def plural(value: int, noun: str, nouns: str | None = None) -> str:
+    """`1 customer`, `2 customers`, `1,024 customers` (`nouns`: an irregular plural)."""
+    return f"{value:,} {noun if value == 1 else nouns or noun + 's'}"
+
+
 def day(value: int | None) -> str:
     """A date ordinal as ISO 'YYYY-MM-DD' (unambiguous in every country)."""
     return EMPTY if not value else day_to_date(value).isoformat()

@@ -14,6 +14,7 @@ from typing import Protocol
 from core.customer_pages import Restriction
 from core.segments import SegmentError, customer_rows, list_segments, segment_customer_ids
 from core.store import Store
+from tui import display
 
 
 @dataclass(frozen=True)
@@ -71,5 +72,4 @@ class CoreSegments:
 
     def restriction(self, store: Store, name: str) -> Restriction:
         ids = segment_customer_ids(store, name)
-        people = "customer" if len(ids) == 1 else "customers"
-        return Restriction.of_ids(f"Segment “{name}”: {len(ids):,} {people}", ids)
+        return Restriction.of_ids(f"Segment “{name}”: {display.plural(len(ids), 'customer')}", ids)

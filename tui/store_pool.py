@@ -8,7 +8,7 @@ SQLite in WAL mode lets these readers run while an import writes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,15 +25,18 @@ class StorePool:
         self._closed = False
 
     @contextmanager
-    def borrow(self) -> Iterator[Store]:
-        """A connection of its own for the calling thread, until the block ends."""
+    def borrow(self, on_wait: Callable[[], None] | None = None) -> Iterator[Store]:
+        """A connection of its own for the calling thread, until the block ends; `on_wait`
+        is called if a write on it waits for another writer (see `Store.on_wait`)."""
         with self._lock:
             store = self._idle.pop() if self._idle else None
         if store is None:
             store = open_store(self.path, migrate=False)
+        store.on_wait = on_wait
         try:
             yield store
         finally:
+            store.on_wait = None
             with self._lock:
                 keep = not self._closed and len(self._idle) < IDLE_KEPT
                 if keep:

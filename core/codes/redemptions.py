@@ -16,9 +16,6 @@ KEPT_OF_ERASED_CELL = (
 campaign codes it redeemed, upper case, or NULL. The app's random codes say nothing about
 the person, and the campaign figures count them; anything else the cell held goes."""
 
-SHOWN_REUSES = 20
-"""How many reused codes a summary lists (the JSON holds them all)."""
-
 
 @dataclass(frozen=True)
 class CodeReuse:
@@ -76,18 +73,7 @@ def imported_redemptions(
     return found
 
 
-def redemption_lines(redeemed: int, reused: list[CodeReuse]) -> list[str]:
-    """The import summary's lines about campaign codes (the CLI's and the app's): nothing
-    when the file redeemed none. Order ids come from the file: callers escape them."""
-    if not redeemed:
-        return []
-    lines = [f"campaign codes redeemed {redeemed:,}"]
-    if reused:
-        lines.append(f"codes used by more than one order {len(reused):,}")
-    for reuse in reused[:SHOWN_REUSES]:
-        lines.append(
-            f"  {reuse.code} used by {len(reuse.orders)} orders: {', '.join(reuse.orders)}"
-        )
-    if len(reused) > SHOWN_REUSES:
-        lines.append(f"  … and {len(reused) - SHOWN_REUSES:,} more")
-    return lines
+def reuse_text(reuse: CodeReuse) -> str:
+    """`WINBACK-7KQ2M9XD used by 2 orders: #1001, #1005` (order ids from the file: callers
+    escape them). The import summary lists these (core/importers/summary.py)."""
+    return f"{reuse.code} used by {len(reuse.orders)} orders: {', '.join(reuse.orders)}"

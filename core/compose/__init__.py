@@ -8,6 +8,7 @@ from core.compose.discount import Discount, DiscountError, parse_discount
 from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateError
 from core.compose.export import FORMATS, ExportError, ExportResult, export_drafts
+from core.compose.fit import TemplateFit, best_fit, fit_sample, template_fits
 from core.compose.templates import TemplateInfo, list_templates, user_templates_dir
 
 __all__ = [
@@ -23,9 +24,13 @@ __all__ = [
     "FailedDraft",
     "Recipient",
     "TemplateError",
+    "TemplateFit",
     "TemplateInfo",
+    "best_fit",
     "export_drafts",
+    "fit_sample",
     "list_templates",
     "parse_discount",
+    "template_fits",
     "user_templates_dir",
 ]

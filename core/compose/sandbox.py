@@ -12,8 +12,10 @@ import difflib
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+import types
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
+from functools import update_wrapper
 from typing import Any
 
 from jinja2 import (
@@ -26,15 +28,25 @@ from jinja2 import (
     nodes,
     pass_context,
 )
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
 from jinja2.meta import find_referenced_templates, find_undeclared_variables
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEscapeFormatter,
+    SandboxedFormatter,
+)
 from jinja2.utils import missing
+from markupsafe import Markup
 
-from core.compose import formatting
+from core.compose import formatting, size_budget
 from core.compose.errors import TemplateBudgetError, TemplateError
+from core.compose.size_budget import AMPLIFYING_METHODS, RENDER_CHARACTERS, check_size
+from core.compose.size_budget import OverBudget as _OverBudget
 from core.compose.templates import TemplateLoader
+
+__all__ = ["RENDER_CHARACTERS", "RENDER_SECONDS", "DraftEnvironment", "load", "render"]
 
 # Documented top-level variables (docs/templates.md), for "did you mean" hints.
 VARIABLES = (
@@ -47,15 +59,9 @@ SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments"})
 _REMOVED_FILTERS = ("attr",)
 RENDER_SECONDS = 2.0
 """Time one part of one draft may take: a real one takes well under 10 ms."""
-RENDER_CHARACTERS = 1_000_000
-"""Text one part of one draft may produce (and the most one `*` in a template may make)."""
-COMPILED_AS = "budget1"
+COMPILED_AS = "budget2"
 """Names how `DraftEnvironment._generate` compiles: part of the bytecode cache's file names."""
 _budget = threading.local()  # this thread's render deadline (renders run in several threads)
-
-
-class _OverBudget(Exception):
-    """A render ran past its time or size budget (turned into `TemplateBudgetError`)."""
 
 
 def _check_time() -> None:
@@ -63,14 +69,6 @@ def _check_time() -> None:
     if deadline is not None and time.monotonic() > deadline:
         raise _OverBudget(
             f"took longer than {RENDER_SECONDS:g} s to render one draft "
-            "(a loop that does not end?); nothing was rendered"
-        )
-
-
-def _check_size(size: int) -> None:
-    if size > RENDER_CHARACTERS:
-        raise _OverBudget(
-            f"makes more than {RENDER_CHARACTERS:,} characters for one draft "
             "(a loop that does not end?); nothing was rendered"
         )
 
@@ -229,6 +227,54 @@ def greeting_filter(context: Context, value: object) -> str:
     )
 
 
+def _sized_method(value: Any) -> Any:
+    """A string method that can make far more than its string (`center`, `replace`, `join`…),
+    checked before it runs; anything else as it is."""
+    owner = getattr(value, "__self__", None)
+    if isinstance(owner, str | bytes) and getattr(value, "__name__", "") in AMPLIFYING_METHODS:
+        return size_budget.budgeted_method(owner, value.__name__, value)
+    return value
+
+
+class _SizedFormatter(SandboxedFormatter):
+    """Refuses a field whose width or precision is beyond one draft, before padding it."""
+
+    _made = 0  # characters this `format` call has made so far
+
+    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
+        self._made = len(format_string)
+        return super().vformat(format_string, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        what = f"format spec {format_spec[:20]!r}"
+        size_budget.check_format_spec(format_spec, what)
+        field = super().format_field(value, format_spec)
+        self._made += len(field)
+        check_size(self._made, "format")
+        return field
+
+
+class _SizedEscapeFormatter(_SizedFormatter, SandboxedEscapeFormatter):
+    pass
+
+
+class _SizedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` into `environment.joined(...)`, so it is measured before it is joined."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            func_name = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            func_name = "markup_join"
+        else:
+            func_name = "str_join"
+        self.write(f"environment.joined({func_name}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
 class DraftEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, with a fast path for reading our own data (a bulk export does it ~100
     times per draft; the generic path raises and catches an AttributeError each time)."""
@@ -236,12 +282,38 @@ class DraftEnvironment(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Namespace) and attribute in obj:
             return obj[attribute]
-        return super().getattr(obj, attribute)
+        return _sized_method(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _sized_method(super().getitem(obj, argument))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """`str.format` as Jinja sandboxes it, with each field's width checked first."""
+        if not (isinstance(value, types.MethodType | types.BuiltinMethodType)
+                and value.__name__ in ("format", "format_map")
+                and isinstance(value.__self__, str)):  # fmt: skip
+            return None
+        text = value.__self__
+        formatter = (
+            _SizedEscapeFormatter(self, escape=text.escape)
+            if isinstance(text, Markup)
+            else _SizedFormatter(self)
+        )
+        is_format_map = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            return size_budget.weigh(type(text)(formatter.vformat(text, args, kwargs)))
+
+        return update_wrapper(wrapper, value)
 
     # Budgets: output is counted as it is joined; time is checked on every loop step, every
     # call and every `*` or `**` (which could make a huge value in one step), all of them in
     # the template's own frames, so the error names the line.
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
     budgeted_loop = staticmethod(_budgeted)
 
     def concat(self, chunks: Iterable[str]) -> str:  # type: ignore[override]
@@ -249,23 +321,25 @@ class DraftEnvironment(ImmutableSandboxedEnvironment):
         size = 0
         for chunk in chunks:
             size += len(chunk)
-            _check_size(size)
+            check_size(size)
             parts.append(chunk)
-        return "".join(parts)
+        return size_budget.weigh("".join(parts))
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         _check_time()
-        return super().call(context, obj, *args, **kwargs)
+        obj = _sized_method(obj)
+        return size_budget.weigh(super().call(context, obj, *args, **kwargs))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _check_time()
-        if operator == "**" and isinstance(right, int) and abs(right) > 100:
-            raise _OverBudget(f"{left!r} ** {right!r} is too large for a template")
-        if operator == "*":
-            for value, times in ((left, right), (right, left)):
-                if isinstance(value, str | list | tuple) and isinstance(times, int):
-                    _check_size(len(value) * times)
-        return super().call_binop(context, operator, left, right)
+        size_budget.check_binop(operator, left, right)
+        return size_budget.weigh(super().call_binop(context, operator, left, right))
+
+    def joined(self, join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...]) -> str:
+        """`a ~ b`: measured before it is joined."""
+        texts = [str(part) for part in parts]
+        check_size(sum(map(len, texts)), "joining with ~")
+        return size_budget.weigh(join(parts))
 
     def _generate(
         self,
@@ -278,6 +352,8 @@ class DraftEnvironment(ImmutableSandboxedEnvironment):
             budgeted = nodes.EnvironmentAttribute("budgeted_loop", lineno=loop.lineno)
             loop.iter = nodes.Call(budgeted, [loop.iter], [], None, None, lineno=loop.lineno)
         return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+
+    code_generator_class = _SizedCodeGenerator
 
     def make_globals(self, d: Any = None) -> Any:
         # A plain dict rather than Jinja's ChainMap: every render copies the globals, and
@@ -333,6 +409,9 @@ def make_environment(loader: TemplateLoader) -> DraftEnvironment:
         name_or=name_or,
         greeting=greeting_filter,
     )
+    # Every filter is weighed; those that can make far more than they get are checked first.
+    env.filters = {name: size_budget.budgeted_filter(name, f) for name, f in env.filters.items()}
+    env.globals["lipsum"] = size_budget.budgeted_lipsum(env.globals["lipsum"])
     return env
 
 
@@ -355,6 +434,7 @@ def render(template: Template, variables: dict[str, Any]) -> str:
     time and size budget (`TemplateBudgetError`: a runaway template stops the whole export)."""
     outer = getattr(_budget, "deadline", None)
     _budget.deadline = time.monotonic() + RENDER_SECONDS if outer is None else outer
+    outer_made = size_budget.start_counting()
     try:
         return template.render(variables)
     except TemplateError:
@@ -378,12 +458,15 @@ def render(template: Template, variables: dict[str, Any]) -> str:
         raise _located(exc, template, str(exc)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         raise _located(exc, template, f"{type(exc).__name__}: {exc}") from None
+    except AssertionError as exc:  # Jinja checks some arguments so: `truncate(0)`
+        raise _located(exc, template, f"invalid argument: {exc}") from None
     except RecursionError:
         raise TemplateError(
             "templates include each other endlessly", template=template.name
         ) from None
     finally:
         _budget.deadline = outer
+        size_budget.stop_counting(outer_made)
 
 
 def _located(exc: BaseException, template: Template, message: str) -> TemplateError:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from core.codes.redemptions import CodeReuse, redemption_lines
+from core.codes.redemptions import CodeReuse
 from core.csvfile import FatalImportError, open_csv
 from core.importers.dates import FileDates
 from core.importers.formats import choose_layout, resolve_columns
@@ -62,10 +62,6 @@ class ImportResult:
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
     the file, while the app and other readers and writers go on)."""
-
-    def code_lines(self) -> list[str]:
-        """The summary's lines about campaign codes (order ids from the file: escape them)."""
-        return redemption_lines(self.codes_redeemed, self.codes_reused)
 
     @property
     def rows_per_second(self) -> float:

@@ -26,7 +26,8 @@ from core.store import (
     StoreWriteError,
     is_busy,
     open_store,
-    write_wait_seconds,
+    opening_notes,
+    waiting_message,
 )
 from core.values import parse_date
 
@@ -110,7 +111,19 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
     to report, not an empty shop to make. A write that finds another writer at work says it
     waits; one that waited too long, or that the file, folder or disk refuses (a shop on a
     read-only mount still opens for reading), ends here with one line (exit 2), nothing changed.
+    SIGTERM and SIGHUP interrupt as Ctrl-C does: the transaction rolls back, the store is
+    closed (no -wal/-shm left), `error: interrupted: nothing was changed`, exit 130.
     """
+    with signals_interrupt():
+        try:
+            with _opened_store(ctx, db, create=create) as store:
+                yield store
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was changed", code=ExitCode.INTERRUPTED)
+
+
+@contextmanager
+def _opened_store(ctx: typer.Context, db: str | None, *, create: bool) -> Iterator[Store]:
     path = db_option(ctx, db)
     try:
         store = open_store(path, create=create, on_wait=_say_waiting)
@@ -118,11 +131,8 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
         fail(missing_store_message(exc, named=chosen_db_path(path) is not None))
     except (StoreError, OSError) as exc:
         fail(str(exc))
-    if store.backup_path is not None:
-        err_console.print(
-            f"Upgraded {_escape(str(store.path))} to this version's schema; "
-            f"the old one is kept in {_escape(str(store.backup_path))}"
-        )
+    for note in opening_notes(store):
+        err_console.print(_escape(note))
     try:
         yield store
     except (StoreBusyError, StoreWriteError) as exc:
@@ -136,10 +146,7 @@ def opened_store(ctx: typer.Context, db: str | None, *, create: bool = False) ->
 
 
 def _say_waiting() -> None:
-    err_console.print(
-        "waiting for another retain-tui write to finish (an import?); "
-        f"giving up after {write_wait_seconds():g} s"
-    )
+    err_console.print(_escape(waiting_message()))
 
 
 class Terminated(KeyboardInterrupt):

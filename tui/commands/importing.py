@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
-from core.importers import FatalImportError, ImportResult, import_file, parse_mapping
+from core.importers import FatalImportError, ImportResult, import_file, parse_mapping, summary
 from core.importers.formats import FORMATS
 from core.paths import chosen_db_path, demo_db_path, resolve_db_path
 from core.store import StoreError, remove_database
@@ -34,7 +34,7 @@ from tui.commands.common import (
     signals_interrupt,
 )
 
-SHOWN_ERRORS = 20
+SHOWN_ERRORS = summary.SHOWN_ROWS
 
 ImportFormat = choices("ImportFormat", FORMATS)
 FormatOption = Annotated[
@@ -69,7 +69,13 @@ StrictOption = Annotated[
     bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
 ]
 FileArgument = Annotated[
-    Path, typer.Argument(metavar="FILE", help="The exported CSV file.", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="The exported CSV file.",
+        show_default=False,
+        readable=False,  # our reader says why in one line; Typer would print a usage box
+    ),
 ]
 
 import_app = typer.Typer(
@@ -121,9 +127,12 @@ def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> 
     """
     path = chosen_db_path(db_option(ctx, db)) or demo_db_path()
     try:
-        results = create_demo(path)
+        with signals_interrupt():  # built under a temporary name, removed if interrupted
+            results = create_demo(path)
     except (DemoRefusedError, StoreError, OSError) as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail(f"interrupted: {path} was not changed", code=ExitCode.INTERRUPTED)
     if json_:
         print_json([result.to_dict() for result in results])
         return
@@ -198,38 +207,16 @@ def _import_with_progress(
 
 
 def _print_summary(result: ImportResult) -> None:
+    """The summary of core.importers.summary, aligned, with the first rows each counts."""
     out = console.print
-    dates = {"DMY": ", dates day first", "MDY": ", dates month first"}.get(
-        result.date_order or "", ""
-    )
-    out(f"[bold]{escape(result.file)}[/] ({result.format} {result.kind}, {result.encoding}, "
-        f"{result.delimiter}-delimited{dates})")  # fmt: skip
-    out(f"  rows read          {result.rows_read:>10,}")
-    if result.kind == "orders":
-        out(f"  orders added       {result.orders_added:>10,}")
-        out(f"  orders updated     {result.orders_updated:>10,}")
-        out(f"  orders unchanged   {result.orders_unchanged:>10,}")
-    out(f"  customers added    {result.customers_added:>10,}")
-    out(f"  customers updated  {result.customers_updated:>10,}")
-    style = "red" if result.rows_rejected else ""
-    out(f"  rows rejected      {result.rows_rejected:>10,}", style=style)
-    for reason in result.errors[:SHOWN_ERRORS]:
-        out(f"    {escape(reason)}", style="red")
-    if result.rows_rejected > SHOWN_ERRORS:
-        out(f"    … and {result.rows_rejected - SHOWN_ERRORS:,} more", style="red")
-    if result.warnings:  # applied in part: e.g. an email that belongs to another customer
-        out(f"  rows applied in part {len(result.warnings):>8,}", style="yellow")
-        for reason in result.warnings[:SHOWN_ERRORS]:
-            out(f"    {escape(reason)}", style="yellow")
-    if result.consent_suppressed:
-        out(
-            f"  marketing yes refused {result.consent_suppressed:>7,}  "
-            "(suppressed addresses stay at no: `retain-tui suppressed`)",
-            style="yellow",
-        )
-    for line in result.code_lines():
-        out(f"  {escape(line)}", style="yellow" if result.codes_reused else "")
-    out(
-        f"  took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
-        f"of which {result.merge_seconds:.2f} s merging"
-    )
+    out(f"[bold]{escape(result.file)}[/] ({escape(summary.layout(result))})")
+    styles = {"": "", "bad": "red", "warning": "yellow"}
+    for line in summary.summary_lines(result, SHOWN_ERRORS):
+        style = styles[line.tone]
+        note = f"  {escape(line.note)}" if line.note else ""
+        out(f"  {line.aligned()}{note}", style=style)
+        for row in line.rows:
+            out(f"    {escape(row)}", style=style)
+        if line.more:
+            out(f"    {line.more_text()}", style=style)
+    out(f"  {summary.timing(result)}")

@@ -23,6 +23,7 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    signals_interrupt,
     warn,
 )
 from tui.safe_text import clean
@@ -71,6 +72,13 @@ def forget(
         _print_report(report)
     for name in report.segments_mentioning:
         warn(f"saved segment {name!r} names this person: edit or remove it")
+    if report.rebuild_interrupted:
+        fail(
+            "interrupted after the personal data was cleared (committed): the file was not "
+            "rebuilt, old copies may remain in its free space; run "
+            f"`retain-tui forget {report.customer_ids[0]} --yes` again",
+            ExitCode.INTERRUPTED,
+        )
     if report.rebuild_error is not None:
         fail(
             f"the personal data is cleared, but the file could not be rebuilt "
@@ -126,9 +134,12 @@ def customer_export(
     if path.is_dir():
         fail(f"--out {out}: is a folder; name the file to write")
     try:
-        write_private_json(data, path)
+        with signals_interrupt():
+            write_private_json(data, path)
     except OSError as exc:
         fail(f"--out {out}: {exc.strerror or exc}")
+    except KeyboardInterrupt:  # the temporary file is gone: nothing half-written stays
+        fail("interrupted: nothing was written", code=ExitCode.INTERRUPTED)
     console.print(f"Wrote everything stored about customer {ids[0]} to {path}", markup=False)
 
 

@@ -1,29 +1,26 @@
 """Email drafts for a segment or one customer: template, language, discount, preview, export.
 
-The screen keeps one `Composer` on a connection of its own and warms it in a worker once
-the first preview shows, so each preview after that renders in a millisecond or two (in a
-worker as well, one at a time, under `_composer_lock`). Who gets a draft and who is left
-out, with the reason, is worked out once per template and language by a second Composer
-(the planner, under `_planner_lock`), so a preview never waits for a large list: the first
-`FIRST_ROWS` recipients are shown, and the first of them previewed, while the rest are
-read. For a template with recommendations the planner then finds, in one query, who has
-already bought every bestseller: until then the summary says "up to". A newer choice
-interrupts that query. Exporting runs with a third Composer (tui/screens/export_drafts.py):
-one Composer must not preview and export at once.
+The screen previews with one `Composer` on a connection of its own (`DraftPreviewer`,
+tui/screens/compose_previewer.py), warmed in a worker once the first preview shows, so each
+preview after that renders in a millisecond or two (in a worker as well). Who gets a draft
+and who is left out, with the reason, is worked out once per template and language by a
+second Composer
+(`RecipientPlanner`, tui/screens/compose_planner.py), so a preview never waits for a large
+list: the first `FIRST_ROWS` recipients are shown, and the first of them previewed, while
+the rest are read; until those who have already bought every bestseller are found the
+summary says "up to". When it opens, the screen counts with the planner which template
+drafts the most of the audience and opens on that one. Exporting runs with a third Composer
+(tui/screens/export_drafts.py): one Composer must not preview and export at once.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
-from collections import Counter
 from collections.abc import Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -36,21 +33,22 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 from textual.worker import get_current_worker
 
 from core.compose import (
-    REASONS,
     ComposeError,
-    Composer,
     Discount,
-    Draft,
     Recipient,
-    TemplateError,
+    TemplateFit,
     TemplateInfo,
+    best_fit,
     parse_discount,
 )
 from core.segments import SegmentError, segment_customer_ids
-from core.store import Store, open_store
-from tui import display
 from tui.safe_text import clean, content
+from tui.screens import compose_text
 from tui.screens.base import RetainScreen
+from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View
+from tui.screens.compose_planner import RecipientPlanner
+from tui.screens.compose_previewer import DraftPreviewer, Preview
+from tui.screens.compose_text import app_words, preview_head, summary_line
 from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
 AUTO = "auto"
@@ -58,55 +56,6 @@ FIRST_ROWS = WINDOW
 """Recipients shown (and the first previewed) before the rest of a large list is read."""
 DISCOUNT_DEBOUNCE = 0.15
 DEFAULT_VALID_DAYS = 30
-
-View = Literal["all", "left out", "drafted"]
-VIEWS: tuple[View, ...] = ("all", "left out", "drafted")
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who the drafts are for: a segment's members (read when the screen opens) or customers
-    by id. `label` names them on screen and in the export's default file name."""
-
-    label: str
-    segment: str | None = None
-    customer_ids: tuple[int, ...] = ()
-
-    @property
-    def stem(self) -> str:
-        """A short name for files: the segment's, or `customer-42`."""
-        if self.segment is not None:
-            return self.segment
-        if len(self.customer_ids) == 1:
-            return f"customer-{self.customer_ids[0]}"
-        return "customers"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """What the owner chose: the preview and the export are made from this."""
-
-    template: str
-    lang: str | None = None
-    discount: Discount | None = None
-
-
-@dataclass
-class Plan:
-    """Everyone in the audience for one template and language, included or left out;
-    only the first of them while `complete` is False."""
-
-    template: str
-    lang: str | None
-    recipients: list[Recipient]
-    left_out: Counter[str] = field(default_factory=Counter)
-    complete: bool = True
-    exact: bool = True
-    """False until those with nothing to recommend are known: `drafted` is an upper bound."""
-
-    @property
-    def drafted(self) -> int:
-        return len(self.recipients) - sum(self.left_out.values())
 
 
 class ComposeScreen(RetainScreen):
@@ -116,21 +65,24 @@ class ComposeScreen(RetainScreen):
     PURPOSE = "Email drafts: choose template, language and discount, preview each, export."
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right_square_bracket", "step(1)", "Next", tooltip="Preview the next recipient"),
         Binding(
-            "p,left_square_bracket", "step(-1)", "Previous", tooltip="Preview the previous one"
+            "n,right_square_bracket",
+            "step(1)",
+            "Next",
+            tooltip="Preview the next recipient",
+        ),
+        Binding(
+            "p,left_square_bracket",
+            "step(-1)",
+            "Previous",
+            tooltip="Preview the previous one",
+            show=False,  # n stands for both in the footer (see `yield Footer`)
         ),
         Binding("v", "next_view", "Show", tooltip="List all, only those left out, or drafted"),
         Binding("x", "export", "Export", tooltip="Write the drafts as eml, mbox or csv"),
-        Binding(
-            "t", "focus_option('#template')", "Template", show=False, tooltip="Choose the template"
-        ),
-        Binding(
-            "l", "focus_option('#language')", "Language", show=False, tooltip="Choose the language"
-        ),
-        Binding(
-            "d", "focus_option('#discount')", "Discount", show=False, tooltip="Attach a discount"
-        ),
+        Binding("t", "focus_option('#template')", "Template", tooltip="Choose the template"),
+        Binding("l", "focus_option('#language')", "Language", tooltip="Choose the language"),
+        Binding("d", "focus_option('#discount')", "Discount", tooltip="Attach a discount"),
         Binding("escape", "back", "Back", tooltip="Leave the options, then go back"),
     ]
 
@@ -145,6 +97,12 @@ class ComposeScreen(RetainScreen):
         reason: str
 
     @dataclass
+    class Fitted(Message):
+        """The template that drafts the most of the audience (None: none can be used)."""
+
+        fit: TemplateFit | None
+
+    @dataclass
     class Planned(Message):
         plan: Plan
 
@@ -157,11 +115,7 @@ class ComposeScreen(RetainScreen):
 
     @dataclass
     class Previewed(Message):
-        customer_id: int
-        choice: Choice
-        draft: Draft | None
-        error: str | None
-        seconds: float
+        preview: Preview
 
     def __init__(
         self,
@@ -178,20 +132,9 @@ class ComposeScreen(RetainScreen):
         self.today = today
         self.templates_dir = templates_dir
         self.sub_title = clean(audience.label)
-        self.composer: Composer | None = None
-        self._store: Store | None = None
-        self._composer_lock = threading.Lock()
-        self.planner: Composer | None = None
+        self.previewer = DraftPreviewer()
+        self.planner = RecipientPlanner()
         """Decides who gets a draft, on a connection of its own (see the module docstring)."""
-        self._planner_store: Store | None = None
-        self._planner_lock = threading.Lock()
-        self._checking = False
-        """The planner runs the query `_stop_check` may interrupt (under `_check_guard`)."""
-        self._check_guard = threading.Lock()
-        self._no_preview_waiting = threading.Event()
-        """Cleared while a preview waits for `_composer_lock`: warming then waits its turn."""
-        self._no_preview_waiting.set()
-        self._warmed = False
         self.templates: dict[str, TemplateInfo] = {}
         self.customer_ids: list[int] = []
         self.currency = "EUR"
@@ -207,9 +150,15 @@ class ComposeScreen(RetainScreen):
         self.previews = 0
         """How many previews were shown: lets tests wait for the one they asked for."""
         self._discount_timer: Timer | None = None
+        self._fitting = False
+        """The best-fitting template is being counted; the owner has not chosen one yet."""
+        self.fit: TemplateFit | None = None
+        """The template the screen opened on, with how many of the audience it drafts."""
 
     def compose(self) -> ComposeResult:
         yield Header()
+        # The summary is above the options: their dropdowns open downwards, over the list.
+        yield Static("Reading the recipients…", id="recipient-summary", markup=False)
         with Horizontal(id="compose-options"):
             yield Select[str](
                 [("reading templates…", "")],
@@ -232,13 +181,14 @@ class ComposeScreen(RetainScreen):
             )
             yield Label("days", id="valid-days-label")
         yield Static("", id="compose-problem", markup=False)
-        yield Static("Reading the recipients…", id="recipient-summary", markup=False)
         with Horizontal(id="compose-body"):
             yield RecipientTable(id="recipients")
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-head", markup=False)
                 yield Static("", id="preview-body", markup=False)
-        yield Footer()
+        # At 80 columns t, l and d need the room of p and of the palette's hint (ctrl+p and
+        # F1 still work; the help screen lists p).
+        yield Footer(show_command_palette=False)
 
     @property
     def table(self) -> RecipientTable:
@@ -251,23 +201,17 @@ class ComposeScreen(RetainScreen):
 
     def on_unmount(self) -> None:
         """Close the composer's connection once no worker uses it, without waiting here."""
-        self._stop_check()
+        self.planner.stop_check()
         threading.Thread(target=self._close_store, name="compose-close", daemon=True).start()
 
     def _close_store(self) -> None:
-        with self._composer_lock:
-            store, self._store = self._store, None
-            if store is not None:
-                store.close()
-        with self._planner_lock:
-            store, self._planner_store = self._planner_store, None
-            if store is not None:
-                store.close()
+        self.previewer.close()
+        self.planner.close()
 
     def reload(self) -> None:
         """The store changed: read the audience, settings and templates again, then re-plan."""
-        if self.composer is not None:
-            self._stop_check()  # its answer is for the old data
+        if self.previewer.composer is not None:
+            self.planner.stop_check()  # its answer is for the old data
             self._planned_for = None
             self.prepare()
 
@@ -283,30 +227,23 @@ class ComposeScreen(RetainScreen):
     def prepare(self) -> None:
         """Open the composers (or refresh them) and read the audience. The first preview
         compiles what it needs; `warm_templates` compiles the rest after it."""
-        with self._planner_lock:
-            if self.planner is None:
-                planner_store = open_store(self.retain_app.db_path, migrate=False)
-                self._planner_store = planner_store
-                self.planner = Composer(planner_store, self.templates_dir, today=self.today)
-            elif self._planner_store is not None:
-                self.planner.refresh()
-        with self._composer_lock:
-            if self.composer is None:
-                store = self._store = open_store(self.retain_app.db_path, migrate=False)
-                self.composer = Composer(store, self.templates_dir, today=self.today)
-            elif self._store is None:
+        with self.planner.lock:
+            self.planner.open(self.retain_app.db_path, self.templates_dir, self.today)
+        previewer = self.previewer
+        with previewer.lock:
+            if not previewer.open(self.retain_app.db_path, self.templates_dir, self.today):
                 return  # the screen closed
-            else:
-                self.composer.refresh()
-            composer, store = self.composer, self._store
+            assert previewer.composer is not None and previewer.store is not None
+            audience = self.audience
             try:
-                ids = self._audience_ids(store)
+                ids = list(audience.customer_ids)
+                if audience.segment is not None:
+                    ids = segment_customer_ids(previewer.store, audience.segment)
             except SegmentError as exc:
                 self.post_message(self.Unavailable(str(exc)))
                 return
-            templates = composer.templates(available_only=True)
-            self._warmed = False  # refresh() dropped the compiled templates
-            self.post_message(self.Prepared(templates, ids, composer.shop.currency))
+            templates = previewer.composer.templates(available_only=True)
+            self.post_message(self.Prepared(templates, ids, previewer.composer.shop.currency))
 
     @work(
         thread=True,
@@ -316,24 +253,8 @@ class ComposeScreen(RetainScreen):
         description="Compiling the templates",
     )
     def warm_templates(self) -> None:
-        """Compile every template in every language before the owner picks another one
-        (about 0.1 s each), one at a time, each after any preview that is waiting: a lock
-        does not queue its waiters, and a preview should not wait for all of them."""
-        composer = self.composer
-        assert composer is not None
-        for info in composer.templates(available_only=True):
-            self._no_preview_waiting.wait()
-            with self._composer_lock:
-                if self._store is None:
-                    return  # the screen closed
-                with suppress(ComposeError):  # the preview of that template says why
-                    composer.warm(info.name)
-
-    def _audience_ids(self, store: Store) -> list[int]:
-        audience = self.audience
-        if audience.segment is None:
-            return list(audience.customer_ids)
-        return segment_customer_ids(store, audience.segment)
+        """Compile the other templates before the owner picks one (see DraftPreviewer)."""
+        self.previewer.warm()
 
     def on_compose_screen_unavailable(self, message: ComposeScreen.Unavailable) -> None:
         self._say_problem(f"Cannot write to {clean(self.audience.label)}: {clean(message.reason)}")
@@ -349,14 +270,49 @@ class ComposeScreen(RetainScreen):
             self._say_problem("No templates can be used: see `retain-tui templates`.")
             return
         options = [(f"{info.name} ({info.kind})", info.name) for info in message.templates]
-        if chosen not in self.templates:
-            chosen = options[0][1]  # the first in the list
         with select.prevent(Select.Changed):
             select.set_options(options)  # selects the first option
+        if chosen not in self.templates:  # opening: on the template that drafts the most
+            self._fitting = True
+            summary = "Finding the template that drafts the most of them…"
+            self.query_one("#recipient-summary", Static).update(summary)
+            self.fit_template([info.name for info in message.templates])
+            return
         if select.value == chosen:
             self._template_changed()
         else:
             select.value = chosen  # posts Changed, which plans the recipients
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="compose-fit",
+        description="Finding the template that fits",
+    )
+    def fit_template(self, templates: list[str]) -> None:
+        """Count (never render) how many each template drafts, on the planner's connection."""
+        worker = get_current_worker()
+        with self.planner.lock:
+            if self.planner.closed:
+                return  # the screen closed
+            fits = self.planner.fits(self.customer_ids, templates, lambda: worker.is_cancelled)
+        if fits is not None:
+            self.post_message(self.Fitted(best_fit(fits)))
+
+    def on_compose_screen_fitted(self, message: ComposeScreen.Fitted) -> None:
+        if not self._fitting:
+            return  # the owner chose a template meanwhile
+        self._fitting = False
+        self.fit = message.fit
+        select = self.query_one("#template", Select)
+        if message.fit is not None and select.value != message.fit.template:
+            select.value = message.fit.template  # posts Changed, which plans the recipients
+        else:
+            self._template_changed()
+        if message.fit is not None:
+            said = compose_text.fit_notice(message.fit, len(self.customer_ids))
+            self.notify(said, title="Template", markup=False)
 
     # -- choosing -----------------------------------------------------------------------------
 
@@ -377,6 +333,7 @@ class ComposeScreen(RetainScreen):
 
     @on(Select.Changed, "#template")
     def _template_changed(self) -> None:
+        self._fitting = False  # chosen now: a fit still being counted is not applied
         info = self.template
         if info is None:
             return
@@ -399,6 +356,15 @@ class ComposeScreen(RetainScreen):
             self._discount_timer.stop()
         self._discount_timer = self.set_timer(DISCOUNT_DEBOUNCE, self._read_discount)
 
+    @on(Input.Submitted, "#discount")
+    @on(Input.Submitted, "#valid-days")
+    def _discount_submitted(self) -> None:
+        """Enter applies the discount now and leaves the field: keys are commands again."""
+        if self._discount_timer is not None:
+            self._discount_timer.stop()
+        self._read_discount()
+        self.table.focus()
+
     def _read_discount(self) -> None:
         self._discount_timer = None
         text = self.query_one("#discount", Input).value.strip()
@@ -409,7 +375,7 @@ class ComposeScreen(RetainScreen):
                 days = int(days_text) if days_text else DEFAULT_VALID_DAYS
                 self.discount = parse_discount(text, currency=self.currency, valid_days=days)
             except (ComposeError, ValueError) as exc:
-                self.discount_error = f"Discount: {_app_words(str(exc))}"
+                self.discount_error = f"Discount: {app_words(str(exc))}"
         self._choice_changed()
 
     def _choice_changed(self) -> None:
@@ -422,28 +388,20 @@ class ComposeScreen(RetainScreen):
         if (choice.template, choice.lang) != self._planned_for:
             self._planned_for = (choice.template, choice.lang)
             self.query_one("#recipient-summary", Static).update("Reading the recipients…")
-            self._stop_check()
+            self.planner.stop_check()
             self.plan_recipients(choice)
         else:
             self._preview_current()
 
     def _problems(self) -> str:
-        """What stops an export now: a bad discount, missing shop settings, a needed discount."""
-        problems = [self.discount_error] if self.discount_error else []
-        info, composer = self.template, self.composer
-        if info is not None and composer is not None:
-            try:
-                composer.check_ready(info, self.discount)
-            except ComposeError as exc:
-                needs_discount = "discount" in info.needs and self.discount is None
-                if composer.shop.missing(marketing=info.marketing) or not needs_discount:
-                    problems.append(_app_words(str(exc)))
-                elif not self.discount_error:  # a discount being typed says it already
-                    problems.append(
-                        f"{info.name} offers a discount: type one under discount "
-                        f"(10% or 5{self.currency}) before exporting."
-                    )
-        return "\n".join(problems)
+        """What stops an export now (see `compose_text.export_problems`)."""
+        return compose_text.export_problems(
+            self.template,
+            self.previewer.composer,
+            self.discount,
+            self.discount_error,
+            self.currency,
+        )
 
     def _say_problem(self, text: str) -> None:
         problem = self.query_one("#compose-problem", Static)
@@ -464,56 +422,22 @@ class ComposeScreen(RetainScreen):
         then everyone, then (for templates with recommendations) the exact plan; stop early
         when the owner has chosen again meanwhile."""
         worker = get_current_worker()
-        ids = self.customer_ids
-        recipients: list[Recipient] = []
-        with self._planner_lock:
-            planner = self.planner
-            if planner is None or self._planner_store is None:
+        shown: Plan | None = None
+        with self.planner.lock:
+            if self.planner.closed:
                 return  # the screen closed
             try:
-                chunks = planner.recipient_chunks(
-                    ids, choice.template, choice.lang, first=FIRST_ROWS
+                plans = self.planner.plans(
+                    choice, self.customer_ids, FIRST_ROWS, lambda: worker.is_cancelled
                 )
-                exact = "recommendations" not in planner.template(choice.template).needs
+                for plan in plans:
+                    if shown is not None and shown.complete:  # the exact count of `shown`
+                        self.post_message(self.Checked(plan, shown))
+                    else:
+                        self.post_message(self.Planned(plan))
+                    shown = plan
             except ComposeError as exc:
-                self.post_message(self.Unavailable(_app_words(str(exc))))
-                return
-            for chunk in chunks:
-                if worker.is_cancelled:
-                    return
-                first = not recipients
-                recipients.extend(chunk)
-                if first and len(recipients) < len(ids):
-                    partial = _plan(choice, list(recipients), complete=False, exact=exact)
-                    self.post_message(self.Planned(partial))
-            exact = exact or not any(r.included for r in recipients)
-            plan = _plan(choice, recipients, complete=True, exact=exact)
-            self.post_message(self.Planned(plan))
-            if not plan.exact and not worker.is_cancelled:
-                self._check(planner, plan)
-
-    def _check(self, planner: Composer, plan: Plan) -> None:
-        """Post `plan` with those who have nothing to recommend left out (planner locked)."""
-        with self._check_guard:
-            self._checking = True
-        try:
-            recipients = planner.exact_recipients(plan.recipients, plan.template)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                return  # the owner chose again, or left
-            raise
-        finally:
-            with self._check_guard:
-                self._checking = False
-        exact = _plan(Choice(plan.template, plan.lang), recipients, complete=True, exact=True)
-        self.post_message(self.Checked(exact, plan))
-
-    def _stop_check(self) -> None:
-        """Interrupt the planner's query for an exact plan: a newer plan should not wait."""
-        with self._check_guard:
-            store = self._planner_store
-            if self._checking and store is not None:
-                store.conn.interrupt()
+                self.post_message(self.Unavailable(app_words(str(exc))))
 
     def on_compose_screen_planned(self, message: ComposeScreen.Planned) -> None:
         choice = self.choice
@@ -541,26 +465,11 @@ class ComposeScreen(RetainScreen):
 
     def _show_summary(self) -> None:
         if self.plan is not None:
-            self.query_one("#recipient-summary", Static).update(content(self._summary(self.plan)))
-
-    def _summary(self, plan: Plan) -> str:
-        total = len(plan.recipients) if plan.complete else len(self.customer_ids)
-        noun = "customer" if total == 1 else "customers"
-        line = f"{clean(self.audience.label)}: {display.count(total)} {noun}"
-        if not plan.complete:
-            line += "; reading who gets a draft…"
-        else:
-            unsure = plan.drafted and not plan.exact  # who bought every bestseller: not yet
-            line += f", {'up to ' if unsure else ''}{display.count(plan.drafted)} get a draft"
-            if plan.left_out:
-                reasons = ", ".join(
-                    f"{display.count(n)} {REASONS.get(code, code)}"
-                    for code, n in plan.left_out.most_common()
+            self.query_one("#recipient-summary", Static).update(
+                content(
+                    summary_line(self.plan, self.audience.label, len(self.customer_ids), self.view)
                 )
-                line += f"; left out: {reasons}"
-        if self.view != "all":
-            line += f" · showing {self.view}" + ("" if plan.complete else " so far")
-        return line
+            )
 
     def _show_view(self, keep_customer: int | None = None) -> None:
         plan = self.plan
@@ -609,72 +518,33 @@ class ComposeScreen(RetainScreen):
         description="Rendering the preview",
     )
     def render_preview(self, customer_id: int, choice: Choice) -> None:
-        composer = self.composer
-        assert composer is not None
-        draft, error = None, None
-        self._no_preview_waiting.clear()
-        with self._composer_lock:
-            self._no_preview_waiting.set()
-            if self._store is None:
-                return
-            started = time.perf_counter()
-            try:
-                draft = composer.render(customer_id, choice.template, choice.lang, choice.discount)
-            except TemplateError as exc:
-                error = f"Template error in {exc}"
-            except ComposeError as exc:
-                error = _app_words(str(exc))
-            seconds = time.perf_counter() - started
-        self.post_message(self.Previewed(customer_id, choice, draft, error, seconds))
+        preview = self.previewer.render(customer_id, choice)
+        if preview is not None:
+            self.post_message(self.Previewed(preview))
 
     def on_compose_screen_previewed(self, message: ComposeScreen.Previewed) -> None:
-        recipient = self.table.current
-        if recipient is None or recipient.customer_id != message.customer_id:
+        recipient, preview = self.table.current, message.preview
+        if recipient is None or recipient.customer_id != preview.customer_id:
             return
-        if message.choice != self.choice:
+        if preview.choice != self.choice:
             return
-        self.preview_seconds = message.seconds
+        self.preview_seconds = preview.seconds
         self.previews += 1
-        if not self._warmed:
-            self._warmed = True
+        if not self.previewer.warmed:
             self.warm_templates()
-        place = self._place()
-        if message.draft is None:
+        table = self.table
+        place = compose_text.place(
+            table.index, len(table.recipients), self.plan, len(self.customer_ids), self.view
+        )
+        if preview.draft is None:
             lines = [
                 content(f"{place}: {who(recipient)}", style="bold"),
-                content(message.error or "", style="red", multiline=True),
+                content(preview.error or "", style="red", multiline=True),
             ]
             self._show_preview_text(Content("\n").join(lines), Content(""))
             return
-        head = self._head(place, recipient, message.draft)
-        self._show_preview_text(head, content(message.draft.text, multiline=True))
-
-    def _place(self) -> str:
-        """`3 of 9`: where the cursor is in the list shown (all of it, once read)."""
-        table, plan = self.table, self.plan
-        total = display.count(len(table.recipients))
-        if plan is not None and not plan.complete:
-            all_shown = self.view == "all"
-            total = display.count(len(self.customer_ids)) if all_shown else f"{total} so far"
-        return f"{display.count(table.index + 1)} of {total}"
-
-    def _head(self, place: str, recipient: Recipient, draft: Draft) -> Content:
-        headers = draft.headers
-        language = f"{draft.language} ({draft.locale})"
-        if self.lang is None:
-            language += ", the customer's"
-        lines = [
-            content(f"{place} · {draft.kind} · {language}", style="dim"),
-            Content.assemble(content("To: ", style="bold"), content(headers["To"] or "—")),
-            Content.assemble(content("Subject: ", style="bold"), content(draft.subject)),
-        ]
-        if draft.discount_code:
-            lines.append(content(f"Discount code: {draft.discount_code}"))
-        reason = recipient.reason or draft.excluded  # the draft knows about recommendations
-        if reason:
-            left_out = f"Left out: {REASONS.get(reason, reason)} (no draft is exported)"
-            lines.append(content(left_out, style="bold red"))
-        return Content("\n").join(lines)
+        head = preview_head(place, recipient, preview.draft, auto_language=self.lang is None)
+        self._show_preview_text(head, content(preview.draft.text, multiline=True))
 
     def _show_preview_text(self, head: Content, body: Content) -> None:
         self.query_one("#preview-head", Static).update(head)
@@ -718,17 +588,3 @@ class ComposeScreen(RetainScreen):
             templates_dir=self.templates_dir,
         )
         self.app.push_screen(ExportScreen(job))
-
-
-def _plan(choice: Choice, recipients: list[Recipient], *, complete: bool, exact: bool) -> Plan:
-    left_out = Counter(r.reason for r in recipients if r.reason is not None)
-    return Plan(choice.template, choice.lang, recipients, left_out, complete, exact)
-
-
-def _app_words(message: str) -> str:
-    """Core's messages name CLI options; on screen the same things are fields and settings."""
-    return (
-        message.replace("--discount ", "discount ")
-        .replace("--valid-days ", "valid days ")
-        .replace("--discount", "a discount")
-    )

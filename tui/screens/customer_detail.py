@@ -385,7 +385,7 @@ class CustomerDetailScreen(RetainScreen):
         description="Recording the consent",
     )
     def save_consent(self, accepts: bool) -> None:
-        with self.retain_app.pool.borrow() as store:
+        with self.retain_app.writing() as store:
             set_marketing_consent(store, self.customer_id, accepts, source="app")
         self.post_message(self.ConsentSaved(accepts))
 
@@ -419,7 +419,7 @@ class CustomerDetailScreen(RetainScreen):
         description="Forgetting the customer",
     )
     def forget_customer(self) -> None:
-        with self.retain_app.pool.borrow() as store:
+        with self.retain_app.writing() as store:
             report = forget_customers(store, [self.customer_id])
         self.post_message(self.Forgotten(report))
 

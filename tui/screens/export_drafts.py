@@ -37,6 +37,7 @@ from core.compose import (
 from core.store import open_store
 from tui import display
 from tui.safe_text import clean, content
+from tui.screens.compose_text import app_words
 from tui.widgets.path_suggester import PathSuggester
 
 EXPORT_FOLDER = "~/retain-drafts"
@@ -131,7 +132,7 @@ class ExportScreen(ModalScreen[None]):
                     id="export-format",
                     compact=True,
                 )
-                yield Checkbox("overwrite", id="export-overwrite", compact=True)
+                yield Checkbox("Overwrite", id="export-overwrite", compact=True)
             yield Label("Write to (→ completes the path)")
             yield Input(self._default, id="export-path", suggester=PathSuggester(), compact=True)
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -208,7 +209,7 @@ class ExportScreen(ModalScreen[None]):
             errors = "\n".join(f"  {error}" for error in exc.result.errors)
             self.post_message(self.Finished(None, f"{exc}\n{errors}"))
         except (ComposeError, OSError) as exc:
-            self.post_message(self.Finished(None, f"Nothing was written: {exc}"))
+            self.post_message(self.Finished(None, f"Nothing was written: {app_words(str(exc))}"))
         else:
             self.post_message(self.Finished(result))
 
@@ -225,7 +226,7 @@ class ExportScreen(ModalScreen[None]):
         self.result = message.result
         bar.update(total=1, progress=1)
         self._say(summary(message.result))
-        self.notify(f"Drafted {message.result.drafted:,} emails.", markup=False)
+        self.notify(f"Drafted {display.plural(message.result.drafted, 'email')}.", markup=False)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -33,11 +33,10 @@ from textual.worker import Worker, get_current_worker
 
 from core.csvfile import open_csv
 from core.demo import demo_loaded_on
-from core.importers import KINDS, FatalImportError, ImportResult, import_file
+from core.importers import KINDS, FatalImportError, ImportResult, import_file, summary
 from core.importers.formats import FORMATS, detect_format
-from core.store import StoreError, open_store, remove_database
+from core.store import StoreError, open_store, remove_database, waiting_message
 from core.values import DATE_ORDERS
-from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
@@ -215,7 +214,7 @@ class ImportScreen(RetainScreen):
             return
         is_new = not target.exists()  # the owner's shop, on its first import from the demo
         try:
-            store = open_store(target, create=True)
+            store = open_store(target, create=True, on_wait=self._waiting_from_thread)
             if demo_loaded_on(store) is not None:
                 store.close()
                 self.post_message(self.Finished(None, f"{target} is a demo shop: {OWN_DATABASE}"))
@@ -250,6 +249,14 @@ class ImportScreen(RetainScreen):
             if is_new:  # a failed first import leaves no empty shop behind
                 remove_database(target)
 
+    def _waiting_from_thread(self) -> None:
+        """`Store.on_wait` of the import's merge: another program holds the write lock."""
+        self.app.call_from_thread(self._say_waiting)
+
+    def _say_waiting(self) -> None:
+        self._say(waiting_message().capitalize())
+        self.retain_app.say_waiting()
+
     def on_import_screen_progress(self, message: ImportScreen.Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(message.total, 1), progress=message.done)
@@ -266,21 +273,24 @@ class ImportScreen(RetainScreen):
         bar.update(total=1, progress=1)
         result = message.result
         self._say(_summary(result))
-        if result.errors:
+        rows = _rows(result)
+        if rows:
             log = self.query_one("#rejected", Log)
             log.display = True
-            log.write_lines(clean(error) for error in result.errors)
-            if result.rows_rejected > len(result.errors):
-                log.write_line(f"… and {result.rows_rejected - len(result.errors):,} more")
-        rejected = f", {result.rows_rejected:,} rows rejected" if result.rows_rejected else ""
+            log.write_lines(rows, scroll_end=False)  # the first rows are the ones to read
+        partly = f", {result.rows_rejected:,} rows rejected" if result.rows_rejected else ""
+        if result.warnings:
+            partly += f", {len(result.warnings):,} rows applied in part"
+        if result.consent_suppressed:
+            partly += f", marketing yes refused for {result.consent_suppressed:,}"
         elsewhere = self.retain_app.import_path != self.retain_app.db_path
         where = clean(
             f" into your shop {self.retain_app.import_path}: quit and start again to open it"
         )
         self.notify(
-            f"Imported {clean(Path(result.file).name)}{rejected}{where if elsewhere else ''}.",
+            f"Imported {clean(Path(result.file).name)}{partly}{where if elsewhere else ''}.",
             markup=False,
-            severity="warning" if result.rows_rejected else "information",
+            severity="warning" if partly else "information",
             timeout=20 if elsewhere else self.app.NOTIFICATION_TIMEOUT,
         )
         self.retain_app.check_store()
@@ -317,21 +327,21 @@ class ImportScreen(RetainScreen):
 
 
 def _summary(result: ImportResult) -> str:
-    lines = [
-        f"{clean(Path(result.file).name)}: {result.format} {result.kind}, {result.encoding}, "
-        f"{result.delimiter}-delimited, {result.seconds:.2f} s",
-        f"rows read {display.count(result.rows_read)}",
-    ]
-    if result.kind == "orders":
-        lines.append(
-            f"orders added {display.count(result.orders_added)}, updated "
-            f"{display.count(result.orders_updated)}, unchanged "
-            f"{display.count(result.orders_unchanged)}"
-        )
-    lines.append(
-        f"customers added {display.count(result.customers_added)}, updated "
-        f"{display.count(result.customers_updated)}"
-    )
-    lines.append(f"rows rejected {display.count(result.rows_rejected)}")
-    lines.extend(clean(line) for line in result.code_lines())
+    """The CLI's summary (core.importers.summary), without the rows: those go to the log."""
+    lines = [f"{clean(Path(result.file).name)}: {summary.layout(result)}, {result.seconds:.2f} s"]
+    for line in summary.summary_lines(result):
+        lines.append(line.aligned() + (f"  {line.note}" if line.note else ""))
     return "\n".join(lines)
+
+
+def _rows(result: ImportResult) -> list[str]:
+    """The first rows rejected or applied in part, under their count's label (plain text:
+    `Log` shows no markup, and `clean` drops escape codes the file may hold)."""
+    rows: list[str] = []
+    for line in summary.summary_lines(result):
+        if line.rows:
+            rows.append(f"{line.label}:")
+            rows.extend(f"  {clean(row)}" for row in line.rows)
+            if line.more:
+                rows.append(f"  {line.more_text()}")
+    return rows

@@ -199,9 +199,7 @@ class SegmentFormScreen(RetainScreen):
             self._show_count("")
         else:
             self._show_problem(None)
-            matches = display.count(check.count)
-            noun = "customer" if check.count == 1 else "customers"
-            self._show_count(f"✓ Matches {matches} {noun}.")
+            self._show_count(f"✓ Matches {display.plural(check.count, 'customer')}.")
 
     def _show_problem(self, message: str | None, position: int | None = None) -> None:
         caret = self.query_one("#expression-caret", Static)
@@ -253,7 +251,7 @@ class SegmentFormScreen(RetainScreen):
     )
     def save_segment(self, name: str, expression: str) -> None:
         try:
-            with self.retain_app.pool.borrow() as store:
+            with self.retain_app.writing() as store:
                 saved = add_segment(store, name, expression, replace=self.existing is not None)
         except FilterError as exc:
             self.post_message(self.Refused(exc.message, exc.position))

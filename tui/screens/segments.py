@@ -247,7 +247,7 @@ class SegmentsScreen(RetainScreen):
     )
     def delete_segment(self, name: str) -> None:
         try:
-            with self.retain_app.pool.borrow() as store:
+            with self.retain_app.writing() as store:
                 removed = remove_segment(store, name)
         except SegmentError as exc:
             self.post_message(self.Deleted(name, str(exc)))
