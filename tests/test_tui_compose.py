@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
+import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 import tui.screens.compose as compose_screen
 import tui.screens.compose_planner as compose_planner
 import tui.screens.compose_previewer as compose_previewer
+from core.campaigns import CODE_PATTERN
 from core.compose import REASONS, Composer, Recipient
 from core.compose import context as compose_context
 from core.customer_pages import ListQuery, fetch_page
@@ -322,26 +325,36 @@ async def test_export_eml_writes_drafts_that_parse(email_app: RetainApp, tmp_pat
         summary = text_of(dialog, "#export-summary")
         assert summary.startswith("Drafted 5 of 9 in ")
         assert summary.endswith("Languages: de 1, en 3, nb 1\nLeft out:\n  4 no marketing consent")
+        assert "\nCampaign win-back-lapsed-2024-11-30, 5 unique codes\n" in summary
         files = sorted(out.glob("*.eml"))
         assert len(files) == 5
         included = {r.email for r in screen.table.recipients if r.included}
-        seen = set()
+        seen, codes = set(), set()
         for file in files:
             message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
             seen.add(message["To"].addresses[0].addr_spec)
             assert message["X-Unsent"] == "1" and message["Subject"]
-            assert "WINBACK10" in message.get_body(("plain",)).get_content()
+            codes.update(re.findall(CODE_PATTERN, message.get_body(("plain",)).get_content()))
         assert seen == included
+        assert len(codes) == 5  # each recipient their own code, as the CLI gives them
+        with sqlite3.connect(email_app.db_path) as conn:
+            stored = {code for (code,) in conn.execute("SELECT code FROM discount_codes")}
+        assert stored == codes
 
         await pilot.press("ctrl+s")  # again: the folder is not empty now
         await until(pilot, lambda: dialog.finished == 2, "the refusal")
         assert "folder is not empty" in text_of(dialog, "#export-summary")
         assert len(list(out.glob("*.eml"))) == 5
         dialog.query_one("#export-overwrite", Checkbox).value = True
+        dialog.query_one("#export-campaign", Input).value = "lapsed second try"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: dialog.finished == 3, "the second export")
-        assert text_of(dialog, "#export-summary").startswith("Drafted 5 of 9 in ")
-        assert len(list(out.glob("*.eml"))) == 5
+        # A second campaign to the same people the same day: the frequency cap holds them.
+        assert text_of(dialog, "#export-summary").startswith(
+            "No drafts written: nobody of 9 gets one.\nCampaign lapsed second try\nLeft out:\n"
+            "  5 had a marketing email too recently (frequency cap)"
+        )
+        assert sorted(out.glob("*.eml")) == files  # nothing written over them
         await pilot.press("escape")
         assert email_app.screen is screen
 
@@ -692,3 +705,47 @@ async def test_a_discount_typed_while_the_list_is_read_does_not_read_it_again(
             assert plans == [("come-back-bestsellers", None)]
     finally:
         release.set()
+
+
+@pilot_test
+async def test_the_export_dialog_records_a_campaign_and_a_rerun_drafts_nobody_twice(
+    email_app: RetainApp, tmp_path: Path
+):
+    async with email_app.run_test(size=(80, 24)) as pilot:
+        screen = await compose_for_segment(pilot, "lapsed")
+        await choose(pilot, screen, "win-back")
+        await type_discount(pilot, screen, "10%")
+        await pilot.press("escape", "x")
+        await settle(pilot)
+        dialog = email_app.screen
+        assert isinstance(dialog, ExportScreen)
+        dialog.query_one("#export-holdout", Input).value = "95%"
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "one.mbox")
+        dialog.query_one("#export-format", Select).value = "mbox"
+        await pilot.pause()
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "one.mbox")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "Hold out '95%'" in text_of(dialog, "#export-summary"))
+        assert "--holdout" not in text_of(dialog, "#export-summary")
+        assert not (tmp_path / "one.mbox").exists()
+
+        dialog.query_one("#export-holdout", Input).value = "20%"
+        dialog.query_one("#export-campaign", Input).value = "Spring win-back"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: dialog.finished == 1, "the export")
+        first = text_of(dialog, "#export-summary")
+        assert "Campaign Spring win-back, 1 held out as the control group, 4 unique codes" in first
+
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "two.mbox")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: dialog.finished == 2, "the re-run")
+        again = text_of(dialog, "#export-summary")
+        assert "5 drafted by an earlier run" not in again  # 4 drafted, 1 held out
+        assert "Campaign Spring win-back, 4 drafted by an earlier run" in again
+    with sqlite3.connect(email_app.db_path) as conn:
+        outcomes = dict(
+            conn.execute(
+                "SELECT outcome, count(*) FROM campaign_recipients GROUP BY outcome"
+            ).fetchall()
+        )
+    assert outcomes == {"drafted": 4, "held_out": 1, "left_out": 4}

@@ -586,5 +586,7 @@ class ComposeScreen(RetainScreen):
             discount=choice.discount,
             today=self.today,
             templates_dir=self.templates_dir,
+            audience=self.audience.segment or "customers",
+            audience_detail=None if self.audience.segment else list(self.customer_ids),
         )
         self.app.push_screen(ExportScreen(job))

@@ -114,6 +114,8 @@ APP_WORDS = (
     ("--discount", "a discount"),
     ("--valid-days ", "valid days "),
     ("--valid-days", "the days it is valid"),
+    ("--campaign ", "Campaign "),
+    ("--holdout ", "Hold out "),
 )
 """CLI options in core's messages, and the controls of the compose screen and its export
 dialog that set the same things, replaced in this order (the longer phrases first)."""

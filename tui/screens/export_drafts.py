@@ -1,9 +1,12 @@
-"""Export the drafts the compose screen shows: format, target path, progress, summary.
+"""Export the drafts the compose screen shows: format, target path, campaign, progress, summary.
 
-The export runs `export_drafts` in a thread worker with a Composer and a connection of its
-own (the compose screen's Composer keeps previewing meanwhile). The progress bar is fed
-with `call_from_thread`; Escape while exporting stops it, and export_drafts then removes
-its temporary copy, so nothing half-written is ever left at the target.
+Every export from the app is a campaign (core/campaigns), as from the CLI: a name (a re-run
+under the same name drafts only those not drafted yet), the frequency cap, a control group
+and unique discount codes. The export runs `export_campaign` in a thread worker with a
+Composer and a connection of its own (the compose screen's Composer keeps previewing
+meanwhile). The progress bar is fed with `call_from_thread`; Escape while exporting stops
+it, and the export then removes its temporary copy and records nothing, so nothing
+half-written is ever left at the target.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,13 +35,15 @@ from core.compose import (
     Discount,
     ExportError,
     ExportResult,
-    export_drafts,
 )
 from core.store import open_store
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.compose_text import app_words
 from tui.widgets.path_suggester import PathSuggester
+
+if TYPE_CHECKING:
+    from core.campaigns import CampaignRequest
 
 EXPORT_FOLDER = "~/retain-drafts"
 SUFFIXES = {"eml": "", "mbox": ".mbox", "csv": ".csv"}
@@ -62,6 +67,9 @@ class ExportJob:
     discount: Discount | None = None
     today: date | None = None
     templates_dir: Path | None = None
+    audience: str = "customers"
+    """The segment's name, or 'customers': what the campaign record says it was sent to."""
+    audience_detail: object = None
 
 
 def default_target(job: ExportJob, fmt: str) -> str:
@@ -69,6 +77,13 @@ def default_target(job: ExportJob, fmt: str) -> str:
     day = (job.today or date.today()).isoformat()
     audience = re.sub(r"[^a-z0-9]+", "-", job.stem.casefold()).strip("-") or "drafts"
     return f"{EXPORT_FOLDER}/{audience[:40]}-{job.template}-{day}{SUFFIXES[fmt]}"
+
+
+def default_campaign(job: ExportJob) -> str:
+    """The CLI's default name: `<template>-<segment or customers>-<date>`."""
+    from core.campaigns import default_name
+
+    return default_name(job.template, job.audience, job.today or date.today())
 
 
 def summary(result: ExportResult) -> str:
@@ -80,6 +95,15 @@ def summary(result: ExportResult) -> str:
             f"Drafted {display.count(result.drafted)} of {display.count(result.recipients)} "
             f"in {result.seconds:.1f} s: {clean(result.path)}"
         ]
+    if result.campaign:
+        parts = [f"Campaign {clean(result.campaign)}"]
+        if result.already_drafted:
+            parts.append(f"{display.count(result.already_drafted)} drafted by an earlier run")
+        if result.held_out:
+            parts.append(f"{display.count(result.held_out)} held out as the control group")
+        if result.codes:
+            parts.append(f"{display.plural(result.codes, 'unique code')}")
+        lines.append(", ".join(parts))
     if result.languages:
         languages = ", ".join(f"{lang} {n:,}" for lang, n in sorted(result.languages.items()))
         lines.append(f"Languages: {languages}")
@@ -135,6 +159,11 @@ class ExportScreen(ModalScreen[None]):
                 yield Checkbox("Overwrite", id="export-overwrite", compact=True)
             yield Label("Write to (→ completes the path)")
             yield Input(self._default, id="export-path", suggester=PathSuggester(), compact=True)
+            with Horizontal(id="export-campaign-row"):
+                yield Label("Campaign")
+                yield Input(default_campaign(job), id="export-campaign", compact=True)
+                yield Label("Hold out")
+                yield Input("0%", id="export-holdout", compact=True, max_length=6)
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-summary", markup=False)
             with Horizontal(id="dialog-buttons"):
@@ -177,7 +206,30 @@ class ExportScreen(ModalScreen[None]):
         bar.display = True
         self._say("Drafting…")
         overwrite = self.query_one("#export-overwrite", Checkbox).value
-        self.worker = self.run_export(Path(text).expanduser(), self.fmt, overwrite)
+        request = self._campaign_request()
+        if request is None:
+            bar.display = False
+            return
+        self.worker = self.run_export(Path(text).expanduser(), self.fmt, overwrite, request)
+
+    def _campaign_request(self) -> CampaignRequest | None:
+        """The campaign fields read as the CLI reads `--campaign` and `--holdout`, or None
+        after saying what is wrong (nothing is written)."""
+        from core.campaigns import CampaignError, CampaignRequest, HoldoutError, parse_holdout
+        from core.campaigns.run import check_name
+
+        name = self.query_one("#export-campaign", Input).value.strip()
+        holdout = self.query_one("#export-holdout", Input).value.strip() or "0%"
+        try:
+            return CampaignRequest(
+                audience=self.job.audience,
+                audience_detail=self.job.audience_detail,
+                name=check_name(name) if name else None,
+                holdout_percent=parse_holdout(holdout),
+            )
+        except (CampaignError, HoldoutError) as exc:
+            self._say(f"Nothing was written: {app_words(str(exc))}", error=True)
+            return None
 
     @work(
         thread=True,
@@ -186,7 +238,9 @@ class ExportScreen(ModalScreen[None]):
         group="export",
         description="Exporting drafts",
     )
-    def run_export(self, out: Path, fmt: str, overwrite: bool) -> None:
+    def run_export(self, out: Path, fmt: str, overwrite: bool, request: CampaignRequest) -> None:
+        from core.campaigns import CampaignError, export_campaign
+
         worker = get_current_worker()
         job = self.job
 
@@ -199,16 +253,16 @@ class ExportScreen(ModalScreen[None]):
             out.parent.mkdir(parents=True, exist_ok=True)
             with open_store(job.db_path, migrate=False) as store:
                 composer = Composer(store, job.templates_dir, today=job.today)
-                result = export_drafts(
-                    composer, job.customer_ids, job.template, out, fmt=fmt, lang=job.lang,
-                    discount=job.discount, overwrite=overwrite, progress=progress,
+                result = export_campaign(
+                    composer, request, list(job.customer_ids), job.template, out, fmt=fmt,
+                    lang=job.lang, discount=job.discount, overwrite=overwrite, progress=progress,
                 )  # fmt: skip
         except ExportStopped:
             self.post_message(self.Finished(None, STOPPED))
         except ExportError as exc:
             errors = "\n".join(f"  {error}" for error in exc.result.errors)
             self.post_message(self.Finished(None, f"{exc}\n{errors}"))
-        except (ComposeError, OSError) as exc:
+        except (ComposeError, CampaignError, OSError) as exc:
             self.post_message(self.Finished(None, f"Nothing was written: {app_words(str(exc))}"))
         else:
             self.post_message(self.Finished(result))
