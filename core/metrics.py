@@ -46,9 +46,11 @@ __all__ = [
     "data_span",
     "last_complete_period",
     "members",
+    "percent_of",
     "period_bounds",
     "period_figures",
     "period_label",
+    "rounded_exactly",
 ]
 
 DEFAULT_WINDOW_DAYS = 365
@@ -440,7 +442,8 @@ def _month_so_far(store: Store, month: int, last_day: int) -> dict[int, int]:
 
 
 def percent_of(part: int, whole: int) -> float | None:
-    """part / whole as a percentage rounded to 4 decimals; None when whole is 0."""
+    """part / whole as a percentage rounded to 4 decimals; None when whole is 0 (the rounding
+    of every percentage in --json: metrics here, campaign results in core/campaigns)."""
     return rounded_exactly(100 * part, whole, 4) if whole else None
 
 
