@@ -17,7 +17,7 @@ orders whose discount code, trimmed and upper-cased, is an issued code. Everythi
 by SQLite, on every call (nothing is stored, so a late import or cancellation shows at once):
 one query per campaign for its recipients (one primary-key range on `customer_days` per
 drafted or held-out recipient) and two for the redemptions of every campaign; 100 campaigns
-of 2,000 recipients at a million orders take about 0.35 s (bench/bench_campaigns.py).
+of 2,000 recipients at a million orders take about 0.3 s (bench/bench_campaigns.py).
 """
 
 from __future__ import annotations
