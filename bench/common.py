@@ -58,12 +58,12 @@ def shop_db(db: Path = SHOP_DB, csv_path: Path = SHOP_CSV) -> Path:
     return db
 
 
-def private_copy(source: Path) -> Path:
-    """A copy of the shared shop for the app to migrate (`tui-bench.db`, refreshed when the
-    shop is newer): the shared file stays as it is."""
+def private_copy(source: Path, name: str = "tui-bench.db") -> Path:
+    """A copy of the shared shop for the app to migrate (`name` in the data folder, refreshed
+    when the shop is newer): the shared file stays as it is."""
     from core.store import open_store  # the calling script has put the repository on sys.path
 
-    copy = DATA / "tui-bench.db"
+    copy = DATA / name
     if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
         print(f"copying {source} to {copy} and migrating it ...", flush=True)
         tmp = copy.with_suffix(".tmp")

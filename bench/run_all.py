@@ -20,6 +20,7 @@ SCRIPTS = (
     "bench_tui.py",
     "bench_reorder.py",
     "bench_import.py",
+    "bench_campaigns.py",
 )
 
 

@@ -46,9 +46,11 @@ __all__ = [
     "data_span",
     "last_complete_period",
     "members",
+    "percent_of",
     "period_bounds",
     "period_figures",
     "period_label",
+    "rounded_exactly",
 ]
 
 DEFAULT_WINDOW_DAYS = 365
@@ -90,7 +92,7 @@ def compute_stats(
     hi = stop.toordinal()
     guests = guest_totals(store, lo, hi)
     guest_figures = {"orders_guests": guests.orders,
-                     "revenue_guests": _rounded(guests.revenue, 100, 2)}  # fmt: skip
+                     "revenue_guests": rounded_exactly(guests.revenue, 100, 2)}  # fmt: skip
     span = _span(store, lo, hi) if lo is None or lo <= hi else None
     if span is None:
         return {**_empty_stats(period, window_days, as_of), **guest_figures}
@@ -235,12 +237,12 @@ def _totals(store: Store, first: int, last: int, history: _History | None) -> di
     return {
         "customers": customers,
         "orders": orders,
-        "revenue": _rounded(revenue, 100, 2),
-        "repeat_purchase_rate": _rounded(100 * repeaters, customers, 4),
-        "purchase_frequency": _rounded(orders, customers, 4),
-        "average_order_value": _rounded(revenue, 100 * orders, 2),
-        "revenue_per_customer": _rounded(revenue, 100 * customers, 2),
-        "avg_days_between_orders": _rounded(spread, gaps, 4) if gaps else None,
+        "revenue": rounded_exactly(revenue, 100, 2),
+        "repeat_purchase_rate": rounded_exactly(100 * repeaters, customers, 4),
+        "purchase_frequency": rounded_exactly(orders, customers, 4),
+        "average_order_value": rounded_exactly(revenue, 100 * orders, 2),
+        "revenue_per_customer": rounded_exactly(revenue, 100 * customers, 2),
+        "avg_days_between_orders": rounded_exactly(spread, gaps, 4) if gaps else None,
     }
 
 
@@ -354,11 +356,11 @@ def _period_row(store: Store, s: int, e: int, history: _History) -> dict[str, ob
         "B": b,
         "E": e_count,
         "N": new,
-        "crr": _percent(e_count - new, b),
-        "churn": _percent(b - retained, b),
-        "returning_customer_rate": _percent(returning, ordering),
+        "crr": percent_of(e_count - new, b),
+        "churn": percent_of(b - retained, b),
+        "returning_customer_rate": percent_of(returning, ordering),
         "orders": orders,
-        "revenue": _rounded(revenue, 100, 2),
+        "revenue": rounded_exactly(revenue, 100, 2),
         "customers": ordering,
         "returning_customers": returning,
         "retained": retained,
@@ -419,7 +421,7 @@ def _cohorts(
         key = month_key(cohort)
         sizes[key] = size
         cohorts[key] = [
-            _rounded(100 * by_month.get(month, 0), size, 4)
+            rounded_exactly(100 * by_month.get(month, 0), size, 4)
             for month in range(cohort, last_month + 1)
         ]
     return cohorts, sizes
@@ -439,12 +441,13 @@ def _month_so_far(store: Store, month: int, last_day: int) -> dict[int, int]:
     return by_cohort
 
 
-def _percent(part: int, whole: int) -> float | None:
-    """part / whole as a percentage rounded to 4 decimals; None when whole is 0."""
-    return _rounded(100 * part, whole, 4) if whole else None
+def percent_of(part: int, whole: int) -> float | None:
+    """part / whole as a percentage rounded to 4 decimals; None when whole is 0 (the rounding
+    of every percentage in --json: metrics here, campaign results in core/campaigns)."""
+    return rounded_exactly(100 * part, whole, 4) if whole else None
 
 
-def _rounded(numerator: int, denominator: int, decimals: int) -> float:
+def rounded_exactly(numerator: int, denominator: int, decimals: int) -> float:
     """numerator / denominator (> 0) rounded half to even at `decimals`, exactly."""
     scale = 10**decimals
     quotient, remainder = divmod(numerator * scale, denominator)

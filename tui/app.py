@@ -24,6 +24,7 @@ from core.paths import resolve_db_path
 from core.store import Store, open_store, opening_notes, waiting_message
 from tui.safe_text import clean
 from tui.screens.base import RetainScreen
+from tui.screens.campaigns import CampaignsScreen
 from tui.screens.customers import CustomersScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
@@ -58,6 +59,7 @@ class RetainApp(App[None]):
         "dashboard": DashboardScreen,
         "customers": CustomersScreen,
         "segments": SegmentsScreen,
+        "campaigns": CampaignsScreen,
         "import": ImportScreen,
     }
 

@@ -31,6 +31,7 @@ COMMAND_MODULES: dict[str, str] = {
     "suppressed": "consent",
     "forget": "privacy",
     "customer": "privacy",
+    "campaigns": "campaigns",
     "codes": "codes",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""

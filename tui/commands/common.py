@@ -88,6 +88,15 @@ def warn(message: str) -> None:
     err_console.print(f"[bold yellow]warning:[/] {_escape(message)}")
 
 
+def printable(value: object) -> str:
+    """Customer and owner text with control characters (escape sequences, CR/LF) made visible,
+    for a terminal or a log (print it with markup off or as `Text`: it may hold `[bold]`)."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 

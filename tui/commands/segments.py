@@ -38,6 +38,7 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    printable,
 )
 
 RfmTableOption = Annotated[
@@ -111,7 +112,7 @@ def segment_add(
             fail(str(exc))
     console.print(
         Text.assemble(
-            "Saved segment ", (_safe(saved), "bold"),
+            "Saved segment ", (printable(saved), "bold"),
             f": {info.count:,} customers ({info.share:.1f}%), "
             f"{info.marketing_count:,} with marketing consent.",
         )
@@ -132,7 +133,7 @@ def segment_rm(
             removed = remove_segment(store, name)
         except SegmentError as exc:
             fail(str(exc))
-    console.print(Text.assemble("Removed segment ", (_safe(removed), "bold"), "."))
+    console.print(Text.assemble("Removed segment ", (printable(removed), "bold"), "."))
 
 
 @segment_app.command("show")
@@ -157,17 +158,17 @@ def segment_show(
         print_json(info.to_dict())
         return
     out = console.print
-    out(Text.assemble((_safe(info.name), "bold"), f"  ({info.kind} segment)"))
-    out(Text("Definition: " + _safe(info.definition)))
-    out(Text("Meaning:    " + _safe(info.description)))
+    out(Text.assemble((printable(info.name), "bold"), f"  ({info.kind} segment)"))
+    out(Text("Definition: " + printable(info.definition)))
+    out(Text("Meaning:    " + printable(info.description)))
     if info.error:
-        out(Text("Problem: " + _safe(info.error), style="red"))
+        out(Text("Problem: " + printable(info.error), style="red"))
     out(f"Customers:  {info.count:,} ({info.share:.1f}% of all customers), data to {info.as_of}")
     if info.marketing:
         out(f"Marketing:  {info.marketing_count:,} have consent; only they get marketing mail")
     else:
         out("Marketing:  none: this segment is for transactional mail only")
-    out(Text(f"List them:  retain-tui customers --segment {shlex.quote(_safe(info.name))}"))
+    out(Text(f"List them:  retain-tui customers --segment {shlex.quote(printable(info.name))}"))
 
 
 @segment_app.command("rfm-table")
@@ -281,14 +282,6 @@ def _read(file: Path) -> str:
         fail(f"{file}: cannot read ({exc})")
 
 
-def _safe(value: object) -> str:
-    """Customer and owner text with control characters (escape sequences, CR/LF) made visible."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
 def _print_segments(infos: list[SegmentInfo]) -> None:
     as_of = infos[0].as_of if infos else ""
     table = Table(title=f"Segments · data to {as_of}", title_justify="left", expand=False)
@@ -299,11 +292,11 @@ def _print_segments(infos: list[SegmentInfo]) -> None:
     table.add_column("Marketing", justify="right")
     table.add_column("Definition", overflow="fold")
     for info in infos:
-        definition = Text(_safe(info.definition))
+        definition = Text(printable(info.definition))
         if info.error:
-            definition = Text("cannot run: " + _safe(info.error), style="red")
+            definition = Text("cannot run: " + printable(info.error), style="red")
         reach = f"{info.marketing_count:,}" if info.marketing else "—"
-        table.add_row(Text(_safe(info.name)), info.kind, f"{info.count:,}",
+        table.add_row(Text(printable(info.name)), info.kind, f"{info.count:,}",
                       f"{info.share:.1f}%", reach, definition)  # fmt: skip
     console.print(table)
     console.print(
@@ -321,12 +314,12 @@ def _print_customers(rows: list[dict[str, object]], as_of: date) -> None:
     ):  # fmt: skip
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
-        name = " ".join(_safe(row[key]) for key in ("first_name", "last_name") if row[key])
+        name = " ".join(printable(row[key]) for key in ("first_name", "last_name") if row[key])
         scores = "" if row["r"] is None else f"{row['r']}{row['f']}{row['m']}"
         table.add_row(
-            str(row["id"]), Text(name), Text(_safe(row["country"])),
-            f"{row['orders']:,}", f"{row['spent']:,.2f}", Text(_safe(row["last_order"])),
-            scores, Text(", ".join(_safe(s) for s in row["segments"])),  # type: ignore[attr-defined]
+            str(row["id"]), Text(name), Text(printable(row["country"])),
+            f"{row['orders']:,}", f"{row['spent']:,.2f}", Text(printable(row["last_order"])),
+            scores, Text(", ".join(printable(s) for s in row["segments"])),  # type: ignore[attr-defined]
         )  # fmt: skip
     console.print(table)
     console.print(f"{len(rows):,} customers (--json shows every field, email included)")

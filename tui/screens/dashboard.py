@@ -106,6 +106,7 @@ class DashboardScreen(RetainScreen):
         Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
         Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
         Binding("s", "app.go('segments')", "Segments", tooltip="Every segment with its size"),
+        Binding("m", "app.go('campaigns')", "Campaigns", tooltip="What each campaign brought back"),
     ]
 
     @dataclass
