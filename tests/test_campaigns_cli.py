@@ -4,6 +4,7 @@ unique codes in the drafts, the control group and bad input, with real files and
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 from pathlib import Path
 
@@ -223,8 +224,9 @@ def test_each_recipient_gets_their_own_stored_code_in_the_draft(
     codes = {int(row["customer_id"]): row["discount_code"] for row in drafts}
     assert all(CODE_PATTERN.fullmatch(c) and c.startswith("SPRING26-") for c in codes.values())
     assert len(set(codes.values())) == len(codes) == 7
-    for row in drafts:  # the text shows the recipient's own code
+    for row in drafts:  # the text shows the recipient's own code, and the minimum order
         assert row["discount_code"] in row["text"]
+        assert re.search(r"\b40\s?(\xa0€|€)|€\xa0?40\b", row["text"]), row["text"]
     stored = rows(db, "SELECT code, customer_id, kind, value, currency, min_order, expires "
                   "FROM discount_codes")  # fmt: skip
     assert {c: cid for c, cid, *_ in stored} == {c: cid for cid, c in codes.items()}

@@ -36,6 +36,7 @@ CASES = [(template, lang, form) for template in TEMPLATES for lang in LANGUAGES 
 DISCOUNTS = (
     Discount(percent=Decimal(10), valid_days=30),
     Discount(amount_cents=500, currency="EUR", valid_days=14, code="WELCOME5"),
+    Discount(percent=Decimal(10), valid_days=30, min_order_cents=3000),
 )
 REFUSED = {"thank-you", "feedback"}
 PREHEADER = re.compile(r'<div style="display:none;[^"]*">([^<]+?)&#847;')
@@ -120,6 +121,9 @@ def test_a_discount_is_shown_or_refused(template: str, lang: str, form: str) -> 
             for body in (draft.text, draft.html or ""):
                 assert code in body and expiry in body, body
                 assert re.search(rf"\b{value}\s?(%|\xa0%|\xa0€|€)|€\xa0?{value}\b", body)
+                # A minimum order the shop's coupon requires is said next to the expiry.
+                has_minimum = bool(re.search(r"\b30\s?(\xa0€|€)|€\xa0?30\b", body))
+                assert has_minimum == (discount.min_order_cents is not None), body
 
 
 def test_the_cli_refuses_a_discount_with_exit_2_and_one_line(tmp_path: Path) -> None:

@@ -156,6 +156,8 @@ def export_campaign(
         check_min_gap_days(request.min_gap_days)
     prefix = check_prefix(request.code_prefix or code_stem(template))
     check_export(out, fmt, dry_run, overwrite)
+    if discount is not None and request.min_order_cents is not None:
+        discount = replace(discount, min_order_cents=request.min_order_cents)
     info = composer.prepare(template, lang, discount)
     unique_codes = discount is not None and discount.code is None
     new = NewCampaign(

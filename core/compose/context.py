@@ -574,6 +574,13 @@ def discount_variables(discount: Discount, *, template: str, locale: str, today:
         value=value,
         valid_days=discount.valid_days,
         expires=discount.expires(today),
+        min_order=None
+        if discount.min_order_cents is None
+        else format_whole_money(
+            Money.from_cents(discount.min_order_cents, discount.currency or "EUR", locale),
+            discount.currency or "EUR",
+            locale,
+        ),
     )
 
 

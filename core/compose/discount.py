@@ -30,6 +30,8 @@ class Discount:
     currency: str | None = None
     valid_days: int = 30
     code: str | None = None
+    min_order_cents: int | None = None
+    """The order value the shop's coupon requires (`--min-order`): the draft says it."""
 
     def __post_init__(self) -> None:
         if (self.percent is None) == (self.amount_cents is None):
