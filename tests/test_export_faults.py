@@ -8,10 +8,8 @@ mounting is not permitted).
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from typer.testing import CliRunner
 from tests.compose_support import build_shop
 from tests.conftest import committed_state
 from tests.disks import fill, small_tmpfs
+from tests.paused_child import run_until_ready as start_paused
+from tests.paused_child import signalled
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -74,26 +74,7 @@ def db(tmp_path: Path) -> Path:
 
 
 def run_until_ready(args: list[str]) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", PAUSED, *args],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert child.stdout is not None
-    line = child.stdout.readline()  # blocks until the child is midway
-    if line != "READY\n":
-        _out, err = child.communicate(timeout=60)
-        pytest.fail(f"the command did not get midway: {line!r} {err}")
-    return child
-
-
-def signalled(child: subprocess.Popen[str], number: signal.Signals) -> str:
-    child.send_signal(number)
-    try:
-        _out, err = child.communicate(timeout=60)
-    finally:
-        child.kill()
-    return err
+    return start_paused(PAUSED, args)
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -9,7 +9,6 @@ for the child to say it is there (a line on stdout), never for a time.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +20,8 @@ import pytest
 from core.consent import address_hash
 from tests.compose_support import build_shop
 from tests.conftest import committed_state
+from tests.paused_child import run_until_ready as start_paused
+from tests.paused_child import signalled
 from tui.commands.common import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,26 +83,7 @@ def db(tmp_path: Path) -> Path:
 
 
 def run_until_ready(where: str, args: list[str | Path]) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", PAUSED, where, *map(str, args)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "300"},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert child.stdout is not None
-    line = child.stdout.readline()  # blocks until the child is there
-    if line != "READY\n":
-        _out, err = child.communicate(timeout=60)
-        pytest.fail(f"the command did not get there: {line!r} {err}")
-    return child
-
-
-def signalled(child: subprocess.Popen[str], number: signal.Signals) -> str:
-    child.send_signal(number)
-    try:
-        _out, err = child.communicate(timeout=60)
-    finally:
-        child.kill()
-    return err
+    return start_paused(PAUSED, [where, *map(str, args)], env={"COLUMNS": "300"})
 
 
 def files(folder: Path) -> list[str]:
