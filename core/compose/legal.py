@@ -10,7 +10,7 @@ from markupsafe import escape
 from core.compose.errors import TemplateError
 
 if TYPE_CHECKING:
-    from core.compose.composer import Compiled
+    from core.compose.template_shelf import Compiled
 
 
 def check_legal_lines(
