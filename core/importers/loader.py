@@ -111,7 +111,7 @@ class Staging:
         self.conn.execute(
             "CREATE TEMP TABLE people (pid INTEGER PRIMARY KEY, "
             f"{', '.join(_PEOPLE_COLUMNS[1:])}, customer_id INTEGER, existed INTEGER DEFAULT 0, "
-            "forgotten INTEGER DEFAULT 0)"
+            "forgotten INTEGER DEFAULT 0, shares_email INTEGER DEFAULT 0)"
         )
         self.conn.execute(
             "CREATE TEMP TABLE stage_orders (seq INTEGER PRIMARY KEY, "
@@ -298,6 +298,14 @@ class Staging:
         self._match_people(conn)
         conn.execute("UPDATE people SET existed = 1 WHERE customer_id IS NOT NULL")
         self._keep_other_customers_emails(conn, counts, file_name)
+        # Two new people of this file with one address (a registered customer and a guest
+        # order): one row is inserted, the other's insert is ignored and it is merged into
+        # that row below like a stored customer, or a re-import would add what it said.
+        conn.execute(
+            "UPDATE people SET shares_email = 1 WHERE customer_id IS NULL AND email_key IN "
+            "(SELECT email_key FROM people WHERE customer_id IS NULL AND email_key IS NOT NULL "
+            "GROUP BY email_key HAVING count(*) > 1)"
+        )
         columns = ", ".join(_ATTRIBUTES)
         cursor = conn.execute(
             f"""
@@ -334,7 +342,8 @@ class Staging:
             f"""
             INSERT INTO consent_events (customer_id, at, accepts_marketing, source)
             SELECT customers.id, ?, {_CONSENT}, 'import' FROM customers
-            JOIN people p ON p.customer_id = customers.id AND p.existed AND NOT p.forgotten
+            JOIN people p ON p.customer_id = customers.id AND (p.existed OR p.shares_email)
+            AND NOT p.forgotten
             WHERE ({_CONSENT}) IS NOT customers.accepts_marketing
             """,
             (now,),
@@ -343,7 +352,8 @@ class Staging:
         cursor = conn.execute(
             f"""
             UPDATE OR IGNORE customers SET {assignments}, updated_at = ?
-            FROM people p WHERE p.customer_id = customers.id AND p.existed AND NOT p.forgotten
+            FROM people p WHERE p.customer_id = customers.id AND (p.existed OR p.shares_email)
+            AND NOT p.forgotten
             AND ({differs})
             """,
             (now,),
