@@ -68,6 +68,8 @@ AMPLIFIERS = [
     ("{{ ('x' * 1000000)|list }}", "list() would make a list of 1,000,000 items"),
     ("{{ [1]|tojson(10**9) }}", "tojson(1000000000) would make"),
     ("{{ [1]|tojson('y' * 1000000) }}", "tojson('yyyyyyy…(1,000,002 chars)) would make"),
+    # found by the random chains: json.dumps makes its indent before it finds a range unfit
+    ("{{ range(1000)|tojson(10**9) }}", "tojson(1000000000) would make"),
     ("{{ lipsum(10**6) }}", "lipsum(1000000, True, 20, 100) would make"),
     ("{{ lipsum(1, max=10**9) }}", "would make 12,000,000,000 characters"),
     ("{{ range(100000)|map('center', 1000000)|list|length }}", "MB of values for one draft"),

@@ -194,6 +194,8 @@ def json_size(value: Any, indent: Any, dumps_kwargs: Mapping[str, Any]) -> int:
     width = len(indent) if isinstance(indent, str) else int(indent or 0)
     if width <= 1:
         return 0
+    if width > RENDER_CHARACTERS:  # json.dumps makes the indent string first, whatever `value`
+        return width
     kwargs = {**dumps_kwargs}
     kwargs.pop("indent", None)
     flat = len(json.dumps(value, indent=0, **kwargs))
@@ -319,7 +321,9 @@ def _tojson(func: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 size = json_size(value, indent, dumps_kwargs)
             except (TypeError, ValueError):
-                size = 0  # the filter itself says what cannot be written as JSON
+                # The filter says itself what cannot be written as JSON, but json.dumps
+                # makes its indent string before it looks at the value.
+                size = len(indent) if isinstance(indent, str) else int(indent or 0)
             check_size(size, lambda: describe("tojson", [indent]))
         return weigh(func(eval_ctx, value, indent))
 
