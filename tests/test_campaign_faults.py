@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 import core.campaigns.records as records
-from core.compose import export
+from core.compose import draft_writers
 from tests.compose_support import build_shop
 from tests.conftest import committed_state
 from tests.disks import fill, small_tmpfs
@@ -36,7 +36,7 @@ PAUSED = """
 import sys
 from contextlib import contextmanager
 
-from core.compose import export
+from core.compose import draft_writers
 from core.store import Store
 from tui.cli import main
 
@@ -56,10 +56,10 @@ def pause_before(original):
 
 point = sys.argv[1]
 if point == "drafting":
-    for writer in export._WRITERS.values():
+    for writer in draft_writers.WRITERS.values():
         writer.add = pause_before(writer.add)
 elif point == "placing":  # the rows are inserted, the files not moved yet
-    for writer in export._WRITERS.values():
+    for writer in draft_writers.WRITERS.values():
         writer.place = pause_before(writer.place)
 else:  # "commit": the rows are inserted and the files in place; the COMMIT has not run
     original_write = Store.write
@@ -188,13 +188,13 @@ def test_a_disk_full_at_the_commit_takes_the_placed_files_back(
 
         monkeypatch.setattr("core.campaigns.run.insert_campaign", insert_then_fill)
         placed: list[Path] = []
-        place = export._FileWriter.place
+        place = draft_writers.FileWriter.place
 
-        def noted_place(self: export._FileWriter, out: Path, overwrite: bool) -> None:
+        def noted_place(self: draft_writers.FileWriter, out: Path, overwrite: bool) -> None:
             place(self, out, overwrite)
             placed.append(out)
 
-        monkeypatch.setattr(export._FileWriter, "place", noted_place)
+        monkeypatch.setattr(draft_writers.FileWriter, "place", noted_place)
         folder = tmp_path / "drafts"
         folder.mkdir()
         out = folder / "out.csv"

@@ -31,7 +31,7 @@ PAUSED = """
 import sys
 from contextlib import contextmanager
 
-from core.compose import export
+from core.compose import draft_writers
 from core.store import Store
 from tui.cli import main
 
@@ -50,7 +50,7 @@ def pause_after_first(original):
 
 
 if sys.argv[1] == "export":
-    for writer in export._WRITERS.values():
+    for writer in draft_writers.WRITERS.values():
         writer.add = pause_after_first(writer.add)
 else:
     original_write = Store.write

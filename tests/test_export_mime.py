@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from core.addresses import MAX_DISPLAY_NAME, ellipsized, header_text
 from core.compose import Draft
-from core.compose.export import mboxrd_quote
+from core.compose.draft_writers import mboxrd_quote
 from core.compose.mime import body_bytes, message_bytes
 
 TRICKY = st.sampled_from([

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from core.addresses import MAX_DISPLAY_NAME, ellipsized, header_text
 from core.compose import Composer, Draft
-from core.compose.export import neutralise_cell
+from core.compose.draft_writers import neutralise_cell
 from core.importers import import_file
 from tests.compose_support import build_shop
 from tui.cli import build_app

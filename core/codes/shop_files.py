@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.campaigns import UnknownCampaignError, require_campaign
 from core.codes import code_value
-from core.compose.export import neutralise_cell
+from core.compose.draft_writers import neutralise_cell
 from core.private_files import private_text_file
 from core.store import Store
 from core.values import format_cents
