@@ -626,6 +626,61 @@ async def test_the_count_says_up_to_until_everyone_with_nothing_to_recommend_is_
 
 
 @pilot_test
+async def test_the_selects_first_announcement_arriving_late_neither_plans_nor_stops_the_fit(
+    email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
+):
+    """On mount the Selects announce their placeholder values; on a fast machine that
+    message can be handled after the templates are read. It must not plan the first
+    template (holding the planner while the best fit waits for it) nor cancel the fit."""
+    templates_read, fit_started, release_fit = (threading.Event() for _ in range(3))
+    templates = Composer.templates
+    fits = compose_planner.template_fits
+
+    def held_templates(self, *args, **kwargs):
+        templates_read.wait(WAIT_LIMIT)
+        return templates(self, *args, **kwargs)
+
+    def held_fits(*args, **kwargs):
+        fit_started.set()
+        release_fit.wait(WAIT_LIMIT)
+        yield from fits(*args, **kwargs)
+
+    monkeypatch.setattr(Composer, "templates", held_templates)
+    monkeypatch.setattr(compose_planner, "template_fits", held_fits)
+    try:
+        async with email_app.run_test(size=(80, 24)) as pilot:
+            anna = customer_id(email_app, "anna")
+            screen = ComposeScreen(Audience("Anna", customer_ids=(anna,)), today=TODAY)
+            await email_app.push_screen(screen)
+            template, language = screen.query_one("#template"), screen.query_one("#language")
+            days = screen.query_one("#valid-days", Input)
+            early = [
+                Select.Changed(template, ""),
+                Select.Changed(language, "auto"),
+                Input.Changed(days, days.value),  # read after a debounce
+            ]
+            templates_read.set()
+            await until(pilot, fit_started.is_set, "the fit", workers=False)
+            assert screen.templates and screen._fitting
+            for message in early:
+                screen.post_message(message)
+            await until(
+                pilot,
+                lambda: screen._discount_timer is None and not screen._message_queue.qsize(),
+                workers=False,
+            )
+            assert screen._planned_for is None  # nothing was planned
+            assert screen._fitting  # and the fit still applies
+            release_fit.set()
+            await until(pilot, lambda: screen.fit is not None and screen.plan is not None)
+            assert screen.query_one("#template", Select).value == screen.fit.template
+            assert screen.plan.template == screen.fit.template
+    finally:
+        templates_read.set()
+        release_fit.set()
+
+
+@pilot_test
 async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recommend(
     email_app: RetainApp, monkeypatch: pytest.MonkeyPatch
 ):

@@ -15,6 +15,7 @@ drafts the most of the audience and opens on that one. Exporting runs with a thi
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,6 +155,8 @@ class ComposeScreen(RetainScreen):
         """The best-fitting template is being counted; the owner has not chosen one yet."""
         self.fit: TemplateFit | None = None
         """The template the screen opened on, with how many of the audience it drafts."""
+        self._options_posted_at = math.inf
+        """When the templates were read, on the messages' clock (see `_is_stale`)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -261,6 +264,7 @@ class ComposeScreen(RetainScreen):
         self.query_one("#recipient-summary", Static).update("")
 
     def on_compose_screen_prepared(self, message: ComposeScreen.Prepared) -> None:
+        self._options_posted_at = message.time
         self.templates = {info.name: info for info in message.templates}
         self.customer_ids = message.customer_ids
         self.currency = message.currency
@@ -331,7 +335,16 @@ class ComposeScreen(RetainScreen):
         info = self.template
         return Choice(info.name, self.lang, self.discount) if info else None
 
+    def _is_stale(self, message: Select.Changed) -> bool:
+        """Posted before the templates were read: a Select's placeholder announced on mount,
+        which may arrive after the real options (and must not cancel the best fit)."""
+        return message.time < self._options_posted_at
+
     @on(Select.Changed, "#template")
+    def _template_chosen(self, message: Select.Changed) -> None:
+        if not self._is_stale(message):
+            self._template_changed()
+
     def _template_changed(self) -> None:
         self._fitting = False  # chosen now: a fit still being counted is not applied
         info = self.template
@@ -346,8 +359,9 @@ class ComposeScreen(RetainScreen):
         self._choice_changed()
 
     @on(Select.Changed, "#language")
-    def _language_changed(self) -> None:
-        self._choice_changed()
+    def _language_changed(self, message: Select.Changed) -> None:
+        if not self._is_stale(message):
+            self._choice_changed()
 
     @on(Input.Changed, "#discount")
     @on(Input.Changed, "#valid-days")
@@ -383,8 +397,8 @@ class ComposeScreen(RetainScreen):
         or re-render the preview (a discount changes the drafts, not who gets one)."""
         self._say_problem(self._problems())
         choice = self.choice
-        if choice is None:
-            return
+        if choice is None or self._fitting:
+            return  # while fitting, the Select shows the first template, not a choice
         if (choice.template, choice.lang) != self._planned_for:
             self._planned_for = (choice.template, choice.lang)
             self.query_one("#recipient-summary", Static).update("Reading the recipients…")
