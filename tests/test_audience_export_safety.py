@@ -8,6 +8,7 @@ import csv
 import errno
 import json
 import re
+import signal
 import sqlite3
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from core.compose.audience_export import MAX_BYTES, MAX_CHARS, AudienceWriter
 from tests.clock import CampaignClock, campaign_clock
 from tests.compose_support import build_shop, without_audience
 from tests.conftest import committed_state
+from tests.paused_child import run_until_ready, signalled
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -149,6 +151,45 @@ def test_an_interrupted_or_failing_write_leaves_no_file_and_records_nothing(
     assert committed_state(db) == before
     left = [path.name for path in tmp_path.iterdir() if not path.name.startswith("shop.db")]
     assert left == ["mine"]  # neither the file nor a temporary copy of it
+
+
+PAUSED = """
+import sys
+
+from core.compose.audience_export import AudienceWriter
+from tui.cli import main
+
+original = AudienceWriter.add
+
+
+def add(self, *args):
+    original(self, *args)
+    print("READY", flush=True)  # the first row is in the hidden temporary file
+    sys.stdin.readline()
+
+
+AudienceWriter.add = add
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_midway_leaves_no_file_and_records_nothing(
+    db: Path, tmp_path: Path, number: signal.Signals
+) -> None:
+    before = committed_state(db)
+    out = tmp_path / "a.csv"
+    child = run_until_ready(PAUSED, [
+        "export", "--db", str(db), "--templates", str(tmp_path / "mine"), "--as-of",
+        "2026-11-05", "-t", "win-back", "--format", "audience", "--for", "listmonk",
+        "-c", "1,2,3", "--discount", "10%", "--out", str(out),
+    ])  # fmt: skip
+    assert any(p.name.endswith(".partial") for p in tmp_path.iterdir())  # really midway
+    err = signalled(child, number)
+    assert child.returncode == ExitCode.INTERRUPTED, err
+    assert err.strip().splitlines()[-1] == "error: interrupted: nothing was written"
+    assert not out.exists() and not any(p.name.startswith(".") for p in tmp_path.iterdir())
+    assert committed_state(db) == before
 
 
 def test_helper_processes_write_the_same_rows(tmp_path: Path, clock: CampaignClock) -> None:
