@@ -147,7 +147,7 @@ def add_flow(
     with store.write() as conn:
         clash = conn.execute("SELECT name FROM flows WHERE name = ?", (name,)).fetchone()
         if clash is not None:
-            raise FlowError(f"a flow named {clash[0]!r} already exists (flows rm it first)")
+            raise FlowError(f"a flow named {clash[0]!r} already exists: choose another name")
         conn.execute(
             "INSERT INTO flows (name, trigger, template, delay_days, discount, min_gap_days, "
             "holdout_percent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
