@@ -185,3 +185,35 @@ def test_run_without_out_writes_into_the_data_folder(db: Path, own_home: Path) -
 def test_no_enabled_flow_says_so(db: Path, tmp_path: Path) -> None:
     code, out, _ = flows(db, "run", "--out", str(tmp_path / "d"))
     assert code == 0 and out.startswith("No flow is enabled")
+
+
+def test_an_interrupted_run_keeps_finished_flows_and_a_rerun_completes(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.compose.draft_writers
+
+    for name in ("first-order-thanks", "second-order-thanks"):
+        flows(db, "enable", name, "--as-of", "2026-03-01")
+    writer = core.compose.draft_writers._EmlWriter
+    place = writer.place
+    calls: list[Path] = []
+
+    def interrupted_second_time(self, out: Path, overwrite: bool) -> None:  # type: ignore[no-untyped-def]
+        calls.append(out)
+        place(self, out, overwrite)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C or SIGTERM after the drafts are in place
+
+    out_dir = tmp_path / "drafts"
+    with monkeypatch.context() as crashing:
+        crashing.setattr(writer, "place", interrupted_second_time)
+        code, _, err = flows(db, "run", "--as-of", "2026-03-02", "--out", str(out_dir))
+    assert code == ExitCode.INTERRUPTED
+    assert err.startswith("error: interrupted: the flow being run recorded and wrote nothing")
+    assert [row[1] for row in state(db)["campaigns"]] == ["flow-first-order-thanks-2026-03-02"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["flow-first-order-thanks-2026-03-02"]
+    code, out, _ = flows(db, "run", "--as-of", "2026-03-02", "--out", str(out_dir))
+    assert code == 0
+    assert out.splitlines()[0].startswith("first-order-thanks: nobody due")
+    assert out.splitlines()[1].startswith("second-order-thanks: 2 due")
+    assert len(state(db)["flow_entries"]) == 3
