@@ -3,6 +3,7 @@ demo shop's (complete) settings, and an owner's template that drafts for everyon
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from core.demo import DEMO_SETTINGS
@@ -12,6 +13,22 @@ from tests.compose_support import FOOTER_EN, write_template
 
 NOTE = "note"
 """A transactional template without audience rules: every customer with an address gets it."""
+
+ORDERS = [
+    ShopOrder("A1", 1, date(2026, 1, 1), 2000),
+    ShopOrder("A2", 1, date(2026, 3, 1), 2000),
+    ShopOrder("B0", 2, date(2026, 2, 28), 2000, cancelled=True),
+    ShopOrder("B1", 2, date(2026, 3, 1), 2000),
+    ShopOrder("C1", 3, date(2026, 3, 1), 2000),
+    ShopOrder("C2", 3, date(2026, 3, 1), 3000),
+    ShopOrder("D1", 4, date(2025, 10, 1), 2000),
+    ShopOrder("E1", 5, date(2025, 10, 1), 2000),
+    ShopOrder("E2", 5, date(2026, 2, 20), 2000),
+    ShopOrder("F1", 6, date(2026, 2, 15), 2000, refunded_cents=2000),
+]
+"""C1: first order in January, second on 1 March. C2: a cancelled order, then the first
+counting one on 1 March. C3: first and second order on 1 March. C4: one order, 1 October.
+C5: 1 October and again 20 February. C6: one order, refunded in full (never counts)."""
 
 
 def flow_shop(

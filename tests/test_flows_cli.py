@@ -13,8 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from core.flows import SHIPPED_FLOWS
-from tests.flows_support import NOTE, flow_shop, owner_templates
-from tests.test_flows import ORDERS
+from tests.flows_support import NOTE, ORDERS, flow_shop, owner_templates
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
@@ -104,6 +103,7 @@ BAD_INPUT = [
     (["add", "x", "--trigger", "order", "--template", "feedback", "--discount", "10%"],
      "takes no discount"),
     (["run", "--backfill-days", "-1"], "--backfill-days -1"),
+    (["run", "--out", "DB"], "is a file; flows write a folder per campaign"),
     (["run", "--flow", "nope"], "unknown flow 'nope'"),
     (["run", "--flow", "win-back"], "flow 'win-back' is disabled"),
 ]  # fmt: skip
@@ -115,7 +115,9 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
 ) -> None:
     before = state(db)
     extra = ["--templates", templates(db)] if args[0] in ("add", "run") else []
-    extra += ["--out", str(tmp_path / "drafts")] if args[0] == "run" else []
+    if args[0] == "run" and "--out" not in args:
+        extra += ["--out", str(tmp_path / "drafts")]
+    args = [str(db) if arg == "DB" else arg for arg in args]  # a file, not a folder
     code, out, err = flows(db, *args, *extra)
     assert code == ExitCode.REFUSED, (out, err)
     assert err.startswith("error: ") and err.count("\n") == 1, err
