@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import core.compose.draft_writers
+import core.flows.run
 import core.store
 from core.campaigns import CODE_PATTERN
 from core.compose.templates import list_templates
@@ -372,3 +373,35 @@ def test_a_crash_after_the_drafts_are_written_records_nothing_and_a_rerun_comple
     assert (again.due, again.drafted, again.error) == (2, 2, None)
     assert entered(store, ids, "second-order-thanks") == {1, 3}
     assert len(list((drafts / "flow-second-order-thanks-2026-03-02").iterdir())) == 2
+
+
+def test_a_run_overlapping_another_that_handled_the_same_events_writes_nothing(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two cron jobs at once: the events one has handled while the other was drafting are
+    refused at the other's COMMIT (nobody gets two drafts); its next run finds nobody due."""
+    store, ids, templates = shop
+    enable_flow(store, "second-order-thanks", date(2026, 3, 1))
+    due_events = core.flows.run.due_events
+
+    def meanwhile(*args: object):  # type: ignore[no-untyped-def]
+        due = due_events(*args)  # type: ignore[arg-type]
+        if due and store.conn.in_transaction is False:  # the other run commits now
+            with store.write() as conn:
+                conn.execute(
+                    "INSERT INTO flow_entries VALUES ((SELECT id FROM flows WHERE name = ?),"
+                    " ?, 'nth-order:2', 0, '2026-03-02', 'other', 'drafted', NULL)",
+                    ("second-order-thanks", ids[3]),
+                )
+        return due
+
+    with monkeypatch.context() as overlapping:
+        overlapping.setattr(core.flows.run, "due_events", meanwhile)
+        result = run(store, date(2026, 3, 2), templates).flows[0]
+    assert result.error is not None and "handled some of these customers meanwhile" in result.error
+    assert count(store, "SELECT count(*) FROM campaigns") == 0
+    assert count(store, "SELECT count(*) FROM flow_runs") == 0
+    assert not any((templates.parent / "drafts").iterdir())
+    again = run(store, date(2026, 3, 2), templates).flows[0]
+    assert (again.due, again.drafted) == (1, 1)
+    assert entered(store, ids, "second-order-thanks") == {1, 3}
