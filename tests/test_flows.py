@@ -405,3 +405,29 @@ def test_a_run_overlapping_another_that_handled_the_same_events_writes_nothing(
     again = run(store, date(2026, 3, 2), templates).flows[0]
     assert (again.due, again.drafted) == (1, 1)
     assert entered(store, ids, "second-order-thanks") == {1, 3}
+
+
+def test_an_order_imported_after_its_day_was_run_needs_a_backfill(
+    shop: Shop, tmp_path: Path
+) -> None:
+    """The window has moved past a late order's day: the next run does not see it; a
+    backfill does, once."""
+    from core.importers import import_file
+
+    store, ids, templates = shop
+    enable_flow(store, "second-order-thanks", date(2026, 3, 1))
+    run(store, date(2026, 3, 3), templates)
+    late = tmp_path / "late.csv"
+    late.write_text("order_id,ordered_at,customer_id,total\nL1,2026-03-02,C4,20.00\n",
+                    encoding="utf-8")  # fmt: skip
+    assert import_file(store, late, "orders", fmt="generic").rows_rejected == 0
+    assert run(store, date(2026, 3, 3), templates).flows[0].due == 0
+    backfilled = run(store, date(2026, 3, 3), templates, backfill_days=3).flows[0]
+    assert (backfilled.due, backfilled.drafted) == (1, 1)
+    assert entered(store, ids, "second-order-thanks") == {1, 3, 4}
+    # The day's campaign existed: its drafts went into a second folder beside the first.
+    folders = sorted(p.name for p in (templates.parent / "drafts").iterdir())
+    assert folders == [
+        "flow-second-order-thanks-2026-03-03",
+        "flow-second-order-thanks-2026-03-03.2",
+    ]
