@@ -51,3 +51,8 @@ def shipped_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"retain-tui's {name!r} folder is missing from this installation")
+
+
+def drafts_dir() -> Path:
+    """Where `flows run` writes its drafts unless `--out` says otherwise (not created here)."""
+    return data_dir() / "drafts"

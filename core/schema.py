@@ -436,6 +436,59 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     JOIN orders o ON o.id = listed.order_id
     WHERE NOT o.cancelled;
     """,
+    # 12: flows (issue 14, core/flows/): saved rules that run a campaign for the customers
+    # whose trigger fired (docs/flows.md). The five shipped flows are rows, disabled, so an
+    # upgraded shop has them too. `flow_runs` keeps each run that wrote (its window ends at
+    # `as_of`); `flow_entries` each (flow, customer, event) handled, whatever the outcome:
+    # its key makes "at most once per event" hold across re-runs and crashed runs.
+    """
+    CREATE TABLE flows (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        trigger TEXT NOT NULL,  -- as parse_trigger reads it: 'nth-order:1', 'segment:Lapsed'
+        template TEXT NOT NULL,
+        delay_days INTEGER NOT NULL DEFAULT 0,
+        discount TEXT,  -- as typed for export --discount ('10%', '5EUR') or NULL
+        min_gap_days INTEGER,  -- NULL: the shop's campaigns.min_gap_days
+        holdout_percent TEXT NOT NULL DEFAULT '0',
+        enabled INTEGER NOT NULL DEFAULT 0,
+        enabled_as_of TEXT,  -- the as-of date it was enabled at: no backlog before it
+        shipped INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    INSERT INTO flows (name, trigger, template, delay_days, discount, shipped, created_at)
+    VALUES ('first-order-thanks', 'nth-order:1', 'thank-you', 1, NULL, 1,
+            strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')),
+           ('second-order-thanks', 'nth-order:2', 'thank-you', 1, NULL, 1,
+            strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')),
+           ('feedback', 'order', 'feedback', 14, NULL, 1,
+            strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')),
+           ('win-back', 'last-order', 'win-back', 120, '10%', 1,
+            strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')),
+           ('come-back-bestsellers', 'last-order', 'come-back-bestsellers', 180, NULL, 1,
+            strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+    CREATE TABLE flow_runs (
+        id INTEGER PRIMARY KEY,
+        flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+        as_of TEXT NOT NULL,  -- the window's end (ISO date)
+        window_start TEXT NOT NULL,  -- the window's start, excluded
+        run_at TEXT NOT NULL,
+        campaign TEXT,  -- NULL when nobody was due
+        due INTEGER NOT NULL
+    );
+    CREATE INDEX flow_runs_by_flow ON flow_runs(flow_id, as_of);
+    CREATE TABLE flow_entries (
+        flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+        customer_id INTEGER NOT NULL,
+        event_key TEXT NOT NULL,  -- 'nth-order:N', else the event's ISO date
+        event_day INTEGER NOT NULL,
+        as_of TEXT NOT NULL,
+        campaign TEXT NOT NULL,
+        outcome TEXT NOT NULL,  -- the campaign's: 'drafted' | 'held_out' | 'left_out'
+        reason TEXT,
+        PRIMARY KEY (flow_id, customer_id, event_key)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -146,11 +147,16 @@ def export_campaign(
     progress: Progress | None = None,
     helpers: int | None = None,
     service: str | None = None,
+    also_record: Callable[[sqlite3.Connection, int], None] | None = None,
 ) -> ExportResult:
     """`export_drafts` as a campaign: raises `CampaignError` or `ComposeError` before
     anything is written, `ExportError` when drafts failed (nothing written or recorded).
     `fmt="audience"` with `service` writes a mail service's contacts file instead of drafts
-    (core/compose/audience_export.py): the same recipients, records and codes."""
+    (core/compose/audience_export.py): the same recipients, records and codes.
+
+    `also_record(conn, campaign_id)` runs inside the campaign's transaction, after its
+    recipients are written: what a caller records about the campaign (a flow's entries)
+    commits with it or not at all."""
     out = Path(out)
     started = time.perf_counter()
     today = composer.today
@@ -241,6 +247,8 @@ def export_campaign(
                     "written; run the export again (it draws new codes)"
                 ) from None
             result.codes = len(pairs)
+        if also_record is not None:
+            also_record(conn, campaign_id)
 
     write_plan(composer, to_write, template, out, result, discount=discount, progress=progress,
                helpers=helpers, overwrite=overwrite, record=None if dry_run else record,

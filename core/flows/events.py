@@ -1,0 +1,134 @@
+"""Which customers a flow's trigger fires for in a window of days (docs/flows.md, "Triggers").
+
+An event is (customer, occurrence) on an event day e; it fires on e + delay. A run at as-of D
+handles the events that fired in (start, D] and still hold on D. Orders are counted as the
+metrics count them: `customer_days` holds the counting orders (neither cancelled nor fully
+refunded) of known customers per day, kept by every import, so no query reads `orders`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from core.flows.model import Flow, Trigger
+from core.store import Store
+
+__all__ = ["Event", "SegmentMembers", "due_events", "fired_events"]
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    customer_id: int
+    key: str
+    """What makes it one event: 'nth-order:N' (once per customer), else the event's date."""
+    day: date
+
+
+def fired_events(
+    store: Store, flow: Flow, start: date, as_of: date, members: SegmentMembers | None = None
+) -> list[Event]:
+    """Events of `flow` that fired in (start, as_of] and still hold on `as_of`."""
+    delay = timedelta(days=flow.delay_days)
+    low, high = start - delay, as_of - delay
+    if high <= low:
+        return []
+    trigger = flow.trigger
+    if trigger.kind == "segment":
+        return _segment_entries(members or SegmentMembers(store), str(trigger.value), low, high,
+                                as_of)  # fmt: skip
+    sql, params = _order_sql(trigger, low.toordinal(), high.toordinal(), as_of.toordinal())
+    return [
+        Event(customer_id, _key(trigger, day), date.fromordinal(day))
+        for customer_id, day in store.execute(sql, params)
+    ]
+
+
+def due_events(store: Store, flow_id: int, events: list[Event]) -> list[Event]:
+    """`events` without those the flow already handled (table flow_entries)."""
+    handled: set[tuple[int, str]] = set()
+    customers = sorted({event.customer_id for event in events})
+    for at in range(0, len(customers), _CHUNK):
+        chunk = customers[at : at + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        handled.update(
+            store.execute(
+                "SELECT customer_id, event_key FROM flow_entries "
+                f"WHERE flow_id = ? AND customer_id IN ({marks})",
+                (flow_id, *chunk),
+            )
+        )
+    return [event for event in events if (event.customer_id, event.key) not in handled]
+
+
+def _key(trigger: Trigger, day: int) -> str:
+    if trigger.kind == "nth-order":
+        return str(trigger)
+    return date.fromordinal(day).isoformat()
+
+
+def _order_sql(trigger: Trigger, low: int, high: int, as_of: int) -> tuple[str, tuple[int, ...]]:
+    """(customer_id, event day) for the order triggers, event days in (low, high]."""
+    window = "d.day > ? AND d.day <= ?"
+    if trigger.kind == "order":
+        return f"SELECT d.customer_id, d.day FROM customer_days d WHERE {window}", (low, high)
+    if trigger.kind == "last-order":
+        # Still the last order on the as-of date: no later counting order up to it.
+        return (
+            f"SELECT d.customer_id, d.day FROM customer_days d WHERE {window} AND NOT EXISTS ("
+            " SELECT 1 FROM customer_days n WHERE n.customer_id = d.customer_id"
+            " AND n.day > d.day AND n.day <= ?)",
+            (low, high, as_of),
+        )
+    assert trigger.kind == "nth-order" and isinstance(trigger.value, int)
+    # The day on which the customer's count of counting orders reaches n, still their latest
+    # order on the as-of date (exactly n orders up to it: one thank-you per moment).
+    return (
+        "SELECT customer_id, day FROM ("
+        " SELECT d.customer_id, d.day, d.orders, (SELECT coalesce(sum(p.orders), 0)"
+        "  FROM customer_days p WHERE p.customer_id = d.customer_id AND p.day < d.day) AS before"
+        f" FROM customer_days d WHERE {window} AND NOT EXISTS ("
+        "  SELECT 1 FROM customer_days n WHERE n.customer_id = d.customer_id"
+        "  AND n.day > d.day AND n.day <= ?)"
+        ") WHERE before + orders = ?",
+        (low, high, as_of, trigger.value),
+    )
+
+
+class SegmentMembers:
+    """Segment members as of a date, computed once per (segment, date) for one run."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._members: dict[tuple[str, date], frozenset[int]] = {}
+
+    def on(self, name: str, day: date) -> frozenset[int]:
+        key = (name.casefold(), day)
+        if key not in self._members:
+            from core.segments import segment_customer_ids
+
+            self._members[key] = frozenset(segment_customer_ids(self.store, name, day))
+        return self._members[key]
+
+
+def _segment_entries(
+    members: SegmentMembers, name: str, low: date, high: date, as_of: date
+) -> list[Event]:
+    """Entering the segment on day e (member as of e, not as of e - 1), e in (low, high],
+    and still a member on `as_of`."""
+    still = members.on(name, as_of)
+    events: list[Event] = []
+    for day in _days(low + timedelta(days=1), high):
+        entered = members.on(name, day) - members.on(name, day - timedelta(days=1))
+        events.extend(Event(c, day.isoformat(), day) for c in sorted(entered & still))
+    return events
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
