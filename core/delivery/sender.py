@@ -199,19 +199,15 @@ def send_outbox(
             report.still_queued = len(queued_rows(store, campaign.id, limit))
             report.totals = state_counts(store, campaign.id)
             return report
-        report.uncertain = settle_interrupted(store, campaign.id)
+        settle_interrupted(store, campaign.id)
         if retry_uncertain:
             requeue_uncertain(store, campaign.id)
-            report.uncertain = []
-        report.uncertain += [a for a in _uncertain_addresses(store, campaign.id)
-                             if a not in report.uncertain]  # fmt: skip
         rows = queued_rows(store, campaign.id, limit)
         try:
             _send_rows(store, campaign, rows, sender, settings, password,
                        pacer or Pacer(rate), report, progress)  # fmt: skip
         except KeyboardInterrupt:
             report.interrupted = True
-            report.uncertain = _uncertain_addresses(store, campaign.id)
             _finish(store, campaign, report, password)
             raise SendInterrupted(report) from None
         _finish(store, campaign, report, password)
@@ -228,6 +224,7 @@ def _uncertain_addresses(store: Store, campaign_id: int) -> list[str]:
 
 def _finish(store: Store, campaign: Campaign, report: SendReport, password: str | None) -> None:
     report.totals = state_counts(store, campaign.id)
+    report.uncertain = _uncertain_addresses(store, campaign.id)
     report.still_queued = report.totals["queued"]
     if report.stopped:
         report.stopped = redact(report.stopped, password)
