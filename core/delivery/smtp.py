@@ -7,6 +7,7 @@ message (it stays queued); after it, the server may have accepted it (uncertain)
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 import socket
@@ -97,7 +98,10 @@ class Session:
                 "or smtp.password_file (a file of mode 0600); nothing was sent"
             )
         try:
-            self.smtp.login(s.user, self.password)
+            if (s.user + self.password).isascii():
+                self.smtp.login(s.user, self.password)
+            else:
+                _login_utf8(self.smtp, s.user, self.password)
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             reply = redact(reply_text(exc.smtp_code, exc.smtp_error), self.password)
@@ -205,6 +209,17 @@ class Session:
 
 class Handover(SmtpUnreachableError):
     """The connection was lost after the message's final dot, before the server's reply."""
+
+
+def _login_utf8(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN in UTF-8 (RFC 4616): smtplib's `login` encodes credentials as ASCII and
+    fails on a password such as 'Pässwort'."""
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("AUTH")
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, text = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, text)
 
 
 def _why(exc: BaseException) -> str:
