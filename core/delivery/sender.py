@@ -267,10 +267,11 @@ def _send_rows(
                     return
             if progress is not None:
                 progress(done, len(rows))
-    except Handover as exc:
+    except SmtpUnreachableError as exc:  # Handover included
         report.stopped = f"{exc}; the rest stays queued"
-    except SmtpUnreachableError as exc:
-        report.stopped = f"{exc}; the rest stays queued"
+    except BaseException:
+        session.close(polite=False)
+        raise
     finally:
         session.close()
 

@@ -193,9 +193,14 @@ class Session:
         except (OSError, smtplib.SMTPException):
             self.close()
 
-    def close(self) -> None:
+    def close(self, *, polite: bool = True) -> None:
+        """QUIT and close; not `polite`: just close (an interrupted run must not wait for a
+        server that is still busy with the message it was handed)."""
         smtp, self.smtp = self.smtp, None
         if smtp is None:
+            return
+        if not polite:
+            smtp.close()
             return
         try:
             smtp.quit()
