@@ -214,6 +214,19 @@ def send_outbox(
     return report
 
 
+def _mark_durably(store: Store, row_id: int) -> None:
+    """The 'sending' mark synced to disk before the message leaves. In WAL mode with the
+    store's usual `synchronous = NORMAL` a power cut can take back the last commits: a lost
+    mark would let the next run send the message again. (A lost answer only turns the row
+    back to 'sending', hence uncertain: its commit need not wait for the disk, and the next
+    mark's sync writes it down too.)"""
+    store.execute("PRAGMA synchronous = FULL")
+    try:
+        _mark_sending(store, row_id)
+    finally:
+        store.execute("PRAGMA synchronous = NORMAL")
+
+
 def _uncertain_addresses(store: Store, campaign_id: int) -> list[str]:
     rows = store.execute(
         "SELECT address FROM outbox WHERE campaign_id = ? AND state = 'uncertain' ORDER BY id",
@@ -279,7 +292,7 @@ def _send_rows(
 def _attempt(store: Store, session: Session, row: OutboxRow, sender: str) -> Answer:
     """Mark, hand over, record: the only place a message leaves."""
     message = _message_of(store, row.id)
-    _mark_sending(store, row.id)
+    _mark_durably(store, row.id)
     try:
         answer = session.transmit(sender, row.address, message)
     except Handover:
