@@ -50,6 +50,7 @@ class Recorder:
     """The handler: what arrived, and the faults it was told to play."""
 
     refuse: set[str] = field(default_factory=set)
+    refuse_reply: str = "550 5.1.1 <{address}>: no such user"
     defer: set[str] = field(default_factory=set)
     drop_after: int | None = None
     """Accept this many messages, then drop the connection on the next one."""
@@ -72,7 +73,7 @@ class Recorder:
             server.transport.abort()
             return "421 4.3.0 going away"
         if address in self.refuse:
-            return "550 5.1.1 <" + address + ">: no such user"
+            return self.refuse_reply.format(address=address)
         if address in self.defer:
             return "451 4.3.0 mailbox busy, try later"
         envelope.rcpt_tos.append(address)

@@ -258,3 +258,25 @@ def test_forgetting_a_customer_deletes_their_outbox_rows_and_access_lists_them(
     assert b"sanne@example.nl" not in db.read_bytes()
     with open_store(db) as store:
         assert access_record(store, 3)["outbox"] == []
+
+
+def test_a_servers_reply_is_shown_as_text_never_as_markup_or_terminal_codes(db: Path) -> None:
+    recorder = Recorder(refuse={"ola@example.no"}, refuse_reply="550 [bold red]no\x1b[2J\x07")
+    with smtp_server(recorder) as server:
+        configure(db, server)
+        code, out = send(db)
+    assert code == ExitCode.PARTIAL
+    assert "refused   ola@example.no: 550 [bold red]no\\x1b[2J\\x07" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_a_second_send_while_one_runs_is_refused_and_sends_nothing(db: Path) -> None:
+    from core.delivery.sender import send_lock
+
+    with smtp_server() as server, open_store(db) as store, send_lock(store):
+        configure(db, server)
+        code, out = send(db)
+        assert code == ExitCode.REFUSED
+        assert "another retain-tui send is at work on" in out
+        assert server.recorder.received == []
+    assert rows(db, "SELECT count(*) FROM outbox WHERE state != 'queued'") == [(0,)]
