@@ -280,3 +280,17 @@ def test_a_second_send_while_one_runs_is_refused_and_sends_nothing(db: Path) -> 
         assert "another retain-tui send is at work on" in out
         assert server.recorder.received == []
     assert rows(db, "SELECT count(*) FROM outbox WHERE state != 'queued'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [(("--limit", "0"), "--limit 0: at least 1 message"),
+     (("--per-minute", "100001"), "--per-minute 100001: 0 (no limit) to 100,000")],
+)  # fmt: skip
+def test_bad_options_are_refused_before_anything_is_queued(
+    db: Path, option: tuple[str, str], says: str
+) -> None:
+    code, out = invoke("send", CAMPAIGN, "--db", str(db), *option)
+    assert code == ExitCode.REFUSED
+    assert f"error: {says}" in out
+    assert rows(db, "SELECT count(*) FROM outbox") == [(0,)]
