@@ -52,6 +52,8 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)
     refuse_reply: str = "550 5.1.1 <{address}>: no such user"
     defer: set[str] = field(default_factory=set)
+    reject_data: set[str] = field(default_factory=set)
+    """Recipients whose message the server refuses after its DATA (554)."""
     drop_after: int | None = None
     """Accept this many messages, then drop the connection on the next one."""
     drop_at: str = "rcpt"
@@ -87,6 +89,8 @@ class Recorder:
                 self.changed.notify_all()
             server.transport.abort()
             return "250 never heard"
+        if set(envelope.rcpt_tos) & self.reject_data:
+            return "554 5.7.1 message refused as spam"
         with self.changed:
             self.in_data += 1
             self.changed.notify_all()

@@ -294,3 +294,19 @@ def test_bad_options_are_refused_before_anything_is_queued(
     assert code == ExitCode.REFUSED
     assert f"error: {says}" in out
     assert rows(db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+def test_a_message_the_server_refuses_after_its_data_is_failed_and_not_retried(
+    db: Path,
+) -> None:
+    recorder = Recorder(reject_data={"emily@example.co.uk"})
+    with smtp_server(recorder) as server:
+        configure(db, server)
+        code, out = send(db)
+        assert code == ExitCode.PARTIAL, out
+        assert "failed    emily@example.co.uk: 554 5.7.1 message refused as spam" in out
+        recorder.reject_data.clear()
+        code, out = send(db)
+    assert "sent now 0" in out
+    assert states(db)["emily@example.co.uk"] == "failed"
+    assert len(recorder.received) == 6

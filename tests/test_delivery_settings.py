@@ -191,3 +191,12 @@ def test_an_untrusted_certificate_is_refused_with_nothing_sent(
     assert code == ExitCode.FAILED
     assert "no secure connection to 127.0.0.1" in out and "CERTIFICATE_VERIFY_FAILED" in out
     assert set(states(db).values()) == {"queued"}
+
+
+def test_starttls_asked_of_a_server_without_it_sends_nothing(db: Path) -> None:
+    with smtp_server() as server:
+        configure(db, server, **{"smtp.security": "starttls"})
+        code, out = send(db)
+    assert code == ExitCode.FAILED
+    assert "does not offer STARTTLS (smtp.security starttls): nothing was sent" in out
+    assert server.recorder.received == []
