@@ -310,3 +310,28 @@ def test_a_message_the_server_refuses_after_its_data_is_failed_and_not_retried(
     assert "sent now 0" in out
     assert states(db)["emily@example.co.uk"] == "failed"
     assert len(recorder.received) == 6
+
+
+def test_on_a_terminal_a_bar_counts_the_messages_and_goes_away(db: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    root = Path(__file__).resolve().parent.parent
+    with smtp_server() as server:
+        configure(db, server)
+        child = pexpect.spawn(
+            sys.executable, ["-m", "tui", "send", CAMPAIGN, "--db", str(db), "--per-minute", "0"],
+            cwd=str(root), env={**os.environ, "PYTHONPATH": str(root), "TERM": "xterm"},
+            dimensions=(24, 120), timeout=60, encoding="utf-8", codec_errors="replace",
+        )  # fmt: skip
+        try:
+            child.expect("Sending")
+            child.expect("7/7")
+            child.expect("campaign wb: queued now 7, sent now 7")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert child.exitstatus == 0, child.before
+    assert len(server.recorder.received) == 7
