@@ -72,6 +72,9 @@ class Session:
                     )
                 smtp.starttls(context=context)
                 smtp.ehlo()
+        except SmtpUnreachableError:
+            self.close()
+            raise
         except ssl.SSLError as exc:
             self.close()
             raise SmtpUnreachableError(
@@ -79,8 +82,6 @@ class Session:
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            if isinstance(exc, SmtpUnreachableError):
-                raise
             raise SmtpUnreachableError(
                 f"cannot reach the mail server {where} ({_why(exc)}): nothing was sent"
             ) from None
