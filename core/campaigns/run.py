@@ -177,7 +177,10 @@ def export_campaign(
         discount=None if discount is None else discount_record(
             discount, prefix if unique_codes else None, request.min_order_cents, today),
         options={"format": fmt, "out": str(out), "holdout_percent": str(request.holdout_percent),
-                 "min_gap_days": request.min_gap_days, "overwrite": overwrite}
+                 "min_gap_days": request.min_gap_days, "overwrite": overwrite,
+                 # What `send` needs to render the same messages again (core/delivery).
+                 "templates": None if composer.roots.user is None else str(composer.roots.user),
+                 "today": today.isoformat()}
         | ({"for": service} if service else {}),
         holdout_percent=float(request.holdout_percent), as_of=composer.as_of.isoformat(),
     )  # fmt: skip
