@@ -490,12 +490,12 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     ) WITHOUT ROWID;
     """,
     # 13: the outbox (issue 14, core/delivery/): one row per campaign and drafted customer
-    # with the exact bytes to send and their Message-ID, its state (queued, sending, sent, failed, refused,
-    # uncertain) and the server's last reply. A row is marked 'sending' and committed before
-    # its DATA, and its answer committed after: a 'sending' row a later run finds was maybe
-    # sent and becomes 'uncertain', never sent twice (docs/delivery.md). The customer is named
-    # without a foreign key, like campaign recipients; erasure deletes the rows (they hold
-    # the person's address and message).
+    # with the exact bytes to send and their Message-ID, its state (queued, sending, sent,
+    # failed, refused, uncertain) and the server's last reply. A row is marked 'sending' and
+    # committed before its DATA, and its answer committed after: a 'sending' row a later run
+    # finds was maybe sent and becomes 'uncertain', never sent twice (docs/delivery.md). The
+    # customer is named without a foreign key, like campaign recipients; erasure deletes the
+    # rows (they hold the person's address and message).
     """
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
