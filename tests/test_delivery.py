@@ -335,3 +335,21 @@ def test_on_a_terminal_a_bar_counts_the_messages_and_goes_away(db: Path) -> None
             child.close()
     assert child.exitstatus == 0, child.before
     assert len(server.recorder.received) == 7
+
+
+def test_a_campaign_handed_to_a_mail_service_is_not_sent_here_too(tmp_path: Path) -> None:
+    db = campaign_shop(tmp_path)  # the shop, with campaign "wb" as drafts
+    code, output = invoke(
+        "export", "--db", str(db), "--templates", str(tmp_path / "mine"), "--as-of",
+        "2026-11-05", "-t", "win-back", "-c", "1,2", "--campaign", "to-mailchimp",
+        "--discount", "10%", "--format", "audience", "--for", "mailchimp", "--out",
+        str(tmp_path / "a.csv"),
+        "--min-gap-days", "0",
+    )  # fmt: skip
+    assert code == 0, output
+    with smtp_server() as server:
+        configure(db, server)
+        code, out = invoke("send", "to-mailchimp", "--db", str(db))
+    assert code == ExitCode.REFUSED
+    assert "written as an audience file for mailchimp: send it from mailchimp" in out
+    assert rows(db, "SELECT * FROM outbox") == [] and server.recorder.received == []

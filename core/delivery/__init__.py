@@ -4,7 +4,13 @@ each sent exactly once or reported as uncertain, never twice (docs/delivery.md).
 Callers use only what is exported here.
 """
 
-from core.delivery.outbox import STATES, QueueResult, queue_campaign, state_counts
+from core.delivery.outbox import (
+    STATES,
+    QueueResult,
+    campaigns_with_queued,
+    queue_campaign,
+    state_counts,
+)
 from core.delivery.sender import (
     Pacer,
     SendBusyError,
@@ -12,6 +18,7 @@ from core.delivery.sender import (
     SendReport,
     load_smtp_settings,
     send_campaign,
+    send_campaigns,
     send_outbox,
 )
 from core.delivery.settings import (
@@ -37,10 +44,12 @@ __all__ = [
     "SmtpSettingError",
     "SmtpSettings",
     "SmtpUnreachableError",
+    "campaigns_with_queued",
     "load_smtp_settings",
     "queue_campaign",
     "read_password",
     "send_campaign",
+    "send_campaigns",
     "send_outbox",
     "state_counts",
 ]

@@ -10,7 +10,7 @@ module moves rows between states, one commit per change (docs/delivery.md).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -99,7 +99,8 @@ def _unqueued(conn: sqlite3.Connection, campaign_id: int) -> list[Recipient]:
 
 
 def queue_campaign(store: Store, campaign_name: str, *, dry_run: bool = False) -> QueueResult:
-    """Queue a message for each of the campaign's drafted recipients not queued yet.
+    """Queue a message for each of the campaign's drafted recipients not queued yet (a
+    campaign handed to a mail service as an audience file is refused: it is sent there).
 
     Everything is rendered first; then one transaction inserts the rows (a recipient queued
     meanwhile by another process is skipped, `INSERT OR IGNORE`). A draft that fails to
@@ -107,6 +108,12 @@ def queue_campaign(store: Store, campaign_name: str, *, dry_run: bool = False) -
     counts, and writes nothing.
     """
     campaign = require_campaign(store, campaign_name)
+    service = campaign.options.get("for")
+    if service:
+        raise DeliveryError(
+            f"campaign {campaign.name!r} was written as an audience file for {service}: send "
+            f"it from {service}; sending it here too would mail its recipients twice"
+        )
     result = QueueResult(campaign.name, dry_run=dry_run)
     drafted = store.scalar(
         "SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND outcome = 'drafted'",
@@ -245,3 +252,16 @@ def state_counts(store: Store, campaign_id: int) -> dict[str, int]:
     ):
         counts[state] = count
     return counts
+
+
+def campaigns_with_queued(store: Store, names: Iterable[str]) -> list[str]:
+    """Those of `names` (in their order) whose outbox still holds queued messages: what an
+    earlier run deferred or left when the server was unreachable."""
+    waiting = {
+        name
+        for (name,) in store.conn.execute(
+            "SELECT DISTINCT c.name FROM outbox o JOIN campaigns c ON c.id = o.campaign_id "
+            "WHERE o.state = 'queued'"
+        )
+    }
+    return [name for name in names if name in waiting]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,3 +334,15 @@ def send_campaign(store: Store, campaign_name: str, **options: object) -> SendRe
     if dry_run:
         report.still_queued += queued.queued
     return report
+
+
+def send_campaigns(store: Store, names: Sequence[str], **options: object) -> list[SendReport]:
+    """`send_campaign` for each of `names` in turn (`flows run --send`). Stops after a run
+    that was stopped (login refused, server unreachable, connection lost): the server is in
+    trouble, and the rest stays queued for the next run."""
+    reports: list[SendReport] = []
+    for name in names:
+        reports.append(send_campaign(store, name, **options))
+        if reports[-1].stopped:
+            break
+    return reports

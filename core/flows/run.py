@@ -47,6 +47,16 @@ def last_run(store: Store, flow_id: int) -> tuple[date, str] | None:
     return None if row is None else (date.fromisoformat(row[0]), str(row[1]))
 
 
+def flow_campaigns(store: Store) -> list[str]:
+    """The campaigns flow runs have written, oldest first (`flows run --send` retries what
+    their outbox still holds)."""
+    rows = store.execute(
+        "SELECT campaign FROM flow_runs WHERE campaign IS NOT NULL GROUP BY campaign "
+        "ORDER BY min(id)"
+    )
+    return [str(name) for (name,) in rows]
+
+
 def window_start(
     flow: Flow, last_run_as_of: date | None, as_of: date, backfill_days: int | None = None
 ) -> date:

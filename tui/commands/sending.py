@@ -30,6 +30,17 @@ if TYPE_CHECKING:
     from core.delivery import SendReport
 
 
+PerMinuteOption = Annotated[
+    int | None,
+    typer.Option(
+        "--per-minute",
+        metavar="N",
+        help="At most N messages a minute (0: no limit; default: smtp.per_minute, 30).",
+        show_default=False,
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("send")(send)
 
@@ -50,15 +61,7 @@ def send(
             "--limit", metavar="N", help="Send at most N messages this run.", show_default=False
         ),
     ] = None,
-    per_minute: Annotated[
-        int | None,
-        typer.Option(
-            "--per-minute",
-            metavar="N",
-            help="At most N messages a minute (0: no limit; default: smtp.per_minute, 30).",
-            show_default=False,
-        ),
-    ] = None,
+    per_minute: PerMinuteOption = None,
     retry_uncertain: Annotated[
         bool,
         typer.Option(
@@ -87,8 +90,7 @@ def send(
 
     if limit is not None and limit < 1:
         fail(f"--limit {limit}: at least 1 message")
-    if per_minute is not None and not 0 <= per_minute <= 100_000:
-        fail(f"--per-minute {per_minute}: 0 (no limit) to 100,000")
+    check_per_minute(per_minute)
     with opened_store(ctx, db) as store, _progress_bar(quiet=json_ or dry_run) as progress:
         try:
             report = send_campaign(
@@ -96,18 +98,23 @@ def send(
                 retry_uncertain=retry_uncertain, dry_run=dry_run, progress=progress,
             )  # fmt: skip
         except SendInterrupted as exc:
-            _show(exc.report, json_)
+            show_report(exc.report, json_)
             fail("interrupted: every answer so far is recorded; run send again for the rest",
                  code=ExitCode.INTERRUPTED)  # fmt: skip
         except (SmtpAuthError, SmtpUnreachableError) as exc:
             fail(str(exc), code=ExitCode.FAILED)
         except (DeliveryError, CampaignError, ComposeError) as exc:
             fail(str(exc))
-    _show(report, json_)
+    show_report(report, json_)
     code = exit_code(report)
     if report.stopped:
         fail(report.stopped, code=code)
     raise typer.Exit(code)
+
+
+def check_per_minute(per_minute: int | None) -> None:
+    if per_minute is not None and not 0 <= per_minute <= 100_000:
+        fail(f"--per-minute {per_minute}: 0 (no limit) to 100,000")
 
 
 @contextmanager
@@ -145,7 +152,8 @@ def exit_code(report: SendReport) -> ExitCode:
     return ExitCode.PARTIAL if report.problems else ExitCode.OK
 
 
-def _show(report: SendReport, json_: bool) -> None:
+def show_report(report: SendReport, json_: bool) -> None:
+    """What one send did, per address and in totals (or its JSON)."""
     if json_:
         print_json(report.to_dict())
         return
