@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "customer": "privacy",
     "campaigns": "campaigns",
     "codes": "codes",
+    "predict": "predict",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
