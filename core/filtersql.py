@@ -156,8 +156,9 @@ class _Compiler:
             )
         return field
 
-    def number(self, field: Field, literal: Literal) -> int:
-        """A literal as the integer the field is stored as (cents, day ordinals, counts)."""
+    def number(self, field: Field, literal: Literal) -> int | float:
+        """A literal as the number the field is stored as (cents, day ordinals, counts; a
+        decimal field takes the literal's value as it is)."""
         if field.kind == "date":
             if literal.kind == "date":
                 return literal.value.toordinal()  # type: ignore[union-attr]
@@ -175,6 +176,8 @@ class _Compiler:
             )
         value = literal.value
         assert isinstance(value, Decimal)
+        if field.kind == "decimal":
+            return float(value)
         if field.kind == "money":
             cents = value * 100
             if cents != cents.to_integral_value():
@@ -394,6 +397,7 @@ def _example(field: Field) -> str:
     return {
         "date": f"{field.name} >= 2024-01-01",
         "money": f"{field.name} > 100",
+        "decimal": f"{field.name} < 0.3",
         "text": f'{field.name} contains "example"',
         "country": f'{field.name} = "DE"',
         "language": f'{field.name} = "de"',

@@ -14,14 +14,15 @@ from core.sqlparts import Sql
 
 # What a field holds, which decides its operators and how literals are read:
 #   count, days, score: whole numbers;  money: currency units (kept in cents);
+#   decimal: a number with decimals (p_alive, a probability 0–1; expected orders);
 #   date: a calendar date (kept as a day ordinal);  text: compared ignoring ASCII case;
 #   country / language: codes, literals normalised ("Germany" -> "DE", "de-AT" -> "de");
 #   bool: yes/no;  tags: a list;  rfm_segment / segment: segment names.
 KINDS = (
-    "count", "days", "score", "money", "date", "text", "country", "language", "bool", "tags",
-    "rfm_segment", "segment",
+    "count", "days", "score", "money", "decimal", "date", "text", "country", "language", "bool",
+    "tags", "rfm_segment", "segment",
 )  # fmt: skip
-NUMERIC_KINDS = frozenset({"count", "days", "score", "money", "date"})
+NUMERIC_KINDS = frozenset({"count", "days", "score", "money", "decimal", "date"})
 TEXT_KINDS = frozenset({"text", "country", "language"})
 
 
@@ -50,6 +51,11 @@ def register_field(field: Field) -> None:
 
 def _column(sql: str) -> Callable[[Snapshot], Sql]:
     return lambda _snapshot: Sql(sql)
+
+
+def _predicted(column: str) -> Callable[[Snapshot], Sql]:
+    """A column of the stored predictions (core/predict): NULL for customers without one."""
+    return _column(f"(SELECT p.{column} FROM predictions p WHERE p.customer_id = c.id)")
 
 
 def _days_since(column: str) -> Callable[[Snapshot], Sql]:
@@ -84,6 +90,13 @@ for _field in (
     Field("m", "score", "RFM monetary score 1–5 (5 = most spent)", Snapshot.m_sql),
     Field("rfm_segment", "rfm_segment", "the named RFM segment, e.g. \"At Risk\"",
           Snapshot.code_sql, sortable=False),
+    Field("p_alive", "decimal", "predicted probability (0–1) that the customer is still active "
+          "(retain-tui predict; none without a prediction)", _predicted("p_alive")),
+    Field("expected_orders", "decimal", "predicted orders over the prediction's horizon",
+          _predicted("expected_orders")),
+    Field("expected_spend", "money", "predicted average order value", _predicted("expected_spend")),
+    Field("clv", "money", "predicted customer lifetime value over the prediction's horizon",
+          _predicted("clv")),
     Field("segment", "segment", "membership of any segment: RFM, behaviour or your own",
           _column("NULL"), sortable=False),
 ):  # fmt: skip
