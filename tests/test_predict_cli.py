@@ -1,0 +1,191 @@
+"""`retain-tui predict` end to end on a real import of the CDNOW sample, and its refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from core.importers import import_file
+from core.predict import forecast, latest_fit, save_forecast
+from core.predict.stored import customers_whose_p_alive_fell_below, save_predictions
+from core.segments import count_matching
+from core.store import open_store
+from tests.test_predict_cdnow import CALIBRATION_END, write_cdnow_orders
+from tui.cli import build_app
+from tui.commands.common import ExitCode
+
+app = build_app()
+JSON_TOP = {"as_of", "horizon_days", "bgnbd", "gamma_gamma", "customers"}
+CUSTOMER_KEYS = {"id", "external_id", "p_alive", "expected_orders", "expected_spend", "clv"}
+
+
+@pytest.fixture(scope="module")
+def cdnow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CDNOW sample imported once; tests copy it (they write predictions)."""
+    folder = tmp_path_factory.mktemp("cdnow")
+    with open_store(folder / "shop.db", create=True) as store:
+        import_file(store, write_cdnow_orders(folder / "orders.csv"), "orders")
+    return folder / "shop.db"
+
+
+@pytest.fixture
+def db(cdnow_db: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy(cdnow_db, tmp_path / "shop.db"))
+
+
+def invoke(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, ["predict", *args, "--db", str(db)], env={"COLUMNS": "200"})
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_predict_json_is_the_issues_shape(db: Path) -> None:
+    result = invoke(db, "--as-of", "1997-09-30", "--horizon-days", "273", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == JSON_TOP
+    assert data["as_of"] == "1997-09-30"
+    assert data["horizon_days"] == 273
+    assert set(data["bgnbd"]) == {"r", "alpha", "a", "b", "time_unit"}
+    assert data["bgnbd"]["time_unit"] == "weeks"
+    assert data["bgnbd"]["alpha"] == pytest.approx(4.414, rel=0.01)
+    assert set(data["gamma_gamma"]) == {"p", "q", "v"}
+    assert len(data["customers"]) == 2357
+    assert all(set(row) == CUSTOMER_KEYS for row in data["customers"])
+    first = data["customers"][0]
+    assert first["external_id"] == "00050"  # ids ascending, as imported
+    for row in data["customers"]:
+        assert 0 <= row["p_alive"] <= 1
+        assert row["expected_orders"] >= 0 and row["expected_spend"] > 0 and row["clv"] >= 0
+
+
+def test_predict_prints_parameters_fit_check_and_top_customers(db: Path) -> None:
+    result = invoke(db, "--as-of", "1997-09-30", "--top", "3")
+    assert result.exit_code == 0, result.output
+    out = flat(result.stdout)
+    assert "Predictions as of 1997-09-30 for the next 365 days" in out
+    assert "time unit: weeks" in out
+    assert re.search(r"BG/NBD: r = 0\.24\d*, α = 4\.41\d* weeks, a = 0\.79\d*, b = 2\.4\d*", out)
+    assert re.search(r"Gamma-Gamma: p = 6\.2\d*, q = 3\.7\d*, γ = 15\.4\d*", out)
+    assert "Fit check" in out and "7+" in out
+    assert "Top 3 customers by CLV" in out
+    assert "retain-tui predict --json" in out
+    assert result.stderr == ""
+
+
+def test_predictions_are_stored_and_usable_in_segments(db: Path) -> None:
+    assert invoke(db, "--as-of", "1997-09-30").exit_code == 0
+    with open_store(db) as store:
+        fit = latest_fit(store)
+        assert fit is not None and fit.as_of == CALIBRATION_END and fit.horizon_days == 365
+        assert fit.stale  # the file runs to June 1998
+        assert "run `retain-tui predict`" in (fit.staleness_note() or "")
+        rows = store.execute("SELECT p_alive, clv FROM predictions").fetchall()
+        assert len(rows) == 2357
+        brute = sum(1 for p_alive, clv in rows if p_alive < 0.3 and clv > 10_000)
+        assert brute > 0
+        assert count_matching(store, "p_alive < 0.3 and clv > 100") == brute
+        assert count_matching(store, "not p_alive < 0.3") == 2357 - sum(
+            1 for p_alive, _clv in rows if p_alive < 0.3
+        )
+
+
+def test_a_second_fit_keeps_the_previous_p_alive_for_the_trigger(db: Path) -> None:
+    assert invoke(db, "--as-of", "1997-06-30").exit_code == 0
+    with open_store(db) as store:
+        before = dict(store.execute("SELECT customer_id, p_alive FROM predictions"))
+    assert invoke(db).exit_code == 0  # as of the latest order, a year later
+    with open_store(db) as store:
+        assert latest_fit(store).as_of == date(1998, 6, 30)  # type: ignore[union-attr]
+        assert not latest_fit(store).stale  # type: ignore[union-attr]
+        rows = store.execute("SELECT customer_id, p_alive, previous_p_alive FROM predictions")
+        now = {customer: (p, previous) for customer, p, previous in rows}
+        assert store.scalar("SELECT count(*) FROM prediction_fits") == 1
+        dropped = customers_whose_p_alive_fell_below(store, 0.5)
+    assert {c: previous for c, (_p, previous) in now.items() if c in before} == before
+    assert all(now[c][1] is None for c in now.keys() - before.keys())
+    assert dropped == sorted(c for c in before if before[c] >= 0.5 and now[c][0] < 0.5)
+    assert dropped
+
+
+def test_too_few_repeat_customers_is_refused_and_stores_nothing(tmp_path: Path, data) -> None:
+    db = tmp_path / "small.db"
+    with open_store(db, create=True) as store:
+        import_file(store, data("generic_orders.csv"), "orders")
+    result = invoke(db)
+    assert result.exit_code == ExitCode.REFUSED
+    assert result.stdout == ""
+    assert flat(result.stderr).startswith("error: too few repeat customers to predict: ")
+    assert "the models need at least 200" in result.stderr
+    with open_store(db) as store:
+        assert store.scalar("SELECT count(*) FROM prediction_fits") == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--horizon-days", "0"], "--horizon-days"),
+        (["--horizon-days", "99999"], "--horizon-days"),
+        (["--as-of", "1996-01-01"], "--as-of: 1996-01-01 is before the first order"),
+        (["--as-of", "yesterday"], "--as-of: not a date"),
+    ],
+)
+def test_bad_options_are_refused(db: Path, args: list[str], message: str) -> None:
+    result = invoke(db, *args)
+    assert result.exit_code == ExitCode.REFUSED
+    assert message in flat(result.output)
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_database_is_refused(tmp_path: Path) -> None:
+    result = invoke(tmp_path / "none.db")
+    assert result.exit_code == ExitCode.REFUSED
+    assert "no such shop database" in result.stderr
+
+
+def test_an_interrupted_write_leaves_the_previous_predictions(db: Path) -> None:
+    with open_store(db) as store:
+        save_forecast(store, forecast(store, date(1997, 9, 30), 90))
+        before = store.execute("SELECT * FROM predictions ORDER BY customer_id").fetchall()
+        fits = store.execute("SELECT * FROM prediction_fits").fetchall()
+
+        def rows_then_interrupt():  # the owner presses Ctrl-C midway through the rows
+            yield from [(row[0], 0.5, 1.0, 100, 100) for row in before[:1000]]
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            save_predictions(store, {"as_of": "1998-06-30", "horizon_days": 1,
+                                     "monthly_discount_rate": 0, "time_unit": "weeks",
+                                     "r": 1, "alpha": 1, "a": 1, "b": 1, "p": 1, "q": 2, "v": 1,
+                                     "customers": 1, "repeat_customers": 1,
+                                     "revenue_90_days": 0}, rows_then_interrupt())  # fmt: skip
+        assert store.execute("SELECT * FROM predictions ORDER BY customer_id").fetchall() == before
+        assert store.execute("SELECT * FROM prediction_fits").fetchall() == fits
+
+
+def test_other_commands_do_not_import_scipy() -> None:
+    script = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "for args in (['customers', '--help'], ['stats', '--help'], ['segments', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import core.segment_fields, core.predict, core.customer_details\n"
+        "print(sorted(m for m in ('scipy', 'numpy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
