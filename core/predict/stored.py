@@ -17,7 +17,9 @@ from core.store import Store, utc_now
 from core.values import parse_date
 
 __all__ = [
+    "CustomerPrediction",
     "StoredFit",
+    "customer_prediction",
     "customers_whose_p_alive_fell_below",
     "latest_fit",
 ]
@@ -77,6 +79,42 @@ def latest_fit(store: Store) -> StoredFit | None:
     values = list(row)
     values[2] = parse_date(values[2])
     return StoredFit(*values, store_as_of=latest_order_date(store))
+
+
+@dataclass(frozen=True)
+class CustomerPrediction:
+    """One customer's stored predictions and the fit they come from."""
+
+    p_alive: float
+    expected_orders: float
+    expected_spend: int  # cents
+    clv: int  # cents
+    fit: StoredFit
+
+    def to_dict(self) -> dict[str, object]:
+        """As `customer show --json` prints it: money in currency units."""
+        return {
+            "p_alive": round(self.p_alive, 6),
+            "expected_orders": round(self.expected_orders, 6),
+            "expected_spend": self.expected_spend / 100,
+            "clv": self.clv / 100,
+            "as_of": self.fit.as_of.isoformat(),
+            "horizon_days": self.fit.horizon_days,
+            "stale": self.fit.stale,
+        }
+
+
+def customer_prediction(store: Store, customer_id: int) -> CustomerPrediction | None:
+    """The customer's stored predictions, or None (no fit, or no order up to its as-of date)."""
+    row = store.execute(
+        "SELECT p_alive, expected_orders, expected_spend, clv FROM predictions "
+        "WHERE customer_id = ?",
+        (customer_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    fit = latest_fit(store)
+    return None if fit is None else CustomerPrediction(*row, fit=fit)
 
 
 def customers_whose_p_alive_fell_below(store: Store, threshold: float) -> list[int]:
