@@ -130,12 +130,15 @@ def test_the_gamma_gamma_gradient_is_the_slope_of_the_likelihood() -> None:
     x = np.array([1.0, 2.0, 3.0, 7.0, 1.0])
     m = np.array([10.0, 35.5, 20.0, 12.25, 80.0])
     point = np.log([3.0, 2.5, 20.0])
-    _value, gradient = gamma_gamma.negative_log_likelihood(point, x, m)
+    data = gamma_gamma.SpendData.of(x, m)
+    value, gradient = gamma_gamma.negative_log_likelihood(point, data)
+    per_customer = gamma_gamma.log_likelihood(GammaGamma(3.0, 2.5, 20.0), x, m)
+    assert value == pytest.approx(-per_customer.mean(), rel=1e-12)
     for i in range(3):
         step = np.zeros(3)
         step[i] = 1e-6
-        up, _ = gamma_gamma.negative_log_likelihood(point + step, x, m)
-        down, _ = gamma_gamma.negative_log_likelihood(point - step, x, m)
+        up, _ = gamma_gamma.negative_log_likelihood(point + step, data)
+        down, _ = gamma_gamma.negative_log_likelihood(point - step, data)
         assert gradient[i] == pytest.approx((up - down) / 2e-6, rel=1e-5)
 
 

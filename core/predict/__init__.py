@@ -99,7 +99,7 @@ def forecast(
     import numpy as np
 
     from core.predict.fitting import FitError, fit_bgnbd, fit_gamma_gamma
-    from core.predict.scoring import fit_check, score
+    from core.predict.scoring import expected_revenue, fit_check, score
 
     rate = monthly_discount_rate(store) if discount_rate is None else discount_rate
     history = read_history(store, as_of)
@@ -123,7 +123,9 @@ def forecast(
         )
     with np.errstate(all="ignore"):
         scores = score(history, frequency.params, spend.params, horizon_days, rate)
-        quarter = score(history, frequency.params, spend.params, DASHBOARD_HORIZON_DAYS, 0.0)
+        revenue_90_days = expected_revenue(
+            history, frequency.params, spend.params, DASHBOARD_HORIZON_DAYS
+        )
     if not all(np.all(np.isfinite(v)) for v in (scores.p_alive, scores.expected_orders,
                                                   scores.clv)):  # fmt: skip
         raise PredictionRefused("the predictions are not finite numbers; nothing was stored")
@@ -136,7 +138,7 @@ def forecast(
         spend=spend.params,
         scores=scores,
         fit_check=fit_check(history, frequency.params),
-        revenue_90_days=float((quarter.expected_orders * quarter.expected_spend).sum()),
+        revenue_90_days=revenue_90_days,
         iterations=(frequency.iterations, spend.iterations),
         log_likelihood=(frequency.log_likelihood, spend.log_likelihood),
     )

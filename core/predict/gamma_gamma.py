@@ -45,20 +45,69 @@ def log_likelihood(params: GammaGamma, x: Floats, m: Floats) -> Floats:
     )  # fmt: skip
 
 
-def negative_log_likelihood(log_params: Floats, x: Floats, m: Floats) -> tuple[float, Floats]:
-    """The mean negative log-likelihood and its gradient in log-parameters."""
+@dataclass(frozen=True)
+class SpendData:
+    """The fit's data with what does not depend on the parameters summed once.
+
+    The gamma functions depend on a customer only through x, which takes few values (a
+    customer with 40 repeat orders is rare), so they are evaluated per distinct x and
+    weighted by its count; only log(x·m + γ) is per customer. At 150,000 repeat customers
+    that makes an evaluation ~10 times cheaper.
+    """
+
+    x: Floats
+    m: Floats
+    distinct_x: Floats
+    per_x: Floats
+    sum_x_log_m: float
+    sum_log_m: float
+    sum_x_log_x: float
+
+    @classmethod
+    def of(cls, x: Floats, m: Floats) -> SpendData:
+        import numpy as np
+
+        distinct_x, per_x = np.unique(x, return_counts=True)
+        log_m = np.log(m)
+        return cls(
+            x=x,
+            m=m,
+            distinct_x=distinct_x,
+            per_x=per_x.astype(float),
+            sum_x_log_m=float((x * log_m).sum()),
+            sum_log_m=float(log_m.sum()),
+            sum_x_log_x=float((x * np.log(x)).sum()),
+        )
+
+
+def negative_log_likelihood(log_params: Floats, data: SpendData) -> tuple[float, Floats]:
+    """The mean negative log-likelihood (the sum of `log_likelihood` over customers, written
+    with `SpendData`'s sums) and its gradient in log-parameters."""
     import numpy as np
-    from scipy.special import digamma
+    from scipy.special import digamma, gammaln
 
     p, q, v = np.exp(log_params)
-    ll = log_likelihood(GammaGamma(p, q, v), x, m)
-    log_total = np.log(x * m + v)
-    d_p = x * (digamma(p * x + q) - digamma(p * x) + np.log(m) + np.log(x) - log_total)
-    d_q = digamma(p * x + q) - digamma(q) + np.log(v) - log_total
-    d_v = q / v - (p * x + q) / (x * m + v)
-    n = len(x)
-    gradient = -np.array([d_p.sum() * p, d_q.sum() * q, d_v.sum() * v]) / n
-    return float(-ll.sum() / n), gradient
+    n = len(data.x)
+    dx, per_x = data.distinct_x, data.per_x
+    log_total = np.log(data.x * data.m + v)
+    ll = (
+        float((per_x * (gammaln(p * dx + q) - gammaln(p * dx))).sum())
+        - n * float(gammaln(q)) + n * q * float(np.log(v))
+        + p * data.sum_x_log_m - data.sum_log_m + p * data.sum_x_log_x
+        - float(((p * data.x + q) * log_total).sum())
+    )  # fmt: skip
+    psi_both = digamma(p * dx + q)
+    d_p = (
+        float((per_x * dx * (psi_both - digamma(p * dx))).sum())
+        + data.sum_x_log_m + data.sum_x_log_x - float((data.x * log_total).sum())
+    )  # fmt: skip
+    d_q = (
+        float((per_x * psi_both).sum()) - n * float(digamma(q)) + n * float(np.log(v))
+        - float(log_total.sum())
+    )  # fmt: skip
+    d_v = n * q / v - float(((p * data.x + q) / (data.x * data.m + v)).sum())
+    gradient = -np.array([d_p * p, d_q * q, d_v * v]) / n
+    return -ll / n, gradient
 
 
 def expected_spend(params: GammaGamma, x: Floats, m: Floats) -> Floats:

@@ -48,10 +48,9 @@ def score(
     """
     import numpy as np
 
-    keys = np.stack([history.x, history.t_x, history.big_t])
-    unique, inverse = np.unique(keys, axis=1, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    x, t_x, big_t = unique
+    x, t_x, big_t, inverse, _counts = bgnbd.distinct_histories(
+        history.x, history.t_x, history.big_t
+    )
     alive = bgnbd.p_alive(frequency, x, t_x, big_t)
     spend_each = gamma_gamma.expected_spend(spend, history.x, history.m)
     ends = [*np.arange(DAYS_PER_MONTH, horizon_days, DAYS_PER_MONTH), float(horizon_days)]
@@ -67,6 +66,19 @@ def score(
         expected_spend=spend_each,
         clv=value[inverse] * spend_each,
     )
+
+
+def expected_revenue(
+    history: History, frequency: BgNbd, spend: GammaGamma, horizon_days: int
+) -> float:
+    """Σ over customers of expected orders × expected spend in the next `horizon_days`,
+    undiscounted (the dashboard's "next 90 days"), in currency units."""
+    x, t_x, big_t, inverse, _counts = bgnbd.distinct_histories(
+        history.x, history.t_x, history.big_t
+    )
+    orders = bgnbd.expected_transactions(frequency, horizon_days / DAYS_PER_UNIT, x, t_x, big_t)
+    spend_each = gamma_gamma.expected_spend(spend, history.x, history.m)
+    return float((orders[inverse] * spend_each).sum())
 
 
 @dataclass(frozen=True)
