@@ -265,9 +265,16 @@ class _Compiler:
             aov_op = "=" if op == "in" else op
             parts = [Sql(f"s.revenue {aov_op} ? * s.orders", (n,)) for n in numbers]
             return _any(parts)
+        if field.keyed_by_customer is not None:
+            table, column = field.keyed_by_customer
+            value = Sql(column)
         if op == "in":
-            return (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
-        return (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+            test = (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
+        else:
+            test = (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+        if field.keyed_by_customer is not None:
+            return test.wrap(f"(c.id IN (SELECT customer_id FROM {table} WHERE {{}}))")
+        return test
 
     def text_equals(self, field: Field, value: Sql, literals: list[Literal]) -> Sql:
         texts = [self.text(field, literal) for literal in literals]

@@ -189,3 +189,32 @@ def test_other_commands_do_not_import_scipy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+BRUTE_FORCE = {
+    "p_alive < 0.3": lambda p, o, s, c: p is not None and p < 0.3,
+    "p_alive >= 0.9": lambda p, o, s, c: p is not None and p >= 0.9,
+    "not p_alive < 0.3": lambda p, o, s, c: not (p is not None and p < 0.3),
+    "p_alive != 1": lambda p, o, s, c: not (p is not None and p == 1),
+    "p_alive = null": lambda p, o, s, c: p is None,
+    "expected_orders > 1.5": lambda p, o, s, c: o is not None and o > 1.5,
+    "expected_spend in (35.17, 40)": lambda p, o, s, c: s in (3517, 4000),
+    "clv > 100 or p_alive < 0.05": lambda p, o, s, c: (
+        (c is not None and c > 10_000) or (p is not None and p < 0.05)
+    ),
+}
+
+
+@pytest.mark.parametrize("expression", BRUTE_FORCE)
+def test_prediction_fields_in_segments_match_a_brute_force_count(db: Path, expression: str) -> None:
+    with open_store(db) as store:
+        save_forecast(store, forecast(store, CALIBRATION_END, 180))
+        store.execute("INSERT INTO customers (external_id, imported_at, updated_at) "
+                      "VALUES ('never-ordered', 'x', 'x')")  # fmt: skip
+        store.conn.commit()
+        rows = store.execute(
+            "SELECT p.p_alive, p.expected_orders, p.expected_spend, p.clv FROM customers c "
+            "LEFT JOIN predictions p ON p.customer_id = c.id"
+        ).fetchall()
+        expected = sum(1 for row in rows if BRUTE_FORCE[expression](*row))
+        assert count_matching(store, expression) == expected
