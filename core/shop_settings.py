@@ -145,6 +145,17 @@ def _min_gap_days(value: str) -> str:
         raise SettingError(str(exc)) from None
 
 
+def _monthly_rate(value: str) -> str:
+    """A monthly discount rate for CLV: a fraction from 0 to 0.5 (0.01 is 1 % a month)."""
+    try:
+        rate = float(value.strip().replace(",", "."))
+    except ValueError:
+        raise SettingError(f"not a number: {value!r} (e.g. 0.01 for 1 % a month)") from None
+    if not 0 <= rate <= 0.5:
+        raise SettingError(f"{value} is outside 0 to 0.5 (a fraction: 0.01 is 1 % a month)")
+    return repr(rate)
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -198,6 +209,11 @@ SPECS: dict[str, SettingSpec] = {
             "Frequency cap: days between two marketing emails to one customer (0: off).",
             _min_gap_days,
         ),
+        SettingSpec(
+            "predict.monthly_discount_rate",
+            "CLV discount per month, a fraction (0.01 = 1 %); see docs/predictions.md.",
+            _monthly_rate,
+        ),
     )
 }
 
@@ -207,6 +223,7 @@ DEFAULTS = {
     "shop.default_language": "en",
     "shop.address_form": "informal",
     "campaigns.min_gap_days": "7",
+    "predict.monthly_discount_rate": "0.01",
 }
 
 
@@ -254,7 +271,7 @@ def all_settings(store: Store) -> dict[str, str | None]:
     """Every known key with its value (or default), in a stable order."""
     stored = dict(
         store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%' OR key LIKE "
-                      "'campaigns.%'")
+                      "'campaigns.%' OR key LIKE 'predict.%'")
     )  # fmt: skip
     return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
 

@@ -218,3 +218,45 @@ def test_prediction_fields_in_segments_match_a_brute_force_count(db: Path, expre
         ).fetchall()
         expected = sum(1 for row in rows if BRUTE_FORCE[expression](*row))
         assert count_matching(store, expression) == expected
+
+
+def test_an_import_that_moves_the_as_of_date_says_the_predictions_are_stale(
+    db: Path, tmp_path: Path
+) -> None:
+    assert invoke(db).exit_code == 0  # as of the latest order: fresh
+    later = tmp_path / "later.csv"
+    later.write_text("order_id,ordered_at,customer_id,total\nLATE-1,1998-07-15,00050,20.00\n")
+    result = CliRunner().invoke(app, ["import", "orders", str(later), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert flat(result.stderr) == (
+        "note: predictions are as of 1998-06-30, the shop's orders now run to 1998-07-15: "
+        "run `retain-tui predict` to refresh them "
+    )
+    with open_store(db) as store:
+        assert latest_fit(store).stale  # type: ignore[union-attr]
+        assert store.scalar("SELECT count(*) FROM predictions") == 2357  # kept, marked stale
+
+
+def test_an_import_without_predictions_says_nothing_about_them(tmp_path: Path, data) -> None:
+    result = CliRunner().invoke(
+        app, ["import", "orders", str(data("generic_orders.csv")), "--db", str(tmp_path / "a.db")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_the_discount_rate_setting_is_used_and_checked(db: Path) -> None:
+    config = CliRunner().invoke(
+        app, ["config", "set", "predict.monthly_discount_rate", "0.02", "--db", str(db)]
+    )
+    assert config.exit_code == 0, config.output
+    result = invoke(db, "--as-of", "1997-09-30", "--top", "0")
+    assert "CLV discounted at 2.00% a month" in flat(result.stdout)
+    with open_store(db) as store:
+        assert latest_fit(store).monthly_discount_rate == 0.02  # type: ignore[union-attr]
+    for bad in ("2%", "-0.1", "0.9"):
+        refused = CliRunner().invoke(
+            app, ["config", "set", "--db", str(db), "--", "predict.monthly_discount_rate", bad]
+        )
+        assert refused.exit_code == ExitCode.REFUSED, bad
+        assert "predict.monthly_discount_rate" in refused.stderr
