@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -18,6 +19,8 @@ from core.predict import forecast, latest_fit, save_forecast
 from core.predict.stored import customers_whose_p_alive_fell_below, save_predictions
 from core.segments import count_matching
 from core.store import open_store
+from tests.conftest import committed_state
+from tests.paused_child import run_until_ready, signalled
 from tests.test_predict_cdnow import CALIBRATION_END, write_cdnow_orders
 from tui.cli import build_app
 from tui.commands.common import ExitCode
@@ -260,3 +263,47 @@ def test_the_discount_rate_setting_is_used_and_checked(db: Path) -> None:
         )
         assert refused.exit_code == ExitCode.REFUSED, bad
         assert "predict.monthly_discount_rate" in refused.stderr
+
+
+PAUSED_BEFORE_COMMIT = """
+import sys
+from contextlib import contextmanager
+
+from core.store import Store
+from tui.cli import main
+
+original_write = Store.write
+
+
+@contextmanager
+def write(self):
+    with original_write(self) as conn:
+        yield conn  # every prediction is written inside the transaction...
+        print("READY", flush=True)  # ...and the COMMIT has not run
+        sys.stdin.readline()
+
+
+Store.write = write
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_before_the_commit_leaves_the_previous_predictions(
+    db: Path, number: signal.Signals
+) -> None:
+    assert invoke(db, "--as-of", "1997-09-30").exit_code == 0
+    before = committed_state(db), prediction_tables(db)
+    child = run_until_ready(PAUSED_BEFORE_COMMIT, ["predict", "--db", str(db)])
+    err = signalled(child, number)
+    assert child.returncode == ExitCode.INTERRUPTED, err
+    assert err.strip().splitlines()[-1] == "error: interrupted: nothing was changed"
+    assert (committed_state(db), prediction_tables(db)) == before
+    with open_store(db) as store:
+        assert latest_fit(store).as_of == CALIBRATION_END  # type: ignore[union-attr]
+
+
+def prediction_tables(db: Path) -> list[list[tuple[object, ...]]]:
+    with open_store(db) as store:
+        return [store.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in ("prediction_fits", "predictions")]  # fmt: skip
