@@ -307,3 +307,19 @@ def prediction_tables(db: Path) -> list[list[tuple[object, ...]]]:
     with open_store(db) as store:
         return [store.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
                 for table in ("prediction_fits", "predictions")]  # fmt: skip
+
+
+def test_customer_show_includes_the_prediction(db: Path) -> None:
+    assert invoke(db, "--as-of", "1997-09-30").exit_code == 0
+    with open_store(db) as store:
+        p_alive, clv = store.execute(
+            "SELECT p_alive, clv FROM predictions WHERE customer_id = 1"
+        ).fetchone()
+    shown = CliRunner().invoke(app, ["customer", "show", "1", "--json", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    prediction = json.loads(shown.stdout)["customer"]["prediction"]
+    assert prediction["p_alive"] == round(p_alive, 6) and prediction["clv"] == clv / 100
+    assert prediction["as_of"] == "1997-09-30" and prediction["stale"] is True
+    text = CliRunner().invoke(app, ["customer", "show", "1", "--db", str(db)])
+    assert "predicted as of 1997-09-30, next 365 days: p_alive" in flat(text.stdout)
+    assert "(stale: run retain-tui predict)" in text.stdout
