@@ -323,3 +323,16 @@ def test_customer_show_includes_the_prediction(db: Path) -> None:
     text = CliRunner().invoke(app, ["customer", "show", "1", "--db", str(db)])
     assert "predicted as of 1997-09-30, next 365 days: p_alive" in flat(text.stdout)
     assert "(stale: run retain-tui predict)" in text.stdout
+
+
+def test_customer_data_in_the_table_is_shown_as_text(db: Path) -> None:
+    with open_store(db) as store, store.write() as conn:
+        conn.execute(
+            "UPDATE customers SET first_name = '[bold]x', last_name = '\x1b[2J[/]', "
+            "external_id = '=HYPERLINK(\"x\")' WHERE id = 1"
+        )
+    result = invoke(db, "--as-of", "1997-09-30", "--top", "2357")
+    assert result.exit_code == 0, result.output
+    assert "[bold]x" in result.stdout and "\\x1b[2J[/]" in result.stdout
+    assert "\x1b" not in result.stdout
+    assert '=HYPERLINK("x")' in result.stdout
