@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
+import random
 import re
 import shutil
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -336,3 +339,27 @@ def test_customer_data_in_the_table_is_shown_as_text(db: Path) -> None:
     assert "[bold]x" in result.stdout and "\\x1b[2J[/]" in result.stdout
     assert "\x1b" not in result.stdout
     assert '=HYPERLINK("x")' in result.stdout
+
+
+def test_order_values_too_wild_for_a_finite_mean_are_refused(tmp_path: Path) -> None:
+    """400 customers whose typical order values span e^±5 (log-normal, σ = 2.5): the
+    Gamma-Gamma fit finds q < 1, a spend distribution without a mean, and predict refuses."""
+    rng = random.Random(3)
+    orders = tmp_path / "wild.csv"
+    with orders.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["order_id", "ordered_at", "customer_id", "total"])
+        for customer in range(400):
+            value = max(math.exp(rng.gauss(3, 2.5)), 0.01)
+            for day in sorted(rng.sample(range(700), rng.randint(1, 6))):
+                ordered = date(2023, 1, 1) + timedelta(days=day)
+                writer.writerow([f"W{customer}-{day}", ordered.isoformat(), f"K{customer}",
+                                 f"{value:.2f}"])  # fmt: skip
+    db = tmp_path / "wild.db"
+    with open_store(db, create=True) as store:
+        import_file(store, orders, "orders")
+    result = invoke(db, "--as-of", "2024-12-31")
+    assert result.exit_code == ExitCode.REFUSED, result.output
+    assert flat(result.stderr).startswith("error: the spend model has no finite mean (q = 0.")
+    with open_store(db) as store:
+        assert store.scalar("SELECT count(*) FROM prediction_fits") == 0
