@@ -9,14 +9,17 @@ their number: at 350,000 customers that is a fraction of the rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from core.predict import bgnbd, gamma_gamma
 from core.predict.bgnbd import BgNbd
 from core.predict.gamma_gamma import GammaGamma
 
 if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
+
     from core.predict.bgnbd import Floats
 
 P = TypeVar("P", BgNbd, GammaGamma)
@@ -48,12 +51,12 @@ def fit_bgnbd(x: Floats, t_x: Floats, big_t: Floats) -> Fitted[BgNbd]:
     weights = counts.astype(float)
     args = (unique_x, unique_t_x * scale, unique_big_t * scale, weights)
     result = _minimise(bgnbd.negative_log_likelihood, 4, args, "BG/NBD")
-    r, alpha, a, b = np.exp(result.x)
-    # Rescaling time by s changes each customer's log-likelihood by −x·log(s).
+    r, alpha, a, b = (float(value) for value in np.exp(result.x))
+    # In time rescaled by s each customer's log-likelihood is the true one minus x·log(s).
     log_likelihood = _total(result.fun, weights.sum()) + float((weights * unique_x).sum()) * float(
         np.log(scale)
     )
-    return Fitted(BgNbd(r, alpha / scale, a, b), log_likelihood, result.nit)
+    return Fitted(BgNbd(r, alpha / scale, a, b), float(log_likelihood), int(result.nit))
 
 
 def fit_gamma_gamma(x: Floats, m: Floats) -> Fitted[GammaGamma]:
@@ -63,17 +66,20 @@ def fit_gamma_gamma(x: Floats, m: Floats) -> Fitted[GammaGamma]:
     scale = float(m.mean())
     data = gamma_gamma.SpendData.of(x, m / scale)
     result = _minimise(gamma_gamma.negative_log_likelihood, 3, (data,), "Gamma-Gamma")
-    p, q, v = np.exp(result.x)
+    p, q, v = (float(value) for value in np.exp(result.x))
     # The likelihood of m / scale is that of m plus Σ log(scale) over customers.
     log_likelihood = _total(result.fun, len(x)) - len(x) * float(np.log(scale))
-    return Fitted(GammaGamma(p, q, v * scale), log_likelihood, result.nit)
+    return Fitted(GammaGamma(p, q, v * scale), float(log_likelihood), int(result.nit))
 
 
 def _total(mean_negative: float, count: float) -> float:
     return -mean_negative * count
 
 
-def _minimise(function, size: int, args: tuple[object, ...], model: str):  # type: ignore[no-untyped-def]
+def _minimise(
+    function: Callable[..., tuple[float, Any]], size: int, args: tuple[object, ...], model: str
+) -> OptimizeResult:
+    """L-BFGS-B from log-parameters 0.1 (lifetimes' start), with the analytic gradient."""
     import numpy as np
     from scipy.optimize import minimize
 
