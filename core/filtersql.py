@@ -156,8 +156,9 @@ class _Compiler:
             )
         return field
 
-    def number(self, field: Field, literal: Literal) -> int:
-        """A literal as the integer the field is stored as (cents, day ordinals, counts)."""
+    def number(self, field: Field, literal: Literal) -> int | float:
+        """A literal as the number the field is stored as (cents, day ordinals, counts; a
+        decimal field takes the literal's value as it is)."""
         if field.kind == "date":
             if literal.kind == "date":
                 return literal.value.toordinal()  # type: ignore[union-attr]
@@ -175,6 +176,8 @@ class _Compiler:
             )
         value = literal.value
         assert isinstance(value, Decimal)
+        if field.kind == "decimal":
+            return float(value)
         if field.kind == "money":
             cents = value * 100
             if cents != cents.to_integral_value():
@@ -262,9 +265,16 @@ class _Compiler:
             aov_op = "=" if op == "in" else op
             parts = [Sql(f"s.revenue {aov_op} ? * s.orders", (n,)) for n in numbers]
             return _any(parts)
+        if field.keyed_by_customer is not None:
+            table, column = field.keyed_by_customer
+            value = Sql(column)
         if op == "in":
-            return (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
-        return (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+            test = (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
+        else:
+            test = (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+        if field.keyed_by_customer is not None:
+            return test.wrap(f"(c.id IN (SELECT customer_id FROM {table} WHERE {{}}))")
+        return test
 
     def text_equals(self, field: Field, value: Sql, literals: list[Literal]) -> Sql:
         texts = [self.text(field, literal) for literal in literals]
@@ -394,6 +404,7 @@ def _example(field: Field) -> str:
     return {
         "date": f"{field.name} >= 2024-01-01",
         "money": f"{field.name} > 100",
+        "decimal": f"{field.name} < 0.3",
         "text": f'{field.name} contains "example"',
         "country": f'{field.name} = "DE"',
         "language": f'{field.name} = "de"',

@@ -517,6 +517,39 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX outbox_by_state ON outbox(campaign_id, state);
     CREATE INDEX outbox_by_customer ON outbox(customer_id);
     """,
+    # 14: predictions (issue 16, core/predict/): the latest BG/NBD + Gamma-Gamma fit's parameters
+    # (one row per fit, the newest is the one in use) and per customer its predictions, with
+    # the p_alive of the fit before for "p_alive fell below X" (a flow trigger). Money in
+    # cents like everywhere; written by `retain-tui predict` in one transaction.
+    """
+    CREATE TABLE prediction_fits (
+        id INTEGER PRIMARY KEY,
+        fitted_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        horizon_days INTEGER NOT NULL,
+        monthly_discount_rate REAL NOT NULL,
+        time_unit TEXT NOT NULL,
+        r REAL NOT NULL,
+        alpha REAL NOT NULL,
+        a REAL NOT NULL,
+        b REAL NOT NULL,
+        p REAL NOT NULL,
+        q REAL NOT NULL,
+        v REAL NOT NULL,
+        customers INTEGER NOT NULL,
+        repeat_customers INTEGER NOT NULL,
+        revenue_90_days INTEGER NOT NULL
+    );
+    CREATE TABLE predictions (
+        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+        fit_id INTEGER NOT NULL REFERENCES prediction_fits(id) ON DELETE CASCADE,
+        p_alive REAL NOT NULL,
+        expected_orders REAL NOT NULL,
+        expected_spend INTEGER NOT NULL,
+        clv INTEGER NOT NULL,
+        previous_p_alive REAL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
