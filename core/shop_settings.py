@@ -244,6 +244,8 @@ SPECS: dict[str, SettingSpec] = {
             "smtp.per_minute",
             "Messages sent per minute at most (default 30; 0: no limit).",
             _smtp("check_per_minute"),
+        ),
+        SettingSpec(
             "predict.monthly_discount_rate",
             "CLV discount per month, a fraction (0.01 = 1 %); see docs/predictions.md.",
             _monthly_rate,
