@@ -33,6 +33,8 @@ COMMAND_MODULES: dict[str, str] = {
     "customer": "privacy",
     "campaigns": "campaigns",
     "codes": "codes",
+    "products": "drivers",
+    "drivers": "drivers",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
