@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import re
 
-# The id of the first counting order of the customer `{customer}` (a SQL expression for the
-# customer's id), from the orders_by_customer index.
+# The id of the first counting order of the customer `{customer}` whose first order day is
+# `{first_day}` (SQL expressions), among that day's orders from the orders_by_customer index.
 _FIRST_ORDER_OF = (
-    "(SELECT f.id FROM orders AS f WHERE f.customer_id = {customer} AND NOT f.cancelled "
-    "ORDER BY f.order_day, f.ordered_at, f.id LIMIT 1)"
+    "(SELECT f.id FROM orders AS f WHERE f.customer_id = {customer} "
+    "AND f.order_day = {first_day} AND NOT f.cancelled ORDER BY f.ordered_at, f.id LIMIT 1)"
 )
 
 
-def first_order_of(customer: str) -> str:
-    """SQL for the id of the first order of the customer whose id is the SQL `customer`."""
-    return _FIRST_ORDER_OF.format(customer=customer)
+def first_order_of(customer: str, first_day: str | None = None) -> str:
+    """SQL for the id of the first order of the customer whose id is the SQL `customer`;
+    `first_day`, SQL for their first order day, defaults to the one in `customer_stats`
+    (the same in every snapshot: an as-of date only drops later days)."""
+    if first_day is None:
+        first_day = (
+            f"(SELECT d.first_day FROM main.customer_stats AS d WHERE d.customer_id = {customer})"
+        )
+    return _FIRST_ORDER_OF.format(customer=customer, first_day=first_day)
 
 
 def first_orders_sql(stats: str) -> str:
@@ -35,7 +41,8 @@ def first_orders_sql(stats: str) -> str:
             SELECT s.customer_id AS cid, s.orders AS orders, s.revenue AS revenue,
                    s.first_day AS first_day, o.id AS oid, o.total - o.refunded AS first_net,
                    o.discount_code AS code_cell
-            FROM {stats} AS s CROSS JOIN orders AS o ON o.id = {first_order_of("s.customer_id")}
+            FROM {stats} AS s CROSS JOIN orders AS o
+                 ON o.id = {first_order_of("s.customer_id", "s.first_day")}
         )
     """
 

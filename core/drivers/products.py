@@ -7,8 +7,9 @@ its SKU, or its name when a line has no SKU. For each product, as of the as-of d
   contained it, with their repeat rate (two or more counting orders, as `stats`) and their
   net revenue per customer from the first order on, and after it;
 - its *reorder rate*: the share of its buyers who bought it in two or more distinct counting
-  orders (the definition and the pass of `core.compose.reorder`), and the median number of
-  days from a buyer's first order with it to their next order with it, over those buyers.
+  orders (the definition of `core.compose.reorder`, and its product names), and the median
+  number of days from a buyer's first order with it to their next order with it, over those
+  buyers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import date
 
-from core.compose.reorder import reorder_products
+from core.addresses import inline_text
+from core.compose.reorder import product_names
 from core.drivers.first_orders import first_orders_sql
 from core.drivers.groups import CustomerTotals
 from core.metrics import percent_of
@@ -37,21 +39,26 @@ _FIRST_ORDER_TOTALS = """
     SELECT key, count(*), sum(orders >= 2), sum(revenue), sum(first_net)
     FROM first_lines GROUP BY key
 """
-# Days from each buyer's first order with a product to their next distinct order with it,
-# for the buyers who have one (up to :day), by product.
-_REORDER_DAYS = """
+# Every counting line up to :day with its product, in one pass: per buyer and product, its
+# orders ranked by day (two lines of it in one order are one order); `rank` is 1 on a buyer's
+# first order with the product, 2 on their second (with `days` since the first), NULL on
+# the order's other lines and on later orders. The buyers and those with a second order are
+# core.compose.reorder's buyers and repeaters (tests check they agree); one window pass
+# instead of its GROUP BY and a second pass for the days.
+_BUYERS = """
     WITH bought AS (
-        SELECT DISTINCT o.customer_id AS cid, coalesce(l.sku, l.product) AS key,
-                        o.order_day AS day, o.id AS oid
+        SELECT o.customer_id AS cid, coalesce(l.sku, l.product) AS key, o.order_day AS day,
+               o.id AS oid
         FROM order_lines AS l CROSS JOIN orders AS o ON o.id = l.order_id
         WHERE NOT o.cancelled AND o.order_day <= :day AND o.customer_id IS NOT NULL
           AND coalesce(l.sku, l.product) IS NOT NULL
     ),
     ranked AS (
-        SELECT key, day - lag(day) OVER buyer AS days, row_number() OVER buyer AS k
+        SELECT key, oid, dense_rank() OVER buyer AS k, lag(oid) OVER buyer AS before,
+               day - lag(day) OVER buyer AS days
         FROM bought WINDOW buyer AS (PARTITION BY cid, key ORDER BY day, oid)
     )
-    SELECT key, days FROM ranked WHERE k = 2 ORDER BY key, days
+    SELECT key, CASE WHEN k <= 2 AND before IS NOT oid THEN k END, days, oid FROM ranked
 """
 
 SORT_COLUMNS = (
@@ -102,20 +109,27 @@ def product_figures(
         day = snapshot.as_of
         sql = _FIRST_ORDER_TOTALS.format(firsts=first_orders_sql(snapshot.stats))
         firsts = {row[0]: row[1:] for row in store.execute(sql)}
-        bought = reorder_products(store, day, min_percent=0, min_buyers=1)
+        buyers: dict[str, int] = {}
         intervals: dict[str, list[int]] = {}
-        for key, days in store.execute(_REORDER_DAYS, {"day": day.toordinal()}):
-            intervals.setdefault(key, []).append(int(days))
+        latest: dict[str, int] = {}
+        for key, rank, days, order in store.execute(_BUYERS, {"day": day.toordinal()}):
+            if order > latest.get(key, 0):
+                latest[key] = order
+            if rank == 1:
+                buyers[key] = buyers.get(key, 0) + 1
+            elif rank == 2:
+                intervals.setdefault(key, []).append(days)
+        names = product_names(store, latest.values())
     rows = []
-    for key, product in bought.items():
+    for key, count in buyers.items():
         first = CustomerTotals()
         if key in firsts:
             first.add(*(int(value) for value in firsts[key]))
-        days = intervals.get(key)
+        days = sorted(intervals.get(key, ()))
         median = float(statistics.median(days)) if days else None
+        sku, name = names.get(key, (None, inline_text(key)))
         rows.append(
-            ProductRow(key, product.sku, product.name, first, product.buyers, product.repeaters,
-                       median).to_dict()
+            ProductRow(key, sku, name, first, count, len(days), median).to_dict()
         )  # fmt: skip
     rows = sort_rows(rows, column, descending)
     return {
