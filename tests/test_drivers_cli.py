@@ -211,3 +211,18 @@ def test_empty_shop_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "No customers" in result.stdout
     assert ok_json(invoke(tmp_path / "empty.db", "drivers", "--json"))["groups"] == []
     assert ok_json(invoke(tmp_path / "empty.db", "products", "--json"))["products"] == []
+
+
+def test_the_migration_fills_each_cohorts_revenue(db: Path) -> None:
+    """A shop from before cohort revenue (its column dropped again here) gets the same rows
+    as an import keeps; the step is found by what it does, not by its number."""
+    from core.schema import MIGRATIONS, _add_cohort_revenue
+
+    assert _add_cohort_revenue in MIGRATIONS
+    with open_store(db) as store:
+        kept = store.execute("SELECT * FROM cohort_months ORDER BY 1, 2").fetchall()
+        assert [row[3] for row in kept] == [7000, 2000, 2000, 2500, 1200]  # cents, by hand
+        with store.write() as conn:
+            conn.execute("ALTER TABLE cohort_months DROP COLUMN revenue")
+            _add_cohort_revenue(conn)
+        assert store.execute("SELECT * FROM cohort_months ORDER BY 1, 2").fetchall() == kept
