@@ -32,17 +32,21 @@ def first_order_of(customer: str, first_day: str | None = None) -> str:
     return _FIRST_ORDER_OF.format(customer=customer, first_day=first_day)
 
 
-def first_orders_sql(stats: str) -> str:
+def first_orders_sql(stats: str, *, materialized: bool = False) -> str:
     """One row per customer with an order by the as-of date: `cid`, `orders`, `revenue` (net
     cents up to the as-of date, from `stats`, a snapshot's stats table), `first_day`, `oid`
-    (their first order) and `first_net` (its net cents). Used as a CTE `firsts`."""
+    (their first order), `first_net` (its net cents) and `code_cell` (its discount code cell).
+    Used as a CTE `firsts`; `materialized` computes it once for a query that joins it (its
+    LIMIT keeps SQLite from folding it into the join, which looked every first order up
+    twice: 2.8 s instead of 2.0 at a million orders; `AS MATERIALIZED` needs SQLite 3.35)."""
+    limit = " LIMIT -1" if materialized else ""
     return f"""
         firsts AS (
             SELECT s.customer_id AS cid, s.orders AS orders, s.revenue AS revenue,
                    s.first_day AS first_day, o.id AS oid, o.total - o.refunded AS first_net,
                    o.discount_code AS code_cell
             FROM {stats} AS s CROSS JOIN orders AS o
-                 ON o.id = {first_order_of("s.customer_id", "s.first_day")}
+                 ON o.id = {first_order_of("s.customer_id", "s.first_day")}{limit}
         )
     """
 

@@ -107,7 +107,7 @@ def product_figures(
     with reading(store):
         snapshot = take_snapshot(store, current_rfm_table(store), as_of)
         day = snapshot.as_of
-        sql = _FIRST_ORDER_TOTALS.format(firsts=first_orders_sql(snapshot.stats))
+        sql = _FIRST_ORDER_TOTALS.format(firsts=first_orders_sql(snapshot.stats, materialized=True))
         firsts = {row[0]: row[1:] for row in store.execute(sql)}
         buyers: dict[str, int] = {}
         intervals: dict[str, list[int]] = {}
