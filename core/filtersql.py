@@ -99,8 +99,12 @@ def _first_bought(snapshot: Snapshot, keys: list[str]) -> Sql:
     # Imported here: core.drivers reads segments' snapshots, which compile filters with us.
     from core.drivers.first_orders import first_order_of
 
-    first = placeholders(keys).wrap("coalesce(l.sku, l.product) IN ({})")
-    return _lines_condition(snapshot, first + f" AND o.id = {first_order_of('o.customer_id')}")
+    # The key spelled out so the SKU index finds the lines (coalesce() would read them all:
+    # 15 s instead of under one at a million orders); lines without a SKU are its NULL entry.
+    by_sku = placeholders(keys).wrap("(l.sku IN ({})")
+    by_name = placeholders(keys).wrap(" OR (l.sku IS NULL AND l.product IN ({})))")
+    first = f" AND o.id = {first_order_of('o.customer_id')}"
+    return _lines_condition(snapshot, by_sku + by_name + first)
 
 
 def _lines_condition(snapshot: Snapshot, line_test: Sql) -> Sql:
