@@ -23,6 +23,7 @@ SCRIPTS = (
     "bench_campaigns.py",
     "bench_flows.py",
     "bench_predict.py",
+    "bench_drivers.py",
 )
 
 

@@ -93,6 +93,20 @@ def _bought_product(snapshot: Snapshot, names: list[str]) -> Sql:
     return _lines_condition(snapshot, _any(parts))
 
 
+def _first_bought(snapshot: Snapshot, keys: list[str]) -> Sql:
+    """The product key of `retain-tui products` (SKU, else name) in the customer's first order
+    (core/drivers/first_orders.py): "whom did this product bring in?"."""
+    # Imported here: core.drivers reads segments' snapshots, which compile filters with us.
+    from core.drivers.first_orders import first_order_of
+
+    # The key spelled out so the SKU index finds the lines (coalesce() would read them all:
+    # 15 s instead of under one at a million orders); lines without a SKU are its NULL entry.
+    by_sku = placeholders(keys).wrap("(l.sku IN ({})")
+    by_name = placeholders(keys).wrap(" OR (l.sku IS NULL AND l.product IN ({})))")
+    first = f" AND o.id = {first_order_of('o.customer_id')}"
+    return _lines_condition(snapshot, by_sku + by_name + first)
+
+
 def _lines_condition(snapshot: Snapshot, line_test: Sql) -> Sql:
     """Customers with a counting order up to the as-of date that has a line passing the test."""
     inner = (
@@ -111,6 +125,12 @@ FUNCTIONS: dict[str, _Function] = {
             "bought_product",
             'bought a product whose name contains this text: bought_product("Earl Grey")',
             _bought_product,
+        ),
+        _Function(
+            "first_bought",
+            "their first order had this product (its SKU, or its name if it has none, as "
+            '`retain-tui products` shows it): first_bought("SKU-123")',
+            _first_bought,
         ),
     )
 }

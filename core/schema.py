@@ -46,6 +46,14 @@ ORDER_CODES_FROM_ORDERS = f"""
 """
 """Every order's row of `order_codes` (the redemptions migration), as its triggers would keep it."""
 
+
+def _add_cohort_revenue(conn: sqlite3.Connection) -> None:
+    from core.summaries import rebuild_cohort_months  # it needs this module's SQL
+
+    conn.execute("ALTER TABLE cohort_months ADD COLUMN revenue INTEGER NOT NULL DEFAULT 0")
+    rebuild_cohort_months(conn)
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -550,6 +558,12 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         previous_p_alive REAL
     );
     """,
+    # 15: cohort revenue (issue 16, `stats`' revenue_returning): each cohort's net revenue per
+    # month beside its customers, so the revenue of a period's new customers (and so that of
+    # its returning ones) is a sum over a few cohort months, not a read of every new
+    # customer's days. Rebuilt from the summaries by the code an import keeps it with
+    # (core/summaries.py).
+    _add_cohort_revenue,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -36,6 +36,8 @@ COMMAND_MODULES: dict[str, str] = {
     "flows": "flows",
     "send": "sending",
     "predict": "predict",
+    "products": "drivers",
+    "drivers": "drivers",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
