@@ -436,6 +436,26 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     JOIN orders o ON o.id = listed.order_id
     WHERE NOT o.cancelled;
     """,
+    # (issue 16, core/nps/): survey answers, 0-10, from `import responses`. One answer is one
+    # customer's score at one moment (`answered_at` as the file wrote it, offset kept; a date
+    # alone when it gives no time): the same answer imported twice is stored once, a new
+    # comment for it replaces the old. `answered_day` is the local date's ordinal, as orders'.
+    # Erasure deletes a customer's answers (the customer row stays, so no cascade does it).
+    """
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+        answered_at TEXT NOT NULL,
+        answered_day INTEGER NOT NULL,
+        comment TEXT,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (customer_id, answered_at, score)
+    );
+    CREATE INDEX responses_by_customer ON responses(customer_id, answered_day, answered_at);
+    CREATE INDEX responses_by_day ON responses(answered_day);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

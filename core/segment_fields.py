@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.nps.figures import latest_score_sql
 from core.snapshot import Snapshot
 from core.sqlparts import Sql
 
@@ -86,5 +87,7 @@ for _field in (
           Snapshot.code_sql, sortable=False),
     Field("segment", "segment", "membership of any segment: RFM, behaviour or your own",
           _column("NULL"), sortable=False),
+    Field("nps_score", "score", "score 0–10 of the latest survey answer up to the as-of date "
+          "(none without an answer)", lambda snapshot: Sql(latest_score_sql(), (snapshot.day,))),
 ):  # fmt: skip
     register_field(_field)
