@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.contact_history import contact_history
 from core.customer_list import customer_rows
+from core.nps.figures import customer_answers
 from core.private_files import private_text_file
 from core.store import Store
 
@@ -21,8 +22,8 @@ FORMAT = "retain-tui access request 1"
 
 def access_record(store: Store, customer_id: int) -> dict[str, object]:
     """The customer's row, consent history, orders with their lines, the segments they are
-    in today, their contact history (campaigns, codes, redemptions), and the import runs that
-    added or last changed the row."""
+    in today, their contact history (campaigns, codes, redemptions), their survey answers,
+    and the import runs that added or last changed the row."""
     customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
     orders = _rows(
         store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
@@ -48,6 +49,7 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
         "orders": orders,
         "segments": segments[0]["segments"] if segments else [],
         "contact_history": contact_history(store, customer_id).to_dict(),
+        "survey_responses": [answer.to_dict() for answer in customer_answers(store, customer_id)],
         "import_runs": _rows(
             store,
             "SELECT started_at, finished_at, file, kind, format FROM import_runs "
