@@ -164,6 +164,7 @@ class DashboardScreen(RetainScreen):
             FigureTile("Churn", PeriodMembers(("churned",)), id="tile-churn"),
             FigureTile("Avg order", BY_SPEND, id="tile-aov"),
             FigureTile("Per customer", BY_SPEND, id="tile-per-customer"),
+            FigureTile("NPS", SegmentMembers("detractors"), id="tile-nps"),
         ]
 
     def tile(self, name: str) -> FigureTile:
