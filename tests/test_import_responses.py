@@ -166,7 +166,8 @@ def test_a_hostile_comment_is_stored_as_written_and_shown_harmless(
 ) -> None:
     long = "ü" * 1_000
     text = (HEADER + f"{ANNA},,2,2026-03-01,{HOSTILE_CELL}\r\n"
-            f'{JURGEN},,10,2026-03-02,"two\r\nlines"\r\n{ANNA},,3,2026-03-03,{long}\r\n')  # fmt: skip
+            f'{JURGEN},,10,2026-03-02,"two\r\nlines"\r\n'
+            f"{ANNA},,3,2026-03-03,{long}\r\n")  # fmt: skip
     result = invoke("import", "responses", write(tmp_path, text), "--db", db)
     assert result.exit_code == ExitCode.OK, result.output
     assert [row[4] for row in answers(db)] == [HOSTILE, "two\nlines", long]
