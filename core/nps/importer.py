@@ -42,6 +42,7 @@ class ResponsesResult:
     format: str
     encoding: str
     delimiter: str
+    kind: str = "responses"
     date_order: str | None = None
     rows_read: int = 0
     responses_added: int = 0
@@ -84,7 +85,7 @@ def import_responses(
 ) -> ResponsesResult:
     """Read `path` and store its answers; answers dated after the day after `today` (default
     the real date) are rejected, as orders are."""
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), utc_now()
     file = open_csv(path)
     detected_kind, detected = detect_format(file.header)
     if detected_kind != "unknown":
@@ -129,7 +130,7 @@ def import_responses(
         conn.execute(
             "INSERT INTO import_runs (started_at, finished_at, file, kind, format, rows_read, "
             "added, updated, unchanged, rejected) VALUES (?, ?, ?, 'responses', ?, ?, ?, ?, ?, ?)",
-            (utc_now(), utc_now(), result.file, result.format, result.rows_read, *stored,
+            (started_at, utc_now(), result.file, result.format, result.rows_read, *stored,
              len(rejected)),
         )  # fmt: skip
     result.rows_rejected = len(rejected)

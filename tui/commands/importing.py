@@ -160,37 +160,9 @@ def import_responses_command(
     if json_:
         print_json(result.to_dict())
     else:
-        _print_responses(result)
+        _print_summary(result)
     if result.rows_rejected:  # the good rows are in; cron should still notice the bad ones
         raise typer.Exit(ExitCode.PARTIAL)
-
-
-def _print_responses(result: ResponsesResult) -> None:
-    out = console.print
-    dates = {"DMY": ", dates day first", "MDY": ", dates month first"}.get(
-        result.date_order or "", ""
-    )
-    out(f"[bold]{escape(result.file)}[/] ({result.format} responses, {result.encoding}, "
-        f"{result.delimiter}-delimited{dates})")  # fmt: skip
-    rejected = summary.SummaryLine(
-        "rows rejected", result.rows_rejected, "bad" if result.rows_rejected else "",
-        result.errors[:SHOWN_ERRORS],
-        max(0, result.rows_rejected - min(SHOWN_ERRORS, len(result.errors))),
-    )  # fmt: skip
-    for line in (
-        summary.SummaryLine("rows read", result.rows_read),
-        summary.SummaryLine("answers added", result.responses_added),
-        summary.SummaryLine("comments updated", result.responses_updated),
-        summary.SummaryLine("answers unchanged", result.responses_unchanged),
-        rejected,
-    ):
-        style = "red" if line.tone == "bad" else ""
-        out(f"  {line.aligned()}", style=style)
-        for row in line.rows:
-            out(f"    {escape(row)}", style=style)
-        if line.more:
-            out(f"    {line.more_text()}", style=style)
-    out(f"  took {result.seconds:.2f} s")
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
@@ -280,12 +252,16 @@ def _import_with_progress(
         return read(progress=advance)
 
 
-def _print_summary(result: ImportResult) -> None:
+def _print_summary(result: ImportResult | ResponsesResult) -> None:
     """The summary of core.importers.summary, aligned, with the first rows each counts."""
     out = console.print
     out(f"[bold]{escape(result.file)}[/] ({escape(summary.layout(result))})")
     styles = {"": "", "bad": "red", "warning": "yellow"}
-    for line in summary.summary_lines(result, SHOWN_ERRORS):
+    if isinstance(result, ResponsesResult):
+        lines = summary.response_lines(result, SHOWN_ERRORS)
+    else:
+        lines = summary.summary_lines(result, SHOWN_ERRORS)
+    for line in lines:
         style = styles[line.tone]
         note = f"  {escape(line.note)}" if line.note else ""
         out(f"  {line.aligned()}{note}", style=style)
