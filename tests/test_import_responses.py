@@ -157,6 +157,37 @@ def test_a_missing_shop_is_not_created(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_an_interrupted_import_stores_nothing(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or SIGTERM, SIGHUP: the same KeyboardInterrupt) while the answers are matched,
+    inside the write transaction: exit 130, no answer and no import run recorded."""
+    import core.nps.importer
+
+    def interrupted(conn: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.nps.importer, "_match", interrupted)
+    file = write(tmp_path, HEADER + f"{ANNA},,9,2026-03-01,\n")
+    result = invoke("import", "responses", file, "--db", db)
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert "error: interrupted: nothing was imported" in flat(result.stderr)
+    assert answers(db) == []
+    with open_store(db) as store:
+        assert store.scalar("SELECT count(*) FROM import_runs WHERE kind = 'responses'") == 0
+
+
+def test_the_demo_shop_takes_no_answers(db: Path, tmp_path: Path) -> None:
+    from core.demo import DEMO_MARKER
+
+    with open_store(db) as store:
+        store.set_setting(DEMO_MARKER, "2026-03-01")
+    result = invoke("import", "responses", write(tmp_path, HEADER + f"{ANNA},,9,2026-03-01,\n"),
+                    "--db", db)  # fmt: skip
+    assert result.exit_code == ExitCode.REFUSED
+    assert "is the demo shop" in flat(result.stderr) and answers(db) == []
+
+
 HOSTILE = '[bold]Great[/] \x1b[2J\x1b]52;c;aGk=\x07 =HYPERLINK("http://x")'
 HOSTILE_CELL = '"' + HOSTILE.replace('"', '""') + '"'
 
