@@ -231,7 +231,7 @@ GENERIC_RESPONSES = Layout(
     {
         "customer_id": GENERIC_ORDERS.aliases["customer_id"],
         "email": GENERIC_ORDERS.aliases["email"],
-        "retain_id": ("retain_id", "retain id", "customer number"),
+        "retain_id": ("retain_id", "retain id"),
         "score": ("score", "nps", "nps score", "rating", "answer", "recommend"),
         "answered_at": ("answered_at", "answered at", "answered", "date", "submitted at",
                         "submitted", "created at", "timestamp", "time", "datetime"),
