@@ -52,7 +52,7 @@ BEHAVIOUR_SEGMENTS = (
     BehaviourSegment("promoters", "latest survey answer up to the as-of date scores 9–10 (NPS)",
                      "nps_score >= 9"),
     BehaviourSegment("passives", "latest survey answer up to the as-of date scores 7–8 (NPS)",
-                     "nps_score >= 7 and nps_score <= 8"),
+                     "nps_score in (7, 8)"),
     BehaviourSegment("detractors", "latest survey answer up to the as-of date scores 0–6 (NPS)",
                      "nps_score <= 6"),
     BehaviourSegment("opted-out", "no marketing consent (unknown counts as none): "

@@ -57,6 +57,10 @@ def _days_since(column: str) -> Callable[[Snapshot], Sql]:
     return lambda snapshot: Sql(f"(? - {column})", (snapshot.day,))
 
 
+def _latest_score(snapshot: Snapshot) -> Sql:
+    return Sql(latest_score_sql(), (snapshot.day,))
+
+
 for _field in (
     Field("id", "count", "the customer's number in this store", _column("c.id")),
     Field("external_id", "text", "the customer's id in the shop export", _column("c.external_id")),
@@ -88,6 +92,6 @@ for _field in (
     Field("segment", "segment", "membership of any segment: RFM, behaviour or your own",
           _column("NULL"), sortable=False),
     Field("nps_score", "score", "score 0–10 of the latest survey answer up to the as-of date "
-          "(none without an answer)", lambda snapshot: Sql(latest_score_sql(), (snapshot.day,))),
+          "(none without an answer)", _latest_score),
 ):  # fmt: skip
     register_field(_field)

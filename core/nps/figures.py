@@ -75,12 +75,14 @@ def has_responses(store: Store) -> bool:
     return bool(store.scalar("SELECT EXISTS (SELECT 1 FROM responses)"))
 
 
-def latest_score_sql(day_parameter: str = "?") -> str:
-    """SQL for the score of customer `c`'s latest answer on or before a day ordinal (a
-    parameter), NULL without one: the segment field `nps_score`."""
+def latest_score_sql() -> str:
+    """SQL for the score of customer `c`'s latest answer on or before a day ordinal (its
+    one parameter), NULL without one: the segment field `nps_score`. One probe of the
+    covering index `responses_by_customer` per customer (measured on 350,000 customers and
+    100,000 answers: faster than first testing membership in the list of those who answered).
+    """
     return (
-        "(SELECT r.score FROM responses r WHERE r.customer_id = c.id "
-        f"AND r.answered_day <= {day_parameter} "
+        "(SELECT r.score FROM responses r WHERE r.customer_id = c.id AND r.answered_day <= ? "
         "ORDER BY r.answered_day DESC, r.answered_at DESC, r.id DESC LIMIT 1)"
     )
 
