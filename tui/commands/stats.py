@@ -191,7 +191,10 @@ def _print_nps(figures: dict) -> None:
 
     rows = figures["periods"]
     if not any(row["responses"] for row in rows):
-        _explain("NPS: no survey answers yet (`retain-tui import responses FILE`, docs/nps.md).")
+        _explain(
+            "NPS: no survey answers in these periods (`retain-tui import responses FILE`, "
+            "docs/nps.md)."
+        )
         return
     table = _table(f"NPS by {figures['period']}: each customer's latest answer in the period")
     table.add_column("Period")
