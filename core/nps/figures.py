@@ -77,13 +77,17 @@ def has_responses(store: Store) -> bool:
 
 def latest_score_sql() -> str:
     """SQL for the score of customer `c`'s latest answer on or before a day ordinal (its
-    one parameter), NULL without one: the segment field `nps_score`. One probe of the
-    covering index `responses_by_customer` per customer (measured on 350,000 customers and
-    100,000 answers: faster than first testing membership in the list of those who answered).
+    one parameter), NULL without one: the segment field `nps_score`.
+
+    One probe of the covering index `responses_by_customer` per customer, and none at all in
+    a shop without answers (the EXISTS is evaluated once per statement). Measured on 350,000
+    customers: every segment count takes 0.48 s without answers (0.44 s without the NPS
+    segments, 0.71 s without the EXISTS), 1.04 s with 100,000 answers (bench/bench_nps.py).
     """
     return (
-        "(SELECT r.score FROM responses r WHERE r.customer_id = c.id AND r.answered_day <= ? "
-        "ORDER BY r.answered_day DESC, r.answered_at DESC, r.id DESC LIMIT 1)"
+        "(CASE WHEN EXISTS (SELECT 1 FROM responses) THEN (SELECT r.score FROM responses r "
+        "WHERE r.customer_id = c.id AND r.answered_day <= ? "
+        "ORDER BY r.answered_day DESC, r.answered_at DESC, r.id DESC LIMIT 1) END)"
     )
 
 
