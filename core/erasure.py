@@ -5,10 +5,9 @@ The customer row stays: orders reference it and the summaries (`customer_stats`,
 What identifies the person is cleared instead (docs/reliability.md, "Erasure and access
 requests"): email, names, the shop's customer id, the account's creation time, tags, the note,
 the discount codes of their orders and their survey answers (deleted: NPS figures lose them).
-Country and language stay: coarse, shared by many, and
-figures and segments are cut by them. Marketing consent becomes "no" (a forgotten person is never
-mailed), with an event saying so; earlier consent events hold no personal data and stay, so a
-withdrawal remains provable.
+Country and language stay: coarse, shared by many, and figures and segments are cut by them.
+Marketing consent becomes "no" (a forgotten person is never mailed), with an event saying so;
+earlier consent events hold no personal data and stay, so a withdrawal remains provable.
 
 Clearing a column does not clear the file: SQLite leaves old cells in free space, FTS5 keeps
 deleted tokens in older segments, and the WAL holds old pages until a checkpoint. So the
