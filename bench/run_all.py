@@ -24,6 +24,7 @@ SCRIPTS = (
     "bench_flows.py",
     "bench_predict.py",
     "bench_drivers.py",
+    "bench_nps.py",
 )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.contact_history import contact_history
 from core.customer_list import customer_rows
+from core.nps.figures import customer_answers
 from core.private_files import private_text_file
 from core.store import Store
 
@@ -22,7 +23,7 @@ FORMAT = "retain-tui access request 1"
 def access_record(store: Store, customer_id: int) -> dict[str, object]:
     """The customer's row, consent history, orders with their lines, the segments they are
     in today, their contact history (campaigns, codes, redemptions), their outbox messages,
-    and the import runs that added or last changed the row."""
+    their survey answers, and the import runs that added or last changed the row."""
     customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
     orders = _rows(
         store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
@@ -56,6 +57,7 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
             "JOIN campaigns c ON c.id = o.campaign_id WHERE o.customer_id = ? ORDER BY o.id",
             (customer_id,),
         ),
+        "survey_responses": [answer.to_dict() for answer in customer_answers(store, customer_id)],
         "import_runs": _rows(
             store,
             "SELECT started_at, finished_at, file, kind, format FROM import_runs "

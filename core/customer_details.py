@@ -4,7 +4,7 @@ orders without their codes, and the campaign history the figures still count."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from core.contact_history import ContactHistory, contact_history
 from core.customer_profile import (
@@ -14,6 +14,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.nps.figures import Answer, customer_answers
 from core.predict.stored import customer_prediction
 from core.store import Store
 from core.values import day_to_date
@@ -37,10 +38,17 @@ class CustomerDetails:
     customer: dict[str, object]
     orders: list[dict[str, object]]
     history: ContactHistory
+    responses: list[Answer] = field(default_factory=list)
+    """Survey answers, oldest first (core/nps/)."""
 
     def to_dict(self) -> dict[str, object]:
         """What `customer show --json` prints."""
-        return {"customer": self.customer, "orders": self.orders, "history": self.history.to_dict()}
+        return {
+            "customer": self.customer,
+            "orders": self.orders,
+            "history": self.history.to_dict(),
+            "responses": [answer.to_dict() for answer in self.responses],
+        }
 
 
 def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
@@ -49,12 +57,14 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
     if profile is None:
         return None
     orders = load_orders(store, customer_id, limit=ALL_ORDERS)
+    answers = customer_answers(store, customer_id)
+    customer = _customer(profile, forgotten=is_forgotten(store, customer_id))
+    customer["nps_score"] = answers[-1].score if answers else None  # the latest answer's
     return CustomerDetails(
-        _with_prediction(
-            store, customer_id, _customer(profile, forgotten=is_forgotten(store, customer_id))
-        ),
+        _with_prediction(store, customer_id, customer),
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
+        answers,
     )
 
 

@@ -3,12 +3,12 @@
 The customer row stays: orders reference it and the summaries (`customer_stats`,
 `customer_days`, `cohort_months`, ...) are keyed by it, so removing it would change history.
 What identifies the person is cleared instead (docs/reliability.md, "Erasure and access
-requests"): email, names, the shop's customer id, the account's creation time, tags, the note
-the discount codes of their orders, and their messages in the outbox (core/delivery: address
-and message bytes; the rows are deleted). Country and language stay: coarse, shared by many, and
-figures and segments are cut by them. Marketing consent becomes "no" (a forgotten person is never
-mailed), with an event saying so; earlier consent events hold no personal data and stay, so a
-withdrawal remains provable.
+requests"): email, names, the shop's customer id, the account's creation time, tags, the note,
+the discount codes of their orders, their messages in the outbox (core/delivery: address and
+message bytes; the rows are deleted) and their survey answers (deleted: NPS figures lose them).
+Country and language stay: coarse, shared by many, and figures and segments are cut by them.
+Marketing consent becomes "no" (a forgotten person is never mailed), with an event saying so;
+earlier consent events hold no personal data and stay, so a withdrawal remains provable.
 
 Clearing a column does not clear the file: SQLite leaves old cells in free space, FTS5 keeps
 deleted tokens in older segments, and the WAL holds old pages until a checkpoint. So the
@@ -155,6 +155,11 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
             ).rowcount
             if outbox:
                 report.cleared["outbox"] = outbox
+            answers = conn.execute(
+                f"DELETE FROM responses WHERE customer_id IN ({members})", {"ids": ids}
+            ).rowcount
+            if answers:  # survey answers and their comments are the person's words
+                report.cleared["responses"] = answers
             report.kept_orders = conn.execute(
                 f"SELECT count(*) FROM orders WHERE customer_id IN ({members})", {"ids": ids}
             ).fetchone()[0]

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from core.as_of import resolve_as_of
+from core.nps.figures import add_period_nps
 from core.periods import (
     PERIOD_KINDS,
     calendar_periods,
@@ -103,6 +104,7 @@ def compute_stats(
     rows = _period_rows(store, [(s.toordinal(), e.toordinal()) for s, e in periods], history)
     for (s, e), row in zip(periods, rows, strict=True):
         row["complete"] = period_bounds(period, s) == (s, e)
+    add_period_nps(store, rows)  # answers given in each period, up to the as-of date
     first_month = month_index(day_to_date(first))
     cohorts, sizes = _cohorts(store, first_month, hi)
     return {

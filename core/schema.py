@@ -564,6 +564,29 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # customer's days. Rebuilt from the summaries by the code an import keeps it with
     # (core/summaries.py).
     _add_cohort_revenue,
+    # 16: responses (issue 16, core/nps/): survey answers, 0-10, from `import responses`.
+    # One answer is one customer's score at one moment (`answered_at` as the file wrote it,
+    # offset kept; a date alone when it gives no time): the same answer imported twice is
+    # stored once, a new comment for it replaces the old. `answered_day` is the local date's
+    # ordinal, as orders'. Erasure deletes a customer's answers (the customer row stays, so
+    # no cascade does it).
+    """
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+        answered_at TEXT NOT NULL,
+        answered_day INTEGER NOT NULL,
+        comment TEXT,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (customer_id, answered_at, score)
+    );
+    -- Covering the segment field `nps_score`: a customer's latest score is one index probe.
+    CREATE INDEX responses_by_customer
+        ON responses(customer_id, answered_day, answered_at, score);
+    CREATE INDEX responses_by_day ON responses(answered_day);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -49,6 +49,12 @@ BEHAVIOUR_SEGMENTS = (
                      "(the 'come back for bestsellers' audience)",
                      f"days_since_last_order >= {LAPSED_DAYS}"),
     BehaviourSegment("vip", "top 10% of customers by net revenue (ties share the place)", None),
+    BehaviourSegment("promoters", "latest survey answer up to the as-of date scores 9–10 (NPS)",
+                     "nps_score >= 9"),
+    BehaviourSegment("passives", "latest survey answer up to the as-of date scores 7–8 (NPS)",
+                     "nps_score in (7, 8)"),
+    BehaviourSegment("detractors", "latest survey answer up to the as-of date scores 0–6 (NPS)",
+                     "nps_score <= 6"),
     BehaviourSegment("opted-out", "no marketing consent (unknown counts as none): "
                      "transactional mail only", "accepts_marketing = false", marketing=False),
 )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.nps.figures import latest_score_sql
 from core.snapshot import Snapshot
 from core.sqlparts import Sql
 
@@ -67,6 +68,10 @@ def _days_since(column: str) -> Callable[[Snapshot], Sql]:
     return lambda snapshot: Sql(f"(? - {column})", (snapshot.day,))
 
 
+def _latest_score(snapshot: Snapshot) -> Sql:
+    return Sql(latest_score_sql(), (snapshot.day,))
+
+
 for _field in (
     Field("id", "count", "the customer's number in this store", _column("c.id")),
     Field("external_id", "text", "the customer's id in the shop export", _column("c.external_id")),
@@ -102,5 +107,7 @@ for _field in (
     _predicted("clv", "money", "predicted customer lifetime value over the prediction's horizon"),
     Field("segment", "segment", "membership of any segment: RFM, behaviour or your own",
           _column("NULL"), sortable=False),
+    Field("nps_score", "score", "score 0–10 of the latest survey answer up to the as-of date "
+          "(none without an answer)", _latest_score),
 ):  # fmt: skip
     register_field(_field)

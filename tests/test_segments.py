@@ -59,7 +59,7 @@ def test_list_segments_kinds_counts_shares_and_audiences(store: Store) -> None:
     infos = list_segments(store)
     names = [info.name for info in infos]
     assert names == [*DEFAULT_RFM_TABLE.names, "new", "one-time", "repeat", "lapsed", "vip",
-                     "opted-out"]  # fmt: skip
+                     "promoters", "passives", "detractors", "opted-out"]  # fmt: skip
     by_name = {info.name: info for info in infos}
     assert {info.as_of for info in infos} == {"2025-12-31"}
     assert by_name["Champions"].definition == "R 5, F 5, M 5"

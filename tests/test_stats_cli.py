@@ -135,3 +135,36 @@ def test_guests_revenue_is_shown_apart_from_customers(tmp_path: Path) -> None:
         1,
         500.0,
     )
+
+
+def test_nps_per_period_with_its_counts_in_the_table_and_json(db: Path, tmp_path: Path) -> None:
+    """January: A 10, B 8 -> (1 - 0) / 2 = +50; February: A 9 then 4 (the 4 counts), C 10 ->
+    (1 - 1) / 2 = 0; March: none."""
+    from core.nps.importer import import_responses
+
+    answers = tmp_path / "answers.csv"
+    answers.write_text(
+        "customer_id,score,answered_at\nA,10,2024-01-06\nB,8,2024-01-21\nA,9,2024-02-11\n"
+        "A,4,2024-02-12\nC,10,2024-02-29\n",
+        encoding="utf-8",
+    )
+    with open_store(db) as store:
+        assert import_responses(store, answers).rows_rejected == 0
+    figures = json.loads(invoke("--period", "month", "--json", "--db", db).stdout)
+    rows = [{key: row[key] for key in ("nps", "promoters", "passives", "detractors",
+                                       "responses")} for row in figures["periods"]]  # fmt: skip
+    assert rows == [
+        {"nps": 50.0, "promoters": 1, "passives": 1, "detractors": 0, "responses": 2},
+        {"nps": 0.0, "promoters": 1, "passives": 0, "detractors": 1, "responses": 2},
+        {"nps": None, "promoters": 0, "passives": 0, "detractors": 0, "responses": 0},
+    ]
+    out = invoke("--period", "month", "--db", db).stdout
+    assert "NPS by month: each customer's latest answer in the period" in out
+    assert re.search(r"2024-01 +2 +1 +1 +0 +\+50\.0 *\n", out)
+    assert re.search(r"2024-02 +2 +1 +0 +1 +\+0\.0 *\n", out)
+    assert re.search(r"2024-03 so far +0 +0 +0 +0 +– *\n", out)
+
+
+def test_without_answers_stats_says_how_to_get_them(db: Path) -> None:
+    out = invoke("--db", db).stdout
+    assert "NPS: no survey answers in these periods (`retain-tui import responses FILE`" in out

@@ -56,11 +56,11 @@ async def test_s_on_the_dashboard_lists_every_segment_with_its_sizes(app: Retain
         await until(pilot, lambda: screen.loads > 0)
         names = [info.name for info in screen.segments]
         assert names == [info.name for info in list_segments(app.store)]
-        assert len(names) == 18 and screen.table.row_count == 18
+        assert len(names) == 21 and screen.table.row_count == 21  # 12 RFM, 9 built-in
         assert cells(screen, "lapsed")[:5] == ["lapsed", "built-in", "9", "64.3%", "5"]
         assert cells(screen, "Champions")[:5] == ["Champions", "RFM", "1", "7.1%", "1"]
         assert cells(screen, "opted-out")[4] == "—"  # not a marketing audience
-        assert "18 segments as of 2024-10-06" in text_of(screen, "#segments-status")
+        assert "21 segments as of 2024-10-06" in text_of(screen, "#segments-status")
         await pilot.press("down")
         assert "Loyal Customers · RFM · R 3–5, F 4–5, M 3–5" in text_of(screen, "#segment-detail")
 
@@ -204,7 +204,7 @@ async def test_built_in_segments_cannot_be_edited_or_deleted(app: RetainApp, sho
         assert any(
             n.startswith("vip is a built-in segment: it cannot be deleted") for n in notices(app)
         )
-        assert len(list_segments(app.store)) == 18
+        assert len(list_segments(app.store)) == 21
 
 
 @pilot_test

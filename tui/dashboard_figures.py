@@ -166,18 +166,46 @@ def figure_tiles(stats: dict[str, object], currency: str | None) -> dict[str, Ti
     period = last_period(stats)
     tiles = _shop_wide(stats, currency)
     if period is None:
-        for name, title in (("orders", "Orders"), ("crr", "CRR"), ("churn", "Churn")):
+        for name, title in PERIOD_TILES:
             tiles[name] = TileText(EMPTY, "no orders yet", "No counting orders yet.", title)
         return tiles
     row = period_row(stats, period)
     label = period.label
     if row is None:
         why = f"No whole {period.kind} in the data yet: {label} ended before the first order."
-        for name, title in (("orders", "Orders"), ("crr", "CRR"), ("churn", "Churn")):
+        for name, title in PERIOD_TILES:
             tiles[name] = TileText(EMPTY, f"no whole {period.kind}", why, f"{title} {label}")
         return tiles
     tiles.update(_period_tiles(stats, row, period, currency))
+    tiles["nps"] = nps_tile(row, period)
     return tiles
+
+
+PERIOD_TILES = (("orders", "Orders"), ("crr", "CRR"), ("churn", "Churn"), ("nps", "NPS"))
+NO_ANSWERS = (
+    "Send the feedback email (template feedback), then `retain-tui import responses FILE` "
+    "with the answers (docs/nps.md)."
+)
+
+
+def nps_tile(row: dict[str, object], period: Period) -> TileText:
+    """NPS of the period with its counts; a hint on how to get answers when it has none."""
+    label = period.label
+    answers = int(row.get("responses") or 0)  # type: ignore[call-overload]
+    if not answers:
+        return TileText(EMPTY, "no answers", f"No survey answers in {label}. {NO_ANSWERS}",
+                        f"NPS {label}")  # fmt: skip
+    promoters, passives, detractors = (int(row[k]) for k in ("promoters", "passives", "detractors"))  # type: ignore[call-overload]
+    nps = f"{float(row['nps']):+.0f}"  # type: ignore[arg-type]
+    return TileText(
+        nps,
+        f"P {promoters:,}  p {passives:,}  D {detractors:,}",
+        f"NPS {label} = % promoters (9–10) − % detractors (0–6) of {people(answers)}, each "
+        f"with their latest answer in {label}: promoters {promoters:,}, passives {passives:,}, "
+        f"detractors {detractors:,}; NPS = ({promoters:,} − {detractors:,}) / {answers:,} × 100 "
+        f"= {float(row['nps']):+.1f}. Enter: today's detractors.",  # type: ignore[arg-type]
+        f"NPS {label}",
+    )
 
 
 def _shop_wide(stats: dict[str, object], currency: str | None) -> dict[str, TileText]:

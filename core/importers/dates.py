@@ -13,7 +13,7 @@ from __future__ import annotations
 from core.csvfile import CsvFile, FatalImportError
 from core.values import DATE_ORDERS, NeedsDateOrder, date_order_evidence, parse_timestamp
 
-DATE_FIELDS = ("ordered_at", "cancelled_at", "created_at")
+DATE_FIELDS = ("ordered_at", "cancelled_at", "created_at", "answered_at")
 """The fields that hold dates; the order is decided from all of them together."""
 
 

@@ -21,6 +21,9 @@ CUSTOMER_FIELDS = (
     "customer_id", "email", "first_name", "last_name", "country", "language",
     "accepts_marketing", "created_at", "tags", "note",
 )  # fmt: skip
+RESPONSE_FIELDS = ("retain_id", "customer_id", "email", "score", "answered_at", "comment")
+"""A survey answer (core/nps/): who (retain-tui's customer number, the shop's customer id or
+the email), the 0-10 score, when, and what they wrote."""
 
 
 def header_key(name: str) -> str:
@@ -222,6 +225,38 @@ GENERIC_CUSTOMERS = Layout(
     needs_customer=True,
 )
 
+GENERIC_RESPONSES = Layout(
+    "generic",
+    "responses",
+    {
+        "customer_id": GENERIC_ORDERS.aliases["customer_id"],
+        "email": GENERIC_ORDERS.aliases["email"],
+        "retain_id": ("retain_id", "retain id"),
+        "score": ("score", "nps", "nps score", "rating", "answer", "recommend"),
+        "answered_at": ("answered_at", "answered at", "answered", "date", "submitted at",
+                        "submitted", "created at", "timestamp", "time", "datetime"),
+        "comment": ("comment", "comments", "feedback", "message", "note", "remarks"),
+    },
+    required=("score", "answered_at"),
+    needs_customer=True,
+)  # fmt: skip
+
+LINK_RESPONSES = Layout(
+    "link",
+    "responses",
+    {
+        **GENERIC_RESPONSES.aliases,
+        # The feedback link's {customer_id} is retain-tui's customer number.
+        "retain_id": ("customer_id", "customer id", "c", *GENERIC_RESPONSES.aliases["retain_id"]),
+        "customer_id": (),
+    },
+    required=("retain_id", "score", "answered_at"),
+)
+"""`customer_id,score,answered_at[,comment]` as a feedback page or its server log records
+the link's query: `customer_id` is what the link carried, retain-tui's customer number."""
+
+RESPONSE_LAYOUTS = {"generic": GENERIC_RESPONSES, "link": LINK_RESPONSES}
+
 LAYOUTS = {
     ("orders", "shopify"): SHOPIFY_ORDERS,
     ("orders", "woocommerce"): WOOCOMMERCE_ORDERS,
@@ -271,7 +306,8 @@ def resolve_columns(
     by_key: dict[str, int] = {}
     for index, name in enumerate(file.header):
         by_key.setdefault(header_key(name), index)
-    fields = ORDER_FIELDS if layout.kind == "orders" else CUSTOMER_FIELDS
+    fields = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS,
+              "responses": RESPONSE_FIELDS}[layout.kind]  # fmt: skip
     columns: dict[str, int] = {}
     for column, target in (mapping or {}).items():
         if target not in fields:
@@ -292,8 +328,9 @@ def resolve_columns(
                 taken.add(index)
                 break
     missing = [name for name in layout.required if name not in columns]
-    if layout.needs_customer and "customer_id" not in columns and "email" not in columns:
-        missing.append("customer_id or email")
+    who = ("customer_id", "email") if layout.kind != "responses" else RESPONSE_FIELDS[:3]
+    if layout.needs_customer and not any(name in columns for name in who):
+        missing.append(" or ".join(who))
     if missing:
         raise FatalImportError(
             f"{file.name}:1: no column for {', '.join(missing)} in this {layout.name} "

@@ -12,6 +12,7 @@ from typing import Literal
 
 from core.codes.redemptions import reuse_text
 from core.importers import ImportResult
+from core.nps.importer import ResponsesResult
 
 SHOWN_ROWS = 20
 """How many rejected or partly applied rows a summary lists (the rest are counted)."""
@@ -41,7 +42,7 @@ class SummaryLine:
         return f"… and {self.more:,} more" if self.more else ""
 
 
-def layout(result: ImportResult) -> str:
+def layout(result: ImportResult | ResponsesResult) -> str:
     """`shopify orders, utf-8, comma-delimited, dates day first`: how the file was read."""
     dates = {"DMY": ", dates day first", "MDY": ", dates month first"}.get(
         result.date_order or "", ""
@@ -61,13 +62,7 @@ def summary_lines(result: ImportResult, shown: int = SHOWN_ROWS) -> list[Summary
     lines += [
         SummaryLine("customers added", result.customers_added),
         SummaryLine("customers updated", result.customers_updated),
-        SummaryLine(
-            "rows rejected",
-            result.rows_rejected,
-            "bad" if result.rows_rejected else "",
-            result.errors[:shown],
-            max(0, result.rows_rejected - min(shown, len(result.errors))),
-        ),
+        _rejected(result.rows_rejected, result.errors, shown),
     ]
     if result.warnings:  # applied in part: e.g. an email that belongs to another customer
         lines.append(
@@ -103,7 +98,27 @@ def summary_lines(result: ImportResult, shown: int = SHOWN_ROWS) -> list[Summary
     return lines
 
 
-def timing(result: ImportResult) -> str:
+def response_lines(result: ResponsesResult, shown: int = SHOWN_ROWS) -> list[SummaryLine]:
+    """The counts of `import responses` (core/nps/), in the order they are shown."""
+    return [
+        SummaryLine("rows read", result.rows_read),
+        SummaryLine("answers added", result.responses_added),
+        SummaryLine("comments updated", result.responses_updated),
+        SummaryLine("answers unchanged", result.responses_unchanged),
+        _rejected(result.rows_rejected, result.errors, shown),
+    ]
+
+
+def _rejected(count: int, errors: list[str], shown: int) -> SummaryLine:
+    return SummaryLine(
+        "rows rejected", count, "bad" if count else "", errors[:shown],
+        max(0, count - min(shown, len(errors))),
+    )  # fmt: skip
+
+
+def timing(result: ImportResult | ResponsesResult) -> str:
+    if isinstance(result, ResponsesResult):  # read, then one short write: no merge to time
+        return f"took {result.seconds:.2f} s"
     return (
         f"took {result.seconds:.2f} s ({result.rows_per_second:,.0f} rows/s), "
         f"of which {result.merge_seconds:.2f} s merging"

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping, summary
 from core.importers.formats import FORMATS
+from core.nps.importer import RESPONSE_FORMATS, ResponsesResult, import_responses
 from core.paths import chosen_db_path, demo_db_path, resolve_db_path
 from core.store import Store, StoreError, remove_database
 from core.values import DATE_ORDERS
@@ -43,6 +44,16 @@ FormatOption = Annotated[
         "--format",
         metavar=choices_metavar(FORMATS),
         help="File layout (auto detects it from the header).",
+    ),
+]
+ResponseFormat = choices("ResponseFormat", RESPONSE_FORMATS)
+ResponseFormatOption = Annotated[
+    ResponseFormat,
+    typer.Option(
+        "--format",
+        metavar=choices_metavar(RESPONSE_FORMATS),
+        help="generic (auto): customer_id is the shop's customer id, or an email column; "
+        "link: customer_id is the number the feedback link carried (docs/nps.md).",
     ),
 ]
 MapOption = Annotated[
@@ -117,6 +128,41 @@ def import_customers(
 ) -> None:
     """Import customers (names, consent, country, tags)."""
     _run(ctx, file, "customers", fmt.value, map_ or [], strict, json_, db, date_format.value)
+
+
+@import_app.command("responses")
+def import_responses_command(
+    ctx: typer.Context,
+    file: FileArgument,
+    fmt: ResponseFormatOption = ResponseFormat.auto,
+    map_: MapOption = None,
+    date_format: DateFormatOption = DateFormat.auto,
+    strict: StrictOption = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import survey answers (NPS, 0-10): customer, score, date, optional comment."""
+    with opened_store(ctx, db) as store:
+        loaded_on = demo_loaded_on(store)
+        if loaded_on is not None:
+            fail(f"{store.path} is the demo shop (loaded {loaded_on}): your customers' answers "
+                 "go into your shop's database")  # fmt: skip
+        try:
+            with signals_interrupt():
+                result = import_responses(
+                    store, file, fmt=fmt.value, mapping=parse_mapping(map_ or []),
+                    strict=strict, date_format=date_format.value,
+                )  # fmt: skip
+        except FatalImportError as exc:
+            fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was imported", code=ExitCode.INTERRUPTED)
+    if json_:
+        print_json(result.to_dict())
+    else:
+        _print_summary(result)
+    if result.rows_rejected:  # the good rows are in; cron should still notice the bad ones
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 def demo(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
@@ -221,12 +267,16 @@ def _import_with_progress(
         return read(progress=advance)
 
 
-def _print_summary(result: ImportResult) -> None:
+def _print_summary(result: ImportResult | ResponsesResult) -> None:
     """The summary of core.importers.summary, aligned, with the first rows each counts."""
     out = console.print
     out(f"[bold]{escape(result.file)}[/] ({escape(summary.layout(result))})")
     styles = {"": "", "bad": "red", "warning": "yellow"}
-    for line in summary.summary_lines(result, SHOWN_ERRORS):
+    if isinstance(result, ResponsesResult):
+        lines = summary.response_lines(result, SHOWN_ERRORS)
+    else:
+        lines = summary.summary_lines(result, SHOWN_ERRORS)
+    for line in lines:
         style = styles[line.tone]
         note = f"  {escape(line.note)}" if line.note else ""
         out(f"  {line.aligned()}{note}", style=style)

@@ -197,6 +197,10 @@ def _print_details(detail: CustomerDetails) -> None:
             sku = f" ({clean(line['sku'])})" if line["sku"] else ""
             price = "" if line["unit_price"] is None else f" at {format_cents(line['unit_price'])}"
             out(f"      {line['quantity']} × {clean(line['product'], empty='-')}{sku}{price}")
+    out(f"Survey answers ({len(detail.responses):,})")
+    for answer in detail.responses:
+        said = f": {clean(answer.comment)}" if answer.comment else ""
+        out(f"  {clean(answer.answered_at)[:16]}  score {answer.score} ({answer.category}){said}")
     events = detail.history.events()
     out(f"Contact history ({len(events):,})")
     if not events:

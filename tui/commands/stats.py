@@ -184,7 +184,33 @@ def _print_figures(figures: dict, currency: str) -> None:
             else ""
         )
     )
+    _print_nps(figures)
     _print_cohorts(figures)
+
+
+def _print_nps(figures: dict) -> None:
+    """NPS per period, with its counts; one hint line while no answers are imported."""
+    from rich.text import Text
+
+    rows = figures["periods"]
+    if not any(row["responses"] for row in rows):
+        _explain(
+            "NPS: no survey answers in these periods (`retain-tui import responses FILE`, "
+            "docs/nps.md)."
+        )
+        return
+    table = _table(f"NPS by {figures['period']}: each customer's latest answer in the period")
+    table.add_column("Period")
+    for name in ("Answers", "Promoters\n9–10", "Passives\n7–8", "Detractors\n0–6", "NPS"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        nps = "–" if row["nps"] is None else f"{row['nps']:+.1f}"
+        table.add_row(
+            Text(_row_label(figures["period"], row)), f"{row['responses']:,}",
+            f"{row['promoters']:,}", f"{row['passives']:,}", f"{row['detractors']:,}", nps,
+        )  # fmt: skip
+    console.print(table)
+    _explain("NPS = % promoters − % detractors, from −100 to +100.")
 
 
 def _print_cohorts(figures: dict) -> None:

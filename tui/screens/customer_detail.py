@@ -2,10 +2,11 @@
 
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
-segments, loyalty points, drafted emails and discount codes belong under `#extras` (their
-issues add them). `c` writes an email draft to this customer (the compose screen). The
-contact history (every campaign that selected the customer, their codes and the codes their
-orders redeemed) is the last section, shown once there is any (`h` moves to it).
+segments, the latest survey answer with its comment (`#nps`, core/nps/), loyalty points,
+drafted emails and discount codes belong under `#extras` (their issues add them). `c` writes
+an email draft to this customer (the compose screen). The contact history (every campaign
+that selected the customer, their codes and the codes their orders redeemed) is the last
+section, shown once there is any (`h` moves to it).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from core.customer_profile import (
     load_profile,
 )
 from core.erasure import ErasureReport, forget_customers
+from core.nps.figures import Answer, customer_answers
 from core.predict.stored import CustomerPrediction, customer_prediction
 from core.segments import SegmentError, customer_rows
 from core.store import Store
@@ -44,6 +46,8 @@ from tui.screens.dialogs import ConfirmScreen
 
 TITLE_WIDTH = 60
 """The longest customer name the header shows; it holds the app's title too."""
+COMMENT_SHOWN = 300
+"""The longest survey comment shown (`customer show` prints it whole)."""
 
 
 def segments_text(row: dict[str, object] | None) -> Content:
@@ -61,6 +65,23 @@ def segments_text(row: dict[str, object] | None) -> Content:
         names = names[1:]  # the RFM segment comes first
     others = content(f" · segments: {', '.join(names)}" if names else " · in no other segment")
     return scores + others
+
+
+def answer_text(answers: list[Answer]) -> Content:
+    """'Survey: 3 (detractor) on 2026-02-10 · 2 answers' and the latest comment, as text that
+    is never markup (the customer wrote it), cut after `COMMENT_SHOWN` characters."""
+    if not answers:
+        return content("Survey: no answer yet", style="dim")
+    latest = answers[-1]
+    more = f" · {display.plural(len(answers), 'answer')}" if len(answers) > 1 else ""
+    line = content(
+        f"Survey: {latest.score} ({latest.category}) on {display.day(latest.answered_day)}{more}",
+        style="bold",
+    )
+    if not latest.comment:
+        return line
+    comment = ellipsized(clean(latest.comment, multiline=True), COMMENT_SHOWN)
+    return Content("\n").join([line, content(f"“{comment}”", multiline=True)])
 
 
 class CustomerDetailScreen(RetainScreen):
@@ -100,6 +121,8 @@ class CustomerDetailScreen(RetainScreen):
         """Campaign drafts, codes and redemptions, oldest first (core/contact_history.py)."""
         prediction: CustomerPrediction | None = None
         """The stored p_alive, expected orders and CLV (core/predict), if `predict` ran."""
+        answers: list[Answer] | None = None
+        """Survey answers, oldest first (core/nps/)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -127,6 +150,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="figures", markup=False)
         with Vertical(id="extras"):
             yield Static("", id="rfm", markup=False)
+            yield Static("", id="nps", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -177,7 +201,10 @@ class CustomerDetailScreen(RetainScreen):
             segments = self._segments(store) if profile else None
             history = contact_history(store, self.customer_id).events() if profile else []
             prediction = customer_prediction(store, self.customer_id) if profile else None
-        self.post_message(self.Loaded(profile, orders, total, segments, history, prediction))
+            answers = customer_answers(store, self.customer_id) if profile else []
+        self.post_message(
+            self.Loaded(profile, orders, total, segments, history, prediction, answers)
+        )
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -222,6 +249,7 @@ class CustomerDetailScreen(RetainScreen):
             figures = Content("\n").join([figures, self._prediction_text(message.prediction)])
         self.query_one("#figures", Static).update(figures)
         self.query_one("#rfm", Static).update(segments_text(message.segments))
+        self.query_one("#nps", Static).update(answer_text(message.answers or []))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
 

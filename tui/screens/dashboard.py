@@ -169,6 +169,7 @@ class DashboardScreen(RetainScreen):
             FigureTile("Avg order", BY_SPEND, id="tile-aov"),
             FigureTile("Per customer", BY_SPEND, id="tile-per-customer"),
             FigureTile("Next 90 days", ListQuery(), id="tile-predicted"),
+            FigureTile("NPS", SegmentMembers("detractors"), id="tile-nps"),
         ]
 
     def tile(self, name: str) -> FigureTile:
