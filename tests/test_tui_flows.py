@@ -100,6 +100,27 @@ async def test_f_lists_the_shipped_flows_with_their_triggers_in_words_at_80_colu
         assert "5 flows, 0 on · reach as of 2024-10-06" in text_of(screen, "#flows-status")
 
 
+def footer_line(app: RetainApp) -> str:
+    return " ".join(visible_text(app).splitlines()[-1].split())
+
+
+@pilot_test
+async def test_the_dashboard_footer_keeps_help_and_quit_in_view_at_80_columns(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = footer_line(app)
+        assert "Screens" in footer and "q Quit" in footer and "? Help" in footer, footer
+        assert "Customers" not in footer  # the screens' keys are one entry here
+        await pilot.resize_terminal(120, 40)
+        await until(pilot, lambda: "f Flows" in footer_line(app), "the named keys")
+        footer = footer_line(app)
+        assert "c Customers" in footer and "m Campaigns" in footer and "? Help" in footer
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: "Screens" in footer_line(app), "the keys grouped again")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FlowsScreen), "the flows")
+
+
 @pilot_test
 async def test_the_counts_are_those_of_core_at_the_as_of_date(app: RetainApp):
     async with app.run_test(size=(120, 40)) as pilot:
