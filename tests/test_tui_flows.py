@@ -8,18 +8,22 @@ its own, after the app is closed and opened again.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select, Static
 
-from core.flows import add_flow, flow_statuses, list_flows, parse_trigger
-from core.segments import add_segment
+from core.compose.templates import user_templates_dir
+from core.flows import add_flow, enable_flow, flow_statuses, list_flows, parse_trigger, run_flows
+from core.paths import shipped_dir
+from core.segments import add_segment, remove_segment
 from core.store import WRITE_WAIT_ENV, open_store
 from tests.conftest import committed_state
 from tests.test_tui_navigation import palette_run
 from tests.test_tui_write_lock import WAITING, OtherWriter
+from tests.tui_email_fixtures import EMAIL_SETTINGS
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
     WAIT_LIMIT,
@@ -162,6 +166,37 @@ async def test_enter_turns_a_flow_on_from_the_as_of_date_and_it_stays_on(
         assert rows["win-back"][2] == "on"
         assert rows["feedback"][2] == "off"
         assert "5 flows, 1 on" in text_of(screen, "#flows-status")
+
+
+@pilot_test
+async def test_a_run_from_cron_shows_as_the_last_run(app: RetainApp, shop_db: Path, tmp_path: Path):
+    with open_store(shop_db) as store:
+        for key, value in EMAIL_SETTINGS.items():
+            store.set_setting(key, value)
+        enable_flow(store, "come-back-bestsellers", date(2024, 1, 1))
+        report = run_flows(store, AS_OF, out_dir=tmp_path / "drafts")
+    assert not report.failed, report.to_dict()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_flows(pilot)
+        rows = {row[0]: row for row in row_texts(screen)}
+        assert rows["come-back-bestsellers"][3:] == ["on", "0", "2024-10-06"]  # all drafted
+        assert rows["feedback"][5] == "—"
+        await select(pilot, screen, "come-back-bestsellers")
+        assert "On since 2024-01-01 · last run as of 2024-10-06" in text_of(screen, "#flow-detail")
+
+
+@pilot_test
+async def test_a_flow_turned_on_by_the_command_shows_on_without_reopening(
+    app: RetainApp, shop_db: Path
+):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_flows(pilot)
+        with open_store(shop_db) as store:  # `retain-tui flows enable feedback` meanwhile
+            enable_flow(store, "feedback", AS_OF)
+        loads = screen.loads
+        app.check_store()
+        await until(pilot, lambda: screen.loads > loads, "the list re-read")
+        assert {row[0]: row[2] for row in row_texts(screen)}["feedback"] == "on"
 
 
 @pilot_test
@@ -317,18 +352,38 @@ async def test_x_removes_the_owners_flow_after_a_confirmation(app: RetainApp, sh
         assert "Removed your flow vip." in notices(app)
 
 
+def vanished_template(store) -> None:
+    """The owner's own template, used by a flow, then its folder deleted."""
+    folder = user_templates_dir() / "vip-note"
+    shutil.copytree(shipped_dir("templates") / "thank-you", folder)
+    add_flow(store, "vip", parse_trigger("order"), "vip-note")
+    shutil.rmtree(folder)
+
+
+def vanished_segment(store) -> None:
+    """The owner's own segment, used by a flow's trigger, then deleted."""
+    add_segment(store, "Regulars", "orders >= 2")
+    add_flow(store, "vip", parse_trigger("segment:Regulars"), "thank-you")
+    remove_segment(store, "Regulars")
+
+
+@pytest.mark.parametrize(
+    "vanish", [vanished_template, vanished_segment], ids=["template", "segment"]
+)
 @pilot_test
-async def test_a_flow_whose_template_vanished_shows_its_problem(app: RetainApp, shop_db: Path):
+async def test_a_flow_whose_template_or_segment_vanished_shows_its_problem(
+    app: RetainApp, shop_db: Path, vanish
+):
     with open_store(shop_db) as store:
-        add_flow(store, "vip", parse_trigger("order"), "thank-you")
-        with store.write() as conn:  # the owner's template folder was deleted since
-            conn.execute("UPDATE flows SET template = 'gone' WHERE name = 'vip'")
+        vanish(store)
         problem = {s.flow.name: s.problem for s in flow_statuses(store, AS_OF)}["vip"]
-    assert problem and "gone" in problem
+    assert problem and "no longer exists" in problem
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_flows(pilot)
         await select(pilot, screen, "vip")
-        assert {row[0]: row[3] for row in row_texts(screen)}["vip"] == "problem"
+        rows = {row[0]: row for row in row_texts(screen)}
+        assert rows["vip"][3] == "problem"
+        assert rows["feedback"][3] == "0"  # the others are counted
         assert f"Cannot run: {problem}" in text_of(screen, "#flow-detail")
         assert "1 cannot run" in text_of(screen, "#flows-status")
 
