@@ -10,8 +10,10 @@ the job of `retain-tui flows run` from cron: the help screen (?) shows the line 
 from __future__ import annotations
 
 import shlex
+import shutil
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -59,9 +61,11 @@ _WIDE = 110
 _SCROLLBAR = 2
 
 
-def cron_line(db_path: object) -> str:
-    """The crontab line that runs the flows of this shop every morning."""
-    return f"15 6 * * * retain-tui --db {shlex.quote(str(db_path))} flows run"
+def cron_line(db_path: Path) -> str:
+    """The crontab line that runs the flows of this shop every morning. Cron's PATH is short:
+    the command is named by its full path when it can be found."""
+    command = shutil.which("retain-tui") or "retain-tui"
+    return f"15 6 * * * {shlex.quote(command)} --db {shlex.quote(str(db_path))} flows run"
 
 
 class FlowTable(DataTable[Text]):
@@ -92,15 +96,12 @@ class FlowTable(DataTable[Text]):
         self.select_name(keep)
 
     def show_counts(self, statuses: list[FlowStatus]) -> None:
+        """Fill in the reach of the flows shown (one added since the list was read waits
+        for the next list)."""
         self.counted = {status.flow.name: status for status in statuses}
         for status in self.statuses:
-            name = status.flow.name
-            if name in self.counted and name in self.rows_by_name:
-                self.update_cell(name, "reach", _reach(self.counted[name]), update_width=False)
-
-    @property
-    def rows_by_name(self) -> set[str]:
-        return {status.flow.name for status in self.statuses}
+            if (counted := self.counted.get(status.flow.name)) is not None:
+                self.update_cell(status.flow.name, "reach", _reach(counted), update_width=False)
 
     def select_name(self, name: str | None) -> bool:
         for row, status in enumerate(self.statuses):
