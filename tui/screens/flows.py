@@ -103,6 +103,11 @@ class FlowTable(DataTable[Text]):
             if (counted := self.counted.get(status.flow.name)) is not None:
                 self.update_cell(status.flow.name, "reach", _reach(counted), update_width=False)
 
+    def reach_of(self, status: FlowStatus) -> FlowStatus | None:
+        """The status that says whom `status`'s flow reaches: counted, or known not to run
+        (a vanished template shows before counting); None while counting."""
+        return self.counted.get(status.flow.name) or (status if status.problem else None)
+
     def select_name(self, name: str | None) -> bool:
         for row, status in enumerate(self.statuses):
             if status.flow.name == name:
@@ -132,8 +137,7 @@ class FlowTable(DataTable[Text]):
                     label = Text(title, justify="right" if right else "left")
                     self.add_column(label, width=width, key=key)
         for status in self.statuses:
-            counted = self.counted.get(status.flow.name)
-            self.add_row(*_cells(status, counted, wide), key=status.flow.name)
+            self.add_row(*_cells(status, self.reach_of(status), wide), key=status.flow.name)
 
     def on_resize(self) -> None:
         if self._wanted_layout() != self._layout:
@@ -145,14 +149,13 @@ def _reach(status: FlowStatus | None) -> Text:
     return plain(text, justify="right", style="red" if status and status.problem else "")
 
 
-def _cells(status: FlowStatus, counted: FlowStatus | None, wide: bool) -> list[Text]:
+def _cells(status: FlowStatus, reach: FlowStatus | None, wide: bool) -> list[Text]:
     flow = status.flow
     cells = [plain(flow.name), plain(trigger_words(flow))]
     if wide:
         cells.append(plain(flow.template))
     cells.append(plain(state_word(flow), style="bold" if flow.enabled else "dim"))
-    # A problem known without counting (a vanished template) shows at once.
-    cells.append(_reach(counted or (status if status.problem else None)))
+    cells.append(_reach(reach))
     if wide:
         last = status.last_run_as_of
         cells.append(plain(last.isoformat() if last else EMPTY))
@@ -281,7 +284,7 @@ class FlowsScreen(RetainScreen):
         statuses = self.table.statuses
         on = sum(status.flow.enabled for status in statuses)
         as_of = self.as_of.isoformat() if self.as_of else EMPTY
-        problems = sum(bool(s.problem) for s in self.table.counted.values())
+        problems = sum(bool(status.problem) for status in statuses)  # known before counting
         cannot = f" · {problems} cannot run" if problems else ""
         text = (
             f"{display.plural(len(statuses), 'flow')}, {on} on{cannot} · reach as of {as_of}"
@@ -297,7 +300,7 @@ class FlowsScreen(RetainScreen):
             detail.update(content("No flows. Press a to add one."))
             return
         flow = status.flow
-        counted = self.table.counted.get(flow.name) or (status if status.problem else None)
+        counted = self.table.reach_of(status)
         as_of = self.as_of.isoformat() if self.as_of else EMPTY
         owner = "shipped" if flow.shipped else "your own"
         reach_style = "red" if counted is not None and counted.problem else ""
