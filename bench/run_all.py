@@ -21,6 +21,7 @@ SCRIPTS = (
     "bench_reorder.py",
     "bench_import.py",
     "bench_campaigns.py",
+    "bench_flows.py",
 )
 
 

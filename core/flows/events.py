@@ -84,14 +84,17 @@ def _order_sql(trigger: Trigger, low: int, high: int, as_of: int) -> tuple[str, 
             (low, high, as_of),
         )
     assert trigger.kind == "nth-order" and isinstance(trigger.value, int)
-    # The day on which the customer's count of counting orders reaches n.
+    # The day on which the customer's count of counting orders reaches n, still their latest
+    # order on the as-of date (exactly n orders up to it: one thank-you per moment).
     return (
         "SELECT customer_id, day FROM ("
         " SELECT d.customer_id, d.day, d.orders, (SELECT coalesce(sum(p.orders), 0)"
         "  FROM customer_days p WHERE p.customer_id = d.customer_id AND p.day < d.day) AS before"
-        f" FROM customer_days d WHERE {window}"
-        ") WHERE before < ? AND before + orders >= ?",
-        (low, high, trigger.value, trigger.value),
+        f" FROM customer_days d WHERE {window} AND NOT EXISTS ("
+        "  SELECT 1 FROM customer_days n WHERE n.customer_id = d.customer_id"
+        "  AND n.day > d.day AND n.day <= ?)"
+        ") WHERE before + orders = ?",
+        (low, high, as_of, trigger.value),
     )
 
 

@@ -102,6 +102,8 @@ def run_flows(
     if backfill_days is not None and not 0 <= backfill_days <= MAX_BACKFILL_DAYS:
         raise FlowError(f"--backfill-days {backfill_days}: a number of days from 0 to "
                         f"{MAX_BACKFILL_DAYS}")  # fmt: skip
+    if not dry_run and out_dir.exists() and not out_dir.is_dir():
+        raise FlowError(f"--out {out_dir}: is a file; flows write a folder per campaign in it")
     chosen = _chosen(store, names)
     from core.compose.templates import list_templates
 

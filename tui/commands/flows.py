@@ -37,6 +37,10 @@ from tui.commands.common import (
 )
 
 T = TypeVar("T")
+INTERRUPTED = (
+    "interrupted: the flow being run recorded and wrote nothing; flows that had finished "
+    "keep their campaigns; run `flows run` again to complete the rest"
+)
 
 flows_app = typer.Typer(
     help="Automated flows: saved rules that draft a campaign for customers whose trigger "
@@ -223,13 +227,16 @@ def flows_run(
 
     with opened_store(ctx, db) as store:
         day = as_of_date(store, as_of)
-        report = _refusing(
-            lambda: run_flows(
-                store, day, dry_run=dry_run, backfill_days=backfill_days,
-                out_dir=out if out is not None else drafts_dir(), names=flow,
-                templates_dir=templates,
-            )
-        )  # fmt: skip
+        try:
+            report = _refusing(
+                lambda: run_flows(
+                    store, day, dry_run=dry_run, backfill_days=backfill_days,
+                    out_dir=out if out is not None else drafts_dir(), names=flow,
+                    templates_dir=templates,
+                )
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            fail(INTERRUPTED, code=ExitCode.INTERRUPTED)
     if json_:
         print_json(report.to_dict())
     else:
