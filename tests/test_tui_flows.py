@@ -96,12 +96,12 @@ async def test_f_lists_the_shipped_flows_with_their_triggers_in_words_at_80_colu
         assert {name: row[1] for name, row in rows.items()} == SHIPPED_WORDS
         assert {row[2] for row in rows.values()} == {"off"}  # shipped flows start off
         shown = visible_text(app)
-        for title in ("Flow", "When", "On", "Reach"):
+        for title in ("Flow", "When", "On", "Due"):
             assert title in shown, title
         for name in SHIPPED_WORDS:
             assert name in shown, name  # the longest name fits at 80 columns
         assert "Help" in shown.splitlines()[-1] and "Quit" in shown.splitlines()[-1]
-        assert "5 flows, 0 on · reach as of 2024-10-06" in text_of(screen, "#flows-status")
+        assert "5 flows, 0 on · due as of 2024-10-06" in text_of(screen, "#flows-status")
 
 
 def footer_line(app: RetainApp) -> str:
@@ -136,7 +136,8 @@ async def test_the_counts_are_those_of_core_at_the_as_of_date(app: RetainApp):
         await select(pilot, screen, "first-order-thanks")
         due = expected["first-order-thanks"]
         assert f"as of {AS_OF}" in text_of(screen, "#flow-detail")
-        assert (f"Would reach {due:,} customer" if due else "Would reach nobody") in text_of(
+        who = f"{due:,} customer" if due else "nobody"
+        assert f"If it were on, a run as of {AS_OF} would find {who}" in text_of(
             screen, "#flow-detail"
         )
 
@@ -182,7 +183,9 @@ async def test_a_run_from_cron_shows_as_the_last_run(app: RetainApp, shop_db: Pa
         assert rows["come-back-bestsellers"][3:] == ["on", "0", "2024-10-06"]  # all drafted
         assert rows["feedback"][5] == "—"
         await select(pilot, screen, "come-back-bestsellers")
-        assert "On since 2024-01-01 · last run as of 2024-10-06" in text_of(screen, "#flow-detail")
+        detail = text_of(screen, "#flow-detail")
+        assert "On since 2024-01-01 · last run as of 2024-10-06" in detail
+        assert "Due at the next run: nobody (triggers fired after 2024-10-06" in detail
 
 
 @pilot_test

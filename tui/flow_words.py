@@ -1,4 +1,4 @@
-"""How a flow reads: its trigger in words ("1 day after a first order"), its state, its reach.
+"""How a flow reads: its trigger in words ("1 day after a first order"), its state, who is due.
 
 Plain strings built from `core.flows` values. They hold the owner's text as it is (a segment's
 or a template's name): the callers make them safe to show (the app with `tui.safe_text`) and
@@ -7,9 +7,10 @@ show them without markup. No textual import here, so a command can use the same 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from core.flows import Flow, FlowStatus, Trigger
+from core.flows import Flow, FlowStatus, Trigger, window_start
 
 EMPTY = "—"
 COUNTING = "…"
@@ -52,8 +53,8 @@ def state_word(flow: Flow) -> str:
     return "on" if flow.enabled else "off"
 
 
-def reach_cell(status: FlowStatus | None) -> str:
-    """The table's reach: a count, '…' while counting, 'problem' when the flow cannot run."""
+def due_cell(status: FlowStatus | None) -> str:
+    """The table's count: customers due, '…' while counting, 'problem' when it cannot run."""
     if status is None:
         return COUNTING
     if status.problem:
@@ -61,15 +62,20 @@ def reach_cell(status: FlowStatus | None) -> str:
     return COUNTING if status.due_today is None else f"{status.due_today:,}"
 
 
-def reach_line(status: FlowStatus | None, as_of: str) -> str:
-    """The detail panel's reach: who the flow would email if it ran at the as-of date."""
+def due_line(status: FlowStatus | None, as_of: date) -> str:
+    """Whom the flow would email at the as-of date, in the window `flows run` would use: an
+    enabled flow since its last run (or since it was enabled), a disabled one as a daily run."""
     if status is not None and status.problem:
         return f"Cannot run: {status.problem}"
     if status is None or status.due_today is None:
-        return f"Counting who it would reach as of {as_of}…"
+        return f"Counting who is due as of {as_of}…"
     due = status.due_today
     who = "nobody" if due == 0 else "1 customer" if due == 1 else f"{due:,} customers"
-    return f"Would reach {who} if it ran as of {as_of}."
+    flow = status.flow
+    if not flow.enabled:
+        return f"If it were on, a run as of {as_of} would find {who} due."
+    start = window_start(flow, status.last_run_as_of, as_of)
+    return f"Due at the next run: {who} (triggers fired after {start}, up to {as_of})."
 
 
 def settings_line(flow: Flow) -> str:

@@ -1,4 +1,4 @@
-"""Every flow: its trigger in words, on or off, its last run and whom it would reach today.
+"""Every flow: its trigger in words, on or off, its last run and how many customers are due.
 
 The list is read first (`flow_statuses(count_due=False)`, quick) and shown; the counts, which
 evaluate every trigger over the customers, fill in from a second worker. "Today" is the
@@ -36,8 +36,8 @@ from core.flows import (
 )
 from tui import display
 from tui.flow_words import (
-    reach_cell,
-    reach_line,
+    due_cell,
+    due_line,
     run_line,
     settings_line,
     state_word,
@@ -52,7 +52,7 @@ _COLUMNS: list[tuple[str, str, int, bool, bool]] = [
     ("when", "When", 29, False, False),
     ("template", "Template", 22, False, True),
     ("state", "On", 3, False, False),
-    ("reach", "Reach", 7, True, False),
+    ("due", "Due", 7, True, False),
     ("last_run", "Last run", 10, False, True),
 ]
 _MIN_NAME = 14
@@ -96,15 +96,15 @@ class FlowTable(DataTable[Text]):
         self.select_name(keep)
 
     def show_counts(self, statuses: list[FlowStatus]) -> None:
-        """Fill in the reach of the flows shown (one added since the list was read waits
+        """Fill in the counts of the flows shown (one added since the list was read waits
         for the next list)."""
         self.counted = {status.flow.name: status for status in statuses}
         for status in self.statuses:
             if (counted := self.counted.get(status.flow.name)) is not None:
-                self.update_cell(status.flow.name, "reach", _reach(counted), update_width=False)
+                self.update_cell(status.flow.name, "due", _due(counted), update_width=False)
 
-    def reach_of(self, status: FlowStatus) -> FlowStatus | None:
-        """The status that says whom `status`'s flow reaches: counted, or known not to run
+    def due_of(self, status: FlowStatus) -> FlowStatus | None:
+        """The status that says who is due for `status`'s flow: counted, or known not to run
         (a vanished template shows before counting); None while counting."""
         return self.counted.get(status.flow.name) or (status if status.problem else None)
 
@@ -137,25 +137,25 @@ class FlowTable(DataTable[Text]):
                     label = Text(title, justify="right" if right else "left")
                     self.add_column(label, width=width, key=key)
         for status in self.statuses:
-            self.add_row(*_cells(status, self.reach_of(status), wide), key=status.flow.name)
+            self.add_row(*_cells(status, self.due_of(status), wide), key=status.flow.name)
 
     def on_resize(self) -> None:
         if self._wanted_layout() != self._layout:
             self._rebuild()
 
 
-def _reach(status: FlowStatus | None) -> Text:
-    text = reach_cell(status)
+def _due(status: FlowStatus | None) -> Text:
+    text = due_cell(status)
     return plain(text, justify="right", style="red" if status and status.problem else "")
 
 
-def _cells(status: FlowStatus, reach: FlowStatus | None, wide: bool) -> list[Text]:
+def _cells(status: FlowStatus, due: FlowStatus | None, wide: bool) -> list[Text]:
     flow = status.flow
     cells = [plain(flow.name), plain(trigger_words(flow))]
     if wide:
         cells.append(plain(flow.template))
     cells.append(plain(state_word(flow), style="bold" if flow.enabled else "dim"))
-    cells.append(_reach(reach))
+    cells.append(_due(due))
     if wide:
         last = status.last_run_as_of
         cells.append(plain(last.isoformat() if last else EMPTY))
@@ -166,7 +166,7 @@ class FlowsScreen(RetainScreen):
     SCREEN_NAME = "flows"
     TITLE_TEXT = "Flows"
     CSS_PATH = "flows.tcss"
-    PURPOSE = "Automated emails: turn each flow on or off, add your own, see whom it would reach."
+    PURPOSE = "Automated emails: turn each flow on or off, add your own, see who is due today."
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle", "On/off", show=False, tooltip="Turn the flow on or off"),
@@ -253,7 +253,7 @@ class FlowsScreen(RetainScreen):
         exclusive=True,
         exit_on_error=False,
         group="flow-counts",
-        description="Counting whom the flows would reach",
+        description="Counting who is due for each flow",
     )
     def count_flows(self, generation: int, as_of: date) -> None:
         with self.retain_app.pool.borrow() as store:
@@ -287,7 +287,7 @@ class FlowsScreen(RetainScreen):
         problems = sum(bool(status.problem) for status in statuses)  # known before counting
         cannot = f" · {problems} cannot run" if problems else ""
         text = (
-            f"{display.plural(len(statuses), 'flow')}, {on} on{cannot} · reach as of {as_of}"
+            f"{display.plural(len(statuses), 'flow')}, {on} on{cannot} · due as of {as_of}"
             " · ? shows the cron line"
         )
         self.query_one("#flows-status", Static).update(content(text))
@@ -296,14 +296,13 @@ class FlowsScreen(RetainScreen):
     def _show_detail(self) -> None:
         status = self.current
         detail = self.query_one("#flow-detail", Static)
-        if status is None:
+        if status is None or self.as_of is None:
             detail.update(content("No flows. Press a to add one."))
             return
         flow = status.flow
-        counted = self.table.reach_of(status)
-        as_of = self.as_of.isoformat() if self.as_of else EMPTY
+        counted = self.table.due_of(status)
         owner = "shipped" if flow.shipped else "your own"
-        reach_style = "red" if counted is not None and counted.problem else ""
+        due_style = "red" if counted is not None and counted.problem else ""
         toggle = "off" if flow.enabled else "on"
         keys = (
             f"Enter turns it {toggle}; shipped flows cannot be removed."
@@ -316,7 +315,7 @@ class FlowsScreen(RetainScreen):
             ),
             content(settings_line(flow)),
             content(run_line(status)),
-            content(reach_line(counted, as_of), style=reach_style),
+            content(due_line(counted, self.as_of), style=due_style),
             content(keys, style="dim"),
         ]
         detail.update(Content("\n").join(lines))
@@ -404,8 +403,8 @@ class FlowsScreen(RetainScreen):
         elif flow.enabled:
             since = flow.enabled_as_of.isoformat() if flow.enabled_as_of else EMPTY
             said = (
-                f"{clean(flow.name)} is on: customers whose trigger fires from {since} on "
-                "enter it at the next flows run."
+                f"{clean(flow.name)} is on: customers whose trigger fires after {since} "
+                "enter it at the next flows run (nobody before: no backlog)."
             )
         else:
             said = f"{clean(flow.name)} is off."
