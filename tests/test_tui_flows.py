@@ -22,7 +22,7 @@ from core.segments import add_segment, remove_segment
 from core.store import WRITE_WAIT_ENV, open_store
 from tests.conftest import committed_state
 from tests.test_tui_navigation import palette_run
-from tests.test_tui_write_lock import WAITING, OtherWriter
+from tests.test_tui_write_lock import GAVE_UP, WAITING, OtherWriter
 from tests.tui_email_fixtures import EMAIL_SETTINGS
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
@@ -156,6 +156,10 @@ async def test_enter_turns_a_flow_on_from_the_as_of_date_and_it_stays_on(
         assert flow.enabled and flow.enabled_as_of == AS_OF
         assert screen.current.flow.name == "win-back"  # the cursor stayed on it
         assert screen.current.flow.enabled
+        assert notices(app) == [
+            "win-back is on: customers whose trigger fires after 2024-10-06 enter it at the "
+            "next flows run (nobody before: no backlog)."
+        ]
         await pilot.press("space")  # and off again
         await until(pilot, lambda: not flows_in(shop_db)["win-back"].enabled, "off")
         await pilot.press("space")
@@ -219,6 +223,31 @@ async def test_a_toggle_waits_for_another_program_writing_and_then_lands(
             assert not flows_in(shop_db)["feedback"].enabled
             other.release()
             await until(pilot, lambda: flows_in(shop_db)["feedback"].enabled, "the write")
+    finally:
+        other.release()
+        other.conn.close()
+
+
+@pilot_test
+async def test_a_toggle_that_gives_up_says_so_once_and_changes_nothing(
+    app: RetainApp, shop_db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(WRITE_WAIT_ENV, "1.5")
+    other = OtherWriter(shop_db)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_flows(pilot)
+            await select(pilot, screen, "feedback")
+            other.hold()
+            before = committed_state(shop_db)
+            await pilot.press("enter")
+            await until(pilot, lambda: any(GAVE_UP in n for n in notices(app)), workers=False)
+            await pilot.pause()
+            assert sum(GAVE_UP in n for n in notices(app)) == 1
+            assert committed_state(shop_db) == before
+            other.release()
+            await pilot.press("enter")  # the same toggle, now that the other program is done
+            await until(pilot, lambda: flows_in(shop_db)["feedback"].enabled, "the retry")
     finally:
         other.release()
         other.conn.close()
