@@ -21,8 +21,8 @@ FORMAT = "retain-tui access request 1"
 
 def access_record(store: Store, customer_id: int) -> dict[str, object]:
     """The customer's row, consent history, orders with their lines, the segments they are
-    in today, their contact history (campaigns, codes, redemptions), and the import runs that
-    added or last changed the row."""
+    in today, their contact history (campaigns, codes, redemptions), their outbox messages,
+    and the import runs that added or last changed the row."""
     customer = _rows(store, "SELECT * FROM customers WHERE id = ?", (customer_id,))[0]
     orders = _rows(
         store, "SELECT * FROM orders WHERE customer_id = ? ORDER BY order_day, id", (customer_id,)
@@ -48,6 +48,14 @@ def access_record(store: Store, customer_id: int) -> dict[str, object]:
         "orders": orders,
         "segments": segments[0]["segments"] if segments else [],
         "contact_history": contact_history(store, customer_id).to_dict(),
+        "outbox": _rows(
+            store,
+            "SELECT c.name AS campaign, o.address, o.state, o.reason, o.reply, o.attempts, "
+            "o.queued_at, o.attempted_at, o.finished_at, o.message_id, "
+            "CAST(o.message AS TEXT) AS message FROM outbox o "
+            "JOIN campaigns c ON c.id = o.campaign_id WHERE o.customer_id = ? ORDER BY o.id",
+            (customer_id,),
+        ),
         "import_runs": _rows(
             store,
             "SELECT started_at, finished_at, file, kind, format FROM import_runs "

@@ -4,7 +4,8 @@ The customer row stays: orders reference it and the summaries (`customer_stats`,
 `customer_days`, `cohort_months`, ...) are keyed by it, so removing it would change history.
 What identifies the person is cleared instead (docs/reliability.md, "Erasure and access
 requests"): email, names, the shop's customer id, the account's creation time, tags, the note
-and the discount codes of their orders. Country and language stay: coarse, shared by many, and
+the discount codes of their orders, and their messages in the outbox (core/delivery: address
+and message bytes; the rows are deleted). Country and language stay: coarse, shared by many, and
 figures and segments are cut by them. Marketing consent becomes "no" (a forgotten person is never
 mailed), with an event saying so; earlier consent events hold no personal data and stay, so a
 withdrawal remains provable.
@@ -148,6 +149,12 @@ def forget_customers(store: Store, customer_ids: list[int]) -> ErasureReport:
             ).rowcount
             if codes:
                 report.cleared["orders.discount_code"] = codes
+            # The outbox holds the person's address and whole messages (core/delivery).
+            outbox = conn.execute(
+                f"DELETE FROM outbox WHERE customer_id IN ({members})", {"ids": ids}
+            ).rowcount
+            if outbox:
+                report.cleared["outbox"] = outbox
             report.kept_orders = conn.execute(
                 f"SELECT count(*) FROM orders WHERE customer_id IN ({members})", {"ids": ids}
             ).fetchone()[0]

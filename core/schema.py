@@ -489,6 +489,34 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         PRIMARY KEY (flow_id, customer_id, event_key)
     ) WITHOUT ROWID;
     """,
+    # 13: the outbox (issue 14, core/delivery/): one row per campaign and drafted customer
+    # with the exact bytes to send and their Message-ID, its state (queued, sending, sent,
+    # failed, refused, uncertain) and the server's last reply. A row is marked 'sending' and
+    # committed before its DATA, and its answer committed after: a 'sending' row a later run
+    # finds was maybe sent and becomes 'uncertain', never sent twice (docs/delivery.md). The
+    # customer is named without a foreign key, like campaign recipients; erasure deletes the
+    # rows (they hold the person's address and message).
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        customer_id INTEGER NOT NULL,
+        address TEXT,
+        message_id TEXT,
+        message BLOB,
+        state TEXT NOT NULL CHECK (state IN
+            ('queued', 'sending', 'sent', 'failed', 'refused', 'uncertain')),
+        reason TEXT,  -- why refused before any server saw it: 'suppressed', 'no_consent', ...
+        reply TEXT,  -- the server's last answer, e.g. '550 5.1.1 no such user'
+        attempts INTEGER NOT NULL DEFAULT 0,
+        queued_at TEXT NOT NULL,
+        attempted_at TEXT,
+        finished_at TEXT,
+        UNIQUE (campaign_id, customer_id)
+    );
+    CREATE INDEX outbox_by_state ON outbox(campaign_id, state);
+    CREATE INDEX outbox_by_customer ON outbox(customer_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -145,6 +145,20 @@ def _min_gap_days(value: str) -> str:
         raise SettingError(str(exc)) from None
 
 
+def _smtp(check_name: str) -> Callable[[str], str]:
+    """A `smtp.*` validator of core/delivery/settings.py (loaded only when used)."""
+
+    def validate(value: str) -> str:
+        from core.delivery import settings
+
+        try:
+            return str(getattr(settings, check_name)(value))
+        except settings.SmtpSettingError as exc:
+            raise SettingError(str(exc)) from None
+
+    return validate
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -198,6 +212,28 @@ SPECS: dict[str, SettingSpec] = {
             "Frequency cap: days between two marketing emails to one customer (0: off).",
             _min_gap_days,
         ),
+        SettingSpec(
+            "smtp.host", "Mail server that sends (send, docs/delivery.md).", _smtp("check_host")
+        ),
+        SettingSpec(
+            "smtp.port", "Its port (default: 587 starttls, 465 tls, 25 none).", _smtp("check_port")
+        ),
+        SettingSpec(
+            "smtp.security",
+            "starttls, tls, or none (none: only to localhost).",
+            _smtp("check_security"),
+        ),
+        SettingSpec("smtp.user", "Login name at the mail server.", _smtp("check_user")),
+        SettingSpec(
+            "smtp.password_file",
+            "File holding the password, mode 0600 (or env RETAIN_SMTP_PASSWORD).",
+            _smtp("check_password_file"),
+        ),
+        SettingSpec(
+            "smtp.per_minute",
+            "Messages sent per minute at most (default 30; 0: no limit).",
+            _smtp("check_per_minute"),
+        ),
     )
 }
 
@@ -207,6 +243,8 @@ DEFAULTS = {
     "shop.default_language": "en",
     "shop.address_form": "informal",
     "campaigns.min_gap_days": "7",
+    "smtp.security": "starttls",
+    "smtp.per_minute": "30",
 }
 
 
@@ -254,7 +292,7 @@ def all_settings(store: Store) -> dict[str, str | None]:
     """Every known key with its value (or default), in a stable order."""
     stored = dict(
         store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%' OR key LIKE "
-                      "'campaigns.%'")
+                      "'campaigns.%' OR key LIKE 'smtp.%'")
     )  # fmt: skip
     return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
 

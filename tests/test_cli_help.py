@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from core.customer_list import sortable_fields
-from core.draft_formats import FORMATS as DRAFT_FORMATS
+from core.draft_formats import EXPORT_FORMATS as DRAFT_FORMATS
 from core.importers.formats import FORMATS as IMPORT_FORMATS
 from core.periods import PERIOD_KINDS
 from tui.cli import COMMAND_MODULES, build_app

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import core.compose.draft_writers
+import core.flows.run
 import core.store
 from core.campaigns import CODE_PATTERN
 from core.compose.templates import list_templates
@@ -372,3 +373,61 @@ def test_a_crash_after_the_drafts_are_written_records_nothing_and_a_rerun_comple
     assert (again.due, again.drafted, again.error) == (2, 2, None)
     assert entered(store, ids, "second-order-thanks") == {1, 3}
     assert len(list((drafts / "flow-second-order-thanks-2026-03-02").iterdir())) == 2
+
+
+def test_a_run_overlapping_another_that_handled_the_same_events_writes_nothing(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two cron jobs at once: the events one has handled while the other was drafting are
+    refused at the other's COMMIT (nobody gets two drafts); its next run finds nobody due."""
+    store, ids, templates = shop
+    enable_flow(store, "second-order-thanks", date(2026, 3, 1))
+    due_events = core.flows.run.due_events
+
+    def meanwhile(*args: object):  # type: ignore[no-untyped-def]
+        due = due_events(*args)  # type: ignore[arg-type]
+        if due and store.conn.in_transaction is False:  # the other run commits now
+            with store.write() as conn:
+                conn.execute(
+                    "INSERT INTO flow_entries VALUES ((SELECT id FROM flows WHERE name = ?),"
+                    " ?, 'nth-order:2', 0, '2026-03-02', 'other', 'drafted', NULL)",
+                    ("second-order-thanks", ids[3]),
+                )
+        return due
+
+    with monkeypatch.context() as overlapping:
+        overlapping.setattr(core.flows.run, "due_events", meanwhile)
+        result = run(store, date(2026, 3, 2), templates).flows[0]
+    assert result.error is not None and "handled some of these customers meanwhile" in result.error
+    assert count(store, "SELECT count(*) FROM campaigns") == 0
+    assert count(store, "SELECT count(*) FROM flow_runs") == 0
+    assert not any((templates.parent / "drafts").iterdir())
+    again = run(store, date(2026, 3, 2), templates).flows[0]
+    assert (again.due, again.drafted) == (1, 1)
+    assert entered(store, ids, "second-order-thanks") == {1, 3}
+
+
+def test_an_order_imported_after_its_day_was_run_needs_a_backfill(
+    shop: Shop, tmp_path: Path
+) -> None:
+    """The window has moved past a late order's day: the next run does not see it; a
+    backfill does, once."""
+    from core.importers import import_file
+
+    store, ids, templates = shop
+    enable_flow(store, "second-order-thanks", date(2026, 3, 1))
+    run(store, date(2026, 3, 3), templates)
+    late = tmp_path / "late.csv"
+    late.write_text("order_id,ordered_at,customer_id,total\nL1,2026-03-02,C4,20.00\n",
+                    encoding="utf-8")  # fmt: skip
+    assert import_file(store, late, "orders", fmt="generic").rows_rejected == 0
+    assert run(store, date(2026, 3, 3), templates).flows[0].due == 0
+    backfilled = run(store, date(2026, 3, 3), templates, backfill_days=3).flows[0]
+    assert (backfilled.due, backfilled.drafted) == (1, 1)
+    assert entered(store, ids, "second-order-thanks") == {1, 3, 4}
+    # The day's campaign existed: its drafts went into a second folder beside the first.
+    folders = sorted(p.name for p in (templates.parent / "drafts").iterdir())
+    assert folders == [
+        "flow-second-order-thanks-2026-03-03",
+        "flow-second-order-thanks-2026-03-03.2",
+    ]

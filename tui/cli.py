@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "campaigns": "campaigns",
     "codes": "codes",
     "flows": "flows",
+    "send": "sending",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

@@ -39,6 +39,7 @@ from core.campaigns.records import (
     write_recipients,
 )
 from core.compose import Composer, Discount, ExportResult
+from core.compose.audience_export import HandOff, audience_writer, check_handoff, next_run
 from core.compose.discount import code_stem
 from core.compose.drafts import Recipient
 from core.compose.export import Outcome, Progress, check_export, write_plan
@@ -145,10 +146,13 @@ def export_campaign(
     overwrite: bool = False,
     progress: Progress | None = None,
     helpers: int | None = None,
+    service: str | None = None,
     also_record: Callable[[sqlite3.Connection, int], None] | None = None,
 ) -> ExportResult:
     """`export_drafts` as a campaign: raises `CampaignError` or `ComposeError` before
     anything is written, `ExportError` when drafts failed (nothing written or recorded).
+    `fmt="audience"` with `service` writes a mail service's contacts file instead of drafts
+    (core/compose/audience_export.py): the same recipients, records and codes.
 
     `also_record(conn, campaign_id)` runs inside the campaign's transaction, after its
     recipients are written: what a caller records about the campaign (a flow's entries)
@@ -162,6 +166,7 @@ def export_campaign(
         check_min_gap_days(request.min_gap_days)
     prefix = check_prefix(request.code_prefix or code_stem(template))
     check_export(out, fmt, dry_run, overwrite)
+    check_handoff(fmt, service)
     if discount is not None and request.min_order_cents is not None:
         discount = replace(discount, min_order_cents=request.min_order_cents)
     info = composer.prepare(template, lang, discount)
@@ -172,7 +177,11 @@ def export_campaign(
         discount=None if discount is None else discount_record(
             discount, prefix if unique_codes else None, request.min_order_cents, today),
         options={"format": fmt, "out": str(out), "holdout_percent": str(request.holdout_percent),
-                 "min_gap_days": request.min_gap_days, "overwrite": overwrite},
+                 "min_gap_days": request.min_gap_days, "overwrite": overwrite,
+                 # What `send` needs to render the same messages again (core/delivery).
+                 "templates": None if composer.roots.user is None else str(composer.roots.user),
+                 "today": today.isoformat()}
+        | ({"for": service} if service else {}),
         holdout_percent=float(request.holdout_percent), as_of=composer.as_of.isoformat(),
     )  # fmt: skip
     stored = find_campaign(composer.store, name)
@@ -204,6 +213,11 @@ def export_campaign(
 
     result = ExportResult(template, fmt, None if dry_run else str(out), dry_run)
     result.campaign = name
+    result.service = service
+    make_writer = None
+    if service is not None:
+        run = next_run(composer.store.conn, None if stored is None else stored.id)
+        make_writer = audience_writer(HandOff(service, name, run, new.discount))
     result.already_drafted = sum(1 for outcome in earlier.values() if outcome == "drafted")
     result.held_out = len(control)
     result.recipients = len(plan) - len(to_write)  # write_plan adds the rest
@@ -241,7 +255,7 @@ def export_campaign(
 
     write_plan(composer, to_write, template, out, result, discount=discount, progress=progress,
                helpers=helpers, overwrite=overwrite, record=None if dry_run else record,
-               total=len(plan))  # fmt: skip
+               total=len(plan), make_writer=make_writer)  # fmt: skip
     if dry_run and unique_codes:
         result.codes = result.drafted
     result.seconds = time.perf_counter() - started

@@ -7,9 +7,10 @@ from core.compose.composer import Composer
 from core.compose.discount import Discount, DiscountError, parse_discount
 from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError, TemplateError
-from core.compose.export import FORMATS, ExportError, ExportResult, export_drafts
+from core.compose.export import ExportError, ExportResult, export_drafts
 from core.compose.fit import TemplateFit, best_fit, fit_sample, template_fits
 from core.compose.templates import TemplateInfo, list_templates, user_templates_dir
+from core.draft_formats import FORMATS
 
 __all__ = [
     "FORMATS",

@@ -437,6 +437,8 @@ class Composer(TemplateShelf):
             unsubscribe_url=shop["unsubscribe_url"],
             unsubscribe_mailto=self.shop_vars.unsubscribe_mailto_uri(),
             excluded=excluded,
+            first_name=customer["first_name"],
+            last_name=customer["last_name"],
         )
 
     def variables(

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -24,6 +24,8 @@ from core.compose.errors import ComposeError
 
 CSV_COLUMNS = ("customer_id", "email", "name", "language", "subject", "text", "discount_code")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_INVISIBLE = " \u00a0\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+"""Spaces and zero-width or direction marks a cell may start with before a formula."""
 _MBOXRD_FROM = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
@@ -233,21 +235,33 @@ class _MboxWriter(FileWriter):
 
 
 def neutralise_cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: quote them."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: quote them,
+    also behind leading spaces or invisible characters (a zero-width space before `=`)."""
+    if value.startswith(_FORMULA_START) or value.lstrip(_INVISIBLE).startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
-class _CsvWriter(FileWriter):
-    """One row per draft for mail-merge tools; UTF-8 with BOM so Excel reads the accents."""
+class CsvWriter(FileWriter):
+    """One row per draft for mail-merge tools; UTF-8 with BOM so Excel reads the accents.
+    Subclasses choose another header, row or encoding (core/compose/audience_export.py)."""
+
+    encoding = "utf-8-sig"
 
     def start(self) -> None:
-        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        self.text = io.TextIOWrapper(self.file, encoding=self.encoding, newline="")
         self.rows = csv.writer(self.text)
-        self.rows.writerow(CSV_COLUMNS)
+        self.rows.writerow(self.header())
+
+    def header(self) -> Sequence[str]:
+        return CSV_COLUMNS
+
+    def cells(self, payload: object) -> Sequence[str]:
+        assert isinstance(payload, tuple)
+        return payload
 
     def add(self, number: int, customer_id: int, payload: object) -> None:
-        assert isinstance(payload, tuple)
-        self.rows.writerow([neutralise_cell(cell) for cell in payload])
+        self.rows.writerow([neutralise_cell(cell) for cell in self.cells(payload)])
 
     def place(self, out: Path, overwrite: bool) -> None:
         self.text.flush()
@@ -263,5 +277,5 @@ class _CsvWriter(FileWriter):
 WRITERS: dict[str, Callable[[Path], Writer]] = {
     "eml": _EmlWriter,
     "mbox": _MboxWriter,
-    "csv": _CsvWriter,
+    "csv": CsvWriter,
 }

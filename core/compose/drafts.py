@@ -79,6 +79,9 @@ class Draft:
     unsubscribe_url: str = ""
     unsubscribe_mailto: str = ""
     excluded: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    """The parts of `to_name` (one line each): an audience file has a column for each."""
 
     @property
     def marketing(self) -> bool:

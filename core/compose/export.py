@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from core.compose.audience_export import payload as audience_payload
 from core.compose.composer import Composer
 from core.compose.discount import Discount
 from core.compose.draft_writers import WRITERS, NullWriter, Writer, mboxrd_quote
@@ -31,7 +32,7 @@ from core.compose.drafts import REASONS, Draft, FailedDraft, Recipient
 from core.compose.errors import ComposeError
 from core.compose.mime import message_bytes, message_date, new_message_id
 from core.compose.workers import HelperPool, Setup
-from core.draft_formats import FORMATS
+from core.draft_formats import AUDIENCE, EXPORT_FORMATS
 
 SHOWN_ERRORS = 20
 CHUNK = 500
@@ -77,6 +78,8 @@ class ExportResult:
     seconds: float = 0.0
     campaign: str | None = None
     """The campaign this export is (core/campaigns); None for a plain export."""
+    service: str | None = None
+    """The mail service an audience file is for (`--for`); None for drafts."""
     already_drafted: int = 0
     """Drafted by an earlier run of the same campaign: not drafted again."""
     held_out: int = 0
@@ -99,6 +102,7 @@ class ExportResult:
             "helpers": self.helpers,
             "seconds": round(self.seconds, 3),
             "campaign": self.campaign,
+            "for": self.service,
             "already_drafted": self.already_drafted,
             "held_out": self.held_out,
             "codes": self.codes,
@@ -129,6 +133,8 @@ def export_drafts(
     """
     out = Path(out)
     check_export(out, fmt, dry_run, overwrite)
+    if fmt == AUDIENCE:
+        raise ComposeError("an audience file is a campaign: core.campaigns.export_campaign")
     started = time.perf_counter()
     composer.prepare(template, lang, discount)
     plan = composer.recipients(customer_ids, template, lang, discount)
@@ -141,8 +147,8 @@ def export_drafts(
 
 def check_export(out: Path, fmt: str, dry_run: bool, overwrite: bool) -> None:
     """Refuse an unknown format or a target in the way, before anything is read."""
-    if fmt not in FORMATS:
-        raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(FORMATS)}")
+    if fmt not in EXPORT_FORMATS:
+        raise ComposeError(f"unknown format {fmt!r}; choose {', '.join(EXPORT_FORMATS)}")
     if not dry_run:
         _check_target(out, fmt, overwrite)
 
@@ -165,6 +171,7 @@ def write_plan(
     overwrite: bool = False,
     record: Record | None = None,
     total: int | None = None,
+    make_writer: Callable[[Path], Writer] | None = None,
 ) -> None:
     """Render the included recipients of `plan` and write them (unless `result.dry_run`).
 
@@ -172,7 +179,8 @@ def write_plan(
     store, and the files are moved into place inside that same transaction, before its
     COMMIT: a failure or interrupt before the COMMIT rolls the rows back and takes the
     files away again (restoring what `--overwrite` replaced), so the rows and the files
-    exist together or not at all (docs/campaigns.md, "Interruption").
+    exist together or not at all (docs/campaigns.md, "Interruption"). `make_writer`
+    replaces the format's own writer (an audience file's columns depend on the service).
     """
     dry_run = result.dry_run
     fmt = result.format
@@ -186,7 +194,7 @@ def write_plan(
     writer: Writer = NullWriter()
     try:
         if not dry_run:
-            writer = WRITERS[fmt](out)
+            writer = (make_writer or WRITERS[fmt])(out)
         with closing(rendered):
             _fill(writer, included, rendered, result, progress, total or len(plan), outcomes)
         if result.error_count:
@@ -313,11 +321,16 @@ def render_payloads(
 ) -> list[Rendered]:
     """Render recipients and turn each draft into what the writer of `kind` stores."""
     out: list[Rendered] = []
-    for item in composer.render_many(template, recipients, discount):
+    shared = None if discount is None else discount.code_for(template)
+    items = composer.render_many(template, recipients, discount)
+    for recipient, item in zip(recipients, items, strict=True):
         if isinstance(item, FailedDraft):
             out.append(Rendered(None, None, error=str(item.error)))
         elif isinstance(item, Recipient):
             out.append(Rendered(item.language, None, left_out=item.reason))
+        elif kind == AUDIENCE:
+            code = recipient.discount_code or shared
+            out.append(Rendered(item.language, audience_payload(item, code)))
         else:
             out.append(Rendered(item.language, _payload(item, kind, date_header)))
     return out

@@ -139,8 +139,13 @@ def message_date() -> str:
     return formatdate(localtime=True)
 
 
-def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = b"\r\n") -> bytes:
-    """The complete message file for one draft (CRLF for .eml, LF inside an mbox)."""
+def message_bytes(
+    draft: Draft, *, date: str, message_id: str, linesep: bytes = b"\r\n", unsent: bool = True
+) -> bytes:
+    """The complete message file for one draft (CRLF for .eml, LF inside an mbox).
+
+    `unsent` adds `X-Unsent: 1`, which makes a mail client open a draft file as a message
+    to send; the outbox (core/delivery), whose messages do get sent, leaves it out."""
     sep = linesep.decode("ascii")
     boundary = "=_rt_" + message_id.strip("<>").split("@")[0].replace(".", "_")
     headers = [
@@ -155,8 +160,9 @@ def message_bytes(draft: Draft, *, date: str, message_id: str, linesep: bytes = 
         f"Message-ID: {message_id}",
         "MIME-Version: 1.0",
         f"Content-Language: {draft.language}",
-        "X-Unsent: 1",
     ]
+    if unsent:
+        headers.append("X-Unsent: 1")
     if draft.list_unsubscribe:
         links = draft.list_unsubscribe.split(" ")
         headers.append(fold("List-Unsubscribe", links, sep))

@@ -24,7 +24,13 @@ from core.flows.model import (
     Trigger,
     parse_trigger,
 )
-from core.flows.run import campaign_name, flow_statuses, run_flows, window_start
+from core.flows.run import (
+    campaign_name,
+    flow_campaigns,
+    flow_statuses,
+    run_flows,
+    window_start,
+)
 
 __all__ = [
     "SHIPPED_FLOWS",
@@ -40,6 +46,7 @@ __all__ = [
     "disable_flow",
     "enable_flow",
     "find_flow",
+    "flow_campaigns",
     "flow_statuses",
     "list_flows",
     "parse_trigger",

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 __all__ = ["campaign_name", "flow_statuses", "run_flows", "window_start"]
 
 MAX_BACKFILL_DAYS = 3650
+_MEANWHILE = (
+    "another `flows run` handled some of these customers meanwhile: nothing was written for "
+    "this flow; run again for the rest"
+)
 
 
 def campaign_name(flow: Flow, as_of: date) -> str:
@@ -41,6 +45,16 @@ def last_run(store: Store, flow_id: int) -> tuple[date, str] | None:
         (flow_id,),
     ).fetchone()
     return None if row is None else (date.fromisoformat(row[0]), str(row[1]))
+
+
+def flow_campaigns(store: Store) -> list[str]:
+    """The campaigns flow runs have written, oldest first (`flows run --send` retries what
+    their outbox still holds)."""
+    rows = store.execute(
+        "SELECT campaign FROM flow_runs WHERE campaign IS NOT NULL GROUP BY campaign "
+        "ORDER BY min(id)"
+    )
+    return [str(name) for (name,) in rows]
 
 
 def window_start(
@@ -209,6 +223,10 @@ class _Runner:
         out = Path("dry-run") if self.dry_run else self._folder(name)
 
         def record(conn: sqlite3.Connection, campaign_id: int) -> None:
+            # Inside the write lock: another `flows run` (an overlapping cron job) that
+            # handled some of these events meanwhile wins; this one writes nothing.
+            if len(due_events(self.store, flow_id, due)) != len(due):
+                raise FlowError(_MEANWHILE)
             outcomes = {
                 customer_id: (outcome, reason)
                 for customer_id, outcome, reason in conn.execute(

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the composer pulls in Jinja2 and Babel: imported by the com
     from core.compose.check import CheckReport
 
 from core.customer_profile import unknown_customer_ids
-from core.draft_formats import FORMATS
+from core.draft_formats import AUDIENCE, EXPORT_FORMATS
 from core.shop_settings import (
     SPECS,
     SettingError,
@@ -57,6 +57,7 @@ from tui.commands.common import (
     signals_interrupt,
     warn,
 )
+from tui.commands.handoff_options import ForOption, check_handoff_options, print_handoff
 
 TemplatesOption = Annotated[
     Path | None,
@@ -68,7 +69,7 @@ TemplatesOption = Annotated[
     ),
 ]
 
-DraftFormat = choices("DraftFormat", FORMATS)
+DraftFormat = choices("DraftFormat", EXPORT_FORMATS)
 
 templates_app = typer.Typer(
     help="List the email templates (with kind and languages), or check them.",
@@ -125,9 +126,9 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            metavar=choices_metavar(FORMATS),
-            help="eml (one file each), mbox (one file) or csv (mail merge); "
-            "default from --out's suffix, else eml.",
+            metavar=choices_metavar(EXPORT_FORMATS),
+            help="eml (one file each), mbox (one file), csv (mail merge) or audience (a mail "
+            "service's contacts file, with --for); default from --out's suffix, else eml.",
             show_default=False,
         ),
     ] = None,
@@ -172,6 +173,7 @@ def export(
     holdout: HoldoutOption = None,
     code_prefix: CodePrefixOption = None,
     min_order: MinOrderOption = None,
+    service: ForOption = None,
     as_of: AsOfOption = None,
     templates: TemplatesOption = None,
     json_: JsonOption = False,
@@ -185,6 +187,7 @@ def export(
     if out is None and not dry_run:
         fail("--out is required (or use --dry-run)")
     chosen = _format(fmt.value if fmt is not None else None, out)
+    check_handoff_options(chosen, service)
     ids_from_options = _customer_ids(customer or [])
     if segment is None and not ids_from_options:
         fail("choose recipients: --segment NAME or --customer ID")
@@ -207,7 +210,7 @@ def export(
             with signals_interrupt():
                 result = _export_with_progress(
                     composer, request, ids, template, out, chosen, lang, attached, dry_run,
-                    overwrite, json_,
+                    overwrite, json_, service,
                 )  # fmt: skip
         except ExportError as exc:
             _print_failure(exc, json_)
@@ -304,13 +307,14 @@ def _export_with_progress(
     dry_run: bool,
     overwrite: bool,
     quiet: bool,
+    service: str | None = None,
 ) -> ExportResult:
     from core.campaigns import export_campaign
 
     target = out if out is not None else Path("dry-run")
     options = {
         "fmt": fmt, "lang": lang, "discount": discount, "dry_run": dry_run,
-        "overwrite": overwrite,
+        "overwrite": overwrite, "service": service,
     }  # fmt: skip
     if quiet or not sys.stderr.isatty():
         return export_campaign(composer, request, ids, template, target, **options)  # type: ignore[arg-type]
@@ -339,7 +343,8 @@ def _print_summary(result: ExportResult, as_of: date) -> None:
     out = console.print
     where = "dry run: nothing written" if result.dry_run else (
         escape(result.path) if result.path else "nothing written (no drafts)")  # fmt: skip
-    out(f"[bold]{escape(result.template)}[/] drafts ({result.format}): {where}")
+    what = "drafts" if result.format != AUDIENCE else f"audience file for {result.service}"
+    out(f"[bold]{escape(result.template)}[/] {what} ({result.format}): {where}")
     if result.campaign is not None:
         recorded = "not recorded (dry run)" if result.dry_run else "recorded"
         out(f"  campaign     {escape(result.campaign)} ({recorded})")
@@ -353,6 +358,7 @@ def _print_summary(result: ExportResult, as_of: date) -> None:
     if result.codes:
         kind = "placeholder codes shown" if result.dry_run else "unique discount codes"
         out(f"  codes        {result.codes:>8,}   ({kind})")
+    print_handoff(result)
     out(f"  skipped      {sum(result.skipped.values()):>8,}")
     for reason, count in sorted(result.skipped.items(), key=lambda item: -item[1]):
         out(f"    {REASONS.get(reason, reason):<44} {count:>7,}")

@@ -22,6 +22,7 @@ from core.flows import (
     remove_flow,
     run_flows,
 )
+from core.store import Store
 from tui.commands.campaign_options import HoldoutOption, MinGapOption
 from tui.commands.common import (
     AsOfOption,
@@ -35,6 +36,7 @@ from tui.commands.common import (
     print_json,
     printable,
 )
+from tui.commands.sending import PerMinuteOption, check_per_minute, exit_code, show_report
 
 T = TypeVar("T")
 INTERRUPTED = (
@@ -218,34 +220,116 @@ def flows_run(
         typer.Option("--flow", metavar="NAME", help="Only this enabled flow (repeatable)."),
     ] = None,
     templates: TemplatesOption = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Then send each new campaign, and what earlier flow runs left queued, through "
+            "the shop's mail server (smtp.* settings, docs/delivery.md).",
+        ),
+    ] = False,
+    per_minute: PerMinuteOption = None,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Run every enabled flow once (for cron: never prompts, one line per flow, exit 1 when
-    any flow failed)."""
+    any flow failed or sending stopped, 3 when some messages were refused or deferred)."""
     from core.paths import drafts_dir
 
+    if send and dry_run:
+        fail("--send with --dry-run: a dry run records no campaign to send")
+    check_per_minute(per_minute)
+    written: list[str] = []
     with opened_store(ctx, db) as store:
         day = as_of_date(store, as_of)
+        if send:
+            _check_mail_settings(store)
         try:
             report = _refusing(
                 lambda: run_flows(
                     store, day, dry_run=dry_run, backfill_days=backfill_days,
                     out_dir=out if out is not None else drafts_dir(), names=flow,
-                    templates_dir=templates,
+                    templates_dir=templates, after_campaign=written.append,
                 )
             )  # fmt: skip
         except KeyboardInterrupt:
             fail(INTERRUPTED, code=ExitCode.INTERRUPTED)
+        if not json_:
+            if not report.flows:
+                _say("No flow is enabled (see: retain-tui flows; turn one on: flows enable NAME)")
+            for result in report.flows:
+                _say(_run_line(result, dry_run))
+        code = ExitCode.FAILED if report.failed else ExitCode.OK
+        sent: list[dict[str, object]] = []
+        if send:
+            code = _worse(code, _send_flow_campaigns(store, written, per_minute, json_, sent))
     if json_:
-        print_json(report.to_dict())
-    else:
-        if not report.flows:
-            _say("No flow is enabled (see: retain-tui flows; turn one on: flows enable NAME)")
-        for result in report.flows:
-            _say(_run_line(result, dry_run))
-    if report.failed:
-        raise typer.Exit(ExitCode.FAILED)
+        print_json(report.to_dict() | ({"sent": sent} if send else {}))
+    raise typer.Exit(code)
+
+
+def _send_flow_campaigns(
+    store: Store,
+    written: list[str],
+    per_minute: int | None,
+    json_: bool,
+    sent: list[dict[str, object]],
+) -> ExitCode:
+    """Send this run's campaigns, then what earlier flow runs left queued (deferred, or the
+    server was unreachable); each report printed (or added to `sent` for --json)."""
+    from core.campaigns import CampaignError
+    from core.compose import ComposeError
+    from core.delivery import (
+        DeliveryError,
+        SendInterrupted,
+        campaigns_with_queued,
+        queue_campaign,
+        send_campaigns,
+    )
+    from core.flows import flow_campaigns
+
+    try:
+        for name in written:  # all queued first: a server down now leaves them for the next run
+            queue_campaign(store, name)
+        names = campaigns_with_queued(store, flow_campaigns(store))
+        reports = send_campaigns(store, names, per_minute=per_minute)
+    except SendInterrupted as exc:
+        show_report(exc.report, json_)
+        fail("interrupted while sending: every answer so far is recorded; run `flows run "
+             "--send` again for the rest", code=ExitCode.INTERRUPTED)  # fmt: skip
+    except (DeliveryError, CampaignError, ComposeError) as exc:
+        # The flows ran and their drafts are recorded: sending is what failed.
+        fail(f"the flows ran, but sending failed: {exc}", code=ExitCode.FAILED)
+    code = ExitCode.OK
+    for send_report in reports:
+        if json_:
+            sent.append(send_report.to_dict())
+        else:
+            show_report(send_report, json_=False)
+        if send_report.stopped:
+            _say(f"sending stopped: {send_report.stopped}; the rest stays queued")
+        code = _worse(code, exit_code(send_report))
+    if not names and not json_:
+        _say("nothing to send")
+    return code
+
+
+def _check_mail_settings(store: Store) -> None:
+    """`--send` without usable smtp.* settings is refused before any flow runs."""
+    from core.delivery import DeliveryError, load_smtp_settings
+
+    try:
+        load_smtp_settings(store)
+    except DeliveryError as exc:
+        fail(f"--send: {exc}")
+
+
+_SEVERITY = (ExitCode.OK, ExitCode.PARTIAL, ExitCode.FAILED)
+
+
+def _worse(one: ExitCode, other: ExitCode) -> ExitCode:
+    """The graver of two outcomes: a failure over a partial success over success."""
+    return max(one, other, key=_SEVERITY.index)
 
 
 def _run_line(result: FlowRunResult, dry_run: bool) -> str:
