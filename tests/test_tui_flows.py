@@ -111,7 +111,7 @@ def footer_line(app: RetainApp) -> str:
 @pilot_test
 async def test_the_dashboard_footer_keeps_help_and_quit_in_view_at_80_columns(app: RetainApp):
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await until(pilot, lambda: "Screens" in footer_line(app), "the footer")
         footer = footer_line(app)
         assert "Screens" in footer and "q Quit" in footer and "? Help" in footer, footer
         assert "Customers" not in footer  # the screens' keys are one entry here
