@@ -24,12 +24,23 @@ LAST = ("Müller", "Schmidt", "Rossi", "Bianchi", "de Vries", "Jansen", "Hansen"
 PRODUCTS = [(f"SKU-{n:03d}", f"Product {n}", 490 + 137 * n % 8000) for n in range(40)]
 HEADER = ("order_id", "ordered_at", "customer_id", "email", "first_name", "last_name", "country",
           "accepts_marketing", "currency", "total", "refunded", "status", "sku", "product",
-          "quantity", "price")  # fmt: skip
+          "quantity", "price", "discount_code")  # fmt: skip
 
 
 def order_counts(rng: random.Random) -> int:
     """How many orders a customer would place: half buy once, the rest a long (Pareto) tail."""
     return 1 if rng.random() < 0.5 else 1 + min(200, int(rng.paretovariate(1.03)))
+
+
+def discount_code(customer: int, k: int, number: int) -> str:
+    """A welcome code on one first order in five (typed in any case, as shoppers do), a
+    seasonal code on some later orders; decided without the random generator, so every other
+    column is the same as in a shop written before codes were added."""
+    if k == 0 and customer % 5 == 0:
+        return ("WELCOME10", "welcome10 ", "Welcome10")[customer % 3]
+    if k == 0 and customer % 17 == 0:
+        return "FREESHIP"
+    return "SUMMER" if number % 23 == 0 else ""
 
 
 def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
@@ -53,7 +64,7 @@ def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        for number, (day, second, customer, _k) in enumerate(rows, start=100001):
+        for number, (day, second, customer, k) in enumerate(rows, start=100001):
             sku, product, price = PRODUCTS[(customer * 7 + number) % len(PRODUCTS)]
             quantity = 1 + (number % 3 == 0)
             total = price * quantity + (0 if price * quantity >= 4900 else 490)
@@ -71,7 +82,7 @@ def write_shop(path: Path, orders: int, seed: int) -> tuple[int, int]:
                 FIRST[customer % len(FIRST)], LAST[customer * 3 % len(LAST)],
                 countries[customer % len(countries)], "no" if customer % 7 == 0 else "yes",
                 "EUR", f"{total / 100:.2f}", f"{refunded / 100:.2f}", status, sku, product,
-                quantity, f"{price / 100:.2f}",
+                quantity, f"{price / 100:.2f}", discount_code(customer, k, number),
             ))  # fmt: skip
     return len(rows), customers
 

@@ -22,6 +22,8 @@ SCRIPTS = (
     "bench_import.py",
     "bench_campaigns.py",
     "bench_flows.py",
+    "bench_predict.py",
+    "bench_drivers.py",
 )
 
 

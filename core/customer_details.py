@@ -14,6 +14,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.predict.stored import customer_prediction
 from core.store import Store
 from core.values import day_to_date
 
@@ -49,7 +50,9 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
         return None
     orders = load_orders(store, customer_id, limit=ALL_ORDERS)
     return CustomerDetails(
-        _customer(profile, forgotten=is_forgotten(store, customer_id)),
+        _with_prediction(
+            store, customer_id, _customer(profile, forgotten=is_forgotten(store, customer_id))
+        ),
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
     )
@@ -62,6 +65,14 @@ def _customer(profile: CustomerProfile, *, forgotten: bool) -> dict[str, object]
         data[key.replace("day", "order")] = None if day is None else day_to_date(day).isoformat()
     data["name"] = profile.name
     data["forgotten"] = forgotten
+    return data
+
+
+def _with_prediction(store: Store, customer_id: int, data: dict[str, object]) -> dict[str, object]:
+    """`prediction`: the stored p_alive, expected orders and spend, CLV (docs/predictions.md),
+    or null when `predict` has not scored this customer."""
+    prediction = customer_prediction(store, customer_id)
+    data["prediction"] = None if prediction is None else prediction.to_dict()
     return data
 
 

@@ -119,6 +119,7 @@ def _rows(
             except FilterError:
                 continue  # a saved filter that cannot run is reported by `segments`
     columns = [Sql(ROW_COLUMNS), snapshot.r_sql(), snapshot.f_sql(), snapshot.m_sql()]
+    columns += [FIELDS["p_alive"].value(snapshot), FIELDS["clv"].value(snapshot)]
     columns += [condition for _name, condition in memberships]
     sql = (
         "SELECT " + join(", ", columns) + f" FROM {snapshot.source} "
@@ -132,8 +133,8 @@ def _rows(
 
 def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> dict[str, object]:
     (customer_id, external_id, email, first_name, last_name, country, language, consent, tags,
-     orders, revenue, first_day, last_day, r, f, m) = row[:16]  # fmt: skip
-    flags = row[16:]
+     orders, revenue, first_day, last_day, r, f, m, p_alive, clv) = row[:18]  # fmt: skip
+    flags = row[18:]
     rfm_segment = None if r is None else snapshot.rfm.classify(int(r), int(f), int(m))  # type: ignore[call-overload]
     segments = [] if rfm_segment is None else [rfm_segment]
     segments += [name for name, flag in zip(names, flags, strict=True) if flag]
@@ -161,6 +162,8 @@ def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> 
         "m": m,
         "rfm_segment": rfm_segment,
         "segments": segments,
+        "p_alive": None if p_alive is None else round(float(p_alive), 6),  # type: ignore[arg-type]
+        "clv": None if clv is None else _money(clv),
     }
 
 

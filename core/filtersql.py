@@ -93,6 +93,20 @@ def _bought_product(snapshot: Snapshot, names: list[str]) -> Sql:
     return _lines_condition(snapshot, _any(parts))
 
 
+def _first_bought(snapshot: Snapshot, keys: list[str]) -> Sql:
+    """The product key of `retain-tui products` (SKU, else name) in the customer's first order
+    (core/drivers/first_orders.py): "whom did this product bring in?"."""
+    # Imported here: core.drivers reads segments' snapshots, which compile filters with us.
+    from core.drivers.first_orders import first_order_of
+
+    # The key spelled out so the SKU index finds the lines (coalesce() would read them all:
+    # 15 s instead of under one at a million orders); lines without a SKU are its NULL entry.
+    by_sku = placeholders(keys).wrap("(l.sku IN ({})")
+    by_name = placeholders(keys).wrap(" OR (l.sku IS NULL AND l.product IN ({})))")
+    first = f" AND o.id = {first_order_of('o.customer_id')}"
+    return _lines_condition(snapshot, by_sku + by_name + first)
+
+
 def _lines_condition(snapshot: Snapshot, line_test: Sql) -> Sql:
     """Customers with a counting order up to the as-of date that has a line passing the test."""
     inner = (
@@ -111,6 +125,12 @@ FUNCTIONS: dict[str, _Function] = {
             "bought_product",
             'bought a product whose name contains this text: bought_product("Earl Grey")',
             _bought_product,
+        ),
+        _Function(
+            "first_bought",
+            "their first order had this product (its SKU, or its name if it has none, as "
+            '`retain-tui products` shows it): first_bought("SKU-123")',
+            _first_bought,
         ),
     )
 }
@@ -156,8 +176,9 @@ class _Compiler:
             )
         return field
 
-    def number(self, field: Field, literal: Literal) -> int:
-        """A literal as the integer the field is stored as (cents, day ordinals, counts)."""
+    def number(self, field: Field, literal: Literal) -> int | float:
+        """A literal as the number the field is stored as (cents, day ordinals, counts; a
+        decimal field takes the literal's value as it is)."""
         if field.kind == "date":
             if literal.kind == "date":
                 return literal.value.toordinal()  # type: ignore[union-attr]
@@ -175,6 +196,8 @@ class _Compiler:
             )
         value = literal.value
         assert isinstance(value, Decimal)
+        if field.kind == "decimal":
+            return float(value)
         if field.kind == "money":
             cents = value * 100
             if cents != cents.to_integral_value():
@@ -262,9 +285,16 @@ class _Compiler:
             aov_op = "=" if op == "in" else op
             parts = [Sql(f"s.revenue {aov_op} ? * s.orders", (n,)) for n in numbers]
             return _any(parts)
+        if field.keyed_by_customer is not None:
+            table, column = field.keyed_by_customer
+            value = Sql(column)
         if op == "in":
-            return (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
-        return (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+            test = (value + placeholders(numbers).wrap(" IN ({})")).wrap("({})")
+        else:
+            test = (value + Sql(f" {op} ?", (numbers[0],))).wrap("({})")
+        if field.keyed_by_customer is not None:
+            return test.wrap(f"(c.id IN (SELECT customer_id FROM {table} WHERE {{}}))")
+        return test
 
     def text_equals(self, field: Field, value: Sql, literals: list[Literal]) -> Sql:
         texts = [self.text(field, literal) for literal in literals]
@@ -394,6 +424,7 @@ def _example(field: Field) -> str:
     return {
         "date": f"{field.name} >= 2024-01-01",
         "money": f"{field.name} > 100",
+        "decimal": f"{field.name} < 0.3",
         "text": f'{field.name} contains "example"',
         "country": f'{field.name} = "DE"',
         "language": f'{field.name} = "de"',

@@ -46,6 +46,14 @@ ORDER_CODES_FROM_ORDERS = f"""
 """
 """Every order's row of `order_codes` (the redemptions migration), as its triggers would keep it."""
 
+
+def _add_cohort_revenue(conn: sqlite3.Connection) -> None:
+    from core.summaries import rebuild_cohort_months  # it needs this module's SQL
+
+    conn.execute("ALTER TABLE cohort_months ADD COLUMN revenue INTEGER NOT NULL DEFAULT 0")
+    rebuild_cohort_months(conn)
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -517,6 +525,45 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX outbox_by_state ON outbox(campaign_id, state);
     CREATE INDEX outbox_by_customer ON outbox(customer_id);
     """,
+    # 14: predictions (issue 16, core/predict/): the latest BG/NBD + Gamma-Gamma fit's parameters
+    # (one row per fit, the newest is the one in use) and per customer its predictions, with
+    # the p_alive of the fit before for "p_alive fell below X" (a flow trigger). Money in
+    # cents like everywhere; written by `retain-tui predict` in one transaction.
+    """
+    CREATE TABLE prediction_fits (
+        id INTEGER PRIMARY KEY,
+        fitted_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        horizon_days INTEGER NOT NULL,
+        monthly_discount_rate REAL NOT NULL,
+        time_unit TEXT NOT NULL,
+        r REAL NOT NULL,
+        alpha REAL NOT NULL,
+        a REAL NOT NULL,
+        b REAL NOT NULL,
+        p REAL NOT NULL,
+        q REAL NOT NULL,
+        v REAL NOT NULL,
+        customers INTEGER NOT NULL,
+        repeat_customers INTEGER NOT NULL,
+        revenue_90_days INTEGER NOT NULL
+    );
+    CREATE TABLE predictions (
+        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+        fit_id INTEGER NOT NULL REFERENCES prediction_fits(id) ON DELETE CASCADE,
+        p_alive REAL NOT NULL,
+        expected_orders REAL NOT NULL,
+        expected_spend INTEGER NOT NULL,
+        clv INTEGER NOT NULL,
+        previous_p_alive REAL
+    );
+    """,
+    # 15: cohort revenue (issue 16, `stats`' revenue_returning): each cohort's net revenue per
+    # month beside its customers, so the revenue of a period's new customers (and so that of
+    # its returning ones) is a sum over a few cohort months, not a read of every new
+    # customer's days. Rebuilt from the summaries by the code an import keeps it with
+    # (core/summaries.py).
+    _add_cohort_revenue,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

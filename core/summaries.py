@@ -9,7 +9,8 @@ refreshed only for the customers an import touched:
 - `customer_stats`: per customer orders, revenue, first and last day;
 - `day_totals`: per day the orders and revenue of all customers, adjusted like cohorts;
 - `cohort_months`: per (cohort month, month) how many customers of the cohort ordered then,
-  adjusted by subtracting the touched customers' old contribution and adding the new one;
+  and their net revenue then (for `stats`' revenue from returning customers), adjusted by
+  subtracting the touched customers' old contribution and adding the new one;
 - the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py).
 """
 
@@ -24,17 +25,20 @@ from core.rfm_cuts import save_cuts
 
 AFFECTED_TABLE = "temp.affected_customers"
 
-# (cohort month, month) pairs of the customers in {customers}: one per customer and month with
-# an order, taken from the customer's first day in that month (prev_day in an earlier month).
+# (cohort month, month) pairs of the customers in {customers}: their customers, one per
+# customer and month with an order, counted on the customer's first day in that month
+# (prev_day in an earlier month), and their net revenue in that month, from every day.
 # CROSS JOIN keeps customers as the outer loop so customer_days is read in key order.
 _COHORT_PAIRS = """
-    SELECT first_month.month AS cohort, this_month.month AS month, count(*) AS customers
+    SELECT first_month.month AS cohort, this_month.month AS month,
+           count(*) FILTER (WHERE prev_month.month IS NULL
+                                  OR prev_month.month < this_month.month) AS customers,
+           sum(d.revenue) AS revenue
     FROM {customers}
     CROSS JOIN customer_days AS d ON d.customer_id = s.customer_id
     JOIN calendar AS first_month ON first_month.day = s.first_day
     JOIN calendar AS this_month ON this_month.day = d.day
     LEFT JOIN calendar AS prev_month ON prev_month.day = d.prev_day
-    WHERE prev_month.month IS NULL OR prev_month.month < this_month.month
     GROUP BY first_month.month, this_month.month
 """
 
@@ -128,6 +132,13 @@ def _add_day_totals(conn: sqlite3.Connection, where: str, sign: int) -> None:
     )
 
 
+def rebuild_cohort_months(conn: sqlite3.Connection) -> None:
+    """`cohort_months` from scratch out of the other summaries (the migration that added its
+    revenue)."""
+    conn.execute("DELETE FROM cohort_months")
+    _add_cohort_pairs(conn, "customer_stats AS s", sign=1)
+
+
 def _extend_calendar(conn: sqlite3.Connection) -> None:
     """Make `calendar` hold every day from the first to the last customer order."""
     data_first = conn.execute("SELECT min(day) FROM customer_days").fetchone()[0]
@@ -150,10 +161,12 @@ def _add_cohort_pairs(conn: sqlite3.Connection, customers: str, sign: int) -> No
     """Add (sign=1) or take away (sign=-1) the cohort pairs of `customers` (aliased `s`)."""
     conn.execute(
         f"""
-        INSERT INTO cohort_months (cohort, month, customers)
-        SELECT cohort, month, ? * customers FROM ({_COHORT_PAIRS.format(customers=customers)})
+        INSERT INTO cohort_months (cohort, month, customers, revenue)
+        SELECT cohort, month, ? * customers, ? * revenue
+        FROM ({_COHORT_PAIRS.format(customers=customers)})
         WHERE 1
-        ON CONFLICT (cohort, month) DO UPDATE SET customers = customers + excluded.customers
+        ON CONFLICT (cohort, month) DO UPDATE SET customers = customers + excluded.customers,
+                                                  revenue = revenue + excluded.revenue
         """,
-        (sign,),
+        (sign, sign),
     )

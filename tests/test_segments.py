@@ -32,7 +32,7 @@ ROW_KEYS = {
     "id", "external_id", "email", "first_name", "last_name", "country", "language",
     "accepts_marketing", "tags", "orders", "spent", "aov", "first_order", "last_order",
     "days_since_first_order", "days_since_last_order", "as_of", "r", "f", "m", "rfm_segment",
-    "segments",
+    "segments", "p_alive", "clv",
 }  # fmt: skip
 TWO_ROWS = (
     '[[segment]]\nname = "Fans"\nr = [4, 5]\nf = [1, 5]\nm = [1, 5]\n'

@@ -57,14 +57,23 @@ def test_segments_json(db: Path) -> None:
     data = json.loads(ok(invoke(db, "segments", "--json")))
     by_name = {item["name"]: item for item in data}
     assert set(data[0]) == {"name", "kind", "definition", "description", "count", "share",
-                            "marketing", "marketing_count", "as_of", "error"}  # fmt: skip
+                            "marketing", "marketing_count", "as_of", "error", "revenue",
+                            "average_order_value"}  # fmt: skip
     assert by_name["Lost"] == {
         "name": "Lost", "kind": "rfm", "definition": "R 1, F 1, M 1–5",
         "description": "RFM scores in these ranges (default table)", "count": 1,
         "share": 14.29, "marketing": True, "marketing_count": 1, "as_of": "2025-12-31",
-        "error": None,
+        "error": None, "revenue": 45.0, "average_order_value": 45.0,
     }  # fmt: skip
     assert by_name["opted-out"]["marketing"] is False
+    # By hand from tests/data/segments_orders.csv: C4's 999.99 + 10.00 over 2 orders is
+    # 504.995, rounded half to even to 505.00; one-time: C2 45 + C3 30 (its cancelled 15 does
+    # not count) + C5 25 over 3 orders; a segment without members has no average.
+    money = {name: (item["revenue"], item["average_order_value"]) for name, item in by_name.items()}
+    assert money["Can't Lose Them"] == (1009.99, 505.0)
+    assert money["one-time"] == (100.0, 33.33)
+    assert money["Loyal Customers"] == (350.5, 116.83)  # 120 + 80.50 + (200 - 50 refunded)
+    assert money["Champions"] == (0.0, None)
 
 
 def test_segments_table_for_people(db: Path) -> None:

@@ -35,6 +35,9 @@ COMMAND_MODULES: dict[str, str] = {
     "codes": "codes",
     "flows": "flows",
     "send": "sending",
+    "predict": "predict",
+    "products": "drivers",
+    "drivers": "drivers",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

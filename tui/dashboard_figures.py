@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from core.metrics import last_complete_period, period_label
 from core.shop_totals import ShopTotals
 from tui import display
 from tui.safe_text import EMPTY
+
+if TYPE_CHECKING:
+    from core.predict.stored import StoredFit
 
 WINDOWS = (30, 90, 180, 365, 730)
 CHART_PERIODS = {"month": 24, "quarter": 12, "year": 10}
@@ -118,6 +122,27 @@ def totals_tiles(totals: ShopTotals) -> dict[str, TileText]:
         ),
         "revenue": TileText(money, "customers, net", _revenue_detail(totals, money)),
     }
+
+
+def prediction_tile(fit: StoredFit | None, currency: str | None) -> TileText:
+    """Expected revenue from existing customers over the next 90 days, from the stored fit;
+    without one, how to get it."""
+    if fit is None:
+        return TileText(
+            EMPTY,
+            "run retain-tui predict",
+            "Expected revenue from existing customers needs predictions: run `retain-tui "
+            "predict` (it needs at least 200 customers who bought again). Enter: every customer.",
+        )
+    stale = f" {fit.staleness_note()}." if fit.stale else ""
+    return TileText(
+        display.money(fit.revenue_90_days, currency),
+        f"expected, as of {fit.as_of.isoformat()}" + (" (stale)" if fit.stale else ""),
+        f"Expected revenue from existing customers in the 90 days after "
+        f"{fit.as_of.isoformat()}: their expected orders times expected order value "
+        f"(BG/NBD + Gamma-Gamma, undiscounted, docs/predictions.md).{stale} "
+        "Enter: every customer.",
+    )
 
 
 def _revenue_detail(totals: ShopTotals, money: str) -> str:

@@ -10,7 +10,7 @@ bought with the highest share (ties: more buyers, then the key), or nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -84,16 +84,22 @@ def reorder_products(
     rows = store.execute(_SHARES_SQL, params).fetchall()
     if not rows:
         return {}
-    latest_orders = json.dumps(sorted({row[3] for row in rows}))
-    names: dict[str, tuple[str | None, str | None]] = {}
-    for key, sku, product in store.execute(_NAMES_SQL, {"orders": latest_orders}):
-        names[key] = (sku, product)
+    names = product_names(store, [row[3] for row in rows])
     products = {}
     for key, buyers, repeaters, _ in rows:
-        sku, product = names.get(key, (None, None))
-        name = inline_text(product or sku or key)
+        sku, name = names.get(key, (None, inline_text(key)))
         products[key] = ReorderProduct(key, sku, name, int(buyers), int(repeaters))
     return products
+
+
+def product_names(store: Store, latest_orders: Iterable[int]) -> dict[str, tuple[str | None, str]]:
+    """Each product's SKU and name (one line of text), from its line in its latest order
+    (`latest_orders`: the id of each product's latest order), by key."""
+    names: dict[str, tuple[str | None, str]] = {}
+    orders = json.dumps(sorted(set(latest_orders)))
+    for key, sku, product in store.execute(_NAMES_SQL, {"orders": orders}):
+        names[key] = (sku, inline_text(product or sku or key))
+    return names
 
 
 def best_for(candidates: Sequence[ReorderProduct]) -> ReorderProduct | None:

@@ -53,8 +53,9 @@ VARIABLES = (
     "customer", "last_order", "orders", "shop", "discount", "recommendations", "reorder",
     "feedback", "template", "lang", "locale", "today", "loyalty", "address_form",
 )  # fmt: skip
-# Customer fields that come from the segments engine (loaded only when a template uses them).
-SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments"})
+# Customer fields that come from the segments engine (loaded only when a template uses them);
+# p_alive and clv are the stored predictions (core/predict), None without one.
+SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments", "p_alive", "clv"})
 # Jinja built-ins that reach outside the data (`attr` is sandboxed too, but has no use here).
 _REMOVED_FILTERS = ("attr",)
 RENDER_SECONDS = 2.0

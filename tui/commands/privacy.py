@@ -175,6 +175,14 @@ def _print_details(detail: CustomerDetails) -> None:
         f"· {format_cents(who['revenue'])} · first {who['first_order'] or '-'} · last "
         f"{who['last_order'] or '-'}"
     )
+    prediction: dict[str, Any] | None = who.get("prediction")
+    if prediction is not None:
+        stale = " (stale: run retain-tui predict)" if prediction["stale"] else ""
+        out(
+            f"  predicted as of {prediction['as_of']}, next {prediction['horizon_days']} days: "
+            f"p_alive {prediction['p_alive']:.2f} · {prediction['expected_orders']:.2f} orders "
+            f"· spend {prediction['expected_spend']:.2f} · CLV {prediction['clv']:.2f}{stale}"
+        )
     out(f"Orders ({len(detail.orders):,})")
     order: dict[str, Any]
     for order in detail.orders:

@@ -290,18 +290,23 @@ def _print_segments(infos: list[SegmentInfo]) -> None:
     table.add_column("Customers", justify="right")
     table.add_column("Share", justify="right")
     table.add_column("Marketing", justify="right")
+    table.add_column("Revenue", justify="right")
+    table.add_column("AOV", justify="right")
     table.add_column("Definition", overflow="fold")
     for info in infos:
         definition = Text(printable(info.definition))
         if info.error:
             definition = Text("cannot run: " + printable(info.error), style="red")
         reach = f"{info.marketing_count:,}" if info.marketing else "—"
+        aov = "–" if info.average_order_value is None else f"{info.average_order_value:,.2f}"
         table.add_row(Text(printable(info.name)), info.kind, f"{info.count:,}",
-                      f"{info.share:.1f}%", reach, definition)  # fmt: skip
+                      f"{info.share:.1f}%", reach, f"{info.revenue:,.0f}", aov,
+                      definition)  # fmt: skip
     console.print(table)
     console.print(
         "Marketing: members with consent, the only ones a marketing mail goes to. "
-        "— : for transactional mail (e.g. a thank-you) only."
+        "— : for transactional mail (e.g. a thank-you) only. Revenue: the members' net "
+        "revenue, all time up to the as-of date; AOV: that per order."
     )
 
 

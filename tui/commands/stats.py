@@ -156,6 +156,7 @@ def _print_figures(figures: dict, currency: str) -> None:
     table.add_column("Return\n%", justify="right")
     table.add_column("Orders", justify="right")
     table.add_column(Text(f"Revenue\n{currency}".rstrip()), justify="right")
+    table.add_column("From\nret. %", justify="right")
     for row in figures["periods"]:
         table.add_row(
             Text(_row_label(figures["period"], row)),
@@ -167,13 +168,15 @@ def _print_figures(figures: dict, currency: str) -> None:
             _percent(row["returning_customer_rate"]),
             f"{row['orders']:,}",
             f"{row['revenue']:,.0f}",
+            _percent(row["revenue_returning_share"]),
         )
     console.print(table)
     unfinished = [row for row in figures["periods"] if _cut_by_as_of(row, figures["as_of"])]
     _explain(
         f"B: customers with an order in the {window} days before the period. E: with one in "
         f"the {window} days up to its end. N: first order ever in the period. Churn: share of "
-        "B not in E. Return: share of the period's customers who had ordered before it."
+        "B not in E. Return: share of the period's customers who had ordered before it. "
+        "From ret.: share of the revenue from them."
         + (
             f" So far: the period is not over; the data ends on {figures['as_of']} and its E "
             "is counted on that day."

@@ -34,6 +34,7 @@ from core.customer_profile import (
     load_profile,
 )
 from core.erasure import ErasureReport, forget_customers
+from core.predict.stored import CustomerPrediction, customer_prediction
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
@@ -97,6 +98,8 @@ class CustomerDetailScreen(RetainScreen):
         """The customer's row of `core.segments.customer_rows` (scores and segments)."""
         history: list[HistoryEvent] | None = None
         """Campaign drafts, codes and redemptions, oldest first (core/contact_history.py)."""
+        prediction: CustomerPrediction | None = None
+        """The stored p_alive, expected orders and CLV (core/predict), if `predict` ran."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -173,7 +176,8 @@ class CustomerDetailScreen(RetainScreen):
             total = count_orders(store, self.customer_id) if profile else 0
             segments = self._segments(store) if profile else None
             history = contact_history(store, self.customer_id).events() if profile else []
-        self.post_message(self.Loaded(profile, orders, total, segments, history))
+            prediction = customer_prediction(store, self.customer_id) if profile else None
+        self.post_message(self.Loaded(profile, orders, total, segments, history, prediction))
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -213,7 +217,10 @@ class CustomerDetailScreen(RetainScreen):
         title = clean(profile.name or profile.email or f"customer {profile.id}")
         self.sub_title = ellipsized(title, TITLE_WIDTH)
         self.query_one("#profile", Static).update(self._profile_text(profile))
-        self.query_one("#figures", Static).update(self._figures_text(profile))
+        figures = self._figures_text(profile)
+        if message.prediction is not None:
+            figures = Content("\n").join([figures, self._prediction_text(message.prediction)])
+        self.query_one("#figures", Static).update(figures)
         self.query_one("#rfm", Static).update(segments_text(message.segments))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
@@ -266,6 +273,24 @@ class CustomerDetailScreen(RetainScreen):
             content(
                 f"First order: {display.day(profile.first_day)}"
                 f"   Last order: {display.day(profile.last_day)}"
+            ),
+        ]
+        return Content("\n").join(lines)
+
+    def _prediction_text(self, prediction: CustomerPrediction) -> Content:
+        """Two lines: the chance the customer is still active, and what they should bring."""
+        fit = prediction.fit
+        currency = self.currency
+        lines = [
+            content(
+                f"Still active: {prediction.p_alive:.0%}"
+                f"   Next {fit.horizon_days} days: {prediction.expected_orders:.1f} orders, "
+                f"CLV {display.money(prediction.clv, currency)}"
+            ),
+            content(
+                f"predicted as of {fit.as_of.isoformat()}"
+                + (" (stale: run retain-tui predict)" if fit.stale else ""),
+                style="dim",
             ),
         ]
         return Content("\n").join(lines)

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from core.customer_pages import ListQuery, Restriction
 from core.metrics import DEFAULT_WINDOW_DAYS, PERIOD_KINDS, compute_stats, members
+from core.predict.stored import StoredFit, latest_fit
 from core.shop_totals import ShopTotals, shop_totals
 from tui import display
 from tui.dashboard_figures import (
@@ -36,6 +37,7 @@ from tui.dashboard_figures import (
     members_title,
     people,
     period_row,
+    prediction_tile,
     totals_tiles,
 )
 from tui.safe_text import clean, content
@@ -133,6 +135,8 @@ class DashboardScreen(RetainScreen):
     class TotalsLoaded(Message):
         totals: ShopTotals
         shop_name: str | None
+        fit: StoredFit | None = None
+        """The stored predictions' fit (core/predict), for the "Next 90 days" tile."""
 
     @dataclass
     class FiguresLoaded(Message):
@@ -184,6 +188,7 @@ class DashboardScreen(RetainScreen):
             FigureTile("Churn", PeriodMembers(("churned",)), id="tile-churn"),
             FigureTile("Avg order", BY_SPEND, id="tile-aov"),
             FigureTile("Per customer", BY_SPEND, id="tile-per-customer"),
+            FigureTile("Next 90 days", ListQuery(), id="tile-predicted"),
         ]
 
     def tile(self, name: str) -> FigureTile:
@@ -211,7 +216,8 @@ class DashboardScreen(RetainScreen):
         with self.retain_app.pool.borrow() as store:
             totals = shop_totals(store)
             shop_name = store.get_setting("shop.name")
-        self.post_message(self.TotalsLoaded(totals, shop_name))
+            fit = latest_fit(store)
+        self.post_message(self.TotalsLoaded(totals, shop_name, fit))
 
     def _start_figures(self) -> None:
         self.generation += 1
@@ -245,6 +251,8 @@ class DashboardScreen(RetainScreen):
         totals = self.totals = message.totals
         for name, text in totals_tiles(totals).items():
             self.tile(name).show(text.value, text.caption, text.detail, text.title)
+        predicted = prediction_tile(message.fit, totals.currency)
+        self.tile("predicted").show(predicted.value, predicted.caption, predicted.detail)
         name = message.shop_name
         last = display.timestamp(totals.last_import) if totals.last_import else "never"
         line = f"{clean(name)} · " if name else ""
