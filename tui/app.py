@@ -27,6 +27,7 @@ from tui.screens.base import RetainScreen
 from tui.screens.campaigns import CampaignsScreen
 from tui.screens.customers import CustomersScreen
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.flows import FlowsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
 from tui.screens.segments import SegmentsScreen
@@ -60,6 +61,7 @@ class RetainApp(App[None]):
         "customers": CustomersScreen,
         "segments": SegmentsScreen,
         "campaigns": CampaignsScreen,
+        "flows": FlowsScreen,
         "import": ImportScreen,
     }
 

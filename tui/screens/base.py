@@ -38,6 +38,10 @@ class RetainScreen(Screen[None]):
     def retain_app(self) -> RetainApp:
         return self.app  # type: ignore[return-value]
 
+    def help_lines(self) -> list[str]:
+        """Lines the help screen shows under the purpose (the app's own text, no markup)."""
+        return []
+
     # -- reloading ----------------------------------------------------------------------------
 
     def reload(self) -> None:

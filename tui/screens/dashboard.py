@@ -96,6 +96,29 @@ def _window_bindings() -> list[BindingType]:
     ]  # fmt: skip
 
 
+SCREEN_KEYS = (
+    ("c", "customers", "Customers", "All customers"),
+    ("i", "import", "Import", "Import a shop export"),
+    ("s", "segments", "Segments", "Every segment with its size"),
+    ("m", "campaigns", "Campaigns", "What each campaign brought back"),
+    ("f", "flows", "Flows", "Automated emails: on or off, whom each would reach"),
+)
+NAMED_SCREENS_WIDTH = 116
+"""From this width on the footer names each screen's key; below it, one "Screens" entry holds
+them all, so that Help and Quit stay in view at 80 columns."""
+_SCREENS = Binding.Group("Screens")
+
+
+def _screen_bindings() -> list[BindingType]:
+    """Each key to another screen twice, named and grouped: `check_action` lets one set live."""
+    return [
+        Binding(key, f"screen('{name}', {named})", title, tooltip=tooltip,
+                group=None if named else _SCREENS)
+        for named in (True, False)
+        for key, name, title, tooltip in SCREEN_KEYS
+    ]  # fmt: skip
+
+
 class DashboardScreen(RetainScreen):
     SCREEN_NAME = "dashboard"
     TITLE_TEXT = "Dashboard"
@@ -105,10 +128,7 @@ class DashboardScreen(RetainScreen):
         *_period_bindings(),
         *_window_bindings(),
         Binding("h", "focus_heatmap", "Cohorts", show=False, tooltip="Move to the cohort table"),
-        Binding("c", "app.go('customers')", "Customers", tooltip="All customers"),
-        Binding("i", "app.go('import')", "Import", tooltip="Import a shop export"),
-        Binding("s", "app.go('segments')", "Segments", tooltip="Every segment with its size"),
-        Binding("m", "app.go('campaigns')", "Campaigns", tooltip="What each campaign brought back"),
+        *_screen_bindings(),
     ]
 
     @dataclass
@@ -317,7 +337,15 @@ class DashboardScreen(RetainScreen):
             return parameters[0] == _next(PERIOD_KINDS, self.period)
         if action == "window":
             return parameters[0] == _next(WINDOWS, self.window_days)
+        if action == "screen":
+            return parameters[1] == (self.size.width >= NAMED_SCREENS_WIDTH)
         return True
+
+    async def action_screen(self, name: str, _named: bool) -> None:
+        await self.retain_app.action_go(name)
+
+    def on_resize(self) -> None:
+        self.refresh_bindings()  # the footer names the screens' keys only where they fit
 
     def action_period(self, kind: str) -> None:
         self.set_figures(kind, self.window_days)

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from tui.safe_text import content, plain
+from tui.screens.base import RetainScreen
 
 PALETTE_HINT = "ctrl+p opens the command palette: every action here, and every screen by name."
 
@@ -52,6 +53,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(content(f"Keys: {title}", style="bold"), id="help-title")
             if purpose:
                 yield Static(content(purpose), id="help-purpose")
+            if isinstance(self.under, RetainScreen) and (lines := self.under.help_lines()):
+                yield Static(content("\n".join(lines), multiline=True), id="help-note")
             yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
             yield Static(content(PALETTE_HINT), id="help-hint")
 
