@@ -55,6 +55,15 @@ SHIPPED_WORDS = {
 HOSTILE_SEGMENT = "[bold]x"
 
 
+@pytest.fixture(autouse=True)
+def shop_can_mail(shop_db: Path) -> None:
+    """The test shop with the sender settings emails need (without them each flow shows
+    that as its problem: tested last)."""
+    with open_store(shop_db) as store:
+        for key, value in EMAIL_SETTINGS.items():
+            store.set_setting(key, value)
+
+
 def row_texts(screen: FlowsScreen) -> list[list[str]]:
     table = screen.table
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -176,8 +185,6 @@ async def test_enter_turns_a_flow_on_from_the_as_of_date_and_it_stays_on(
 @pilot_test
 async def test_a_run_from_cron_shows_as_the_last_run(app: RetainApp, shop_db: Path, tmp_path: Path):
     with open_store(shop_db) as store:
-        for key, value in EMAIL_SETTINGS.items():
-            store.set_setting(key, value)
         enable_flow(store, "come-back-bestsellers", date(2024, 1, 1))
         report = run_flows(store, AS_OF, out_dir=tmp_path / "drafts")
     assert not report.failed, report.to_dict()
@@ -470,3 +477,18 @@ SCENES = {"flows": flows_list, "flow_form": flow_form}
 @pytest.mark.parametrize("scene", list(SCENES))
 def test_flows_snapshot(snap_compare, app: RetainApp, scene: str, size: tuple[int, int]):
     assert snap_compare(app, terminal_size=size, run_before=SCENES[scene])
+
+
+@pilot_test
+async def test_missing_sender_settings_are_each_flows_problem_before_a_run_fails(
+    app: RetainApp, shop_db: Path
+):
+    with open_store(shop_db) as store, store.write() as conn:
+        conn.executemany("DELETE FROM settings WHERE key = ?", [(key,) for key in EMAIL_SETTINGS])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_flows(pilot)
+        assert {row[4] for row in row_texts(screen)} == {"problem"}
+        await select(pilot, screen, "win-back")
+        detail = text_of(screen, "#flow-detail")
+        assert "marketing emails need these shop settings" in detail
+        assert "shop.unsubscribe_url" in detail

@@ -16,6 +16,7 @@ from core.store import Store, utc_now
 
 if TYPE_CHECKING:
     from core.compose.templates import TemplateInfo
+    from core.shop_settings import ShopSettings
 
 __all__ = [
     "SHIPPED_FLOWS",
@@ -92,6 +93,15 @@ def template_problem(name: str, templates: Mapping[str, TemplateInfo]) -> str | 
     if info is None:
         return f"template {name!r} no longer exists"
     return None if info.available else f"template {name!r} is {info.status}"
+
+
+def settings_problem(shop: ShopSettings, info: TemplateInfo) -> str | None:
+    """Why no email of `info` can be drafted now: shop settings the law or mail clients need
+    (as the export says it, so the Flows screen and `flows` warn before a run fails)."""
+    missing = shop.missing(marketing=info.marketing)
+    if not missing:
+        return None
+    return f"{info.kind} emails need these shop settings: {', '.join(missing)}"
 
 
 def segment_problem(store: Store, trigger: Trigger) -> str | None:

@@ -16,9 +16,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.flows.catalog import flows_with_ids, require_flow, segment_problem, template_problem
+from core.flows.catalog import (
+    flows_with_ids,
+    require_flow,
+    segment_problem,
+    settings_problem,
+    template_problem,
+)
 from core.flows.events import Event, SegmentMembers, due_events, fired_events
 from core.flows.model import Flow, FlowError, FlowRunResult, FlowsReport, FlowStatus
+from core.shop_settings import load_shop_settings
 from core.store import Store, utc_now
 
 if TYPE_CHECKING:
@@ -82,10 +89,12 @@ def flow_statuses(
 
     templates = {info.name: info for info in list_templates(templates_dir)}
     members = SegmentMembers(store)
+    shop = load_shop_settings(store)
     statuses = []
     for flow_id, flow in flows_with_ids(store):
         last = last_run(store, flow_id)
         problem = template_problem(flow.template, templates) or segment_problem(store, flow.trigger)
+        problem = problem or settings_problem(shop, templates[flow.template])
         due = None
         if count_due and problem is None:
             start = window_start(flow, None if last is None else last[0], as_of)
