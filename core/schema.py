@@ -46,6 +46,14 @@ ORDER_CODES_FROM_ORDERS = f"""
 """
 """Every order's row of `order_codes` (the redemptions migration), as its triggers would keep it."""
 
+
+def add_recommend_tables(conn: sqlite3.Connection) -> None:
+    """The recommendations' tables (imported here: core.recommend would import the store)."""
+    from core.recommend.precompute import migrate
+
+    migrate(conn)
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -517,6 +525,11 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX outbox_by_state ON outbox(campaign_id, state);
     CREATE INDEX outbox_by_customer ON outbox(customer_id);
     """,
+    # recommendations (issue 15, core/recommend/): each customer's products, and per product
+    # its buyers and repeaters, the pairs bought by one customer and the intervals between
+    # purchases, kept by every import for the customers it touched (core/recommend/precompute.py)
+    # and filled here from the orders an upgraded shop holds.
+    add_recommend_tables,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

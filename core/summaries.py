@@ -10,7 +10,8 @@ refreshed only for the customers an import touched:
 - `day_totals`: per day the orders and revenue of all customers, adjusted like cohorts;
 - `cohort_months`: per (cohort month, month) how many customers of the cohort ordered then,
   adjusted by subtracting the touched customers' old contribution and adding the new one;
-- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py).
+- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py);
+- the recommendations' products, pairs and intervals (core/recommend/precompute.py).
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
 
     Run inside the import's transaction so the summaries never disagree with the orders.
     """
+    from core.recommend import precompute as recommend_tables  # loads core.compose: lazily
+
     if everyone:
         _rebuild_everything(conn)
     else:
         _refresh_affected(conn)
+    recommend_tables.refresh(conn, everyone=everyone)
     save_cuts(conn)
 
 
