@@ -21,6 +21,7 @@ from datetime import date
 
 from core.bulk_load import set_aside
 from core.periods import month_index
+from core.recommend import precompute as recommend_tables
 from core.rfm_cuts import save_cuts
 
 AFFECTED_TABLE = "temp.affected_customers"
@@ -45,8 +46,6 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
 
     Run inside the import's transaction so the summaries never disagree with the orders.
     """
-    from core.recommend import precompute as recommend_tables  # loads core.compose: lazily
-
     if everyone:
         _rebuild_everything(conn)
     else:

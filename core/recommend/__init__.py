@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 
 from core.recommend.evidence import (
     BESTSELLERS,
@@ -26,9 +27,7 @@ from core.recommend.evidence import (
     DEFAULT_MIN_SUPPORT,
     DEFAULT_WINDOW_DAYS,
     Evidence,
-    Named,
     Rules,
-    name_products,
     read_evidence,
     tables_as_of,
 )
@@ -128,7 +127,6 @@ class Recommender:
         self.rules = rules or Rules()
         self._evidence: Evidence | None = None
         self._tables = ""
-        self._names: dict[str, Named] = {}
 
     @property
     def evidence(self) -> Evidence:
@@ -136,6 +134,10 @@ class Recommender:
             self._tables = tables_as_of(self.store, self.as_of)
             self._evidence = read_evidence(self.store, self._tables, self.as_of, self.rules)
         return self._evidence
+
+    def warm(self) -> None:
+        """Read the shop-wide evidence now (in a worker, before the first preview needs it)."""
+        _ = self.evidence
 
     def bought(self, customer_ids: Iterable[int]) -> dict[int, list[Bought]]:
         """Each customer's products up to the as-of date (those who bought any)."""
@@ -160,10 +162,6 @@ class Recommender:
         there is nothing to recommend)."""
         bought = self.bought(customer_ids)
         picks = {cid: self._picks(bought.get(cid, []), count) for cid in customer_ids}
-        keys = sorted({pick.key for items in picks.values() for pick in items}
-                      | {pick.because for items in picks.values() for pick in items
-                         if pick.because})  # fmt: skip
-        name_products(self.store, keys, self._names)
         return {cid: [self._recommendation(pick) for pick in items] for cid, items in picks.items()}
 
     def nothing_to_recommend(self, customer_ids: Sequence[int]) -> set[int]:
@@ -213,14 +211,16 @@ class Recommender:
         """The customer's list: due reminders, then complements, then bestsellers."""
         evidence, today = self.evidence, self.as_of.toordinal()
         owned = {item.key for item in bought}
-        picks: list[_Pick] = []
+        due: list[tuple[Fraction, _Pick]] = []
         for item in bought:
             interval = evidence.intervals.get(item.key)
             if interval is not None and timely(today - item.last_day, interval):
                 days = today - item.last_day
-                picks.append(_Pick(item.key, "replenish", round(days / interval, 4),
-                                   item.key, days, interval))  # fmt: skip
-        picks.sort(key=lambda pick: (-pick.score, pick.key))
+                pick = _Pick(item.key, "replenish", round(days / interval, 4), item.key, days,
+                             interval)  # fmt: skip
+                due.append((Fraction(days, interval), pick))
+        due.sort(key=lambda entry: (-entry[0], entry[1].key))
+        picks = [pick for _, pick in due]
         best: dict[str, tuple[float, int, str]] = {}
         for key in sorted(owned):
             for complement in evidence.complements.get(key, ()):
@@ -240,8 +240,9 @@ class Recommender:
         return picks[:count]
 
     def _recommendation(self, pick: _Pick) -> Recommendation:
-        product = self._names[pick.key]
-        because = None if pick.because is None else self._names[pick.because].name
+        names = self.evidence.names
+        product = names[pick.key]
+        because = None if pick.because is None else names[pick.because].name
         if pick.kind == "replenish":
             reason = (f"time to reorder: last bought {pick.days} days ago, "
                       f"customers reorder it every {pick.interval} days")  # fmt: skip

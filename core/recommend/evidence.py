@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core.addresses import inline_text
-from core.compose.reorder import DEFAULT_MIN_BUYERS, DEFAULT_MIN_PERCENT
 from core.recommend import precompute
 from core.store import Store
 
+DEFAULT_MIN_PERCENT = 20
+DEFAULT_MIN_BUYERS = 10
+"""The reorder rule (core/compose/reorder.py reads these too): a product is reordered when at
+least 20 % of its buyers, and at least 10 buyers, bought it in two or more orders."""
 DEFAULT_MIN_SUPPORT = 3
 """A pair counts once at least this many customers bought both: one odd order never drives it."""
 DEFAULT_MIN_LIFT = 1.0
@@ -53,6 +56,14 @@ class Bestseller:
     """Of the window's orders, the part that had it."""
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    key: str
+    sku: str | None
+    name: str
+    price: int | None
+
+
 @dataclass
 class Evidence:
     customers: int = 0
@@ -63,6 +74,8 @@ class Evidence:
     intervals: dict[str, int] = field(default_factory=dict)
     """Per reorder product the median (lower) interval in days between one customer's purchases."""
     bestsellers: list[Bestseller] = field(default_factory=list)
+    names: dict[str, Named] = field(default_factory=dict)
+    """Each product's name, SKU and price, from its latest line."""
 
 
 # The most ordered products (distinct counting orders, guests included) of days (:low, :day].
@@ -87,24 +100,21 @@ _LATEST_LINE_SQL = """
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Named:
-    key: str
-    sku: str | None
-    name: str
-    price: int | None
-
-
 def read_evidence(store: Store, tables: str, as_of: date, rules: Rules) -> Evidence:
     """The shop-wide evidence from the tables named with prefix `tables` ('' or a temp copy)."""
     evidence = Evidence()
     evidence.customers = int(
         store.scalar(f"SELECT count(DISTINCT customer_id) FROM {tables}customer_products") or 0
     )
-    products = store.execute(f"SELECT key, buyers, repeaters FROM {tables}recommend_products")
+    products = store.execute(
+        f"SELECT p.key, p.buyers, p.repeaters, l.id, l.sku, l.product, l.unit_price "
+        f"FROM {tables}recommend_products p LEFT JOIN order_lines l ON l.id = p.line_id"
+    )
     reorder: set[str] = set()
-    for key, buyers, repeaters in products:
+    for key, buyers, repeaters, line, sku, product, price in products:
         evidence.buyers[key] = int(buyers)
+        if line is not None:
+            evidence.names[key] = Named(key, sku, inline_text(product or sku or key), price)
         if buyers >= rules.reorder_min_buyers and repeaters * 100 >= (
             rules.reorder_min_percent * buyers
         ):
@@ -112,6 +122,8 @@ def read_evidence(store: Store, tables: str, as_of: date, rules: Rules) -> Evide
     _read_complements(store, tables, rules, evidence)
     _read_intervals(store, tables, reorder, evidence)
     evidence.bestsellers = read_bestsellers(store, as_of, rules.window_days)
+    unnamed = [key for key in evidence.buyers if key not in evidence.names]
+    name_products(store, unnamed + [seller.key for seller in evidence.bestsellers], evidence.names)
     return evidence
 
 
@@ -169,7 +181,8 @@ def read_bestsellers(store: Store, as_of: date, window_days: int) -> list[Bestse
 
 
 def name_products(store: Store, keys: list[str], known: dict[str, Named]) -> None:
-    """Add to `known` each of `keys` it lacks, named from its latest order line."""
+    """Add to `known` each of `keys` it lacks, named from its latest order line: a product
+    only guests bought, or one whose remembered line went with a re-imported order."""
     for key in keys:
         if key in known:
             continue

@@ -8,7 +8,8 @@ customer are left out, as by every summary (core/summaries.py).
 - `customer_products`: per customer and product the first and last day bought, the distinct
   orders and the distinct days with it. Rebuilt for the touched customers from their orders;
 - `recommend_products`: per product its buyers (baskets holding it) and repeaters (buyers
-  with it in two or more orders: core/compose/reorder.py's reorder evidence);
+  with it in two or more orders: core/compose/reorder.py's reorder evidence), and the
+  latest line seen with it (`line_id`, only ever raised), which names it;
 - `recommend_pairs`: per ordered pair of distinct products the baskets holding both;
 - `recommend_intervals`: per product and interval (whole days, rounded down) how many of its
   buyers bought it on two or more days with that average interval between purchases.
@@ -35,12 +36,14 @@ TABLES_SQL = """
         last_day INTEGER NOT NULL,
         orders INTEGER NOT NULL,
         days INTEGER NOT NULL,
+        line_id INTEGER NOT NULL,
         PRIMARY KEY (customer_id, key)
     ) WITHOUT ROWID;
     CREATE TABLE {schema}recommend_products (
         key TEXT PRIMARY KEY,
         buyers INTEGER NOT NULL,
-        repeaters INTEGER NOT NULL
+        repeaters INTEGER NOT NULL,
+        line_id INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE {schema}recommend_pairs (
         key TEXT NOT NULL,
@@ -59,9 +62,9 @@ TABLES_SQL = """
 # Each (customer, product) of the counting orders `{source}` selects, up to :day.
 _CUSTOMER_PRODUCTS_SQL = """
     INSERT INTO {schema}customer_products
-        (customer_id, key, first_day, last_day, orders, days)
+        (customer_id, key, first_day, last_day, orders, days, line_id)
     SELECT o.customer_id, coalesce(l.sku, l.product) AS key, min(o.order_day),
-           max(o.order_day), count(DISTINCT o.id), count(DISTINCT o.order_day)
+           max(o.order_day), count(DISTINCT o.id), count(DISTINCT o.order_day), max(l.id)
     FROM {source}
     WHERE NOT o.cancelled AND o.customer_id IS NOT NULL AND o.order_day <= :day
       AND coalesce(l.sku, l.product) IS NOT NULL
@@ -75,11 +78,12 @@ _AFFECTED_ORDERS = (
 
 # The sums over the customers `{rows}` selects (aliased p), added with :sign (1 or -1).
 _PRODUCTS_SQL = """
-    INSERT INTO {schema}recommend_products (key, buyers, repeaters)
-    SELECT p.key, :sign * count(*), :sign * sum(p.orders >= 2) FROM {rows}
+    INSERT INTO {schema}recommend_products (key, buyers, repeaters, line_id)
+    SELECT p.key, :sign * count(*), :sign * sum(p.orders >= 2), max(p.line_id) FROM {rows}
     WHERE 1 GROUP BY p.key
     ON CONFLICT (key) DO UPDATE SET buyers = buyers + excluded.buyers,
-                                    repeaters = repeaters + excluded.repeaters
+                                    repeaters = repeaters + excluded.repeaters,
+                                    line_id = max(line_id, excluded.line_id)
 """
 _PAIRS_SQL = """
     INSERT INTO {schema}recommend_pairs (key, other, customers)
@@ -116,6 +120,17 @@ def refresh(conn: sqlite3.Connection, *, everyone: bool = False) -> None:
     for table in _SUM_TABLES:
         column = "buyers" if table == "recommend_products" else "customers"
         conn.execute(f"DELETE FROM {table} WHERE {column} = 0")
+
+
+def refresh_customers(conn: sqlite3.Connection, customer_ids: list[int]) -> None:
+    """The same for `customer_ids`, after their orders were written by other means than an
+    import (a script, a test); inside the caller's transaction."""
+    conn.execute(f"DROP TABLE IF EXISTS {AFFECTED}")
+    conn.execute(f"CREATE TABLE {AFFECTED} (id INTEGER PRIMARY KEY)")
+    conn.executemany(f"INSERT OR IGNORE INTO {AFFECTED} (id) VALUES (?)",
+                     [(cid,) for cid in customer_ids])  # fmt: skip
+    refresh(conn)
+    conn.execute(f"DROP TABLE {AFFECTED}")
 
 
 def rebuild(conn: sqlite3.Connection, *, schema: str = "", day: int = _EVERY_DAY) -> None:
