@@ -129,17 +129,18 @@ def test_nothing_to_recommend_is_found_when_the_draft_is_made(
 
 
 @pytest.mark.parametrize("template", ["come-back-bestsellers", "picks"])
-@pytest.mark.parametrize("chunk", [1, 5_000], ids=["chunk-of-one", "one-chunk"])
+@pytest.mark.parametrize("whole_shop_from", [0, 10_000], ids=["whole-shop", "few-customers"])
 def test_exact_recipients_agree_with_what_drafting_decides(
     shop: Store,
     composer: Composer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     template: str,
-    chunk: int,
+    whole_shop_from: int,
 ) -> None:
-    """The whole-list decision (read in chunks of customers) decides as render() and drafts()."""
-    monkeypatch.setattr(recommend, "_CHUNK", chunk)
+    """Both ways (a pass over every customer's products, or looking up a few customers)
+    decide as render() and drafts()."""
+    monkeypatch.setattr(recommend, "WHOLE_SHOP_FROM", whole_shop_from)
     add_collector(shop)  # Ola (4) has bought every bestseller
     write_picks(tmp_path / "templates")
     composer.refresh()

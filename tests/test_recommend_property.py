@@ -73,7 +73,7 @@ def import_all(batches: list[list[tuple]], folder: Path) -> tuple[Store, list[Pl
     return store, orders
 
 
-def stored_tables(store: Store) -> tuple[dict, dict, dict, dict]:
+def stored_tables(store: Store) -> tuple[dict, dict, dict, dict, object]:
     held = {
         (cid, key): (first, last, n, days)
         for cid, key, first, last, n, days in store.execute(
@@ -86,10 +86,11 @@ def stored_tables(store: Store) -> tuple[dict, dict, dict, dict]:
     }
     pairs = {(a, b): n for a, b, n in store.execute("SELECT * FROM recommend_pairs")}
     intervals = {(k, i): n for k, i, n in store.execute("SELECT * FROM recommend_intervals")}
-    return held, products, pairs, intervals
+    customers = store.scalar("SELECT customers FROM recommend_customers")
+    return held, products, pairs, intervals, customers
 
 
-def expected_tables(orders: list[PlainOrder]) -> tuple[dict, dict, dict, dict]:
+def expected_tables(orders: list[PlainOrder]) -> tuple[dict, dict, dict, dict, object]:
     held = customer_products(orders, TODAY.toordinal())
     total = sums(held)
     flat = {
@@ -102,7 +103,7 @@ def expected_tables(orders: list[PlainOrder]) -> tuple[dict, dict, dict, dict]:
     for key, values in total.intervals.items():
         for value in values:
             intervals[(key, value)] = intervals.get((key, value), 0) + 1
-    return flat, products, dict(total.pairs), intervals
+    return flat, products, dict(total.pairs), intervals, len(held)
 
 
 @settings(max_examples=60, deadline=None)

@@ -15,6 +15,7 @@ Everything is as of one date (core/as_of.py). The shop-wide evidence is read onc
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ DEFAULT_COUNT = 3
 KINDS = ("replenish", "complement", "bestseller")
 """The kinds, in the order a customer's list gives them."""
 _CHUNK = 5_000
+WHOLE_SHOP_FROM = 1_000
+"""From this many customers on, `nothing_to_recommend` reads every customer's products once
+(0.3 s on the 1M-order shop) rather than looking each one up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +176,21 @@ class Recommender:
             return set(customer_ids)
         keys = [seller.key for seller in evidence.bestsellers]
         ids = list(dict.fromkeys(customer_ids))
+        owns_all = (f"SELECT customer_id FROM {self._tables}customer_products "
+                    "WHERE key IN (SELECT value FROM json_each(:keys)) {ids} "
+                    "GROUP BY customer_id HAVING count(*) = :n")  # fmt: skip
+        params = {"keys": json.dumps(keys), "n": len(keys)}
         candidates: list[int] = []
-        for at in range(0, len(ids), _CHUNK):
-            params = {"ids": json.dumps(ids[at : at + _CHUNK]), "keys": json.dumps(keys),
-                      "n": len(keys)}  # fmt: skip
-            candidates += [cid for (cid,) in self.store.execute(
-                f"SELECT customer_id FROM {self._tables}customer_products "
-                "WHERE customer_id IN (SELECT value FROM json_each(:ids)) "
-                "AND key IN (SELECT value FROM json_each(:keys)) "
-                "GROUP BY customer_id HAVING count(*) = :n", params)]  # fmt: skip
+        if len(ids) >= WHOLE_SHOP_FROM:  # one pass over every customer's products
+            wanted = set(ids)
+            rows = self.store.execute(owns_all.format(ids=""), params)
+            candidates = [cid for (cid,) in rows if cid in wanted]
+        else:
+            ids_sql = "AND customer_id IN (SELECT value FROM json_each(:ids))"
+            for at in range(0, len(ids), _CHUNK):
+                chunk = {"ids": json.dumps(ids[at : at + _CHUNK]), **params}
+                rows = self.store.execute(owns_all.format(ids=ids_sql), chunk)
+                candidates += [cid for (cid,) in rows]
         bought = self.bought(candidates)
         return {cid for cid in candidates if not self._picks(bought.get(cid, []), 1)}
 
@@ -221,23 +231,26 @@ class Recommender:
                 due.append((Fraction(days, interval), pick))
         due.sort(key=lambda entry: (-entry[0], entry[1].key))
         picks = [pick for _, pick in due]
-        best: dict[str, tuple[float, int, str]] = {}
-        for key in sorted(owned):
-            for complement in evidence.complements.get(key, ()):
-                if complement.other in owned:
-                    continue
-                rank = (complement.lift, complement.together, key)
-                held = best.get(complement.other)
-                if held is None or (rank[0], rank[1]) > (held[0], held[1]):
-                    best[complement.other] = rank
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
-        picks += [_Pick(other, "complement", round(lift, 4), because)
-                  for other, (lift, _, because) in ranked]  # fmt: skip
+        if len(picks) >= count:
+            return picks[:count]
+        # Each product's complements come best first: merged, the first time another product
+        # appears is its best reason (highest lift, then most customers, then the bought
+        # product's key), and the stream is in the order the list ranks them.
         listed = {pick.key for pick in picks}
-        picks += [_Pick(seller.key, "bestseller", seller.share)
-                  for seller in evidence.bestsellers
-                  if seller.key not in owned and seller.key not in listed]  # fmt: skip
-        return picks[:count]
+        merged = heapq.merge(*(evidence.complements.get(key, ()) for key in owned))
+        for neg_lift, _, other, key in merged:
+            if other in owned or other in listed:
+                continue
+            listed.add(other)
+            picks.append(_Pick(other, "complement", round(-neg_lift, 4), key))
+            if len(picks) == count:
+                return picks
+        for seller in evidence.bestsellers:
+            if seller.key not in owned and seller.key not in listed:
+                picks.append(_Pick(seller.key, "bestseller", seller.share))
+                if len(picks) == count:
+                    break
+        return picks
 
     def _recommendation(self, pick: _Pick) -> Recommendation:
         names = self.evidence.names

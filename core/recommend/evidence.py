@@ -38,14 +38,10 @@ class Rules:
     reorder_min_buyers: int = DEFAULT_MIN_BUYERS
 
 
-@dataclass(frozen=True, slots=True)
-class Complement:
-    """`other` is bought by `together` of the customers who bought the product; `lift` is
-    together * customers / (buyers of the product * buyers of other)."""
-
-    other: str
-    lift: float
-    together: int
+Complement = tuple[float, int, str, str]
+"""(-lift, -together, other, key): `other` goes with `key`, bought by `together` of the
+customers who bought `key`, with lift together * customers / (buyers of key * buyers of
+other). Negated so that tuples sort best first, and merge across a customer's products."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +66,7 @@ class Evidence:
     """Customers with at least one product bought: the baskets lift is counted over."""
     buyers: dict[str, int] = field(default_factory=dict)
     complements: dict[str, list[Complement]] = field(default_factory=dict)
-    """Per product those that go with it, best first (lift, then together, then key)."""
+    """Per product those that go with it, best first (lift, then together, then other)."""
     intervals: dict[str, int] = field(default_factory=dict)
     """Per reorder product the median (lower) interval in days between one customer's purchases."""
     bestsellers: list[Bestseller] = field(default_factory=list)
@@ -104,7 +100,7 @@ def read_evidence(store: Store, tables: str, as_of: date, rules: Rules) -> Evide
     """The shop-wide evidence from the tables named with prefix `tables` ('' or a temp copy)."""
     evidence = Evidence()
     evidence.customers = int(
-        store.scalar(f"SELECT count(DISTINCT customer_id) FROM {tables}customer_products") or 0
+        store.scalar(f"SELECT customers FROM {tables}recommend_customers") or 0  # type: ignore[call-overload]
     )
     products = store.execute(
         f"SELECT p.key, p.buyers, p.repeaters, l.id, l.sku, l.product, l.unit_price "
@@ -136,9 +132,9 @@ def _read_complements(store: Store, tables: str, rules: Rules, evidence: Evidenc
     for key, other, together in pairs:
         lift = together * evidence.customers / (evidence.buyers[key] * evidence.buyers[other])
         if lift > rules.min_lift:
-            found.setdefault(key, []).append(Complement(other, lift, int(together)))
+            found.setdefault(key, []).append((-lift, -int(together), other, key))
     for items in found.values():
-        items.sort(key=lambda c: (-c.lift, -c.together, c.other))
+        items.sort()
     evidence.complements = found
 
 
