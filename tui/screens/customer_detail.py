@@ -2,7 +2,7 @@
 
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
-segments, loyalty points, drafted emails and discount codes belong under `#extras` (their
+segments, the products its emails would recommend (core/recommend), loyalty points, drafted emails and discount codes belong under `#extras` (their
 issues add them). `c` writes an email draft to this customer (the compose screen). The
 contact history (every campaign that selected the customer, their codes and the codes their
 orders redeemed) is the last section, shown once there is any (`h` moves to it).
@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.addresses import ellipsized
+from core.as_of import resolve_as_of
 from core.consent import set_marketing_consent
 from core.contact_history import HistoryEvent, contact_history
 from core.customer_profile import (
@@ -34,6 +35,7 @@ from core.customer_profile import (
     load_profile,
 )
 from core.erasure import ErasureReport, forget_customers
+from core.recommend import Recommendation, Recommender
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
@@ -60,6 +62,15 @@ def segments_text(row: dict[str, object] | None) -> Content:
         names = names[1:]  # the RFM segment comes first
     others = content(f" · segments: {', '.join(names)}" if names else " · in no other segment")
     return scores + others
+
+
+def recommended_text(items: list[Recommendation]) -> Content:
+    """'Recommended: Lemon Cookies (often bought with Earl Grey Classic) · Espresso (a
+    bestseller)' (core/recommend); names and reasons come from order lines: cleaned."""
+    if not items:
+        return content("Recommended: nothing (they bought every bestseller)", style="dim")
+    picks = " · ".join(f"{clean(item.name)} ({clean(item.reason)})" for item in items)
+    return content("Recommended: ", style="bold") + content(picks)
 
 
 class CustomerDetailScreen(RetainScreen):
@@ -97,6 +108,8 @@ class CustomerDetailScreen(RetainScreen):
         """The customer's row of `core.segments.customer_rows` (scores and segments)."""
         history: list[HistoryEvent] | None = None
         """Campaign drafts, codes and redemptions, oldest first (core/contact_history.py)."""
+        recommended: list[Recommendation] | None = None
+        """What the customer's emails would recommend (core/recommend)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -124,6 +137,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="figures", markup=False)
         with Vertical(id="extras"):
             yield Static("", id="rfm", markup=False)
+            yield Static("", id="recommended", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -173,7 +187,12 @@ class CustomerDetailScreen(RetainScreen):
             total = count_orders(store, self.customer_id) if profile else 0
             segments = self._segments(store) if profile else None
             history = contact_history(store, self.customer_id).events() if profile else []
-        self.post_message(self.Loaded(profile, orders, total, segments, history))
+            recommended = self._recommended(store) if profile else []
+        self.post_message(self.Loaded(profile, orders, total, segments, history, recommended))
+
+    def _recommended(self, store: Store) -> list[Recommendation]:
+        recommender = Recommender(store, resolve_as_of(store, None))
+        return recommender.for_customers([self.customer_id])[self.customer_id]
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -215,6 +234,7 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#profile", Static).update(self._profile_text(profile))
         self.query_one("#figures", Static).update(self._figures_text(profile))
         self.query_one("#rfm", Static).update(segments_text(message.segments))
+        self.query_one("#recommended", Static).update(recommended_text(message.recommended or []))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
 
