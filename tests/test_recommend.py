@@ -41,7 +41,9 @@ BASKETS = [
 ]
 
 
-def write_orders(path: Path, orders: list[tuple[str, int, int, list[str]]]) -> Path:
+def write_orders(
+    path: Path, orders: list[tuple[str, int, int, list[str]]], names: dict[str, str]
+) -> Path:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(COLUMNS)
@@ -49,14 +51,16 @@ def write_orders(path: Path, orders: list[tuple[str, int, int, list[str]]]) -> P
             day = (TODAY - timedelta(days=days_ago)).isoformat()
             for sku in skus:
                 writer.writerow([number, day, "10.00", "0", "paid", f"C{customer}",
-                                 f"c{customer}@example.com", sku, NAMES.get(sku, sku), 1,
+                                 f"c{customer}@example.com", sku, names.get(sku, sku), 1,
                                  "5.00"])  # fmt: skip
     return path
 
 
-def shop(folder: Path, orders: list[tuple[str, int, int, list[str]]]) -> tuple[Store, dict]:
+def shop(
+    folder: Path, orders: list[tuple[str, int, int, list[str]]], names: dict[str, str] = NAMES
+) -> tuple[Store, dict]:
     store = open_store(folder / "shop.db", create=True)
-    result = import_file(store, write_orders(folder / "orders.csv", orders), "orders")
+    result = import_file(store, write_orders(folder / "orders.csv", orders, names), "orders")
     assert result.rows_rejected == 0, result.errors
     with store.write() as conn:  # complete settings, so flows can draft
         conn.executemany("INSERT INTO settings(key, value) VALUES (?, ?)", DEMO_SETTINGS.items())
@@ -205,3 +209,13 @@ def test_bad_input_is_refused_in_one_line(tmp_path: Path, args: list[str], messa
     result = invoke(tmp_path / "shop.db", *args)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_product_names_are_shown_as_text(tmp_path: Path) -> None:
+    hostile = '[bold]Tea[/bold] =HYPERLINK("x") \x1b[31mred'
+    orders = [*BASKETS, ("9", 8, 1, ["TEA-HOSTILE"])]
+    store, ids = shop(tmp_path, orders, NAMES | {"TEA-HOSTILE": hostile})
+    store.close()
+    result = invoke(tmp_path / "shop.db", "recommend", str(ids[4]), "-n", "6")
+    assert result.exit_code == 0, result.output
+    assert "[bold]Tea[/bold]" in result.stdout and "\x1b" not in result.stdout

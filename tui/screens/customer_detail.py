@@ -2,10 +2,11 @@
 
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
-segments, the products its emails would recommend (core/recommend), loyalty points, drafted emails and discount codes belong under `#extras` (their
-issues add them). `c` writes an email draft to this customer (the compose screen). The
-contact history (every campaign that selected the customer, their codes and the codes their
-orders redeemed) is the last section, shown once there is any (`h` moves to it).
+segments, the products its emails would recommend (core/recommend), loyalty points, drafted
+emails and discount codes belong under `#extras` (their issues add them). `c` writes an email
+draft to this customer (the compose screen). The contact history (every campaign that
+selected the customer, their codes and the codes their orders redeemed) is the last section,
+shown once there is any (`h` moves to it).
 """
 
 from __future__ import annotations
