@@ -219,3 +219,23 @@ def test_product_names_are_shown_as_text(tmp_path: Path) -> None:
     result = invoke(tmp_path / "shop.db", "recommend", str(ids[4]), "-n", "6")
     assert result.exit_code == 0, result.output
     assert "[bold]Tea[/bold]" in result.stdout and "\x1b" not in result.stdout
+
+
+def test_an_upgraded_shop_gets_the_tables_from_its_orders(tmp_path: Path) -> None:
+    store, _ = shop(tmp_path, BASKETS)
+    tables = ("customer_products", "recommend_products", "recommend_pairs",
+              "recommend_intervals", "recommend_customers")  # fmt: skip
+
+    def contents(store: Store) -> list[list[tuple]]:
+        return [sorted(store.execute(f"SELECT * FROM {table}")) for table in tables]
+
+    kept = contents(store)
+    with store.write() as conn:  # the shop as the schema before recommendations left it
+        for table in tables:
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("UPDATE schema_version SET version = version - 1")
+    store.close()
+    upgraded = open_store(tmp_path / "shop.db")
+    assert upgraded.backup_path is not None  # copied before the migration, as every upgrade
+    assert contents(upgraded) == kept
+    upgraded.close()
