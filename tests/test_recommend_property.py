@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.compose.reorder import reorder_products
 from core.importers import import_file
 from core.recommend import Recommender, Rules
 from core.store import Store, open_store
@@ -136,6 +137,10 @@ def test_recommendations_equal_the_reference_and_never_repeat_a_purchase(
             for item in found[cid]:
                 if item.kind != "replenish":
                     assert item.key not in held.get(cid, {})  # never a product they bought
+        # The reorder evidence is win-back's (core/compose/reorder.py), read from the kept sums.
+        shares = reorder_products(store, as_of, SMALL_SHOP.reorder_min_percent,
+                                  SMALL_SHOP.reorder_min_buyers)  # fmt: skip
+        assert recommender.evidence.reordered == set(shares)
         nothing = {cid for cid in [*customers, 9999] if not found[cid]}
         assert recommender.nothing_to_recommend([*customers, 9999]) == nothing
         store.close()

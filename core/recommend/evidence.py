@@ -67,6 +67,8 @@ class Evidence:
     buyers: dict[str, int] = field(default_factory=dict)
     complements: dict[str, list[Complement]] = field(default_factory=dict)
     """Per product those that go with it, best first (lift, then together, then other)."""
+    reordered: set[str] = field(default_factory=set)
+    """The products customers reorder (core/compose/reorder.py's rule, from the kept sums)."""
     intervals: dict[str, int] = field(default_factory=dict)
     """Per reorder product the median (lower) interval in days between one customer's purchases."""
     bestsellers: list[Bestseller] = field(default_factory=list)
@@ -116,6 +118,7 @@ def read_evidence(store: Store, tables: str, as_of: date, rules: Rules) -> Evide
         ):
             reorder.add(key)
     _read_complements(store, tables, rules, evidence)
+    evidence.reordered = reorder
     _read_intervals(store, tables, reorder, evidence)
     evidence.bestsellers = read_bestsellers(store, as_of, rules.window_days)
     unnamed = [key for key in evidence.buyers if key not in evidence.names]
