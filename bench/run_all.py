@@ -25,6 +25,7 @@ SCRIPTS = (
     "bench_predict.py",
     "bench_drivers.py",
     "bench_nps.py",
+    "bench_recommend.py",
 )
 
 

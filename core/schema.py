@@ -54,6 +54,13 @@ def _add_cohort_revenue(conn: sqlite3.Connection) -> None:
     rebuild_cohort_months(conn)
 
 
+def add_recommend_tables(conn: sqlite3.Connection) -> None:
+    """The recommendations' tables (imported here: core.recommend would import the store)."""
+    from core.recommend.precompute import migrate
+
+    migrate(conn)
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -587,6 +594,11 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         ON responses(customer_id, answered_day, answered_at, score);
     CREATE INDEX responses_by_day ON responses(answered_day);
     """,
+    # 17: recommendations (issue 15, core/recommend/): each customer's products, and per
+    # product its buyers and repeaters, the pairs bought by one customer and the intervals
+    # between purchases, kept by every import for the customers it touched
+    # (core/recommend/precompute.py) and filled here from the orders an upgraded shop holds.
+    add_recommend_tables,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

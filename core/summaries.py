@@ -11,7 +11,8 @@ refreshed only for the customers an import touched:
 - `cohort_months`: per (cohort month, month) how many customers of the cohort ordered then,
   and their net revenue then (for `stats`' revenue from returning customers), adjusted by
   subtracting the touched customers' old contribution and adding the new one;
-- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py).
+- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py);
+- the recommendations' products, pairs and intervals (core/recommend/precompute.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date
 
 from core.bulk_load import set_aside
 from core.periods import month_index
+from core.recommend import precompute as recommend_tables
 from core.rfm_cuts import save_cuts
 
 AFFECTED_TABLE = "temp.affected_customers"
@@ -52,6 +54,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
         _rebuild_everything(conn)
     else:
         _refresh_affected(conn)
+    recommend_tables.refresh(conn, everyone=everyone)
     save_cuts(conn)
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core import recommend
 from core.compose import ComposeError, Composer, Discount, Draft, Recipient, TemplateError
-from core.compose import context as compose_context
+from core.recommend.precompute import rebuild, refresh_customers
 from core.store import Store
 from tests.compose_support import (
     FOOTER_EN,
@@ -104,11 +105,14 @@ def test_the_list_never_reads_anyones_order_lines(shop: Store, composer: Compose
 def test_a_preview_reads_recommendations_for_its_customer_only(
     shop: Store, composer: Composer
 ) -> None:
-    composer.warm("come-back-bestsellers")  # the bestsellers, read once for the whole shop
+    composer.warm("come-back-bestsellers")  # the shop-wide evidence, read once
     statements = traced(shop)
     composer.render(2, "come-back-bestsellers")
-    lines_read = [s for s in statements if "order_lines" in s]
-    assert len(lines_read) == 1 and "IN (SELECT value FROM json_each('[2]'))" in lines_read[0]
+    # What customers bought comes from `customer_products` (kept by every import), read for
+    # this customer alone; no order line is read at all (names came with the evidence).
+    products_read = [s for s in statements if "customer_products" in s]
+    assert len(products_read) == 1 and "json_each('[2]')" in products_read[0]
+    assert [s for s in statements if "order_lines" in s] == []
 
 
 def test_nothing_to_recommend_is_found_when_the_draft_is_made(
@@ -125,17 +129,18 @@ def test_nothing_to_recommend_is_found_when_the_draft_is_made(
 
 
 @pytest.mark.parametrize("template", ["come-back-bestsellers", "picks"])
-@pytest.mark.parametrize("bought_all_from", [0, 10_000], ids=["whole-list", "few-customers"])
+@pytest.mark.parametrize("whole_shop_from", [0, 10_000], ids=["whole-shop", "few-customers"])
 def test_exact_recipients_agree_with_what_drafting_decides(
     shop: Store,
     composer: Composer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     template: str,
-    bought_all_from: int,
+    whole_shop_from: int,
 ) -> None:
-    """Both queries (for a whole list, for a few customers) decide as render() and drafts()."""
-    monkeypatch.setattr(compose_context, "BOUGHT_ALL_FROM", bought_all_from)
+    """Both ways (a pass over every customer's products, or looking up a few customers)
+    decide as render() and drafts()."""
+    monkeypatch.setattr(recommend, "WHOLE_SHOP_FROM", whole_shop_from)
     add_collector(shop)  # Ola (4) has bought every bestseller
     write_picks(tmp_path / "templates")
     composer.refresh()
@@ -153,7 +158,9 @@ def test_exact_recipients_agree_with_what_drafting_decides(
 def test_without_bestsellers_nobody_has_anything_to_recommend(
     shop: Store, composer: Composer, tmp_path: Path
 ) -> None:
-    shop.execute("DELETE FROM order_lines")  # orders without lines: no products at all
+    with shop.write() as conn:  # orders without lines: no products at all
+        conn.execute("DELETE FROM order_lines")
+        rebuild(conn)  # written behind the import's back: the recommendations' tables too
     template = write_picks(tmp_path / "templates")
     composer.refresh()
     assert composer.nothing_to_recommend([2, 4, 15]) == {2, 4, 15}
@@ -171,6 +178,7 @@ def test_refresh_reads_the_bestsellers_again(shop: Store, composer: Composer) ->
             "INSERT INTO order_lines(order_id, position, sku, product, quantity, unit_price) "
             "SELECT id, 9, 'TEA-NEW', 'New tea', 1, 500 FROM orders WHERE customer_id = 2"
         )
+        refresh_customers(conn, [2])  # as an import would
     composer.refresh()
     assert composer.nothing_to_recommend([4]) == set()
     assert composer.render(4, "come-back-bestsellers").excluded is None
@@ -406,4 +414,5 @@ def test_warm_compiles_every_available_template(composer: Composer) -> None:
         for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback")
         for lang in ("de", "en", "it", "nb", "nl")
     }
-    assert composer.loader._bestsellers  # read once, for come-back-bestsellers
+    recommender = composer.loader._recommender  # read once, for come-back-bestsellers
+    assert recommender is not None and recommender._evidence is not None

@@ -1,5 +1,5 @@
-"""Who has nothing left to recommend, found for a whole list at once, against a check of
-each customer by brute force and against drafting, over random small shops.
+"""Who has nothing left to recommend, found for a whole list at once, against the brute-force
+reference (tests/recommend_reference.py) and against drafting, over random small shops.
 
 The shops mix lines keyed by SKU and by product name alone (a name may equal another
 product's SKU), cancelled and guest orders, old orders outside the bestsellers' year, and
@@ -19,12 +19,14 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.compose import context as compose_context
-from core.compose.context import BESTSELLERS
+from core import recommend
+from core.compose.context import RECOMMENDATIONS
 from core.demo import DEMO_SETTINGS
 from core.importers import import_file
+from core.recommend import BESTSELLERS
 from core.store import Store, open_store
 from tests.compose_support import TODAY, composer_for, decided_by_drafting, write_picks
+from tests.recommend_reference import PlainOrder, recommendations
 
 PRODUCTS = [f"P{number}" for number in range(BESTSELLERS + 3)]
 COLUMNS = ["order_id", "ordered_at", "total", "refunded", "status", "customer_id", "email",
@@ -120,17 +122,20 @@ def add_guest_order(conn: sqlite3.Connection, number: int, order: Order) -> None
     )
 
 
-def by_brute_force(store: Store, orders: list[Order], keys: list[str], ids: list[int]) -> set[int]:
-    """Each customer's products, from the generated orders, against every bestseller."""
+def by_brute_force(store: Store, orders: list[Order], ids: list[int]) -> set[int]:
+    """Who the brute-force reference (tests/recommend_reference.py) gives nothing: only
+    someone who bought every bestseller, and has no complement nor reminder due."""
     customer_ids = {
         int(label[1:]): cid for cid, label in store.execute("SELECT id, external_id FROM customers")
     }
-    bought: dict[int, set[str]] = {}
-    for order in orders:
-        if order.customer and not order.cancelled:
-            owned = bought.setdefault(customer_ids[order.customer], set())
-            owned.update(line.key for line in order.lines)
-    return {cid for cid in ids if all(key in bought.get(cid, set()) for key in keys)}
+    plain = [
+        PlainOrder(number, customer_ids[order.customer] if order.customer else None,
+                   order.cancelled, day_of(order).toordinal(),
+                   tuple(line.key for line in order.lines))
+        for number, order in enumerate(orders, start=1000)
+    ]  # fmt: skip
+    today = TODAY.toordinal()
+    return {cid for cid in ids if not recommendations(plain, today, cid, RECOMMENDATIONS)}
 
 
 @settings(max_examples=50, deadline=None)
@@ -142,10 +147,9 @@ def test_the_whole_list_query_agrees_with_each_customers_check(orders: list[Orde
         composer = composer_for(store, Path(tmp) / "templates")
         ids = [cid for (cid,) in store.execute("SELECT id FROM customers ORDER BY id")]
         ids += [ids[0], 9999] if ids else [9999]  # someone twice, someone unknown
-        keys = [product.key for product in composer.loader.bestsellers()]
-        expected = by_brute_force(store, orders, keys, ids)
-        for bought_all_from in (0, 10_000):  # the query for a whole list, for a few customers
-            with mock.patch.object(compose_context, "BOUGHT_ALL_FROM", bought_all_from):
+        expected = by_brute_force(store, orders, ids)
+        for whole_shop_from in (0, 10_000):  # a pass over every customer, or a few looked up
+            with mock.patch.object(recommend, "WHOLE_SHOP_FROM", whole_shop_from):
                 assert composer.nothing_to_recommend(ids) == expected
                 exact = composer.exact_recipients(composer.recipients(ids, template), template)
             assert [r.reason for r in exact] == decided_by_drafting(composer, ids, template)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
+from core.as_of import resolve_as_of
 from core.consent import lift_suppression
 from core.customer_pages import ListQuery, fetch_page
 from core.customer_profile import load_profile
+from core.recommend import Recommender
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
     pilot_test,
@@ -202,3 +204,16 @@ async def test_a_600_character_name_leaves_the_email_and_figures_on_screen(app: 
         assert "AnnabellaAnnabella" in shown and "…" in shown
         assert len(screen.sub_title) <= 60 and screen.sub_title.endswith("…")
         assert screen.query_one("#orders", DataTable).region.height > 2  # the orders show
+
+
+@pilot_test
+async def test_the_recommended_products_are_those_the_emails_would_show(app: RetainApp):
+    customer = find(app, "bjorn")
+    expected = Recommender(app.store, resolve_as_of(app.store)).for_customers([customer])[customer]
+    assert expected  # the small shop has bestsellers Bjørn has not bought
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_detail(pilot, customer)
+        await until(pilot, lambda: text(screen, "#recommended").startswith("Recommended: "))
+        shown = text(screen, "#recommended")
+        for item in expected:
+            assert f"{item.name} ({item.reason})" in shown

@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "predict": "predict",
     "products": "drivers",
     "drivers": "drivers",
+    "recommend": "recommend",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

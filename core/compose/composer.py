@@ -5,12 +5,14 @@ the list with exclusions, `render()` for the preview of one customer (well under
 `drafts()` for a bulk export (customers are read a few hundred at a time).
 
 The list is decided from each customer's row and summary figures only, so it costs the same
-for every template. The one reason that needs more, `no_recommendations` (the customer has
-already bought every bestseller), needs their order lines: it is decided where those are read
-anyway, when the customer's draft is rendered (`render()`, `render_many()`), never in the
-list's pass. Exact counts before drafting come from `exact_recipients()`, which decides it for
-the whole list in one set-based query (`ContextLoader.nothing_to_recommend`, the same SQL
-definition of "bought"): the compose screen runs it once the list is shown.
+for every template. The one reason that needs more, `no_recommendations` (nothing to
+recommend: the customer has bought every bestseller, and no complement nor reorder reminder
+is due, core/recommend), needs what they bought: it is decided where that is read anyway, when
+the customer's draft is rendered (`render()`, `render_many()`), never in the list's pass.
+Exact counts before drafting come from `exact_recipients()`, which decides it for the whole
+list at once (`ContextLoader.nothing_to_recommend`: only those who bought every bestseller
+are looked at closely, with the same rule as the drafts): the compose screen runs it once the
+list is shown.
 """
 
 from __future__ import annotations
@@ -239,7 +241,7 @@ class Composer(TemplateShelf):
         return address, None
 
     def nothing_to_recommend(self, customer_ids: Sequence[int]) -> set[int]:
-        """Those of `customer_ids` who have already bought every bestseller, found for the
+        """Those of `customer_ids` with nothing to recommend (core/recommend), found for the
         whole list at once: `render()` and `drafts()` leave them out (`no_recommendations`)
         when a template needs recommendations."""
         return self.loader.nothing_to_recommend(customer_ids)

@@ -1,8 +1,9 @@
 """What a template knows about a customer, read from the store in batches.
 
 Everything a draft can say comes from here: the customer's names and figures, the recent
-orders with their lines, the shop's bestsellers the customer has not bought, and RFM and
-segment names from the segments engine. A bulk export asks for a few hundred customers at a
+orders with their lines, the products recommended to them (core/recommend: due reorder
+reminders, complements of what they bought, bestsellers they lack), and RFM and segment names
+from the segments engine. A bulk export asks for a few hundred customers at a
 time (one query per kind of data, never one per customer) and only for the data the template
 actually prints.
 """
@@ -34,15 +35,13 @@ from core.compose.reorder import (
 )
 from core.compose.sandbox import SEGMENT_FIELDS, LazyNamespace, Namespace
 from core.compose.templates import TemplateInfo
+from core.recommend import DEFAULT_COUNT, Recommendation, Recommender
 from core.shop_settings import ShopSettings, format_mailbox
 from core.store import Store
 from core.values import day_to_date
 
 RECENT_ORDERS = 5  # `orders` holds the customer's last five orders, newest first
-BESTSELLERS = 12  # candidates for recommendations
-RECOMMENDATIONS = 3
-BESTSELLER_WINDOW_DAYS = 365
-BESTSELLER_ORDERS = 10_000
+RECOMMENDATIONS = DEFAULT_COUNT  # `recommendations` holds up to three products
 
 ReorderRule = tuple[int, int]
 """(min percent of buyers who reorder, min buyers): a template's rule for `reorder`."""
@@ -119,15 +118,6 @@ class OrderRecord:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Product:
-    key: str
-    sku: str | None
-    name: str
-    price: int | None
-    orders: int
-
-
 @dataclass(frozen=True)
 class Needs:
     """Which expensive parts of the context a template prints: how many recent orders
@@ -165,7 +155,7 @@ class CustomerData:
 
     record: CustomerRecord
     orders: list[OrderRecord] = field(default_factory=list)
-    recommendations: list[Product] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
     segment_fields: dict[str, Any] | None = None
     reorder: ReorderProduct | None = None
 
@@ -213,57 +203,18 @@ _LINES_SQL = """
     WHERE order_id IN (SELECT value FROM json_each(?))
     ORDER BY order_id, position
 """
-# What a customer has bought, as recommendations count it: the products (keyed like the
-# bestsellers, coalesce(sku, product)) on the lines of their counting orders; :ids are the
-# customers, :keys the products asked about. Both queries below read it.
-_BOUGHT_WHERE = """
-    NOT o.cancelled AND o.customer_id IN (SELECT value FROM json_each(:ids))
-    AND coalesce(l.sku, l.product) IN (SELECT value FROM json_each(:keys))
-"""
-# For a few customers (a preview, a chunk of an export): through each one's orders.
-_BOUGHT_SQL = f"""
-    SELECT DISTINCT o.customer_id, coalesce(l.sku, l.product)
-    FROM orders o JOIN order_lines l ON l.order_id = o.id
-    WHERE {_BOUGHT_WHERE}
-"""
-# For a whole list: who bought all :n of them, in one pass over the order lines (each line's
-# order found by rowid). CROSS JOIN keeps SQLite from going through each customer's orders
-# instead, 3x slower for the 236,901 lapsed customers of the 1M-order shop (1.45 s, not
-# 0.42 s); the index on sku is no faster when bestsellers are a third of all lines (0.9 s).
-_BOUGHT_ALL_SQL = f"""
-    SELECT o.customer_id
-    FROM order_lines l CROSS JOIN orders o ON o.id = l.order_id
-    WHERE {_BOUGHT_WHERE}
-    GROUP BY o.customer_id HAVING count(DISTINCT coalesce(l.sku, l.product)) = :n
-"""
-BOUGHT_ALL_FROM = 1_000
-"""From this many customers on, `nothing_to_recommend` reads every order line once rather
-than each customer's orders: on the 1M-order shop 0.25-0.45 s in all, against 2 µs (lapsed)
-to 45 µs (Champions, many orders each) per customer."""
-# The most ordered products among the latest orders of the window (at most BESTSELLER_ORDERS
-# of them, so a preview stays fast on a large shop); name and price from the latest order.
-_BESTSELLERS_SQL = f"""
-    WITH recent AS (
-        SELECT id FROM orders WHERE order_day BETWEEN ? AND ? AND NOT cancelled
-        ORDER BY order_day DESC LIMIT {BESTSELLER_ORDERS}
-    )
-    SELECT coalesce(l.sku, l.product) AS key, l.sku, l.product, count(*) AS n, l.unit_price,
-           max(l.order_id)
-    FROM recent JOIN order_lines l ON l.order_id = recent.id
-    WHERE coalesce(l.sku, l.product) IS NOT NULL
-    GROUP BY key ORDER BY n DESC, key LIMIT {BESTSELLERS}
-"""
 
 
 class ContextLoader:
-    """Reads customers and what templates say about them; the bestsellers are read once."""
+    """Reads customers and what templates say about them; the shop-wide evidence of the
+    recommendations is read once."""
 
     def __init__(self, store: Store, as_of: date) -> None:
         """Everything as of `as_of` (core.as_of): the customers' figures and orders, their
         segments and the bestsellers leave out the orders after it."""
         self.store = store
         self.as_of = as_of
-        self._bestsellers: list[Product] | None = None
+        self._recommender: Recommender | None = None
         self._reorder_products: dict[ReorderRule, dict[str, ReorderProduct]] = {}
         self._customers_sql: str | None = None
 
@@ -289,7 +240,7 @@ class ContextLoader:
         if needs.orders and data:
             self._add_orders(data, ids, needs.orders)
         if needs.recommendations and data:
-            self._add_recommendations(data, ids)
+            self._add_recommendations(data)
         if needs.segments and data:
             self._add_segment_fields(data)
         if needs.reorder and data:
@@ -323,52 +274,27 @@ class ContextLoader:
         ):
             by_id[oid].lines.append(OrderLine(sku, product, quantity, price))
 
-    def bestsellers(self) -> list[Product]:
-        """The shop's most ordered products lately (see _BESTSELLERS_SQL); all time if quiet."""
-        if self._bestsellers is None:
-            day = self.as_of.toordinal()
-            since = day - BESTSELLER_WINDOW_DAYS
-            rows = self.store.execute(_BESTSELLERS_SQL, (since, day)).fetchall()
-            if len(rows) < BESTSELLERS:
-                rows = self.store.execute(_BESTSELLERS_SQL, (0, day)).fetchall()
-            self._bestsellers = [
-                Product(key, sku, inline_text(name or sku), price, n)
-                for key, sku, name, n, price, _ in rows
-            ]
-        return self._bestsellers
+    def recommender(self) -> Recommender:
+        """The recommendations as of the loader's date (core/recommend)."""
+        if self._recommender is None:
+            self._recommender = Recommender(self.store, self.as_of)
+        return self._recommender
 
     def forget(self) -> None:
-        """Read the bestsellers again when next asked (the orders may have changed)."""
-        self._bestsellers = self._customers_sql = None
+        """Read the recommendations' evidence again when next asked (the orders may have
+        changed)."""
+        self._recommender = self._customers_sql = None
         self._reorder_products = {}
 
-    def _add_recommendations(self, data: dict[int, CustomerData], ids: str) -> None:
-        products, bought = self.bestsellers(), self._bought(ids)
+    def _add_recommendations(self, data: dict[int, CustomerData]) -> None:
+        found = self.recommender().for_customers(list(data), RECOMMENDATIONS)
         for cid, item in data.items():
-            item.recommendations = _not_bought(products, bought.get(cid, set()))
-
-    def _bought(self, ids: str) -> dict[int, set[str]]:
-        """Which bestsellers each of `ids` (JSON) has bought, for those who bought any."""
-        keys = json.dumps([product.key for product in self.bestsellers()])
-        bought: dict[int, set[str]] = {}
-        for cid, key in self.store.execute(_BOUGHT_SQL, {"ids": ids, "keys": keys}):
-            bought.setdefault(cid, set()).add(key)
-        return bought
+            item.recommendations = found[cid]
 
     def nothing_to_recommend(self, ids: Sequence[int]) -> set[int]:
-        """Those of `ids` with no bestseller left to recommend (every one of them if the shop
-        has no bestsellers): who `load` would give no recommendations, decided for a whole
-        list at once (0.4 s for 236,901 customers of a 1M-order shop)."""
-        products = self.bestsellers()
-        if not products or not ids:
-            return set(ids)
-        ids_json = json.dumps(list(ids))
-        if len(ids) < BOUGHT_ALL_FROM:
-            bought = self._bought(ids_json)
-            return {cid for cid, owned in bought.items() if not _not_bought(products, owned)}
-        keys = json.dumps([product.key for product in products])
-        params = {"ids": ids_json, "keys": keys, "n": len(products)}
-        return {cid for (cid,) in self.store.execute(_BOUGHT_ALL_SQL, params)}
+        """Those of `ids` `load` would give no recommendations, decided for a whole list at
+        once (core/recommend: only who bought every bestseller is looked at closely)."""
+        return self.recommender().nothing_to_recommend(ids)
 
     def _add_segment_fields(self, data: dict[int, CustomerData]) -> None:
         rows = segment_rows(self.store, list(data), self.as_of)
@@ -379,11 +305,6 @@ class ContextLoader:
         """One customer's segment fields (for the rare template the pre-scan misjudged)."""
         rows = segment_rows(self.store, [customer_id], self.as_of)
         return _segment_fields(rows.get(customer_id))
-
-
-def _not_bought(products: list[Product], owned: set[str]) -> list[Product]:
-    """The recommendations: the first bestsellers not among `owned`."""
-    return [product for product in products if product.key not in owned][:RECOMMENDATIONS]
 
 
 def _segment_fields(row: dict[str, Any] | None) -> dict[str, Any]:
@@ -496,11 +417,13 @@ def reorder_variables(product: ReorderProduct | None) -> Namespace | None:
     return Namespace("reorder", name=product.name, sku=product.sku or "")
 
 
-def product_variables(product: Product, currency: str, locale: str) -> Namespace:
+def product_variables(product: Recommendation, currency: str, locale: str) -> Namespace:
     return Namespace(
         "recommendation",
         name=product.name,
         sku=product.sku or "",
+        reason=product.reason,
+        kind=product.kind,
         price=None if product.price is None else Money.from_cents(product.price, currency, locale),
     )
 

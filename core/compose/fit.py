@@ -2,7 +2,7 @@
 
 Counted, not rendered: each template's recipients are decided from the customers' rows and
 figures (`Composer.recipient_chunks`, as the compose screen's plan is), and for a template
-with recommendations those who have already bought every bestseller are found in one query
+with recommendations those with nothing to recommend are found for the whole list at once
 (`Composer.nothing_to_recommend`). No template is compiled and no draft is made.
 
 Deciding a customer costs some 8 µs per template (the address checks dominate), about 0.6 s

@@ -16,10 +16,8 @@ from datetime import date
 from fractions import Fraction
 
 from core.addresses import inline_text
+from core.recommend.evidence import DEFAULT_MIN_BUYERS, DEFAULT_MIN_PERCENT
 from core.store import Store
-
-DEFAULT_MIN_PERCENT = 20
-DEFAULT_MIN_BUYERS = 10
 
 # One pass over the counting order lines up to :day: per product (keyed like the bestsellers,
 # coalesce(sku, product)), its buyers and those who bought it in >= 2 distinct orders (their

@@ -174,4 +174,4 @@ class TemplateShelf:
                 with suppress(ComposeError):  # a broken file is reported when it is used
                     self.compiled(info, lang)
             if "recommendations" in info.needs:
-                self.loader.bestsellers()
+                self.loader.recommender().warm()

@@ -24,7 +24,8 @@ _CHUNK = 500
 class Event:
     customer_id: int
     key: str
-    """What makes it one event: 'nth-order:N' (once per customer), else the event's date."""
+    """What makes it one event: 'nth-order:N' (once per customer), 'replenishment:<date of
+    the purchase that started the interval>', else the event's date."""
     day: date
 
 
@@ -37,6 +38,8 @@ def fired_events(
     if high <= low:
         return []
     trigger = flow.trigger
+    if trigger.kind == "replenishment":
+        return _replenishment_events(store, low, high, as_of)
     if trigger.kind == "segment":
         return _segment_entries(members or SegmentMembers(store), str(trigger.value), low, high,
                                 as_of)  # fmt: skip
@@ -96,6 +99,25 @@ def _order_sql(trigger: Trigger, low: int, high: int, as_of: int) -> tuple[str, 
         ") WHERE before + orders = ?",
         (low, high, as_of, trigger.value),
     )
+
+
+def _replenishment_events(store: Store, low: date, high: date, as_of: date) -> list[Event]:
+    """Due on e = the last purchase of a product customers reorder + its interval, both as of
+    `as_of` (core/recommend), e in (low, high]; still holds on `as_of`: not bought again since
+    and still timely (less than twice the interval). Keyed by the purchase, so a reminder is
+    sent once per purchase even if the interval moves; one event per customer and purchase
+    day when several products bought that day come due."""
+    from core.recommend import Recommender
+
+    due = Recommender(store, as_of).due_reminders(low.toordinal() + 1, high.toordinal())
+    events: dict[tuple[int, str], Event] = {}
+    for reminder in due:
+        key = f"replenishment:{date.fromordinal(reminder.last_day).isoformat()}"
+        day = date.fromordinal(reminder.due_day)
+        held = events.get((reminder.customer_id, key))
+        if held is None or day < held.day:
+            events[(reminder.customer_id, key)] = Event(reminder.customer_id, key, day)
+    return sorted(events.values(), key=lambda event: (event.day, event.customer_id))
 
 
 class SegmentMembers:

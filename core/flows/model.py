@@ -27,8 +27,8 @@ class FlowError(ValueError):
     """Bad input for a flow (one line naming the option or the flow): exit 2, nothing changed."""
 
 
-TRIGGER_FORMS = "nth-order:N, order, last-order or segment:NAME"
-LATER_KINDS = {"tier": "#15 (loyalty tiers)", "replenishment": "#15 (replenishment)"}
+TRIGGER_FORMS = "nth-order:N, order, last-order, segment:NAME or replenishment"
+LATER_KINDS = {"tier": "#15 (loyalty tiers)"}
 """Trigger kinds named by the issue that later features bring: refused with a pointer."""
 
 MAX_NTH_ORDER = 1000
@@ -41,7 +41,7 @@ class Trigger:
     """When a customer enters a flow; `str(trigger)` gives the text `parse_trigger` reads."""
 
     kind: str
-    """"nth-order" | "order" | "last-order" | "segment"."""
+    """"nth-order" | "order" | "last-order" | "segment" | "replenishment"."""
     value: int | str | None = None
     """n for nth-order, the segment's name for segment, None otherwise."""
 
@@ -55,7 +55,7 @@ def parse_trigger(text: str) -> Trigger:
     kind, colon, value = cleaned.partition(":")
     kind = kind.strip().lower()
     value = value.strip()
-    if kind in ("order", "last-order") and not colon:
+    if kind in ("order", "last-order", "replenishment") and not colon:
         return Trigger(kind)
     if kind == "nth-order" and value.isdigit() and len(value) <= 4:
         n = int(value)

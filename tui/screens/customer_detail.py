@@ -2,11 +2,12 @@
 
 `m` toggles marketing consent after a confirmation; the change is recorded in consent_events
 with source 'app', and a later import never turns a "no" back into "yes". The RFM scores and
-segments, the latest survey answer with its comment (`#nps`, core/nps/), loyalty points,
-drafted emails and discount codes belong under `#extras` (their issues add them). `c` writes
-an email draft to this customer (the compose screen). The contact history (every campaign
-that selected the customer, their codes and the codes their orders redeemed) is the last
-section, shown once there is any (`h` moves to it).
+segments, the latest survey answer with its comment (`#nps`, core/nps/), the products its
+emails would recommend (core/recommend), loyalty points, drafted emails and discount codes
+belong under `#extras` (their issues add them). `c` writes an email draft to this customer
+(the compose screen). The contact history (every campaign that selected the customer, their
+codes and the codes their orders redeemed) is the last section, shown once there is any (`h`
+moves to it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.addresses import ellipsized
+from core.as_of import resolve_as_of
 from core.consent import set_marketing_consent
 from core.contact_history import HistoryEvent, contact_history
 from core.customer_profile import (
@@ -37,6 +39,7 @@ from core.customer_profile import (
 from core.erasure import ErasureReport, forget_customers
 from core.nps.figures import Answer, customer_answers
 from core.predict.stored import CustomerPrediction, customer_prediction
+from core.recommend import Recommendation, Recommender
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
@@ -84,6 +87,15 @@ def answer_text(answers: list[Answer]) -> Content:
     return Content("\n").join([line, content(f"“{comment}”", multiline=True)])
 
 
+def recommended_text(items: list[Recommendation]) -> Content:
+    """'Recommended: Lemon Cookies (often bought with Earl Grey Classic) · Espresso (a
+    bestseller)' (core/recommend); names and reasons come from order lines: cleaned."""
+    if not items:
+        return content("Recommended: nothing (they bought every bestseller)", style="dim")
+    picks = " · ".join(f"{clean(item.name)} ({clean(item.reason)})" for item in items)
+    return content("Recommended: ", style="bold") + content(picks)
+
+
 class CustomerDetailScreen(RetainScreen):
     SCREEN_NAME = "customer"
     TITLE_TEXT = "Customer"
@@ -123,6 +135,8 @@ class CustomerDetailScreen(RetainScreen):
         """The stored p_alive, expected orders and CLV (core/predict), if `predict` ran."""
         answers: list[Answer] | None = None
         """Survey answers, oldest first (core/nps/)."""
+        recommended: list[Recommendation] | None = None
+        """What the customer's emails would recommend (core/recommend)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -151,6 +165,7 @@ class CustomerDetailScreen(RetainScreen):
         with Vertical(id="extras"):
             yield Static("", id="rfm", markup=False)
             yield Static("", id="nps", markup=False)
+            yield Static("", id="recommended", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -202,9 +217,14 @@ class CustomerDetailScreen(RetainScreen):
             history = contact_history(store, self.customer_id).events() if profile else []
             prediction = customer_prediction(store, self.customer_id) if profile else None
             answers = customer_answers(store, self.customer_id) if profile else []
+            recommended = self._recommended(store) if profile else []
         self.post_message(
-            self.Loaded(profile, orders, total, segments, history, prediction, answers)
+            self.Loaded(profile, orders, total, segments, history, prediction, answers, recommended)
         )
+
+    def _recommended(self, store: Store) -> list[Recommendation]:
+        recommender = Recommender(store, resolve_as_of(store, None))
+        return recommender.for_customers([self.customer_id])[self.customer_id]
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -250,6 +270,7 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#figures", Static).update(figures)
         self.query_one("#rfm", Static).update(segments_text(message.segments))
         self.query_one("#nps", Static).update(answer_text(message.answers or []))
+        self.query_one("#recommended", Static).update(recommended_text(message.recommended or []))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
 
