@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "codes": "codes",
     "flows": "flows",
     "send": "sending",
+    "loyalty": "loyalty",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
