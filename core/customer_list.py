@@ -127,7 +127,23 @@ def _rows(
     by_id = {}
     for row in store.execute(sql.text, sql.params):
         by_id[row[0]] = _row_dict(snapshot, row, [name for name, _sql in memberships])
+    _add_loyalty(store, snapshot, by_id)
     return [by_id[customer_id] for customer_id in page if customer_id in by_id]
+
+
+def _add_loyalty(store: Store, snapshot: Snapshot, rows: dict[int, dict[str, object]]) -> None:
+    """Each row's `points` and `tier` as of the snapshot's date (None when a stored loyalty
+    rule is refused: `retain-tui loyalty` names it)."""
+    from core.loyalty import balances
+
+    statuses = (
+        {} if snapshot.loyalty is None
+        else balances(store, snapshot.as_of, list(rows), rules=snapshot.loyalty)
+    )  # fmt: skip
+    for customer_id, row in rows.items():
+        status = statuses.get(customer_id)
+        row["points"] = None if status is None else status.points
+        row["tier"] = None if status is None else status.tier
 
 
 def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> dict[str, object]:

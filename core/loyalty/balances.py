@@ -10,7 +10,6 @@ per figure over the summaries: no loop over orders (docs/loyalty.md, bench/bench
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from datetime import date
 from core.loyalty.kept import kept_is_current
 from core.loyalty.rules import LoyaltyRules, add_months, load_rules
 from core.schema import loyalty_points_from_orders
+from core.sqlfunctions import register_functions
 from core.store import Store
 
 __all__ = ["LoyaltyStatus", "balances", "expiry_cut_sql", "spend_window_start"]
@@ -78,7 +78,7 @@ def balances(
     else:
         earned = loyalty_points_from_orders()
     if rules.expiry_months:
-        _register_add_months(conn)
+        register_functions(conn)
         cuts = expiry_cut_sql()
     else:
         cuts = "SELECT NULL AS customer_id, NULL AS cut WHERE 0"
@@ -147,7 +147,7 @@ def expiry_cut_sql() -> str:
 
     Points expire :months months after an order not followed by another within them: on
     the day `add_months(order day, months)`; what was earned or adjusted up to that day is
-    gone, what comes after counts. Needs `rt_add_months` (registered by `balances`).
+    gone, what comes after counts. Needs `rt_add_months` (core/sqlfunctions.py).
     Customers whose points never expired have no row.
     """
     return """
@@ -162,11 +162,3 @@ def expiry_cut_sql() -> str:
         )
         GROUP BY customer_id
     """
-
-
-def _add_months_ordinal(day: int, months: int) -> int:
-    return add_months(date.fromordinal(day), months).toordinal()
-
-
-def _register_add_months(conn: sqlite3.Connection) -> None:
-    conn.create_function("rt_add_months", 2, _add_months_ordinal, deterministic=True)
