@@ -83,7 +83,7 @@ KeyArgument = Annotated[
 ]
 
 
-@loyalty_app.command("rules")
+@loyalty_app.command("rules", context_settings={"ignore_unknown_options": True})
 def loyalty_rules(
     ctx: typer.Context,
     key: KeyArgument = None,
