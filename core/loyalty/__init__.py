@@ -9,7 +9,13 @@ from core.loyalty.balances import LoyaltyStatus, balances, spend_window_start
 from core.loyalty.kept import refresh_points
 from core.loyalty.ledger import ADJUSTMENT_KINDS, add_adjustment
 from core.loyalty.redeem import redeem
-from core.loyalty.report import LoyaltyReport, TierFigures, loyalty_report, rules_dict
+from core.loyalty.report import (
+    LoyaltyReport,
+    TierFigures,
+    customer_loyalty,
+    loyalty_report,
+    rules_dict,
+)
 from core.loyalty.rules import (
     DEFAULT_RULES,
     RULE_KEYS,
@@ -32,6 +38,7 @@ __all__ = [
     "TierFigures",
     "add_adjustment",
     "balances",
+    "customer_loyalty",
     "load_rules",
     "loyalty_report",
     "parse_tiers",

@@ -55,6 +55,41 @@ class LoyaltyReport:
         }  # fmt: skip
 
 
+def customer_loyalty(store: Store, customer_id: int, as_of: date) -> dict[str, object] | None:
+    """One customer's status and ledger rows (oldest first) for `customer show` and the
+    detail screen; None when a stored rule is refused (`retain-tui loyalty` names it)."""
+    from core.loyalty.rules import LoyaltyError
+
+    try:
+        status = balances(store, as_of, [customer_id])
+    except LoyaltyError:
+        return None
+    if customer_id not in status:
+        return None
+    found = status[customer_id]
+    ledger = [
+        {"points": points, "kind": kind, "reference": reference, "as_of": day, "at": at}
+        for points, kind, reference, day, at in store.execute(
+            "SELECT points, kind, reference, as_of, created_at FROM loyalty_adjustments "
+            "WHERE customer_id = ? ORDER BY as_of, id",
+            (customer_id,),
+        )
+    ]
+    return {
+        "as_of": as_of.isoformat(),
+        "points": found.points,
+        "points_value": format_cents(found.points_value),
+        "tier": found.tier,
+        "spend_12m": format_cents(found.spend_12m),
+        "next_tier": found.next_tier,
+        "spend_to_next_tier": None
+        if found.spend_to_next_tier is None
+        else format_cents(found.spend_to_next_tier),
+        "points_to_next_tier": found.points_to_next_tier,
+        "adjustments": ledger,
+    }
+
+
 def rules_dict(rules: LoyaltyRules) -> dict[str, object]:
     """The rules as JSON: the settings' names without `loyalty.`, money as '250.00'."""
     return {
