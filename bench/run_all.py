@@ -26,6 +26,7 @@ SCRIPTS = (
     "bench_drivers.py",
     "bench_nps.py",
     "bench_recommend.py",
+    "bench_loyalty.py",
 )
 
 

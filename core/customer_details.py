@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from core.as_of import resolve_as_of
 from core.contact_history import ContactHistory, contact_history
 from core.customer_profile import (
     CustomerProfile,
@@ -14,6 +15,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.loyalty import customer_loyalty
 from core.nps.figures import Answer, customer_answers
 from core.predict.stored import customer_prediction
 from core.store import Store
@@ -40,6 +42,8 @@ class CustomerDetails:
     history: ContactHistory
     responses: list[Answer] = field(default_factory=list)
     """Survey answers, oldest first (core/nps/)."""
+    loyalty: dict[str, object] | None = None
+    """Points, tier and the ledger as of the store's as-of date (core/loyalty)."""
 
     def to_dict(self) -> dict[str, object]:
         """What `customer show --json` prints."""
@@ -48,6 +52,7 @@ class CustomerDetails:
             "orders": self.orders,
             "history": self.history.to_dict(),
             "responses": [answer.to_dict() for answer in self.responses],
+            "loyalty": self.loyalty,
         }
 
 
@@ -65,6 +70,7 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
         answers,
+        customer_loyalty(store, customer_id, resolve_as_of(store)),
     )
 
 

@@ -61,6 +61,30 @@ def add_recommend_tables(conn: sqlite3.Connection) -> None:
     migrate(conn)
 
 
+def loyalty_points_from_orders(where: str = "") -> str:
+    """(customer_id, day, points, revenue): per customer and day with counting orders, the
+    points they earned and their net revenue (as `customer_days` has it).
+
+    An order's points: its net value (total − refunds) × :rate per 1.00, rounded down, plus
+    :bonus2 / :bonus5 when it is the customer's 2nd / 5th counting order (by day, then time
+    as exported, then import order). Cancelled and fully refunded orders (both `cancelled`)
+    earn nothing and move no order's rank. `where` narrows the orders (`AND ...`). Kept in
+    `loyalty_points` by core/loyalty/kept.py, read directly when that is stale.
+    """
+    return f"""
+        SELECT customer_id, order_day AS day, sum(points) AS points, sum(net) AS revenue FROM (
+            SELECT customer_id, order_day, total - refunded AS net,
+                   max(0, total - refunded) * :rate / 100
+                   + CASE row_number() OVER (PARTITION BY customer_id
+                                             ORDER BY order_day, ordered_at, id)
+                         WHEN 2 THEN :bonus2 WHEN 5 THEN :bonus5 ELSE 0 END AS points
+            FROM orders
+            WHERE customer_id IS NOT NULL AND NOT cancelled {where}
+        )
+        GROUP BY customer_id, order_day
+    """
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -599,6 +623,45 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # between purchases, kept by every import for the customers it touched
     # (core/recommend/precompute.py) and filled here from the orders an upgraded shop holds.
     add_recommend_tables,
+    # 18: loyalty (issue 15, core/loyalty/): `loyalty_adjustments` is the ledger of point
+    # changes not derived from orders (redemptions negative, referral credit, manual, codes),
+    # each dated by the as-of date it was made at; a referral or code row exists at most once
+    # per customer and reference. `loyalty_points` keeps, per customer and day with counting
+    # orders, the points earned under the earning rules stamped in setting `loyalty.kept_rules`
+    # and the day's net revenue (so one pass in key order gives balances and tier spend)
+    # (filled here with the default rules: 10 points per 1.00, no bonuses; a new, empty shop
+    # gets no stamp, so that it still holds nothing, and its first import builds the table).
+    f"""
+    CREATE TABLE loyalty_adjustments (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        points INTEGER NOT NULL CHECK (points != 0),
+        kind TEXT NOT NULL CHECK (kind IN ('redemption', 'referral', 'manual', 'code')),
+        reference TEXT,
+        created_at TEXT NOT NULL,
+        as_of TEXT NOT NULL
+    );
+    CREATE INDEX loyalty_adjustments_by_customer ON loyalty_adjustments(customer_id, as_of);
+    CREATE UNIQUE INDEX loyalty_adjustments_once
+        ON loyalty_adjustments(customer_id, kind, reference) WHERE kind IN ('referral', 'code');
+    CREATE TABLE loyalty_points (
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        revenue INTEGER NOT NULL,
+        PRIMARY KEY (customer_id, day)
+    ) WITHOUT ROWID;
+    INSERT INTO loyalty_points (customer_id, day, points, revenue)
+    {
+        loyalty_points_from_orders()
+        .replace(":rate", "10")
+        .replace(":bonus2", "0")
+        .replace(":bonus5", "0")
+    };
+    INSERT INTO settings (key, value)
+    SELECT 'loyalty.kept_rules', '10:0:0' WHERE EXISTS (SELECT 1 FROM orders)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

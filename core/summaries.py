@@ -12,7 +12,8 @@ refreshed only for the customers an import touched:
   and their net revenue then (for `stats`' revenue from returning customers), adjusted by
   subtracting the touched customers' old contribution and adding the new one;
 - the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py);
-- the recommendations' products, pairs and intervals (core/recommend/precompute.py).
+- the recommendations' products, pairs and intervals (core/recommend/precompute.py);
+- the loyalty points earned per customer and day (`loyalty_points`, core/loyalty/kept.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sqlite3
 from datetime import date
 
 from core.bulk_load import set_aside
+from core.loyalty.kept import refresh_points
 from core.periods import month_index
 from core.recommend import precompute as recommend_tables
 from core.rfm_cuts import save_cuts
@@ -56,6 +58,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
         _refresh_affected(conn)
     recommend_tables.refresh(conn, everyone=everyone)
     save_cuts(conn)
+    refresh_points(conn, None if everyone else AFFECTED_TABLE, everyone=everyone)
 
 
 def _refresh_affected(conn: sqlite3.Connection) -> None:

@@ -30,6 +30,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.flows import FlowsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
+from tui.screens.loyalty import LoyaltyScreen
 from tui.screens.segments import SegmentsScreen
 from tui.segment_provider import SegmentProvider
 from tui.store_pool import StorePool
@@ -62,6 +63,7 @@ class RetainApp(App[None]):
         "segments": SegmentsScreen,
         "campaigns": CampaignsScreen,
         "flows": FlowsScreen,
+        "loyalty": LoyaltyScreen,
         "import": ImportScreen,
     }
 

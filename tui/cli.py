@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "products": "drivers",
     "drivers": "drivers",
     "recommend": "recommend",
+    "loyalty": "loyalty",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

@@ -201,6 +201,17 @@ def _print_details(detail: CustomerDetails) -> None:
     for answer in detail.responses:
         said = f": {clean(answer.comment)}" if answer.comment else ""
         out(f"  {clean(answer.answered_at)[:16]}  score {answer.score} ({answer.category}){said}")
+    loyalty: dict[str, Any] | None = detail.loyalty
+    if loyalty is not None:
+        to_next = (f" · {loyalty['spend_to_next_tier']} more to {clean(loyalty['next_tier'])}"
+                   if loyalty["next_tier"] else "")  # fmt: skip
+        out(
+            f"Loyalty as of {loyalty['as_of']}: {loyalty['points']:,} points (worth "
+            f"{loyalty['points_value']}) · {clean(loyalty['tier'], empty='no tier')} "
+            f"({loyalty['spend_12m']} in 12 months){to_next}"
+        )
+        for row in loyalty["adjustments"]:
+            out(f"  {row['as_of']}  {row['kind']}  {row['points']:+,}  {clean(row['reference'])}")
     events = detail.history.events()
     out(f"Contact history ({len(events):,})")
     if not events:

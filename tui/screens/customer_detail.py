@@ -96,6 +96,25 @@ def recommended_text(items: list[Recommendation]) -> Content:
     return content("Recommended: ", style="bold") + content(picks)
 
 
+def loyalty_text(row: dict[str, object] | None, currency: str | None) -> Content:
+    """'Loyalty: 1,230 points (worth €12.30) · Silver · €352.90 more to Gold' from the
+    customer's row (core/customer_list.py); the tier names are the owner's, shown as text."""
+    if row is None or row.get("points") is None:
+        return content("Loyalty: not available (see `retain-tui loyalty`)", style="dim")
+
+    def cents(key: str) -> int | None:
+        value = row.get(key)
+        return None if value is None else round(float(value) * 100)  # type: ignore[arg-type]
+
+    tier = clean(row["tier"]) if row["tier"] else "no tier"
+    text = (f"Loyalty: {display.count(row['points'])} points "  # type: ignore[arg-type]
+            f"(worth {display.money(cents('points_value'), currency)}) · {tier}")  # fmt: skip
+    if row.get("next_tier"):
+        text += (f" · {display.money(cents('spend_to_next_tier'), currency)} more to "
+                 f"{clean(row['next_tier'])}")  # fmt: skip
+    return content(text)
+
+
 class CustomerDetailScreen(RetainScreen):
     SCREEN_NAME = "customer"
     TITLE_TEXT = "Customer"
@@ -166,6 +185,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="rfm", markup=False)
             yield Static("", id="nps", markup=False)
             yield Static("", id="recommended", markup=False)
+            yield Static("", id="loyalty", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -271,6 +291,7 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#rfm", Static).update(segments_text(message.segments))
         self.query_one("#nps", Static).update(answer_text(message.answers or []))
         self.query_one("#recommended", Static).update(recommended_text(message.recommended or []))
+        self.query_one("#loyalty", Static).update(loyalty_text(message.segments, self.currency))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
 
