@@ -90,7 +90,7 @@ BAD_INPUT = [
     (["rm", "nope"], "unknown flow 'nope'"),
     (["rm", "win-back"], "'win-back' is a shipped flow: disable it instead"),
     (["add", "x", "--trigger", "nth-order:x", "--template", NOTE], "--trigger 'nth-order:x'"),
-    (["add", "x", "--trigger", "replenishment", "--template", NOTE], "arrive with #15"),
+    (["add", "x", "--trigger", "replenishment:3", "--template", NOTE], "use nth-order:N"),
     (["add", "x", "--trigger", "tier:Platinum", "--template", NOTE], "no tier named 'Platinum'"),
     (["add", "x", "--trigger", "order", "--template", "nope"], "template 'nope' does not exist"),
     (["add", "x", "--trigger", "segment:Nobody", "--template", NOTE], "segment 'Nobody' does"),

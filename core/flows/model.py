@@ -10,7 +10,6 @@ from decimal import Decimal
 
 __all__ = [
     "FLOW_NAME",
-    "LATER_KINDS",
     "TRIGGER_FORMS",
     "Flow",
     "FlowError",
@@ -28,7 +27,6 @@ class FlowError(ValueError):
 
 
 TRIGGER_FORMS = "nth-order:N, order, last-order, segment:NAME, tier:NAME or replenishment"
-LATER_KINDS: dict[str, str] = {}
 """Trigger kinds named by the issue that later features bring: refused with a pointer."""
 
 MAX_NTH_ORDER = 1000
@@ -65,11 +63,6 @@ def parse_trigger(text: str) -> Trigger:
         raise FlowError(f"--trigger {text[:60]!r}: n must be 1 to {MAX_NTH_ORDER}")
     if kind in ("segment", "tier") and value and value.isprintable():
         return Trigger(kind, value)
-    if kind in LATER_KINDS:
-        raise FlowError(
-            f"--trigger {text[:60]!r}: {kind} triggers arrive with {LATER_KINDS[kind]}; "
-            f"use {TRIGGER_FORMS}"
-        )
     raise FlowError(f"--trigger {text[:60]!r}: use {TRIGGER_FORMS}")
 
 
