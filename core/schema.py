@@ -46,6 +46,31 @@ ORDER_CODES_FROM_ORDERS = f"""
 """
 """Every order's row of `order_codes` (the redemptions migration), as its triggers would keep it."""
 
+
+def loyalty_points_from_orders(where: str = "") -> str:
+    """(customer_id, day, points): the points counting orders earned per customer and day.
+
+    An order's points: its net value (total − refunds) × :rate per 1.00, rounded down, plus
+    :bonus2 / :bonus5 when it is the customer's 2nd / 5th counting order (by day, then time
+    as exported, then import order). Cancelled and fully refunded orders (both `cancelled`)
+    earn nothing and move no order's rank. `where` narrows the orders (`AND ...`). Kept in
+    `loyalty_points` by core/loyalty/kept.py, read directly when that is stale.
+    """
+    return f"""
+        SELECT customer_id, order_day AS day, sum(points) AS points FROM (
+            SELECT customer_id, order_day,
+                   max(0, total - refunded) * :rate / 100
+                   + CASE row_number() OVER (PARTITION BY customer_id
+                                             ORDER BY order_day, ordered_at, id)
+                         WHEN 2 THEN :bonus2 WHEN 5 THEN :bonus5 ELSE 0 END AS points
+            FROM orders
+            WHERE customer_id IS NOT NULL AND NOT cancelled {where}
+        )
+        GROUP BY customer_id, order_day
+        HAVING sum(points) != 0
+    """
+
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: customers, orders, lines, the summaries kept at import, settings and saved segments.
     """
@@ -517,9 +542,46 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX outbox_by_state ON outbox(campaign_id, state);
     CREATE INDEX outbox_by_customer ON outbox(customer_id);
     """,
-    # referrals (issue 15, core/referrals/): one personal code per referrer, unique across the
-    # store together with campaign codes (a trigger on each table refuses a code the other
-    # holds), and one credit row per referred customer: who referred them, through which
+    # 14: loyalty (issue 15, core/loyalty/): `loyalty_adjustments` is the ledger of point
+    # changes not derived from orders (redemptions negative, referral credit, manual, codes),
+    # each dated by the as-of date it was made at; a referral or code row exists at most once
+    # per customer and reference. `loyalty_points` keeps the points counting orders earned per
+    # customer and day under the earning rules stamped in setting `loyalty.kept_rules`
+    # (filled here with the default rules: 10 points per 1.00, no bonuses; a new, empty shop
+    # gets no stamp, so that it still holds nothing, and its first import builds the table).
+    f"""
+    CREATE TABLE loyalty_adjustments (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        points INTEGER NOT NULL CHECK (points != 0),
+        kind TEXT NOT NULL CHECK (kind IN ('redemption', 'referral', 'manual', 'code')),
+        reference TEXT,
+        created_at TEXT NOT NULL,
+        as_of TEXT NOT NULL
+    );
+    CREATE INDEX loyalty_adjustments_by_customer ON loyalty_adjustments(customer_id, as_of);
+    CREATE UNIQUE INDEX loyalty_adjustments_once
+        ON loyalty_adjustments(customer_id, kind, reference) WHERE kind IN ('referral', 'code');
+    CREATE TABLE loyalty_points (
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        PRIMARY KEY (customer_id, day)
+    ) WITHOUT ROWID;
+    INSERT INTO loyalty_points (customer_id, day, points)
+    {
+        loyalty_points_from_orders()
+        .replace(":rate", "10")
+        .replace(":bonus2", "0")
+        .replace(":bonus5", "0")
+    };
+    INSERT INTO settings (key, value)
+    SELECT 'loyalty.kept_rules', '10:0:0' WHERE EXISTS (SELECT 1 FROM orders)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    """,
+    # 15: referrals (issue 15, core/referrals/): one personal code per referrer, unique across
+    # the store together with campaign codes (a trigger on each table refuses a code the
+    # other holds), and one credit row per referred customer: who referred them, through which
     # order, the points credited (loyalty's ledger holds the adjustments) and the reward
     # code. `state` is 'credited' or 'reversed' (the referred order stopped counting).
     # `referral_uses` is every order whose discount code cell carries a referral code, by

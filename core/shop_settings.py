@@ -8,6 +8,7 @@ half-way through 10,000 drafts.
 from __future__ import annotations
 
 import re
+import sqlite3
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,20 @@ def _referral(parse_name: str) -> Callable[[str], str]:
     return validate
 
 
+def _loyalty(check_name: str) -> Callable[[str], str]:
+    """A `loyalty.*` validator of core/loyalty/rules.py (loaded only when used)."""
+
+    def validate(value: str) -> str:
+        from core.loyalty import rules
+
+        try:
+            return str(getattr(rules, check_name)(value))
+        except rules.LoyaltyError as exc:
+            raise SettingError(str(exc)) from None
+
+    return validate
+
+
 def _smtp(check_name: str) -> Callable[[str], str]:
     """A `smtp.*` validator of core/delivery/settings.py (loaded only when used)."""
 
@@ -269,6 +284,36 @@ SPECS: dict[str, SettingSpec] = {
             "Messages sent per minute at most (default 30; 0: no limit).",
             _smtp("check_per_minute"),
         ),
+        SettingSpec(
+            "loyalty.points_per_unit",
+            "Points per 1.00 of an order's net value, rounded down per order (default 10).",
+            _loyalty("check_points"),
+        ),
+        SettingSpec(
+            "loyalty.bonus_2nd_order",
+            "Bonus points for a customer's 2nd order (default 0).",
+            _loyalty("check_points"),
+        ),
+        SettingSpec(
+            "loyalty.bonus_5th_order",
+            "Bonus points for a customer's 5th order (default 0).",
+            _loyalty("check_points"),
+        ),
+        SettingSpec(
+            "loyalty.expiry_months",
+            "Points expire after this many months without an order (default off).",
+            _loyalty("check_expiry_months"),
+        ),
+        SettingSpec(
+            "loyalty.point_value",
+            "Points worth 1.00 when redeemed (default 100).",
+            _loyalty("check_point_value"),
+        ),
+        SettingSpec(
+            "loyalty.tiers",
+            "Tiers by net spend over 12 months: 'Bronze:0,Silver:250,Gold:1000'.",
+            _loyalty("check_tiers"),
+        ),
     )
 }
 
@@ -284,6 +329,12 @@ DEFAULTS = {
     "referrals.friend_discount": "10%",
     "smtp.security": "starttls",
     "smtp.per_minute": "30",
+    "loyalty.points_per_unit": "10",
+    "loyalty.bonus_2nd_order": "0",
+    "loyalty.bonus_5th_order": "0",
+    "loyalty.expiry_months": "off",
+    "loyalty.point_value": "100",
+    "loyalty.tiers": "Bronze:0,Silver:250,Gold:1000",
 }
 
 
@@ -317,7 +368,16 @@ def set_setting(store: Store, key: str, value: str) -> str:
             check(normalised)
         except SettingError as exc:
             raise SettingError(f"{key}: {exc}") from None
-    store.set_setting(key, normalised)
+    if key.startswith("loyalty."):
+        with store.write() as conn:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, normalised),
+            )
+            _refresh_derived(conn, key)
+    else:
+        store.set_setting(key, normalised)
     return normalised
 
 
@@ -325,13 +385,24 @@ def unset_setting(store: Store, key: str) -> None:
     check_key(key)
     with store.write() as conn:
         conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        _refresh_derived(conn, key)
+
+
+def _refresh_derived(conn: sqlite3.Connection, key: str) -> None:
+    """Recompute, in the same transaction, what is kept under a setting's value: the points
+    per order day depend on the loyalty earning rules."""
+    if key.startswith("loyalty."):
+        from core.loyalty import refresh_points
+
+        refresh_points(conn)
 
 
 def all_settings(store: Store) -> dict[str, str | None]:
     """Every known key with its value (or default), in a stable order."""
     stored = dict(
         store.execute("SELECT key, value FROM settings WHERE key LIKE 'shop.%' OR key LIKE "
-                      "'campaigns.%' OR key LIKE 'smtp.%' OR key LIKE 'referrals.%'")
+                      "'campaigns.%' OR key LIKE 'smtp.%' OR key LIKE 'loyalty.%' "
+                      "OR key LIKE 'referrals.%'")
     )  # fmt: skip
     return {key: stored.get(key, DEFAULTS.get(key)) for key in SPECS}
 

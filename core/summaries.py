@@ -10,7 +10,8 @@ refreshed only for the customers an import touched:
 - `day_totals`: per day the orders and revenue of all customers, adjusted like cohorts;
 - `cohort_months`: per (cohort month, month) how many customers of the cohort ordered then,
   adjusted by subtracting the touched customers' old contribution and adding the new one;
-- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py).
+- the RFM and VIP cut values of `customer_stats` (core/rfm_cuts.py);
+- the loyalty points earned per customer and day (`loyalty_points`, core/loyalty/kept.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlite3
 from datetime import date
 
 from core.bulk_load import set_aside
+from core.loyalty.kept import refresh_points
 from core.periods import month_index
 from core.rfm_cuts import save_cuts
 
@@ -49,6 +51,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
     else:
         _refresh_affected(conn)
     save_cuts(conn)
+    refresh_points(conn, None if everyone else AFFECTED_TABLE, everyone=everyone)
 
 
 def _refresh_affected(conn: sqlite3.Connection) -> None:
