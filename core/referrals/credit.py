@@ -13,9 +13,11 @@ rows of the customers it touched in line with what is due, in its own transactio
 - due and not credited: credit R `referrals.bonus_points` through loyalty's ledger
   (`add_adjustment(..., kind='referral')`) and, when `referrals.reward` is set, a reward
   code the first time (a single-use code of the campaign `referral-rewards`);
-- credited but no longer due (the order was cancelled or fully refunded, an earlier order
-  of C came in, the code was corrected): the same points are taken back (a negative
-  'referral' adjustment); a reward code already issued stays valid (the shop has it).
+- credited but no longer due as it was (the order was cancelled or fully refunded, an
+  earlier order of C came in, the code was corrected, the order's date changed): the same
+  points are taken back (a negative 'referral' adjustment dated like the credit), and
+  whatever is due now is credited afresh; a reward code already issued stays valid (the
+  shop has it) and is not issued again for the same referrer and referred customer.
 
 Re-imports and duplicated rows change nothing that is due, so nothing is written twice;
 the ledger's unique (customer, kind, reference) index backs that up. The adjustments are
@@ -87,10 +89,11 @@ def due_referrals(conn: sqlite3.Connection, scope: str | None = None) -> dict[in
     }
 
 
-def _reference(order_id: int, generation: int, reversed_: bool = False) -> str:
-    """The ledger's reference: `order 42`, its reversal `order 42 reversed`; a credit made
-    again after a reversal is `order 42 #2` (the ledger keeps each reference once)."""
-    text = f"order {order_id}"
+def _reference(referred: int, order_id: int, generation: int, reversed_: bool = False) -> str:
+    """The ledger's reference: `order 42 of customer 7`, its reversal `... reversed`; a credit
+    made again after a reversal gets `#2` (the ledger keeps each reference once per customer,
+    and one order may move between customers in a corrected export)."""
+    text = f"order {order_id} of customer {referred}"
     if generation > 1:
         text += f" #{generation}"
     return text + " reversed" if reversed_ else text
@@ -133,16 +136,12 @@ def reconcile_referrals(conn: sqlite3.Connection, touched: str | None = None) ->
             continue
         row, wanted = rows.get(referred), due.get(referred)
         if row is not None and row[7] == "credited":
-            _, referrer, _code, order_id, order_day, points, _reward, _state, generation = row
-            if wanted is not None and wanted.referrer_id == referrer:
-                conn.execute(
-                    "UPDATE referral_credits SET code = ?, order_id = ?, order_day = ? "
-                    "WHERE referred_id = ? AND (code, order_id) IS NOT (?, ?)",
-                    (wanted.code, wanted.order_id, wanted.order_day, referred,
-                     wanted.code, wanted.order_id),
-                )  # fmt: skip
+            _, referrer, code, order_id, order_day, points, _reward, _state, generation = row
+            if wanted == Due(referrer, code, order_id, order_day):
                 continue
-            _adjust(conn, referrer, -points, _reference(order_id, generation, True), order_day)
+            _adjust(
+                conn, referrer, -points, _reference(referred, order_id, generation, True), order_day
+            )
             conn.execute(
                 "UPDATE referral_credits SET state = 'reversed', changed_at = ? "
                 "WHERE referred_id = ?",
@@ -161,7 +160,7 @@ def reconcile_referrals(conn: sqlite3.Connection, touched: str | None = None) ->
             reward = _issue_reward(conn, wanted.referrer_id, settings, now)
         _adjust(
             conn, wanted.referrer_id, settings.bonus_points,
-            _reference(wanted.order_id, generation), wanted.order_day,
+            _reference(referred, wanted.order_id, generation), wanted.order_day,
         )  # fmt: skip
         conn.execute(
             "INSERT OR REPLACE INTO referral_credits (referred_id, referrer_id, code, order_id, "
