@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from core.as_of import resolve_as_of
 from core.contact_history import ContactHistory, contact_history
 from core.customer_profile import (
     CustomerProfile,
@@ -14,6 +15,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.referrals.report import customer_referrals
 from core.store import Store
 from core.values import day_to_date
 
@@ -36,10 +38,15 @@ class CustomerDetails:
     customer: dict[str, object]
     orders: list[dict[str, object]]
     history: ContactHistory
+    referrals: dict[str, object]
+    """Their referral code, whom they referred and who referred them (core/referrals/)."""
 
     def to_dict(self) -> dict[str, object]:
         """What `customer show --json` prints."""
-        return {"customer": self.customer, "orders": self.orders, "history": self.history.to_dict()}
+        return {
+            "customer": self.customer, "orders": self.orders, "history": self.history.to_dict(),
+            "referrals": self.referrals,
+        }  # fmt: skip
 
 
 def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
@@ -52,6 +59,7 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
         _customer(profile, forgotten=is_forgotten(store, customer_id)),
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
+        customer_referrals(store, customer_id, resolve_as_of(store)),
     )
 
 

@@ -35,6 +35,8 @@ COMMAND_MODULES: dict[str, str] = {
     "codes": "codes",
     "flows": "flows",
     "send": "sending",
+    "referral": "referrals",
+    "referrals": "referrals",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
