@@ -12,12 +12,13 @@ the file cannot be written, the same command run again writes the same codes.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from core.campaigns.codes import check_prefix, new_codes
+from core.campaigns.codes import TokenSource, check_prefix, new_codes
 from core.campaigns.records import codes_in_use
 from core.codes.shop_files import (
     CodesExportError,
@@ -82,7 +83,9 @@ def _forgotten(store: Store, customer_ids: list[int]) -> set[int]:
     }
 
 
-def ensure_codes(store: Store, customer_ids: list[int], prefix: str) -> tuple[dict[int, str], int]:
+def ensure_codes(
+    store: Store, customer_ids: list[int], prefix: str, *, token: TokenSource = secrets.token_bytes
+) -> tuple[dict[int, str], int]:
     """Every customer's referral code, drawing one for those without (returns the codes by
     customer and how many were drawn). One transaction: a code another writer stored
     meanwhile fails its insert (primary key or the campaign-code trigger) and nothing is kept."""
@@ -95,7 +98,9 @@ def ensure_codes(store: Store, customer_ids: list[int], prefix: str) -> tuple[di
             ).fetchall()
         )
         missing = [cid for cid in dict.fromkeys(customer_ids) if cid not in have]
-        drawn = new_codes(prefix, len(missing), lambda batch: codes_in_use(conn, batch))
+        drawn = new_codes(
+            prefix, len(missing), lambda batch: codes_in_use(conn, batch), token=token
+        )
         now = utc_now()
         conn.executemany(
             "INSERT INTO referral_codes (code, customer_id, created_at) VALUES (?, ?, ?)",
