@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from core.addresses import ellipsized
+from core.as_of import resolve_as_of
 from core.consent import set_marketing_consent
 from core.contact_history import HistoryEvent, contact_history
 from core.customer_profile import (
@@ -34,9 +35,11 @@ from core.customer_profile import (
     load_profile,
 )
 from core.erasure import ErasureReport, forget_customers
+from core.referrals.report import customer_referrals
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
+from tui.referral_text import referral_lines
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
@@ -97,6 +100,8 @@ class CustomerDetailScreen(RetainScreen):
         """The customer's row of `core.segments.customer_rows` (scores and segments)."""
         history: list[HistoryEvent] | None = None
         """Campaign drafts, codes and redemptions, oldest first (core/contact_history.py)."""
+        referrals: dict[str, object] | None = None
+        """Their referral code, whom they referred, who referred them (core/referrals/)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -124,6 +129,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="figures", markup=False)
         with Vertical(id="extras"):
             yield Static("", id="rfm", markup=False)
+            yield Static("", id="referrals", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -173,7 +179,12 @@ class CustomerDetailScreen(RetainScreen):
             total = count_orders(store, self.customer_id) if profile else 0
             segments = self._segments(store) if profile else None
             history = contact_history(store, self.customer_id).events() if profile else []
-        self.post_message(self.Loaded(profile, orders, total, segments, history))
+            referrals = (
+                customer_referrals(store, self.customer_id, resolve_as_of(store))
+                if profile
+                else None
+            )
+        self.post_message(self.Loaded(profile, orders, total, segments, history, referrals))
 
     def _segments(self, store: Store) -> dict[str, object] | None:
         try:
@@ -217,6 +228,9 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#rfm", Static).update(segments_text(message.segments))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
+        lines = referral_lines(message.referrals) if message.referrals else []
+        self.query_one("#referrals", Static).update(content("\n".join(lines), multiline=True))
+        self.query_one("#referrals", Static).display = bool(lines)
 
     def _show_history(self, events: list[HistoryEvent]) -> None:
         """The history's rows; the section takes no room while there is none."""
