@@ -90,7 +90,7 @@ def test_customer_show_json(db: Path) -> None:
     result = invoke("customer", "show", "1", "--json", "--db", db)
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    assert set(shown) == {"customer", "orders", "history"}
+    assert set(shown) == {"customer", "orders", "history", "referrals"}
     customer = shown["customer"]
     assert (customer["id"], customer["email"], customer["name"], customer["forgotten"]) == (
         1, "ann@example.com", "Ann", False,

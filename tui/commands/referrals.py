@@ -79,8 +79,9 @@ def referral_codes(
         str | None,
         typer.Option(
             "--discount",
-            metavar="10%|5EUR",
-            help="What a code gives the new customer (default: referrals.friend_discount).",
+            metavar="AMOUNT",
+            help="What a code gives the new customer: 10% or 5EUR "
+            "(default: referrals.friend_discount).",
             show_default=False,
         ),
     ] = None,
