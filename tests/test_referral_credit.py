@@ -207,3 +207,24 @@ def test_credit_follows_the_last_version_of_each_order_exactly_once(
             import_file(store, file, "orders")
             final.update(versions)
             check_against_brute_force(store, final)
+
+
+def test_an_erased_customer_s_credit_stays_as_it_was(store: Store, tmp_path: Path) -> None:
+    """Erasure clears the code typed at checkout from the referred customer's order; a later
+    import of their orders must not read that as "no longer referred"."""
+    from core.erasure import forget_customers
+
+    shop_with_ann_code(store, tmp_path)
+    load(store, tmp_path, "second.csv", [generic_row("1003", CY, "2024-12-01", "50.00", CODE)])
+    cy = store.scalar("SELECT id FROM customers WHERE email = ?", (CY,))
+    forget_customers(store, [cy])
+    assert store.scalar("SELECT discount_code FROM orders WHERE external_id = '1003'") is None
+    result = load(store, tmp_path, "third.csv", [
+        generic_row("1003", CY, "2024-12-01", "50.00", CODE, status="refunded"),
+        generic_row("1005", CY, "2024-12-20", "10.00", ""),
+    ])  # fmt: skip
+    assert (result.referrals_credited, result.referrals_reversed) == (0, 0)
+    assert referral_points(store) == {ANN: 500}
+    assert store.scalar("SELECT state FROM referral_credits WHERE referred_id = ?", (cy,)) == (
+        "credited"
+    )

@@ -80,6 +80,7 @@ def test_the_import_reports_credits_and_referrals_lists_them(db: Path, tmp_path:
     assert (early["referred"], early["orders"], early["net_revenue"]) == (1, 1, 5000)
     text = invoke("referrals", "--db", db).stdout
     assert "1 referrer brought 2 new customers (3 orders, €95.50 net, 1,000 points" in text
+    assert "[bold]cy@example.com (customer 3) since 2024-12-01: 2 orders, €75.50 net" in text
 
 
 def test_customer_show_says_who_referred_whom(db: Path, tmp_path: Path) -> None:
@@ -95,7 +96,7 @@ def test_customer_show_says_who_referred_whom(db: Path, tmp_path: Path) -> None:
         1, "REF-AAAAAAAA", "2024-12-01", 500
     )  # fmt: skip
     text = invoke("customer", "show", "3", "--db", db).stdout
-    assert "referred by (no name) (customer 1) with REF-AAAAAAAA on 2024-12-01" in text
+    assert "referred by ann@example.com (customer 1) with REF-AAAAAAAA on 2024-12-01" in text
     bob = invoke("customer", "show", "2", "--db", db).stdout
     assert "code REF-BBBBBBBB · referred 0 customers · 0 points credited" in bob
 

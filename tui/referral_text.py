@@ -11,7 +11,7 @@ from tui.safe_text import clean
 
 
 def _who(person: dict[str, Any]) -> str:
-    name = clean(person["name"], empty="(no name)")
+    name = clean(person["name"] or person["email"], empty="(no name)")
     return f"{name} (customer {person['customer_id']})"
 
 

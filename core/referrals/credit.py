@@ -31,9 +31,13 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from core.store import utc_now
 from core.values import day_to_date
+
+if TYPE_CHECKING:
+    from core.referrals.settings import ReferralSettings
 
 REWARD_CAMPAIGN = "referral-rewards"
 REWARD_TEMPLATE = "referral-reward"
@@ -109,27 +113,27 @@ def reconcile_referrals(conn: sqlite3.Connection, touched: str | None = None) ->
     customers = [row[0] for row in conn.execute(scope)]
     if not customers:
         return changes
-    listed = f"SELECT value FROM json_each('{json.dumps(customers)}')"
+    listed = f"SELECT value FROM json_each('{json.dumps(customers)}')"  # ints only
     due = due_referrals(conn, listed)
     rows = {
         row[0]: row
         for row in conn.execute(
             "SELECT referred_id, referrer_id, code, order_id, order_day, points, reward_code, "
-            "state, generation FROM referral_credits WHERE referred_id IN "
-            f"({listed}) AND referred_id NOT IN (SELECT customer_id FROM forgotten) "
-            "AND referrer_id NOT IN (SELECT customer_id FROM forgotten)"
+            f"state, generation FROM referral_credits WHERE referred_id IN ({listed})"
         )
     }
+    # Erased people's credits stay as they were: as the referred customer or the referrer.
     frozen = {
         row[0]
         for row in conn.execute(
-            f"SELECT value FROM json_each('{json.dumps(customers)}') "
-            "WHERE value IN (SELECT customer_id FROM forgotten) OR value IN "
-            "(SELECT referred_id FROM referral_credits WHERE referrer_id IN "
-            "(SELECT customer_id FROM forgotten))"
+            f"SELECT value FROM ({listed}) WHERE value IN (SELECT customer_id FROM forgotten)"
         )
+    } | {
+        referred
+        for referred, row in rows.items()
+        if conn.execute("SELECT 1 FROM forgotten WHERE customer_id = ?", (row[1],)).fetchone()
     }
-    settings = None
+    settings: ReferralSettings | None = None
     now = utc_now()
     for referred in sorted(set(rows) | set(due)):
         if referred in frozen:
@@ -173,7 +177,9 @@ def reconcile_referrals(conn: sqlite3.Connection, touched: str | None = None) ->
     return changes
 
 
-def _adjust(conn: sqlite3.Connection, customer_id: int, points: int, reference: str, day: int):
+def _adjust(
+    conn: sqlite3.Connection, customer_id: int, points: int, reference: str, day: int
+) -> None:
     """Points in loyalty's ledger, dated by the referred order's date (0 points: nothing)."""
     if points == 0:
         return
@@ -204,15 +210,16 @@ def _reward_campaign(conn: sqlite3.Connection, discount: dict[str, object], now:
     return cursor.lastrowid
 
 
-def _issue_reward(conn: sqlite3.Connection, referrer: int, settings: object, now: str) -> str:
+def _issue_reward(
+    conn: sqlite3.Connection, referrer: int, settings: ReferralSettings, now: str
+) -> str:
     """A single-use code for the referrer, stored like a campaign's codes (unique with every
     campaign and referral code), valid `referrals.reward_valid_days` from today."""
     from core.campaigns.codes import new_codes
     from core.campaigns.records import codes_in_use, write_codes
     from core.referrals.codes import discount_value
-    from core.referrals.settings import ReferralSettings
 
-    assert isinstance(settings, ReferralSettings) and settings.reward is not None
+    assert settings.reward is not None
     kind, value = discount_value(settings.reward)
     today = datetime.now(UTC).date()
     discount = {

@@ -159,15 +159,20 @@ def referrals(
     )
     for referrer in report.referrers:
         out(
-            f"  {clean(referrer.name, empty='(no name)')} (customer {referrer.customer_id}, "
+            f"  {_who(referrer.name, referrer.email)} (customer {referrer.customer_id}, "
             f"{clean(referrer.code)}): {plural(len(referrer.referred), 'customer')}, "
             f"{money(referrer.net_revenue, currency)} net, {referrer.points:,} points",
             markup=False,
         )
         for item in referrer.referred:
             out(
-                f"      {clean(item.name, empty='(no name)')} (customer {item.customer_id}) "
+                f"      {_who(item.name, item.email)} (customer {item.customer_id}) "
                 f"since {item.first_order}: {plural(item.orders, 'order')}, "
                 f"{money(item.net_revenue, currency)} net",
                 markup=False,
             )
+
+
+def _who(name: str, email: str | None) -> str:
+    """The name, else the address, made safe to print (customer data)."""
+    return clean(name or email, empty="(no name)")
