@@ -22,6 +22,7 @@ SCRIPTS = (
     "bench_import.py",
     "bench_campaigns.py",
     "bench_flows.py",
+    "bench_loyalty.py",
 )
 
 

@@ -15,6 +15,7 @@ from core.customer_profile import (
     load_orders,
     load_profile,
 )
+from core.loyalty import customer_loyalty
 from core.referrals.report import customer_referrals
 from core.store import Store
 from core.values import day_to_date
@@ -38,15 +39,16 @@ class CustomerDetails:
     customer: dict[str, object]
     orders: list[dict[str, object]]
     history: ContactHistory
-    referrals: dict[str, object]
+    loyalty: dict[str, object] | None = None
+    """Points, tier and the ledger as of the store's as-of date (core/loyalty)."""
+    referrals: dict[str, object] | None = None
     """Their referral code, whom they referred and who referred them (core/referrals/)."""
 
     def to_dict(self) -> dict[str, object]:
         """What `customer show --json` prints."""
-        return {
-            "customer": self.customer, "orders": self.orders, "history": self.history.to_dict(),
-            "referrals": self.referrals,
-        }  # fmt: skip
+        return {"customer": self.customer, "orders": self.orders,
+                "history": self.history.to_dict(), "loyalty": self.loyalty,
+                "referrals": self.referrals}  # fmt: skip
 
 
 def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
@@ -55,11 +57,13 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
     if profile is None:
         return None
     orders = load_orders(store, customer_id, limit=ALL_ORDERS)
+    as_of = resolve_as_of(store)
     return CustomerDetails(
         _customer(profile, forgotten=is_forgotten(store, customer_id)),
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
-        customer_referrals(store, customer_id, resolve_as_of(store)),
+        customer_loyalty(store, customer_id, as_of),
+        customer_referrals(store, customer_id, as_of),
     )
 
 

@@ -32,6 +32,11 @@ ROW_COLUMNS = (
     "c.accepts_marketing, c.tags, s.orders, s.revenue, s.first_day, s.last_day"
 )
 
+LOYALTY_COLUMNS = (
+    "points", "tier", "points_value", "next_tier", "points_to_next_tier", "spend_to_next_tier",
+)  # fmt: skip
+"""What each row says of the customer's loyalty status (money in currency units)."""
+
 
 def sortable_fields() -> list[str]:
     return [name for name, field in FIELDS.items() if field.sortable]
@@ -127,7 +132,32 @@ def _rows(
     by_id = {}
     for row in store.execute(sql.text, sql.params):
         by_id[row[0]] = _row_dict(snapshot, row, [name for name, _sql in memberships])
+    _add_loyalty(store, snapshot, by_id)
     return [by_id[customer_id] for customer_id in page if customer_id in by_id]
+
+
+def _add_loyalty(store: Store, snapshot: Snapshot, rows: dict[int, dict[str, object]]) -> None:
+    """Each row's loyalty status as of the snapshot's date (core/loyalty): `points`, `tier`,
+    `points_value`, `next_tier`, `points_to_next_tier`, `spend_to_next_tier`; all None when
+    a stored loyalty rule is refused (`retain-tui loyalty` names it)."""
+    from core.loyalty import balances
+
+    statuses = (
+        {} if snapshot.loyalty is None
+        else balances(store, snapshot.as_of, list(rows), rules=snapshot.loyalty)
+    )  # fmt: skip
+    for customer_id, row in rows.items():
+        status = statuses.get(customer_id)
+        row.update(dict.fromkeys(LOYALTY_COLUMNS))
+        if status is None:
+            continue
+        row["points"] = status.points
+        row["tier"] = status.tier
+        row["points_value"] = _money(status.points_value)
+        row["next_tier"] = status.next_tier
+        row["points_to_next_tier"] = status.points_to_next_tier
+        if status.spend_to_next_tier is not None:
+            row["spend_to_next_tier"] = _money(status.spend_to_next_tier)
 
 
 def _row_dict(snapshot: Snapshot, row: tuple[object, ...], names: list[str]) -> dict[str, object]:

@@ -48,7 +48,8 @@ ORDER_CODES_FROM_ORDERS = f"""
 
 
 def loyalty_points_from_orders(where: str = "") -> str:
-    """(customer_id, day, points): the points counting orders earned per customer and day.
+    """(customer_id, day, points, revenue): per customer and day with counting orders, the
+    points they earned and their net revenue (as `customer_days` has it).
 
     An order's points: its net value (total − refunds) × :rate per 1.00, rounded down, plus
     :bonus2 / :bonus5 when it is the customer's 2nd / 5th counting order (by day, then time
@@ -57,8 +58,8 @@ def loyalty_points_from_orders(where: str = "") -> str:
     `loyalty_points` by core/loyalty/kept.py, read directly when that is stale.
     """
     return f"""
-        SELECT customer_id, order_day AS day, sum(points) AS points FROM (
-            SELECT customer_id, order_day,
+        SELECT customer_id, order_day AS day, sum(points) AS points, sum(net) AS revenue FROM (
+            SELECT customer_id, order_day, total - refunded AS net,
                    max(0, total - refunded) * :rate / 100
                    + CASE row_number() OVER (PARTITION BY customer_id
                                              ORDER BY order_day, ordered_at, id)
@@ -67,7 +68,6 @@ def loyalty_points_from_orders(where: str = "") -> str:
             WHERE customer_id IS NOT NULL AND NOT cancelled {where}
         )
         GROUP BY customer_id, order_day
-        HAVING sum(points) != 0
     """
 
 
@@ -545,8 +545,9 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 14: loyalty (issue 15, core/loyalty/): `loyalty_adjustments` is the ledger of point
     # changes not derived from orders (redemptions negative, referral credit, manual, codes),
     # each dated by the as-of date it was made at; a referral or code row exists at most once
-    # per customer and reference. `loyalty_points` keeps the points counting orders earned per
-    # customer and day under the earning rules stamped in setting `loyalty.kept_rules`
+    # per customer and reference. `loyalty_points` keeps, per customer and day with counting
+    # orders, the points earned under the earning rules stamped in setting `loyalty.kept_rules`
+    # and the day's net revenue (so one pass in key order gives balances and tier spend)
     # (filled here with the default rules: 10 points per 1.00, no bonuses; a new, empty shop
     # gets no stamp, so that it still holds nothing, and its first import builds the table).
     f"""
@@ -566,9 +567,10 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
         day INTEGER NOT NULL,
         points INTEGER NOT NULL,
+        revenue INTEGER NOT NULL,
         PRIMARY KEY (customer_id, day)
     ) WITHOUT ROWID;
-    INSERT INTO loyalty_points (customer_id, day, points)
+    INSERT INTO loyalty_points (customer_id, day, points, revenue)
     {
         loyalty_points_from_orders()
         .replace(":rate", "10")

@@ -88,3 +88,23 @@ for _field in (
           _column("NULL"), sortable=False),
 ):  # fmt: skip
     register_field(_field)
+
+
+def _loyalty(name: str) -> Callable[[Snapshot], Sql]:
+    """Loyalty's SQL (core/loyalty/segment_sql.py), loaded when a filter uses the field."""
+
+    def value(snapshot: Snapshot) -> Sql:
+        from core.loyalty import segment_sql
+
+        return getattr(segment_sql, name)(snapshot)  # type: ignore[no-any-return]
+
+    return value
+
+
+register_field(
+    Field("points", "count", "loyalty points balance as of the as-of date", _loyalty("points_sql"))
+)
+register_field(
+    Field("tier", "text", "loyalty tier, by net spend over the 12 months up to the as-of date",
+          _loyalty("tier_sql"))
+)  # fmt: skip

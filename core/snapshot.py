@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from core.as_of import resolve_as_of
@@ -25,6 +26,9 @@ from core.rfm import RfmTable
 from core.rfm_cuts import compute_cuts, stored_cuts
 from core.sqlparts import Sql, join
 from core.store import Store
+
+if TYPE_CHECKING:
+    from core.loyalty import LoyaltyRules
 
 MAIN_STATS = "main.customer_stats"
 AS_OF_STATS = "temp.segment_stats"
@@ -46,6 +50,11 @@ class Snapshot:
     m_cuts: tuple[int, ...]
     vip_cut: int | None
     rfm: RfmTable
+    loyalty: LoyaltyRules | None = None
+    """The loyalty rules (the fields points and tier); None when a stored one is refused."""
+    loyalty_problem: str | None = None
+    loyalty_kept: bool = False
+    """Whether `loyalty_points` holds the points under these rules (core/loyalty/kept.py)."""
 
     @property
     def day(self) -> int:
@@ -192,6 +201,13 @@ def _build(store: Store, rfm: RfmTable, as_of: date | None) -> Snapshot:
         _fill_as_of_stats(store, as_of.toordinal())
         cuts = compute_cuts(store.conn, AS_OF_STATS)
     customers = int(store.scalar("SELECT count(*) FROM customers") or 0)  # type: ignore[call-overload]
+    from core.loyalty import LoyaltyError, load_rules
+    from core.loyalty.kept import kept_is_current
+
+    try:
+        loyalty, problem = load_rules(store), None
+    except LoyaltyError as exc:
+        loyalty, problem = None, str(exc)
     return Snapshot(
         as_of=as_of,
         stats=stats,
@@ -202,6 +218,9 @@ def _build(store: Store, rfm: RfmTable, as_of: date | None) -> Snapshot:
         m_cuts=cuts.m,
         vip_cut=cuts.vip,
         rfm=rfm,
+        loyalty=loyalty,
+        loyalty_problem=problem,
+        loyalty_kept=loyalty is not None and kept_is_current(store.conn, loyalty),
     )
 
 

@@ -21,4 +21,7 @@ def has_tag(tags: str | None, wanted: str | None) -> int:
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
+    from core.loyalty.rules import add_months_ordinal
+
     conn.create_function("rt_has_tag", 2, has_tag, deterministic=True)
+    conn.create_function("rt_add_months", 2, add_months_ordinal, deterministic=True)

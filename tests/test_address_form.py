@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from core.compose import Composer, list_templates
 from core.compose.check import check_templates
-from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
+from core.compose.context import worst_case_customer
 from core.compose.discount import Discount
 from core.importers import import_file
 from core.shop_settings import SettingError, load_shop_settings, set_setting
@@ -124,10 +124,9 @@ def test_every_template_language_and_form_renders_in_that_form(
     demo = {"de": 1, "it": 2, "nl": 3, "nb": 4, "en": 5}[lang]
     record = composer.loader.records([demo])[demo]
     cases = [composer.loader.load([record], compiled.needs)[demo], worst_case_customer()]
-    extra = {"loyalty": EXAMPLE_LOYALTY}
     discount = Discount(percent=Decimal(10), valid_days=30)
     for data in cases:
-        draft = composer.render_data(compiled, data, discount, extra=extra)
+        draft = composer.render_data(compiled, data, discount)
         assert draft.html is not None
         if lang in FORMAL_LANGUAGES:
             wrong = (INFORMAL_WORDS if written_in == "formal" else FORMAL_WORDS)[lang]

@@ -298,11 +298,14 @@ def test_win_back_needs_a_discount(composer: Composer) -> None:
         composer.drafts([1], "win-back")
 
 
-def test_loyalty_is_never_offered(composer: Composer) -> None:
+def test_loyalty_is_offered_and_shows_the_balance(composer: Composer) -> None:
+    from core.loyalty import balances
+
     offered = [info.name for info in composer.templates(available_only=True)]
-    assert "loyalty" not in offered and "thank-you" in offered
-    with pytest.raises(ComposeError, match="needs loyalty"):
-        composer.render(1, "loyalty")
+    assert "loyalty" in offered and "thank-you" in offered
+    status = balances(composer.store, composer.as_of, [1])[1]
+    draft = composer.render(1, "loyalty")
+    assert f"{status.points:,}".replace(",", "") in draft.text.replace(",", "").replace(".", "")
 
 
 def test_unknown_template_lists_the_available_ones(composer: Composer) -> None:
@@ -403,7 +406,7 @@ def test_warm_compiles_every_available_template(composer: Composer) -> None:
     composer.warm()
     assert set(composer._compiled) == {
         (name, lang, "informal")  # the shop's address form (the default)
-        for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback")
+        for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback", "loyalty")
         for lang in ("de", "en", "it", "nb", "nl")
     }
     assert composer.loader._bestsellers  # read once, for come-back-bestsellers

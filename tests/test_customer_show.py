@@ -90,7 +90,10 @@ def test_customer_show_json(db: Path) -> None:
     result = invoke("customer", "show", "1", "--json", "--db", db)
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    assert set(shown) == {"customer", "orders", "history", "referrals"}
+    assert set(shown) == {"customer", "orders", "history", "loyalty", "referrals"}
+    counting = [o["net"] for o in shown["orders"] if not o["cancelled"]]
+    assert shown["loyalty"]["points"] == sum(net * 10 // 100 for net in counting)
+    assert shown["loyalty"]["tier"] == "Bronze" and shown["loyalty"]["adjustments"] == []
     customer = shown["customer"]
     assert (customer["id"], customer["email"], customer["name"], customer["forgotten"]) == (
         1, "ann@example.com", "Ann", False,

@@ -76,7 +76,6 @@ def test_json_summary_with_discount_and_language(db: str, tmp_path: Path) -> Non
             "Invalid value for '--format' / '-f': 'pdf' is not one of 'eml', 'mbox', 'csv'",
         ),
         (["-t", "nope", "-c", "1", "--dry-run"], "no template named 'nope'"),
-        (["-t", "loyalty", "-c", "1", "--dry-run"], "needs loyalty"),
         (["-t", "win-back", "-c", "1", "--dry-run"], "add --discount"),
         (["-t", "win-back", "-c", "1", "--dry-run", "--discount", "5USD"], "not USD"),
         (["-t", "feedback", "-c", "1", "--dry-run", "--code", "X10"], "--code needs --discount"),

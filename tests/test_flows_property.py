@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from core.flows import add_flow, enable_flow, parse_trigger, run_flows
 from core.segments import add_segment
+from core.shop_settings import set_setting
 from tests.campaign_shop import ShopOrder
 from tests.flows_support import NOTE, entries, flow_shop, owner_templates
 
@@ -27,8 +28,11 @@ FLOWS = {
     "every": ("order", 3),
     "last": ("last-order", 10),
     "quiet": ("segment:Quiet", 2),
+    "silver": ("tier:Silver", 1),
 }
 """Flow name -> (trigger, delay days). `Quiet`: no order for QUIET_DAYS days."""
+TIERS, SILVER = "Bronze:0,Silver:25", 2500
+"""The shop's loyalty tiers: Silver from 25.00 of net spend in 12 months (three orders)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ def quiet(orders: list[ShopOrder], customer: int, day: date) -> bool:
     return bool(days) and (day - days[-1]).days >= QUIET_DAYS
 
 
+def spend_12_months(orders: list[ShopOrder], customer: int, day: date) -> int:
+    """Net spend of the customer's counting orders in the 12 months up to `day`."""
+    year_before = day.replace(year=day.year - 1)
+    return sum(o.cents - o.refunded_cents for o in orders
+               if o.customer == customer and o.counts and year_before < o.day <= day)  # fmt: skip
+
+
 def events(
     orders: list[ShopOrder], customer: int, trigger: str, delay: int, start: date, as_of: date
 ) -> set[str]:
@@ -61,6 +72,11 @@ def events(
         fired = [(days[n - 1], trigger)] if len(days) == n else []
     elif trigger == "last-order":
         fired = fired[-1:]
+    elif trigger.startswith("tier:"):
+        reached = [d for d in each_day(FIRST_DAY, as_of)
+                   if spend_12_months(orders, customer, d) >= SILVER]  # fmt: skip
+        still = spend_12_months(orders, customer, as_of) >= SILVER
+        fired = [(reached[0], trigger)] if reached and still else []
     elif trigger.startswith("segment:"):
         fired = [
             (day, day.isoformat())
@@ -140,6 +156,7 @@ def test_runs_enter_exactly_the_customers_the_rules_say(
         try:
             templates = owner_templates(folder)
             add_segment(store, "Quiet", f"days_since_last_order >= {QUIET_DAYS}")
+            set_setting(store, "loyalty.tiers", TIERS)
             for flow, (trigger, delay) in FLOWS.items():
                 add_flow(store, flow, parse_trigger(trigger), NOTE, delay_days=delay,
                          templates_dir=templates)  # fmt: skip

@@ -47,8 +47,7 @@ def test_shipped_templates_kinds_and_languages(tmp_path: Path) -> None:
         assert info.languages == LANGUAGES, info.name
         assert info.html_languages == LANGUAGES, info.name
         assert info.source == "shipped" and not info.problems
-    assert infos["loyalty"].status == "unavailable: needs loyalty"
-    assert not infos["loyalty"].available and infos["feedback"].available
+    assert infos["loyalty"].available and infos["feedback"].available
 
 
 def test_every_template_and_language_renders_for_shop_and_worst_case(tmp_path: Path) -> None:
@@ -123,7 +122,7 @@ def test_templates_command_lists_kind_languages_and_status(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "thank-you" in result.output and "transactional" in result.output
     assert "de en it nb nl" in result.output
-    assert "needs loyalty, shipped" in result.output
+    assert "needs loyalty" not in result.output
     as_json = runner.invoke(app, ["templates", "--templates", str(tmp_path), "--json"])
     listed = {item["name"]: item for item in __import__("json").loads(as_json.output)}
     assert set(listed) == SHIPPED
@@ -153,7 +152,7 @@ def test_templates_check_command_passes_for_shipped_templates(
     result = runner.invoke(app, ["templates", "check", "--templates", str(tmp_path / "mine")])
     assert result.exit_code == 0, result.output
     assert "against the demo shop and a worst-case customer: all good" in result.output
-    assert "✓ loyalty" in result.output and "needs loyalty" in result.output
+    assert "✓ loyalty" in result.output and "needs loyalty" not in result.output
 
 
 def test_templates_check_command_fails_on_an_owner_error(demo_folder: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.compose import REASONS, Discount
-from core.compose.context import EXAMPLE_LOYALTY, Needs, reorder_variables
+from core.compose.context import Needs, reorder_variables
 from core.compose.reorder import ReorderProduct
 from core.compose.sandbox import VARIABLES, make_environment
 from core.shop_settings import SPECS
@@ -40,7 +40,6 @@ def documented_variables(tmp_path: Path) -> list[str]:
         "feedback": variables["feedback"],
         "score": variables["feedback"]["scores"][0],
         "template": variables["template"],
-        "loyalty": EXAMPLE_LOYALTY,
         "summary": variables["last_order"]["summary"],
         "reorder": reorder_variables(ReorderProduct("TEA", "TEA", "Tea", 10, 3)),
     }

@@ -29,6 +29,7 @@ from tui.screens.customers import CustomersScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
+from tui.screens.loyalty import LoyaltyScreen
 from tui.screens.segments import SegmentsScreen
 from tui.segment_provider import SegmentProvider
 from tui.store_pool import StorePool
@@ -60,6 +61,7 @@ class RetainApp(App[None]):
         "customers": CustomersScreen,
         "segments": SegmentsScreen,
         "campaigns": CampaignsScreen,
+        "loyalty": LoyaltyScreen,
         "import": ImportScreen,
     }
 

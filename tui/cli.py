@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "codes": "codes",
     "flows": "flows",
     "send": "sending",
+    "loyalty": "loyalty",
     "referral": "referrals",
     "referrals": "referrals",
 }

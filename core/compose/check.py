@@ -3,8 +3,7 @@
 Each language is rendered for a real customer of the demo shop (the one with the most
 orders in that language, so order lines, recommendations and dates are all present) and for
 a worst-case customer with every optional field empty, under a shop with only the required
-settings. Templates that need a feature retain-tui lacks (loyalty) are rendered with the
-documented example values, so their text is checked before the feature arrives.
+settings.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.compose.composer import Composer, reorder_rule
-from core.compose.context import EXAMPLE_LOYALTY, worst_case_customer
+from core.compose.context import worst_case_customer
 from core.compose.discount import Discount
 from core.compose.errors import ComposeError, TemplateError
 from core.compose.templates import FORMAL, INFORMAL, TemplateInfo
@@ -105,7 +104,6 @@ def _check_language(
     form: str,
     report: CheckReport,
 ) -> None:
-    extra = {"loyalty": EXAMPLE_LOYALTY} if "loyalty" in info.requires else None
     percent = Discount(percent=Decimal(10), valid_days=30)
     amount = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14)
     discounts: list[Discount | None] = [percent, amount]
@@ -130,7 +128,7 @@ def _check_language(
                     record = runner.loader.records([customer_id])[customer_id]
                     rule = reorder_rule(info)
                     data = runner.loader.load([record], compiled.needs, rule)[customer_id]
-                runner.render_data(compiled, data, discount, extra=extra)
+                runner.render_data(compiled, data, discount)
                 report.renders += 1
             except (TemplateError, ComposeError) as exc:
                 message = str(exc)

@@ -32,7 +32,12 @@ from core.compose.reorder import (
     reorder_products,
     suggestions,
 )
-from core.compose.sandbox import SEGMENT_FIELDS, LazyNamespace, Namespace
+from core.compose.sandbox import (
+    LOYALTY_MONEY_FIELDS,
+    SEGMENT_FIELDS,
+    LazyNamespace,
+    Namespace,
+)
 from core.compose.templates import TemplateInfo
 from core.shop_settings import ShopSettings, format_mailbox
 from core.store import Store
@@ -174,7 +179,8 @@ def worst_case_customer() -> CustomerData:
     """A customer with every optional field empty: no names, country, language or orders."""
     record = CustomerRecord(0, "nobody@example.invalid", None, None, None, None, None, None,
                             0, 0, None, None)  # fmt: skip
-    return CustomerData(record, segment_fields=dict.fromkeys(SEGMENT_FIELDS) | {"segments": []})
+    empty = dict.fromkeys(SEGMENT_FIELDS) | {"segments": [], "points": 0, "points_value": 0.0}
+    return CustomerData(record, segment_fields=empty)
 
 
 # Customers with their figures, from the summaries kept by every import...
@@ -411,9 +417,19 @@ def customer_variables(
     record = item.record
     first = inline_text(record.first_name)
     last = inline_text(record.last_name)
+
+    def shaped(fields: dict[str, Any]) -> dict[str, Any]:
+        """Loyalty's money (currency units in the rows) as Money in the draft's locale."""
+        return fields | {
+            key: Money.from_cents(round(fields[key] * 100), currency, locale)
+            for key in LOYALTY_MONEY_FIELDS
+            if fields.get(key) is not None
+        }
+
+    fetch = fetch_segment_fields
     customer = LazyNamespace(
         "customer",
-        fetch_segment_fields if item.segment_fields is None else None,
+        (lambda: shaped(fetch())) if fetch is not None and item.segment_fields is None else None,
         SEGMENT_FIELDS,
         id=record.id,
         first_name=first,
@@ -434,7 +450,7 @@ def customer_variables(
         days_since_last_order=record.days_since_last_order(as_of),
     )
     if item.segment_fields is not None:
-        customer.update(item.segment_fields)
+        customer.update(shaped(item.segment_fields))
     return customer
 
 
@@ -591,8 +607,3 @@ def with_code(discount: Namespace, code: str) -> Namespace:
 
 def template_variables(info: TemplateInfo, lang: str) -> Namespace:
     return Namespace("template", name=info.name, kind=info.kind, language=lang)
-
-
-EXAMPLE_LOYALTY = Namespace(
-    "loyalty", points=240, tier="Silver", next_tier="Gold", points_to_next_tier=60
-)

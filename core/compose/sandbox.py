@@ -51,10 +51,15 @@ __all__ = ["RENDER_CHARACTERS", "RENDER_SECONDS", "DraftEnvironment", "load", "r
 # Documented top-level variables (docs/templates.md), for "did you mean" hints.
 VARIABLES = (
     "customer", "last_order", "orders", "shop", "discount", "recommendations", "reorder",
-    "feedback", "template", "lang", "locale", "today", "loyalty", "address_form",
+    "feedback", "template", "lang", "locale", "today", "address_form",
 )  # fmt: skip
-# Customer fields that come from the segments engine (loaded only when a template uses them).
-SEGMENT_FIELDS = frozenset({"r", "f", "m", "rfm_segment", "segments"})
+# Customer fields that come from the segments engine and loyalty (loaded only when a template
+# uses them).
+LOYALTY_MONEY_FIELDS = frozenset({"points_value", "spend_to_next_tier"})
+SEGMENT_FIELDS = frozenset(
+    {"r", "f", "m", "rfm_segment", "segments", "points", "tier", "next_tier",
+     "points_to_next_tier"} | LOYALTY_MONEY_FIELDS
+)  # fmt: skip
 # Jinja built-ins that reach outside the data (`attr` is sandboxed too, but has no use here).
 _REMOVED_FILTERS = ("attr",)
 RENDER_SECONDS = 2.0

@@ -37,8 +37,8 @@ PARTS = {"subject": "subject.txt", "text": "txt", "html": "html"}
 RECIPIENT_NEEDS = {"last_order", "recommendations"}
 # Needs satisfied by the export as a whole (an attached discount).
 EXPORT_NEEDS = {"discount"}
-# Features of retain-tui a template may require; none of these exist yet.
-AVAILABLE_FEATURES: frozenset[str] = frozenset()
+# Features of retain-tui a template may require, and those this version has.
+AVAILABLE_FEATURES: frozenset[str] = frozenset({"loyalty"})
 KNOWN_FEATURES = {"loyalty"}
 INFORMAL, FORMAL = "informal", "formal"
 """The address forms (`shop.address_form`); formal files are `<lang>.formal.<part>`."""

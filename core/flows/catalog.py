@@ -95,7 +95,10 @@ def template_problem(name: str, templates: Mapping[str, TemplateInfo]) -> str | 
 
 
 def segment_problem(store: Store, trigger: Trigger) -> str | None:
-    """Why a segment trigger's segment cannot be used, or None (and None for other kinds)."""
+    """Why a segment trigger's segment (a tier trigger's tier) cannot be used, or None (and
+    None for other kinds)."""
+    if trigger.kind == "tier":
+        return tier_problem(store, str(trigger.value))
     if trigger.kind != "segment":
         return None
     from core.segment_catalog import opened_catalog
@@ -109,6 +112,17 @@ def segment_problem(store: Store, trigger: Trigger) -> str | None:
             catalog.condition(entry.name)
     except (SegmentError, FilterError) as exc:
         return f"segment {trigger.value!r} cannot be used: {exc}"
+    return None
+
+
+def tier_problem(store: Store, name: str) -> str | None:
+    """Why `tier:NAME` cannot be used (no such tier in `loyalty.tiers`, a refused rule)."""
+    from core.loyalty import LoyaltyError, load_rules
+
+    try:
+        load_rules(store).find_tier(name)
+    except LoyaltyError as exc:
+        return str(exc)
     return None
 
 

@@ -40,6 +40,8 @@ def fired_events(
     if trigger.kind == "segment":
         return _segment_entries(members or SegmentMembers(store), str(trigger.value), low, high,
                                 as_of)  # fmt: skip
+    if trigger.kind == "tier":
+        return _tier_events(store, trigger, low, high, as_of)
     sql, params = _order_sql(trigger, low.toordinal(), high.toordinal(), as_of.toordinal())
     return [
         Event(customer_id, _key(trigger, day), date.fromordinal(day))
@@ -96,6 +98,52 @@ def _order_sql(trigger: Trigger, low: int, high: int, as_of: int) -> tuple[str, 
         ") WHERE before + orders = ?",
         (low, high, as_of, trigger.value),
     )
+
+
+def _tier_events(store: Store, trigger: Trigger, low: date, high: date, as_of: date) -> list[Event]:
+    """Reaching tier NAME (key `tier:NAME`, once per customer): the first day e on which the
+    customer's net spend over the 12 months up to e reached the tier's threshold, e in
+    (low, high], and the spend over the 12 months up to `as_of` still reaches it. Spend only
+    rises on order days, so e is an order day: only customers with an order in the window
+    are read, each one's days walked once (core/loyalty for the rules and the window)."""
+    from core.loyalty import load_rules, spend_window_start
+
+    threshold = load_rules(store).find_tier(str(trigger.value)).threshold
+    rows = store.execute(
+        "SELECT d.customer_id, d.day, d.revenue FROM customer_days d "
+        "WHERE d.customer_id IN (SELECT customer_id FROM customer_days WHERE day > ? AND day <= ?)"
+        " AND d.day <= ? ORDER BY d.customer_id, d.day",
+        (low.toordinal(), high.toordinal(), as_of.toordinal()),
+    )
+    days_of: dict[int, list[tuple[int, int]]] = {}
+    for customer_id, day, revenue in rows:
+        days_of.setdefault(customer_id, []).append((day, revenue))
+    still_after = spend_window_start(as_of).toordinal()
+    events = []
+    for customer_id, days in days_of.items():
+        if sum(revenue for day, revenue in days if day > still_after) < threshold:
+            continue
+        reached = _first_reached(days, threshold)
+        if reached is not None and low.toordinal() < reached <= high.toordinal():
+            events.append(Event(customer_id, str(trigger), date.fromordinal(reached)))
+    return events
+
+
+def _first_reached(days: list[tuple[int, int]], threshold: int) -> int | None:
+    """The first of `days` (ordinal, revenue; ascending) whose 12-month spend reaches
+    `threshold`: a sliding window, each day entering and leaving once."""
+    from core.loyalty import spend_window_start
+
+    spend, first = 0, 0
+    for day, revenue in days:
+        spend += revenue
+        after = spend_window_start(date.fromordinal(day)).toordinal()
+        while days[first][0] <= after:
+            spend -= days[first][1]
+            first += 1
+        if spend >= threshold:
+            return day
+    return None
 
 
 class SegmentMembers:

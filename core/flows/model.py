@@ -27,8 +27,8 @@ class FlowError(ValueError):
     """Bad input for a flow (one line naming the option or the flow): exit 2, nothing changed."""
 
 
-TRIGGER_FORMS = "nth-order:N, order, last-order or segment:NAME"
-LATER_KINDS = {"tier": "#15 (loyalty tiers)", "replenishment": "#15 (replenishment)"}
+TRIGGER_FORMS = "nth-order:N, order, last-order, segment:NAME or tier:NAME"
+LATER_KINDS = {"replenishment": "#15 (replenishment)"}
 """Trigger kinds named by the issue that later features bring: refused with a pointer."""
 
 MAX_NTH_ORDER = 1000
@@ -41,16 +41,17 @@ class Trigger:
     """When a customer enters a flow; `str(trigger)` gives the text `parse_trigger` reads."""
 
     kind: str
-    """"nth-order" | "order" | "last-order" | "segment"."""
+    """"nth-order" | "order" | "last-order" | "segment" | "tier"."""
     value: int | str | None = None
-    """n for nth-order, the segment's name for segment, None otherwise."""
+    """n for nth-order, the segment's or tier's name for segment and tier, None otherwise."""
 
     def __str__(self) -> str:
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
 
 
 def parse_trigger(text: str) -> Trigger:
-    """`nth-order:1`, `order`, `last-order`, `segment:Champions`; FlowError otherwise."""
+    """`nth-order:1`, `order`, `last-order`, `segment:Champions`, `tier:Gold`; FlowError
+    otherwise."""
     cleaned = text.strip()
     kind, colon, value = cleaned.partition(":")
     kind = kind.strip().lower()
@@ -62,7 +63,7 @@ def parse_trigger(text: str) -> Trigger:
         if 1 <= n <= MAX_NTH_ORDER:
             return Trigger(kind, n)
         raise FlowError(f"--trigger {text[:60]!r}: n must be 1 to {MAX_NTH_ORDER}")
-    if kind == "segment" and value and value.isprintable():
+    if kind in ("segment", "tier") and value and value.isprintable():
         return Trigger(kind, value)
     if kind in LATER_KINDS:
         raise FlowError(

@@ -9,6 +9,13 @@ from core.loyalty.balances import LoyaltyStatus, balances, spend_window_start
 from core.loyalty.kept import refresh_points
 from core.loyalty.ledger import ADJUSTMENT_KINDS, add_adjustment
 from core.loyalty.redeem import redeem
+from core.loyalty.report import (
+    LoyaltyReport,
+    TierFigures,
+    customer_loyalty,
+    loyalty_report,
+    rules_dict,
+)
 from core.loyalty.rules import (
     DEFAULT_RULES,
     RULE_KEYS,
@@ -24,14 +31,19 @@ __all__ = [
     "DEFAULT_RULES",
     "RULE_KEYS",
     "LoyaltyError",
+    "LoyaltyReport",
     "LoyaltyRules",
     "LoyaltyStatus",
     "Tier",
+    "TierFigures",
     "add_adjustment",
     "balances",
+    "customer_loyalty",
     "load_rules",
+    "loyalty_report",
     "parse_tiers",
     "redeem",
     "refresh_points",
+    "rules_dict",
     "spend_window_start",
 ]

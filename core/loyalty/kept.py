@@ -1,4 +1,5 @@
-"""The points each customer earned per order day, kept in `loyalty_points` for fast balances.
+"""The points each customer earned per order day (and the day's net revenue), kept in
+`loyalty_points` for fast balances.
 
 They depend on the orders and on the earning rules (points per 1.00, the 2nd/5th order
 bonuses). The table is stamped with the rules it was built under (setting
@@ -51,14 +52,15 @@ def refresh_points(
             only = f"AND customer_id IN (SELECT id FROM {affected_table})"
             conn.execute(f"DELETE FROM loyalty_points WHERE 1 {only}")
             conn.execute(
-                "INSERT INTO loyalty_points (customer_id, day, points) "
+                "INSERT INTO loyalty_points (customer_id, day, points, revenue) "
                 + loyalty_points_from_orders(only),
                 params,
             )
         return
     conn.execute("DELETE FROM loyalty_points")
     conn.execute(
-        "INSERT INTO loyalty_points (customer_id, day, points) " + loyalty_points_from_orders(),
+        "INSERT INTO loyalty_points (customer_id, day, points, revenue) "
+        + loyalty_points_from_orders(),
         params,
     )
     conn.execute(

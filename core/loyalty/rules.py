@@ -22,6 +22,7 @@ __all__ = [
     "LoyaltyRules",
     "Tier",
     "add_months",
+    "add_months_ordinal",
     "check_expiry_months",
     "check_point_value",
     "check_points",
@@ -233,3 +234,10 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def add_months_ordinal(day: int | None, months: int) -> int | None:
+    """`add_months` on day ordinals, for SQL (`rt_add_months`, core/sqlfunctions.py)."""
+    if day is None:
+        return None
+    return add_months(date.fromordinal(day), months).toordinal()

@@ -190,13 +190,24 @@ def _print_details(detail: CustomerDetails) -> None:
             sku = f" ({clean(line['sku'])})" if line["sku"] else ""
             price = "" if line["unit_price"] is None else f" at {format_cents(line['unit_price'])}"
             out(f"      {line['quantity']} × {clean(line['product'], empty='-')}{sku}{price}")
+    loyalty: dict[str, Any] | None = detail.loyalty
+    if loyalty is not None:
+        to_next = (f" · {loyalty['spend_to_next_tier']} more to {clean(loyalty['next_tier'])}"
+                   if loyalty["next_tier"] else "")  # fmt: skip
+        out(
+            f"Loyalty as of {loyalty['as_of']}: {loyalty['points']:,} points (worth "
+            f"{loyalty['points_value']}) · {clean(loyalty['tier'], empty='no tier')} "
+            f"({loyalty['spend_12m']} in 12 months){to_next}"
+        )
+        for row in loyalty["adjustments"]:
+            out(f"  {row['as_of']}  {row['kind']}  {row['points']:+,}  {clean(row['reference'])}")
     events = detail.history.events()
     out(f"Contact history ({len(events):,})")
     if not events:
         out("  no campaign has selected this customer yet")
     for event in events:
         out(f"  {event.when[:10]}  {clean(event.campaign)}  {event.what}: {clean(event.detail)}")
-    for line in referral_lines(detail.referrals):
+    for line in referral_lines(detail.referrals) if detail.referrals else []:
         out(line)
 
 

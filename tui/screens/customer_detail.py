@@ -65,6 +65,25 @@ def segments_text(row: dict[str, object] | None) -> Content:
     return scores + others
 
 
+def loyalty_text(row: dict[str, object] | None, currency: str | None) -> Content:
+    """'Loyalty: 1,230 points (worth €12.30) · Silver · €352.90 more to Gold' from the
+    customer's row (core/customer_list.py); the tier names are the owner's, shown as text."""
+    if row is None or row.get("points") is None:
+        return content("Loyalty: not available (see `retain-tui loyalty`)", style="dim")
+
+    def cents(key: str) -> int | None:
+        value = row.get(key)
+        return None if value is None else round(float(value) * 100)  # type: ignore[arg-type]
+
+    tier = clean(row["tier"]) if row["tier"] else "no tier"
+    text = (f"Loyalty: {display.count(row['points'])} points "  # type: ignore[arg-type]
+            f"(worth {display.money(cents('points_value'), currency)}) · {tier}")  # fmt: skip
+    if row.get("next_tier"):
+        text += (f" · {display.money(cents('spend_to_next_tier'), currency)} more to "
+                 f"{clean(row['next_tier'])}")  # fmt: skip
+    return content(text)
+
+
 class CustomerDetailScreen(RetainScreen):
     SCREEN_NAME = "customer"
     TITLE_TEXT = "Customer"
@@ -129,6 +148,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="figures", markup=False)
         with Vertical(id="extras"):
             yield Static("", id="rfm", markup=False)
+            yield Static("", id="loyalty", markup=False)
             yield Static("", id="referrals", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
@@ -226,6 +246,7 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#profile", Static).update(self._profile_text(profile))
         self.query_one("#figures", Static).update(self._figures_text(profile))
         self.query_one("#rfm", Static).update(segments_text(message.segments))
+        self.query_one("#loyalty", Static).update(loyalty_text(message.segments, self.currency))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
         lines = referral_lines(message.referrals) if message.referrals else []

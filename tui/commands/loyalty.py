@@ -1,0 +1,163 @@
+"""`retain-tui loyalty`: the scheme's figures, its rules, and redeeming points (issue 15,
+docs/loyalty.md). Thin: parse, call core.loyalty and the settings code, print."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from core.erasure import UnknownPersonError, find_person
+from core.loyalty import RULE_KEYS, LoyaltyError, balances, loyalty_report, redeem
+from core.shop_settings import SettingError, all_settings, set_setting
+from core.values import format_cents
+from tui.commands.common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    as_of_date,
+    console,
+    fail,
+    opened_store,
+    print_json,
+    printable,
+)
+
+loyalty_app = typer.Typer(
+    help="Loyalty points and tiers: members and points per tier, the rules, redemptions "
+    "(docs/loyalty.md).",
+    invoke_without_command=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(loyalty_app, name="loyalty")
+
+
+def _say(line: str) -> None:
+    console.print(printable(line), markup=False, soft_wrap=True)
+
+
+@loyalty_app.callback()
+def loyalty_summary(
+    ctx: typer.Context, as_of: AsOfOption = None, json_: JsonOption = False, db: DbOption = None
+) -> None:
+    """Members and points per tier, points outstanding and their value (the shop's liability)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with opened_store(ctx, db) as store:
+        day = as_of_date(store, as_of)
+        try:
+            report = loyalty_report(store, day)
+        except LoyaltyError as exc:
+            fail(str(exc))
+    if json_:
+        print_json(report.to_dict())
+        return
+    rules = report.rules
+    _say(f"Loyalty as of {day}: {report.members:,} customers")
+    for tier in report.tiers:
+        _say(
+            f"  {tier.name:<12} from {format_cents(tier.threshold):>10}  "
+            f"{tier.members:>9,} customers  {tier.points:>13,} points"
+        )
+    _say(
+        f"Points outstanding: {report.points_outstanding:,}, worth "
+        f"{format_cents(report.value_outstanding)} ({rules.point_value:,} points = 1.00)"
+    )
+    if report.negative_balances:
+        _say(
+            f"{report.negative_balances:,} customers owe points: refunds took back points they "
+            "had redeemed (their balance is below 0)"
+        )
+
+
+KeyArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="KEY",
+        help="A rule: points_per_unit, bonus_2nd_order, bonus_5th_order, expiry_months, "
+        "point_value, tiers (with or without 'loyalty.').",
+        show_default=False,
+    ),
+]
+
+
+@loyalty_app.command("rules", context_settings={"ignore_unknown_options": True})
+def loyalty_rules(
+    ctx: typer.Context,
+    key: KeyArgument = None,
+    value: Annotated[
+        str | None, typer.Argument(metavar="VALUE", help="Its new value.", show_default=False)
+    ] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show the rules, or set one: `loyalty rules tiers "Bronze:0,Silver:300,Gold:1200"`."""
+    with opened_store(ctx, db) as store:
+        if key is not None:
+            full = key if key.startswith("loyalty.") else f"loyalty.{key}"
+            if full not in RULE_KEYS:
+                names = ", ".join(k.removeprefix("loyalty.") for k in RULE_KEYS)
+                fail(f"unknown loyalty rule {key!r}; known: {names}")
+            if value is None:
+                fail(f"give {key}'s new value: retain-tui loyalty rules {key} VALUE")
+            try:
+                stored = set_setting(store, full, value)
+            except SettingError as exc:
+                fail(str(exc))
+            _say(f"{full} = {stored}")
+            return
+        values = all_settings(store)
+    rules = {k: values[k] for k in RULE_KEYS}
+    if json_:
+        print_json({k.removeprefix("loyalty."): v for k, v in rules.items()})
+        return
+    for name, setting in rules.items():
+        _say(f"{name} = {setting}")
+
+
+# A negative POINTS ("-5") is read as a value, refused with one line, not as an option.
+@loyalty_app.command("redeem", context_settings={"ignore_unknown_options": True})
+def loyalty_redeem(
+    ctx: typer.Context,
+    customer: Annotated[
+        str, typer.Argument(metavar="CUSTOMER", help="The customer's number or email address.")
+    ],
+    points: Annotated[str, typer.Argument(metavar="POINTS", help="Points to take (above 0).")],
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            metavar="TEXT",
+            help="What they were redeemed for (an order, a discount code), kept in the ledger.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Redeem points: refused beyond the balance as of the date (exit 2, nothing recorded)."""
+    if not points.strip().isdigit() or int(points) <= 0:
+        fail(f"POINTS: {points!r} is not a whole number above 0")
+    amount = int(points)
+    with opened_store(ctx, db) as store:
+        day = as_of_date(store, as_of)
+        try:
+            ids = find_person(store, customer)
+        except UnknownPersonError as exc:
+            fail(str(exc))
+        try:
+            balance = redeem(store, ids[0], amount, day, reference=reference)
+            value = balances(store, day, [ids[0]])[ids[0]].points_value
+        except LoyaltyError as exc:
+            fail(str(exc))
+    if json_:
+        print_json({"customer": ids[0], "redeemed": amount, "points": balance,
+                    "points_value": format_cents(value), "as_of": day.isoformat()})  # fmt: skip
+        return
+    _say(
+        f"Customer {ids[0]}: redeemed {amount:,} points as of {day}; "
+        f"{balance:,} left (worth {format_cents(value)})"
+    )
