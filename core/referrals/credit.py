@@ -66,6 +66,15 @@ WHERE o.customer_id IS NOT NULL
 UNION SELECT referred_id FROM referral_credits
 """
 
+_TOUCHED_CANDIDATES = """
+SELECT o.customer_id FROM orders o JOIN order_codes k ON k.order_id = o.id
+WHERE o.customer_id IN ({touched})
+  AND (k.code_key = '*' OR k.code_key IN (SELECT code FROM referral_codes))
+UNION SELECT referred_id FROM referral_credits WHERE referred_id IN ({touched})
+"""
+"""The same for the customers an import touched, read from their orders only: an import of
+a few orders into a large shop does not list every referral code's use."""
+
 
 @dataclass(frozen=True)
 class Due:
@@ -109,7 +118,7 @@ def reconcile_referrals(conn: sqlite3.Connection, touched: str | None = None) ->
     changes = ReferralChanges()
     if not conn.execute("SELECT EXISTS (SELECT 1 FROM referral_codes)").fetchone()[0]:
         return changes  # no referral code issued: nothing can be due
-    scope = _CANDIDATES if touched is None else f"{_CANDIDATES} INTERSECT {touched}"
+    scope = _CANDIDATES if touched is None else _TOUCHED_CANDIDATES.format(touched=touched)
     customers = [row[0] for row in conn.execute(scope)]
     if not customers:
         return changes
