@@ -20,6 +20,7 @@ from core.loyalty import (
 )
 from core.loyalty.kept import KEPT_STAMP_KEY
 from core.loyalty.rules import add_months
+from core.segments import customer_rows
 from core.shop_settings import SettingError, set_setting, unset_setting
 from core.store import Store, open_store
 from tests.campaign_shop import ShopOrder
@@ -223,3 +224,21 @@ def test_add_months_keeps_the_day_or_takes_the_months_last() -> None:
     assert add_months(date(2024, 2, 29), -12) == date(2023, 2, 28)
     assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
     assert add_months(date(2026, 1, 15), -1) == date(2025, 12, 15)
+
+
+def test_points_hold_on_the_expiry_day_and_go_the_day_after(tmp_path: Path) -> None:
+    orders = [
+        ShopOrder("A", 1, date(2026, 1, 15), 1000),
+        ShopOrder("B", 2, date(2026, 1, 15), 1000),
+        ShopOrder("C", 2, date(2026, 4, 15), 500),
+        ShopOrder("D", 2, date(2026, 4, 16), 300),
+    ]
+    store = shop(tmp_path, orders, expiry_months="3")
+    assert points(store, 1, date(2026, 4, 15)) == 100  # 15 January + 3 months
+    assert points(store, 1, date(2026, 4, 16)) == 0
+    # An order on the expiry day itself keeps what came before.
+    assert points(store, 2, date(2026, 4, 16)) == 100 + 50 + 30
+    # The segment field says the same, on both days.
+    for day, who in ((date(2026, 4, 15), ["C1", "C2"]), (date(2026, 4, 16), ["C2"])):
+        rows = customer_rows(store, where="points >= 100", as_of=day)
+        assert [row["external_id"] for row in rows] == who

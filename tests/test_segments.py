@@ -32,7 +32,8 @@ ROW_KEYS = {
     "id", "external_id", "email", "first_name", "last_name", "country", "language",
     "accepts_marketing", "tags", "orders", "spent", "aov", "first_order", "last_order",
     "days_since_first_order", "days_since_last_order", "as_of", "r", "f", "m", "rfm_segment",
-    "segments",
+    "segments", "points", "tier", "points_value", "next_tier", "points_to_next_tier",
+    "spend_to_next_tier",
 }  # fmt: skip
 TWO_ROWS = (
     '[[segment]]\nname = "Fans"\nr = [4, 5]\nf = [1, 5]\nm = [1, 5]\n'
@@ -177,6 +178,7 @@ def test_customer_rows_fields_and_values(store: Store) -> None:
     assert frank["first_name"] == "[bold]Frank" and frank["orders"] == 0
     assert frank["spent"] == 0.0 and frank["aov"] is None and frank["last_order"] is None
     assert (frank["r"], frank["rfm_segment"], frank["segments"]) == (None, None, [])
+    assert (frank["points"], frank["tier"], frank["next_tier"]) == (0, "Bronze", "Silver")
 
 
 def test_customer_rows_sort_limit_offset_and_restrictions(store: Store) -> None:

@@ -97,8 +97,8 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
         assert screen.sub_title == "segment lapsed"
         templates = screen.query_one("#template", Select)
         offered = [value for _label, value in templates._options if isinstance(value, str)]
-        assert offered == ["come-back-bestsellers", "feedback", "thank-you", "win-back"]
-        assert templates.value == "come-back-bestsellers"  # the first; loyalty is never offered
+        assert offered == ["come-back-bestsellers", "feedback", "loyalty", "thank-you", "win-back"]
+        assert templates.value == "come-back-bestsellers"  # the first
         await choose(pilot, screen, "win-back")
         assert text_of(screen, "#recipient-summary") == (
             "segment lapsed: 9 customers, 5 get a draft; left out: 4 no marketing consent"
