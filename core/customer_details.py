@@ -18,6 +18,7 @@ from core.customer_profile import (
 from core.loyalty import customer_loyalty
 from core.nps.figures import Answer, customer_answers
 from core.predict.stored import customer_prediction
+from core.referrals.report import customer_referrals
 from core.store import Store
 from core.values import day_to_date
 
@@ -44,6 +45,8 @@ class CustomerDetails:
     """Survey answers, oldest first (core/nps/)."""
     loyalty: dict[str, object] | None = None
     """Points, tier and the ledger as of the store's as-of date (core/loyalty)."""
+    referrals: dict[str, object] | None = None
+    """Their referral code, whom they referred and who referred them (core/referrals/)."""
 
     def to_dict(self) -> dict[str, object]:
         """What `customer show --json` prints."""
@@ -53,6 +56,7 @@ class CustomerDetails:
             "history": self.history.to_dict(),
             "responses": [answer.to_dict() for answer in self.responses],
             "loyalty": self.loyalty,
+            "referrals": self.referrals,
         }
 
 
@@ -65,12 +69,14 @@ def customer_details(store: Store, customer_id: int) -> CustomerDetails | None:
     answers = customer_answers(store, customer_id)
     customer = _customer(profile, forgotten=is_forgotten(store, customer_id))
     customer["nps_score"] = answers[-1].score if answers else None  # the latest answer's
+    as_of = resolve_as_of(store)
     return CustomerDetails(
         _with_prediction(store, customer_id, customer),
         [_order(store, order) for order in reversed(orders)],
         contact_history(store, customer_id),
         answers,
-        customer_loyalty(store, customer_id, resolve_as_of(store)),
+        customer_loyalty(store, customer_id, as_of),
+        customer_referrals(store, customer_id, as_of),
     )
 
 

@@ -662,6 +662,58 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     SELECT 'loyalty.kept_rules', '10:0:0' WHERE EXISTS (SELECT 1 FROM orders)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
     """,
+    # 19: referrals (issue 15, core/referrals/): one personal code per referrer, unique across
+    # the store together with campaign codes (a trigger on each table refuses a code the
+    # other holds), and one credit row per referred customer: who referred them, through which
+    # order, the points credited (loyalty's ledger holds the adjustments) and the reward
+    # code. `state` is 'credited' or 'reversed' (the referred order stopped counting).
+    # `referral_uses` is every order whose discount code cell carries a referral code, by
+    # the redemption rules (upper-cased, trimmed, each code of a cell listing several),
+    # cancelled ones included: the credit decides what counts. No foreign keys to customers,
+    # like campaign codes: erasure keeps the anonymised rows.
+    """
+    CREATE TABLE referral_codes (
+        code TEXT PRIMARY KEY,
+        customer_id INTEGER NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE referral_credits (
+        referred_id INTEGER PRIMARY KEY,
+        referrer_id INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        order_id INTEGER NOT NULL,  -- the referred customer's first counting order
+        order_day INTEGER NOT NULL,  -- its local date: the ledger rows are dated by it
+        points INTEGER NOT NULL,  -- the bonus credited (referrals.bonus_points at the time)
+        reward_code TEXT,  -- the referrer's reward (discount_codes), or NULL
+        state TEXT NOT NULL CHECK (state IN ('credited', 'reversed')),
+        generation INTEGER NOT NULL DEFAULT 1,  -- 2 once credited again after a reversal
+        credited_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE INDEX referral_credits_by_referrer ON referral_credits(referrer_id);
+    CREATE TRIGGER referral_codes_not_campaign_codes BEFORE INSERT ON referral_codes
+    WHEN EXISTS (SELECT 1 FROM discount_codes WHERE code = new.code) BEGIN
+        SELECT RAISE(ABORT, 'code already issued by a campaign');
+    END;
+    CREATE TRIGGER discount_codes_not_referral_codes BEFORE INSERT ON discount_codes
+    WHEN EXISTS (SELECT 1 FROM referral_codes WHERE code = new.code) BEGIN
+        SELECT RAISE(ABORT, 'code already issued as a referral code');
+    END;
+    CREATE VIEW referral_uses AS
+    WITH RECURSIVE listed(order_id, part, rest) AS (
+        SELECT o.id, NULL, replace(o.discount_code, ';', ',') || ','
+        FROM order_codes k JOIN orders o ON o.id = k.order_id WHERE k.code_key = '*'
+        UNION ALL
+        SELECT order_id, substr(rest, 1, instr(rest, ',') - 1),
+               substr(rest, instr(rest, ',') + 1)
+        FROM listed WHERE rest != ''
+    )
+    SELECT r.code, k.order_id, r.customer_id AS referrer_id
+    FROM referral_codes r JOIN order_codes k ON k.code_key = r.code
+    UNION
+    SELECT r.code, listed.order_id, r.customer_id
+    FROM listed JOIN referral_codes r ON r.code = upper(trim(listed.part));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -146,6 +146,21 @@ def _min_gap_days(value: str) -> str:
         raise SettingError(str(exc)) from None
 
 
+def _referral(parse_name: str) -> Callable[[str], str]:
+    """A `referrals.*` validator of core/referrals/settings.py (loaded only when used)."""
+
+    def validate(value: str) -> str:
+        from core.referrals import settings
+
+        try:
+            getattr(settings, parse_name)(value)
+        except settings.ReferralSettingError as exc:
+            raise SettingError(str(exc)) from None
+        return value.strip()
+
+    return validate
+
+
 def _loyalty(check_name: str) -> Callable[[str], str]:
     """A `loyalty.*` validator of core/loyalty/rules.py (loaded only when used)."""
 
@@ -239,6 +254,26 @@ SPECS: dict[str, SettingSpec] = {
             _min_gap_days,
         ),
         SettingSpec(
+            "referrals.bonus_points",
+            "Loyalty points a referrer gets per new customer their code brought (0: none).",
+            _referral("parse_bonus_points"),
+        ),
+        SettingSpec(
+            "referrals.reward",
+            "A code for the referrer per new customer: off, 10% or 5EUR (docs/referrals.md).",
+            _referral("parse_reward"),
+        ),
+        SettingSpec(
+            "referrals.reward_valid_days",
+            "Days a referrer's reward code is valid from the day it is issued.",
+            _referral("parse_reward_days"),
+        ),
+        SettingSpec(
+            "referrals.friend_discount",
+            "What a referral code gives the new customer: 10% or 5EUR (referral codes).",
+            _referral("parse_friend_discount"),
+        ),
+        SettingSpec(
             "smtp.host", "Mail server that sends (send, docs/delivery.md).", _smtp("check_host")
         ),
         SettingSpec(
@@ -304,6 +339,10 @@ DEFAULTS = {
     "shop.default_language": "en",
     "shop.address_form": "informal",
     "campaigns.min_gap_days": "7",
+    "referrals.bonus_points": "500",
+    "referrals.reward": "off",
+    "referrals.reward_valid_days": "90",
+    "referrals.friend_discount": "10%",
     "smtp.security": "starttls",
     "smtp.per_minute": "30",
     "predict.monthly_discount_rate": "0.01",

@@ -90,7 +90,7 @@ def test_customer_show_json(db: Path) -> None:
     result = invoke("customer", "show", "1", "--json", "--db", db)
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
-    assert set(shown) == {"customer", "orders", "history", "responses", "loyalty"}
+    assert set(shown) == {"customer", "orders", "history", "responses", "loyalty", "referrals"}
     counting = [o["net"] for o in shown["orders"] if not o["cancelled"]]
     assert shown["loyalty"]["points"] == sum(net * 10 // 100 for net in counting)
     assert shown["loyalty"]["tier"] == "Bronze" and shown["loyalty"]["adjustments"] == []

@@ -40,6 +40,8 @@ COMMAND_MODULES: dict[str, str] = {
     "drivers": "drivers",
     "recommend": "recommend",
     "loyalty": "loyalty",
+    "referral": "referrals",
+    "referrals": "referrals",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 

@@ -156,7 +156,7 @@ def recorded_outcomes(conn: sqlite3.Connection, campaign_id: int) -> dict[int, s
 
 
 def codes_in_use(conn: sqlite3.Connection, codes: Sequence[str]) -> list[str]:
-    """Those of `codes` already in the store."""
+    """Those of `codes` already in the store: issued by a campaign or as a referral code."""
     found: list[str] = []
     for start in range(0, len(codes), _IN_BATCH):
         batch = codes[start : start + _IN_BATCH]
@@ -164,7 +164,9 @@ def codes_in_use(conn: sqlite3.Connection, codes: Sequence[str]) -> list[str]:
         found += [
             code
             for (code,) in conn.execute(
-                f"SELECT code FROM discount_codes WHERE code IN ({marks})", batch
+                f"SELECT code FROM discount_codes WHERE code IN ({marks}) "
+                f"UNION ALL SELECT code FROM referral_codes WHERE code IN ({marks})",
+                [*batch, *batch],
             )
         ]
     return found

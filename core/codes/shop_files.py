@@ -10,13 +10,17 @@ use an import app, and the formats follow the ones docs/campaigns.md names:
   recipient's address.
 - `csv`: `code,value,type,currency,expires,customer_email` for anything else.
 
+Referral codes (core/referrals/) go through the same formats as `multi_use` codes: any
+number of orders may use one, each customer once, and none is limited to an address
+(docs/referrals.md says what differs per format).
+
 The file is written whole or not at all, private (0600), every cell formula-safe.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +49,8 @@ class IssuedCode:
     expires: str | None  # ISO date, the last day the code is valid
     min_order: int | None  # cents
     email: str | None  # the recipient's address today; None once they were forgotten
+    multi_use: bool = False
+    """A referral code: no usage limit (each customer once) and no address it is limited to."""
 
     @property
     def value_text(self) -> str:
@@ -74,7 +80,7 @@ def _shopify_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[str]]
             "percentage" if code.kind == "percent" else "fixed_amount",
             code.value_text,
             f"{code.expires} 23:59:59" if code.expires else "",
-            "1", "TRUE",
+            "" if code.multi_use else "1", "TRUE",
             format_cents(code.min_order) if code.min_order else "",
         ]  # fmt: skip
 
@@ -87,8 +93,9 @@ def _woocommerce_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[s
         yield [
             code.code, campaign, "publish",
             "percent" if code.kind == "percent" else "fixed_cart",
-            code.value_text, "no", "1", "1", code.expires or "",
-            format_cents(code.min_order) if code.min_order else "", code.email or "",
+            code.value_text, "no", "" if code.multi_use else "1", "1", code.expires or "",
+            format_cents(code.min_order) if code.min_order else "",
+            "" if code.multi_use else code.email or "",
         ]  # fmt: skip
 
 
@@ -96,7 +103,7 @@ def _csv_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[str]]:
     yield ["code", "value", "type", "currency", "expires", "customer_email"]
     for code in codes:
         yield [code.code, code.value_text, code.kind, code.currency or "", code.expires or "",
-               code.email or ""]  # fmt: skip
+               "" if code.multi_use else code.email or ""]  # fmt: skip
 
 
 _ROWS: dict[str, Callable[[str, list[IssuedCode]], Iterator[list[str]]]] = {
@@ -104,6 +111,35 @@ _ROWS: dict[str, Callable[[str, list[IssuedCode]], Iterator[list[str]]]] = {
     "woocommerce": _woocommerce_rows,
     "csv": _csv_rows,
 }
+
+
+def code_rows(fmt: str, title: str, codes: list[IssuedCode]) -> Iterator[list[str]]:
+    """The file's rows (header first) for `codes` in `fmt`; `title` names the discount."""
+    return _ROWS[fmt](title, codes)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in _ROWS:
+        raise CodesExportError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+
+
+def check_out(out: Path, *, overwrite: bool) -> None:
+    """Refuse an --out that cannot take the file, before anything is done."""
+    if not out.parent.is_dir():
+        raise CodesExportError(f"{out.parent}: no such folder (create it first)")
+    if out.is_dir():
+        raise CodesExportError(f"{out}: is a folder; the codes go into one file")
+    if out.exists() and not overwrite:
+        raise CodesExportError(f"{out}: already exists (choose another name or use --overwrite)")
+
+
+def write_codes_file(out: Path, rows: Iterable[list[str]]) -> None:
+    """The rows as CSV at `out`: private, whole or not at all, every cell formula-safe."""
+    # Plain UTF-8: the importers read the first header as a field name, a BOM would hide it.
+    with private_text_file(out, newline="") as file:
+        writer = csv.writer(file)
+        for cells in rows:
+            writer.writerow([neutralise_cell(cell) for cell in cells])
 
 
 def issued_codes(store: Store, campaign: str) -> list[IssuedCode]:
@@ -134,20 +170,10 @@ def export_codes(
     store: Store, campaign: str, fmt: str, out: Path, *, overwrite: bool = False
 ) -> CodesExportResult:
     """Write `campaign`'s codes to `out` in `fmt` ('shopify', 'woocommerce' or 'csv')."""
-    if fmt not in _ROWS:
-        raise CodesExportError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+    check_format(fmt)
     codes = issued_codes(store, campaign)
-    if not out.parent.is_dir():
-        raise CodesExportError(f"{out.parent}: no such folder (create it first)")
-    if out.is_dir():
-        raise CodesExportError(f"{out}: is a folder; the codes go into one file")
-    if out.exists() and not overwrite:
-        raise CodesExportError(f"{out}: already exists (choose another name or use --overwrite)")
-    # Plain UTF-8: the importers read the first header as a field name, a BOM would hide it.
-    with private_text_file(out, newline="") as file:
-        writer = csv.writer(file)
-        for cells in _ROWS[fmt](campaign, codes):
-            writer.writerow([neutralise_cell(cell) for cell in cells])
+    check_out(out, overwrite=overwrite)
+    write_codes_file(out, _ROWS[fmt](campaign, codes))
     return CodesExportResult(
         campaign=campaign, format=fmt, path=str(out), codes=len(codes),
         without_email=sum(1 for code in codes if not code.email),

@@ -58,6 +58,10 @@ class ImportResult:
     """Campaign codes the file's new or changed orders redeemed (core/codes/)."""
     codes_reused: list[CodeReuse] = field(default_factory=list)
     """Of those, the codes more than one order used, with every such order."""
+    referrals_credited: int = 0
+    """Referrers credited for a new customer's first order with their code (core/referrals/)."""
+    referrals_reversed: int = 0
+    """Credits taken back: the referred order stopped counting (docs/referrals.md)."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
@@ -153,6 +157,8 @@ def import_file(
         result.consent_suppressed = counts.consent_suppressed
         result.codes_redeemed = counts.redemptions.redeemed
         result.codes_reused = counts.redemptions.reused
+        result.referrals_credited = counts.referrals.credited
+        result.referrals_reversed = counts.referrals.reversed
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated
         result.orders_unchanged = counts.orders_unchanged

@@ -23,6 +23,7 @@ from core.codes.redemptions import ImportedRedemptions, imported_redemptions
 from core.consent import key_hash, list_hashes, withdraw_consent, withhold_suppressed
 from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
+from core.referrals.credit import ReferralChanges, reconcile_referrals
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
 from core.values import email_key
@@ -84,6 +85,8 @@ class Counts:
     """Customers a file said yes for whose address is suppressed: they stay at no."""
     redemptions: ImportedRedemptions = field(default_factory=ImportedRedemptions)
     """Campaign codes the new or changed orders redeemed, and those used more than once."""
+    referrals: ReferralChanges = field(default_factory=ReferralChanges)
+    """Referral credits the import made and took back (core/referrals/credit.py)."""
 
 
 class Staging:
@@ -104,6 +107,7 @@ class Staging:
         self._lines: list[tuple[object, ...]] = []
         self._refused: set[str] = set()  # every address a mention said "no" for
         self._first_new_id = 1  # the id of the merge's first new order (ids base + seq)
+        self._touched_everyone = False  # a first import: no table of touched customers
         self._create()
 
     def _create(self) -> None:
@@ -261,6 +265,9 @@ class Staging:
                 conn,
                 "SELECT coalesce(existing_id, ? + seq) FROM stage_orders WHERE NOT unchanged",
                 (self._first_new_id - 1,),
+            )
+            counts.referrals = reconcile_referrals(
+                conn, None if self._touched_everyone else f"SELECT id FROM {AFFECTED_TABLE}"
             )
         counts.merge_seconds = time.perf_counter() - started
         return counts
@@ -490,6 +497,7 @@ class Staging:
         )
         clear_forgotten_codes(conn)
         everyone = not conn.execute("SELECT EXISTS (SELECT 1 FROM customer_stats)").fetchone()[0]
+        self._touched_everyone = everyone
         if everyone:  # a first import: rebuilding all summaries is cheaper than tracking
             refresh_summaries(conn, everyone=True)
             return

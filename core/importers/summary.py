@@ -85,6 +85,10 @@ def summary_lines(result: ImportResult, shown: int = SHOWN_ROWS) -> list[Summary
         )
     if result.codes_redeemed:  # campaign codes the new or changed orders carried
         lines.append(SummaryLine("campaign codes redeemed", result.codes_redeemed))
+    if result.referrals_credited:
+        lines.append(SummaryLine("referrals credited", result.referrals_credited))
+    if result.referrals_reversed:
+        lines.append(SummaryLine("referral credits taken back", result.referrals_reversed))
     if result.codes_reused:
         lines.append(
             SummaryLine(

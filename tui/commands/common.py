@@ -184,6 +184,37 @@ def as_of_date(store: Store, text: str | None) -> date:
         fail(f"--as-of: {exc}")
 
 
+_MAX_ID_DIGITS = 18
+"""Customer ids are SQLite integers: 18 digits always fit in 64 bits."""
+
+
+def customer_ids_option(values: list[str], option: str = "--customer") -> list[int]:
+    """Customer ids given as `--customer 12 --customer 15,19`: refuses anything else."""
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            text = part.strip()
+            if not text:
+                continue
+            if not text.isdigit():
+                fail(f"{option} {value!r}: customer ids are numbers (e.g. {option} 42)")
+            if len(text) > _MAX_ID_DIGITS:
+                fail(f"{option} {text[:30]!r}: no customer has so long an id (nothing was written)")
+            ids.append(int(text))
+    return ids
+
+
+def refuse_unknown_customers(store: Store, ids: list[int], option: str = "--customer") -> None:
+    """Fail naming the ids that are no customer's: nothing is done for a mistyped id."""
+    from core.customer_profile import unknown_customer_ids
+
+    unknown = unknown_customer_ids(store, ids)
+    if unknown:
+        listed = ", ".join(str(customer_id) for customer_id in unknown)
+        which = "no customer has id" if len(unknown) == 1 else "no customers have the ids"
+        fail(f"{option}: {which} {listed} (nothing was written)")
+
+
 def db_option(ctx: typer.Context, db: str | None) -> str | None:
     """`--db` given here, else on the root command (`retain-tui --db PATH stats`)."""
     return db or (ctx.find_root().obj or {}).get("db")

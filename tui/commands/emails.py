@@ -20,7 +20,6 @@ if TYPE_CHECKING:  # the composer pulls in Jinja2 and Babel: imported by the com
     from core.compose import Composer, Discount, ExportError, ExportResult, TemplateInfo
     from core.compose.check import CheckReport
 
-from core.customer_profile import unknown_customer_ids
 from core.draft_formats import AUDIENCE, EXPORT_FORMATS
 from core.shop_settings import (
     SPECS,
@@ -50,10 +49,12 @@ from tui.commands.common import (
     choices,
     choices_metavar,
     console,
+    customer_ids_option,
     err_console,
     fail,
     opened_store,
     print_json,
+    refuse_unknown_customers,
     signals_interrupt,
     warn,
 )
@@ -188,11 +189,11 @@ def export(
         fail("--out is required (or use --dry-run)")
     chosen = _format(fmt.value if fmt is not None else None, out)
     check_handoff_options(chosen, service)
-    ids_from_options = _customer_ids(customer or [])
+    ids_from_options = customer_ids_option(customer or [])
     if segment is None and not ids_from_options:
         fail("choose recipients: --segment NAME or --customer ID")
     with opened_store(ctx, db) as store:
-        _refuse_unknown_customers(store, ids_from_options)
+        refuse_unknown_customers(store, ids_from_options)
         day = as_of_date(store, as_of)
         members = _segment_members(store, segment, day) if segment else None
         ids = ids_from_options + (members[2] if members else [])
@@ -234,38 +235,9 @@ def _format(fmt: str | None, out: Path | None) -> str:
     return suffix if suffix in ("mbox", "csv") else "eml"
 
 
-_MAX_ID_DIGITS = 18
-"""Customer ids are SQLite integers: 18 digits always fit in 64 bits."""
-
-
-def _customer_ids(values: list[str]) -> list[int]:
-    ids: list[int] = []
-    for value in values:
-        for part in value.split(","):
-            text = part.strip()
-            if not text:
-                continue
-            if not text.isdigit():
-                fail(f"--customer {value!r}: customer ids are numbers (e.g. --customer 42)")
-            if len(text) > _MAX_ID_DIGITS:
-                fail(
-                    f"--customer {text[:30]!r}: no customer has so long an id (nothing was written)"
-                )
-            ids.append(int(text))
-    return ids
-
-
 def _warn_about_invalid_settings(invalid: dict[str, str]) -> None:
     for key, reason in invalid.items():
         warn(f"{key} is ignored, its stored value is refused: {reason} (fix: config set {key} …)")
-
-
-def _refuse_unknown_customers(store: Store, ids: list[int]) -> None:
-    unknown = unknown_customer_ids(store, ids)
-    if unknown:
-        listed = ", ".join(str(customer_id) for customer_id in unknown)
-        which = "no customer has id" if len(unknown) == 1 else "no customers have the ids"
-        fail(f"--customer: {which} {listed} (nothing was written)")
 
 
 def _segment_members(store: Store, name: str, as_of: date) -> tuple[str, str, list[int]]:

@@ -26,6 +26,7 @@ from tui.commands.common import (
     signals_interrupt,
     warn,
 )
+from tui.referral_text import referral_lines
 from tui.safe_text import clean
 
 PersonArgument = Annotated[
@@ -218,6 +219,8 @@ def _print_details(detail: CustomerDetails) -> None:
         out("  no campaign has selected this customer yet")
     for event in events:
         out(f"  {event.when[:10]}  {clean(event.campaign)}  {event.what}: {clean(event.detail)}")
+    for line in referral_lines(detail.referrals) if detail.referrals else []:
+        out(line)
 
 
 def _person_ids(store: Store, who: str) -> list[int]:

@@ -40,9 +40,11 @@ from core.erasure import ErasureReport, forget_customers
 from core.nps.figures import Answer, customer_answers
 from core.predict.stored import CustomerPrediction, customer_prediction
 from core.recommend import Recommendation, Recommender
+from core.referrals.report import customer_referrals
 from core.segments import SegmentError, customer_rows
 from core.store import Store
 from tui import display
+from tui.referral_text import referral_lines
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
@@ -156,6 +158,8 @@ class CustomerDetailScreen(RetainScreen):
         """Survey answers, oldest first (core/nps/)."""
         recommended: list[Recommendation] | None = None
         """What the customer's emails would recommend (core/recommend)."""
+        referrals: dict[str, object] | None = None
+        """Their referral code, whom they referred, who referred them (core/referrals/)."""
 
     @dataclass
     class LinesLoaded(Message):
@@ -186,6 +190,7 @@ class CustomerDetailScreen(RetainScreen):
             yield Static("", id="nps", markup=False)
             yield Static("", id="recommended", markup=False)
             yield Static("", id="loyalty", markup=False)
+            yield Static("", id="referrals", markup=False)
         yield Static("Orders", id="orders-title", classes="section-title", markup=False)
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Static("Items", id="lines-title", classes="section-title", markup=False)
@@ -238,8 +243,23 @@ class CustomerDetailScreen(RetainScreen):
             prediction = customer_prediction(store, self.customer_id) if profile else None
             answers = customer_answers(store, self.customer_id) if profile else []
             recommended = self._recommended(store) if profile else []
+            referrals = (
+                customer_referrals(store, self.customer_id, resolve_as_of(store))
+                if profile
+                else None
+            )
         self.post_message(
-            self.Loaded(profile, orders, total, segments, history, prediction, answers, recommended)
+            self.Loaded(
+                profile,
+                orders,
+                total,
+                segments,
+                history,
+                prediction,
+                answers,
+                recommended,
+                referrals,
+            )
         )
 
     def _recommended(self, store: Store) -> list[Recommendation]:
@@ -294,6 +314,9 @@ class CustomerDetailScreen(RetainScreen):
         self.query_one("#loyalty", Static).update(loyalty_text(message.segments, self.currency))
         self._show_orders(message.orders, message.order_count)
         self._show_history(message.history or [])
+        lines = referral_lines(message.referrals) if message.referrals else []
+        self.query_one("#referrals", Static).update(content("\n".join(lines), multiline=True))
+        self.query_one("#referrals", Static).display = bool(lines)
 
     def _show_history(self, events: list[HistoryEvent]) -> None:
         """The history's rows; the section takes no room while there is none."""
