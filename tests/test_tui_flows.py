@@ -305,7 +305,8 @@ async def test_a_adds_a_flow_that_starts_off_with_the_cursor_on_it(app: RetainAp
 
 
 BAD_INPUT = {
-    "a bad trigger": {"name": "vip", "trigger": "tier:gold"},
+    "a bad trigger": {"name": "vip", "trigger": "nth-order:x"},
+    "an unknown tier": {"name": "vip", "trigger": "tier:Platinum"},
     "a taken name": {"name": "win-back", "trigger": "order"},
     "a bad name": {"name": "[bold] vip", "trigger": "order"},
     "a missing segment": {"name": "vip", "trigger": "segment:Nobody here"},
