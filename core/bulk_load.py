@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from core.schema import CUSTOMER_PAGES_FROM_CUSTOMERS, ORDER_CODES_FROM_ORDERS
+from core.schema import CUSTOMER_PAGES_FROM_CUSTOMERS
+from core.schema_programme import ORDER_CODES_FROM_ORDERS
 
 # What a first import sets aside: the secondary indexes of the tables it fills (the unique
 # ones are constraints the merge relies on, and stay) and the triggers that keep the

@@ -216,7 +216,8 @@ def test_empty_shop_says_so(tmp_path: Path) -> None:
 def test_the_migration_fills_each_cohorts_revenue(db: Path) -> None:
     """A shop from before cohort revenue (its column dropped again here) gets the same rows
     as an import keeps; the step is found by what it does, not by its number."""
-    from core.schema import MIGRATIONS, _add_cohort_revenue
+    from core.schema import MIGRATIONS
+    from core.schema_programme import _add_cohort_revenue
 
     assert _add_cohort_revenue in MIGRATIONS
     with open_store(db) as store:

@@ -16,7 +16,7 @@ from core.demo import DEMO_SETTINGS
 from core.flows import add_flow, enable_flow, parse_trigger, run_flows
 from core.importers import import_file
 from core.recommend import Recommender, Rules
-from core.schema import add_recommend_tables
+from core.schema_programme import add_recommend_tables
 from core.store import Store, open_store
 from tests.flows_support import NOTE, entries, owner_templates
 from tui.cli import build_app

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from core.loyalty.kept import kept_is_current
 from core.loyalty.rules import LoyaltyRules, add_months, load_rules
-from core.schema import loyalty_points_from_orders
+from core.schema_programme import loyalty_points_from_orders
 from core.sqlfunctions import register_functions
 from core.store import Store
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 
 from core.loyalty.rules import LoyaltyError, LoyaltyRules, load_rules
-from core.schema import loyalty_points_from_orders
+from core.schema_programme import loyalty_points_from_orders
 
 __all__ = ["KEPT_STAMP_KEY", "kept_is_current", "refresh_points"]
 

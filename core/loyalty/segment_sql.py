@@ -11,7 +11,7 @@ from __future__ import annotations
 from core.filterlang import FilterError
 from core.loyalty.balances import spend_window_start
 from core.loyalty.rules import LoyaltyRules
-from core.schema import loyalty_points_from_orders
+from core.schema_programme import loyalty_points_from_orders
 from core.snapshot import Snapshot
 from core.sqlparts import Sql, join
 
