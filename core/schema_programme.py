@@ -64,6 +64,17 @@ def loyalty_points_from_orders(where: str = "") -> str:
     """
 
 
+LISTED_CODES = """WITH RECURSIVE listed(order_id, part, rest) AS (
+        SELECT o.id, NULL, replace(o.discount_code, ';', ',') || ','
+        FROM order_codes k JOIN orders o ON o.id = k.order_id WHERE k.code_key = '*'
+        UNION ALL
+        SELECT order_id, substr(rest, 1, instr(rest, ',') - 1),
+               substr(rest, instr(rest, ',') + 1)
+        FROM listed WHERE rest != ''
+    )"""
+"""Each code of an order whose discount cell lists several (`A, b; C`), one row per code:
+the split that campaign redemptions (migration 11) and referral uses (19) both read."""
+
 PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 10: campaigns (issue 13, core/campaigns/): every export that writes is one, with a row per
     # selected customer (drafted, held out, or left out and why) and the unique discount code
@@ -145,14 +156,7 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         DELETE FROM order_codes WHERE order_id = old.id;
     END;
     CREATE VIEW code_redemptions AS
-    WITH RECURSIVE listed(order_id, part, rest) AS (
-        SELECT o.id, NULL, replace(o.discount_code, ';', ',') || ','
-        FROM order_codes k JOIN orders o ON o.id = k.order_id WHERE k.code_key = '*'
-        UNION ALL
-        SELECT order_id, substr(rest, 1, instr(rest, ',') - 1),
-               substr(rest, instr(rest, ',') + 1)
-        FROM listed WHERE rest != ''
-    )
+    {LISTED_CODES}
     SELECT d.code, o.id AS order_id, o.customer_id, o.order_day AS ordered_day,
            o.total - o.refunded AS net, d.campaign_id, d.customer_id AS issued_to
     FROM discount_codes d
@@ -363,7 +367,7 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # the redemption rules (upper-cased, trimmed, each code of a cell listing several),
     # cancelled ones included: the credit decides what counts. No foreign keys to customers,
     # like campaign codes: erasure keeps the anonymised rows.
-    """
+    f"""
     CREATE TABLE referral_codes (
         code TEXT PRIMARY KEY,
         customer_id INTEGER NOT NULL UNIQUE,
@@ -392,14 +396,7 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         SELECT RAISE(ABORT, 'code already issued as a referral code');
     END;
     CREATE VIEW referral_uses AS
-    WITH RECURSIVE listed(order_id, part, rest) AS (
-        SELECT o.id, NULL, replace(o.discount_code, ';', ',') || ','
-        FROM order_codes k JOIN orders o ON o.id = k.order_id WHERE k.code_key = '*'
-        UNION ALL
-        SELECT order_id, substr(rest, 1, instr(rest, ',') - 1),
-               substr(rest, instr(rest, ',') + 1)
-        FROM listed WHERE rest != ''
-    )
+    {LISTED_CODES}
     SELECT r.code, k.order_id, r.customer_id AS referrer_id
     FROM referral_codes r JOIN order_codes k ON k.code_key = r.code
     UNION
