@@ -156,7 +156,9 @@ class ComposeScreen(RetainScreen):
         self.fit: TemplateFit | None = None
         """The template the screen opened on, with how many of the audience it drafts."""
         self._options_posted_at = math.inf
-        """When the templates were read, on the messages' clock (see `_is_stale`)."""
+        """When the templates were read, on the messages' clock: a Select.Changed posted
+        before is a placeholder announced on mount, which may arrive after the real options
+        (it must neither plan the first template nor cancel the best fit)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -335,14 +337,9 @@ class ComposeScreen(RetainScreen):
         info = self.template
         return Choice(info.name, self.lang, self.discount) if info else None
 
-    def _is_stale(self, message: Select.Changed) -> bool:
-        """Posted before the templates were read: a Select's placeholder announced on mount,
-        which may arrive after the real options (and must not cancel the best fit)."""
-        return message.time < self._options_posted_at
-
     @on(Select.Changed, "#template")
     def _template_chosen(self, message: Select.Changed) -> None:
-        if not self._is_stale(message):
+        if message.time >= self._options_posted_at:
             self._template_changed()
 
     def _template_changed(self) -> None:
@@ -360,7 +357,7 @@ class ComposeScreen(RetainScreen):
 
     @on(Select.Changed, "#language")
     def _language_changed(self, message: Select.Changed) -> None:
-        if not self._is_stale(message):
+        if message.time >= self._options_posted_at:
             self._choice_changed()
 
     @on(Input.Changed, "#discount")
