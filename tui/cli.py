@@ -43,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "loyalty": "loyalty",
     "referral": "referrals",
     "referrals": "referrals",
+    "serve": "serve",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
