@@ -128,12 +128,32 @@ def _refuse_bind(host: str, port: int, exc: OSError) -> None:
 
 
 def shop_server(command: str, host: str, port: int, public_url: str | None) -> Server:
+    from aiohttp import web
     from textual_serve.server import Server
 
-    class ShopServer(Server):
-        """textual-serve's server saying where to open the shop instead of its logo."""
+    sessions: set[asyncio.Task[object]] = set()
 
-        async def on_startup(self, app: object) -> None:
+    class ShopServer(Server):
+        """textual-serve's server saying where to open the shop instead of its logo, and
+        ending each browser session's app when it stops (aiohttp would wait up to a minute
+        for open websockets to close by themselves)."""
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            session = asyncio.current_task()
+            assert session is not None
+            sessions.add(session)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                sessions.discard(session)
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # textual-serve's handler answers a cancel by closing the websocket and telling
+            # the session's app to quit, and waits for it to end.
+            for session in sessions:
+                session.cancel()
+
+        async def on_startup(self, app: web.Application) -> None:
             url = self.public_url
             console.print(f"Serving the shop at {url} (Ctrl-C stops it).")
             if is_loopback(self.host):
