@@ -144,6 +144,30 @@ def test_sigterm_with_a_session_open_ends_its_app_too(
     until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in apps), "the app to end")
 
 
+def test_without_a_shop_every_session_shows_the_demo(own_home: Path) -> None:
+    """No --db and no shop.db: the demo is made once before serving, and each session opens
+    it as the app would; --public-url is the address the page gives the browser."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "serve", "--port", str(port),
+         "--public-url", f"http://localhost:{port}"],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        html = until(lambda: page(port) or process.poll() is not None, "the page")
+        assert process.poll() is None, process.communicate()
+        assert f'data-session-websocket-url="ws://localhost:{port}/ws"' in str(html)
+        assert (own_home / ".local/share/retain-tui/demo.db").exists()
+        assert "DEMO" in asyncio.run(session_screen(port, "DEMO"))
+        code, _out, err = stop(process, signal.SIGTERM)
+        assert code == 0, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def test_ctrl_c_stops_with_130(server: tuple[subprocess.Popen[str], int]) -> None:
     process, _port = server
     code, out, err = stop(process, signal.SIGINT)

@@ -2,7 +2,8 @@
 
 No --db and no RETAIN_DB: `shop.db` if there is one, else `demo.db` (made on first use), shown
 as the demo on every screen with the command that imports the real shop. A named database must
-exist, as for every command that reads.
+exist, as for every command that reads. In a browser (`retain-tui serve`) the app draws through
+textual-serve's web driver instead of a terminal.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import shlex
 import signal
 import socket
 import sys
+from contextlib import suppress
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -181,7 +182,8 @@ def run_until_stopped(server: Server) -> signal.Signals | None:
         raise GracefulExit()
 
     for signum in STOP_CODES:
-        loop.add_signal_handler(signum, stop, signum)
+        with suppress(NotImplementedError):  # Windows has no loop signal handlers
+            loop.add_signal_handler(signum, stop, signum)
     try:
         web.run_app(
             server._make_app(),
