@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 
 from tests.tui_fixtures import build_shop
-from tui.commands.serve import app_command, is_loopback
+from tui.commands.serve import app_command, browser_url, is_loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 60.0
@@ -203,6 +203,24 @@ def test_another_interface_needs_allow_network(odd_db: Path) -> None:
     assert "--allow-network" in done.stderr
 
 
+def test_allow_network_warns_before_serving(odd_db: Path) -> None:
+    """On purpose: a warning first (here the port is taken, so nothing listens anywhere)."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "serve", "--db", str(odd_db), "--host", "0.0.0.0",
+             "--allow-network", "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=DEADLINE, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"warning: serving on 0.0.0.0: anyone who can reach port {port} there opens the shop",
+        f"error: port {port} on 0.0.0.0 is in use (another serve?): choose another with --port",
+    ]
+
+
 def test_a_missing_shop_is_refused_before_serving(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tui", "serve", "--db", str(tmp_path / "nope.db")],
@@ -219,6 +237,13 @@ def test_a_missing_shop_is_refused_before_serving(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_a_server_on_every_interface_gives_browsers_this_computers_name() -> None:
+    assert browser_url("0.0.0.0", 8000) == f"http://{socket.gethostname()}:8000"
+    assert browser_url("::", 8001) == f"http://{socket.gethostname()}:8001"
+    assert browser_url("192.168.1.5", 8000) is None
+    assert browser_url("shop.example", 8000) is None
 
 
 def test_the_session_command_quotes_the_path() -> None:

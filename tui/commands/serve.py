@@ -81,7 +81,7 @@ def serve(
         fail(str(exc))
     refuse_port_in_use(host, port)
     command = app_command(str(shop.path.resolve()) if shop.named else None)
-    server = shop_server(command, host, port, public_url)
+    server = shop_server(command, host, port, public_url or browser_url(host, port))
     stopped_by = run_until_stopped(server)
     console.print("Stopped serving the shop.")
     raise typer.Exit(STOP_CODES.get(stopped_by, ExitCode.OK))
@@ -95,6 +95,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def browser_url(host: str, port: int) -> str | None:
+    """Where browsers find a server listening on every interface (0.0.0.0, ::): this
+    computer's name, since the page tells the browser where its websocket is; None (the
+    host itself) for any other host."""
+    try:
+        every = ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return None
+    return f"http://{socket.gethostname()}:{port}" if every else None
 
 
 def app_command(db_path: str | None) -> str:
