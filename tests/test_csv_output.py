@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import redirect_stdout
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from core.customer_list import ROW_FIELDS
@@ -18,6 +21,7 @@ from core.segments import SegmentInfo
 from core.store import open_store
 from tests.segment_shop import fixture_store
 from tui.cli import build_app
+from tui.commands.common import print_csv
 
 app = build_app()
 
@@ -111,3 +115,35 @@ def test_json_and_csv_together_are_refused(db: Path) -> None:
         assert result.stderr.strip() == (
             "error: --json and --csv each choose what is printed: give one of them"
         )
+
+
+INVISIBLE = " \u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff"
+"""Spaces and zero-width characters a spreadsheet skips before it sees a formula."""
+CELL_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    st.text(), st.lists(st.text(alphabet=st.characters(blacklist_characters=";")), max_size=3),
+)  # fmt: skip
+
+
+@example(rows=[{"a": "=1+1", "b": ["@x", "y"]}, {"a": "\u200b-2", "b": 'a,"b"\r\nc'}])
+@example(rows=[{"a": -3, "b": "\t=x"}, {"a": " +1", "b": "ok 😀"}])
+@given(rows=st.lists(st.fixed_dictionaries({"a": CELL_VALUES, "b": CELL_VALUES}), max_size=5))
+def test_any_cells_read_back_as_written_and_formula_safe(rows: list[dict[str, object]]) -> None:
+    """Whatever the values (quotes, CR/LF, commas, formulas, emoji), a CSV reader gets each
+    cell back: the value, or the value behind one added quote when it could run."""
+    out = io.BytesIO()
+    with redirect_stdout(io.TextIOWrapper(out, encoding="utf-8")) as wrapper:
+        print_csv(["a", "b"], rows)
+        wrapper.flush()
+    read = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8"), newline="")))
+    assert read[0] == ["a", "b"]
+    assert len(read) == len(rows) + 1
+    for row, cells in zip(rows, read[1:], strict=True):
+        for value, cell in zip((row["a"], row["b"]), cells, strict=True):
+            plain = as_csv_cell(value) if not isinstance(value, str) else value
+            if isinstance(value, str | list) and cell != plain:
+                assert cell == "'" + (value if isinstance(value, str) else "; ".join(value))
+            else:
+                assert cell == plain or (isinstance(value, float) and float(cell) == value)
+            if isinstance(value, str | list):
+                assert not cell.lstrip(INVISIBLE).startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -266,7 +266,7 @@ def print_csv(fields: Sequence[str], rows: Iterable[Mapping[str, object]]) -> No
         if isinstance(value, int | float):
             return str(value)
         if isinstance(value, list | tuple):
-            return neutralise_cell("; ".join(cell(item) for item in value))
+            return neutralise_cell("; ".join(str(item) for item in value))
         return neutralise_cell(str(value))
 
     sys.stdout.flush()
