@@ -37,6 +37,15 @@ LOYALTY_COLUMNS = (
 )  # fmt: skip
 """What each row says of the customer's loyalty status (money in currency units)."""
 
+ROW_FIELDS = (
+    "id", "external_id", "email", "first_name", "last_name", "country", "language",
+    "accepts_marketing", "tags", "orders", "spent", "aov", "first_order", "last_order",
+    "days_since_first_order", "days_since_last_order", "as_of", "r", "f", "m", "rfm_segment",
+    "segments", "p_alive", "clv", *LOYALTY_COLUMNS,
+)  # fmt: skip
+"""The keys of every row `customer_rows` returns, in order: the header of `customers --csv`
+even when no customer matches."""
+
 
 def sortable_fields() -> list[str]:
     return [name for name, field in FIELDS.items() if field.sortable]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from core.shop_views import create_shop_views
+
 
 def code_key(row: str) -> str:
     """An order's code key (`row` is the orders row: 'new', 'o', ...): its discount code as
@@ -403,4 +405,8 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     SELECT r.code, listed.order_id, r.customer_id
     FROM listed JOIN referral_codes r ON r.code = upper(trim(listed.part));
     """,
+    # 20: read-only views for other tools (issue 17, core/shop_views.py): customers_view,
+    # orders_view, order_lines_view, money as decimals and dates as ISO text, made with
+    # sqlite-utils for `sqlite-utils rows shop.db customers_view` and Datasette.
+    create_shop_views,
 ]

@@ -8,8 +8,9 @@ loading click documents); `--help`, no command or an unknown one get every comma
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated
 
 import typer
@@ -42,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "loyalty": "loyalty",
     "referral": "referrals",
     "referrals": "referrals",
+    "serve": "serve",
 }
 """Each top-level command and the module in `tui.commands` whose `register` adds it."""
 
@@ -95,7 +97,9 @@ def build_app(command: str | None = None) -> typer.Typer:
     app = typer.Typer(
         name="retain-tui",
         help="Keep the customers you already have: retention figures, segments and emails.",
-        add_completion=False,
+        # `--install-completion` / `--show-completion` for bash, zsh and fish (main() builds
+        # only the module of the command being completed).
+        add_completion=True,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -121,9 +125,30 @@ def invoked_command(args: Sequence[str]) -> str | None:
     return None
 
 
+COMPLETE_VAR = "_RETAIN_TUI_COMPLETE"
+"""Set by the script `--install-completion` writes: the shell asks for completions."""
+
+
+def completed_words(environ: Mapping[str, str]) -> list[str]:
+    """The words typed before the one being completed, when a shell asks for completions.
+
+    bash passes COMP_WORDS and the index COMP_CWORD; zsh and fish pass the line up to the
+    cursor in _TYPER_COMPLETE_ARGS (a last word not yet ended by a space is being typed).
+    Each Tab press then builds only the command's module (0.5 s for every command).
+    """
+    if "COMP_WORDS" in environ:
+        words = environ["COMP_WORDS"].split()
+        cword = environ.get("COMP_CWORD", "")
+        return words[1 : int(cword)] if cword.isdigit() else []
+    line = environ.get("_TYPER_COMPLETE_ARGS", "")
+    words = line.split()[1:]
+    return words if line[-1:].isspace() else words[:-1]
+
+
 def main(args: Sequence[str] | None = None) -> None:
     args = sys.argv[1:] if args is None else list(args)
-    build_app(invoked_command(args))(args, prog_name="retain-tui")
+    words = completed_words(os.environ) if os.environ.get(COMPLETE_VAR) else args
+    build_app(invoked_command(words))(args, prog_name="retain-tui")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -45,6 +47,12 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+CsvOption = Annotated[
+    bool,
+    typer.Option(
+        "--csv", help="Print CSV (UTF-8, the --json fields) for spreadsheets and other tools."
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -233,3 +241,40 @@ def missing_store_message(exc: MissingStoreError, *, named: bool) -> str:
 
 def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def one_output_format(*, json_: bool, csv_: bool) -> None:
+    """`--json` and `--csv` each say what stdout holds: both at once is refused."""
+    if json_ and csv_:
+        fail("--json and --csv each choose what is printed: give one of them")
+
+
+def print_csv(fields: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """The rows as CSV on stdout: a header of `fields`, then one line per row.
+
+    Cells read as `--json` writes them (true/false, empty for null, a list joined with "; "),
+    and every text cell is formula-safe: a name like `=HYPERLINK(...)` stays text in a
+    spreadsheet (core's `neutralise_cell`). Numbers are ours, never customer text.
+    """
+    from core.compose.draft_writers import neutralise_cell
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return str(value)
+        if isinstance(value, list | tuple):
+            return neutralise_cell("; ".join(str(item) for item in value))
+        return neutralise_cell(str(value))
+
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.writer(out)
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow([cell(row[field]) for field in fields])
+    finally:
+        out.detach()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from core.customer_list import MAX_ROWS
+from core.customer_list import MAX_ROWS, ROW_FIELDS
 from core.rfm import RfmTable
 from core.segments import (
     SegmentError,
@@ -31,12 +32,15 @@ from core.segments import (
 from core.store import Store
 from tui.commands.common import (
     AsOfOption,
+    CsvOption,
     DbOption,
     JsonOption,
     as_of_date,
     console,
     fail,
+    one_output_format,
     opened_store,
+    print_csv,
     print_json,
     printable,
 )
@@ -67,9 +71,11 @@ def segments(
     as_of: AsOfOption = None,
     rfm_table: RfmTableOption = None,
     json_: JsonOption = False,
+    csv_: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Every segment (RFM, behaviour, your own) with its size and definition."""
+    one_output_format(json_=json_, csv_=csv_)
     with opened_store(ctx, db) as store:
         try:
             day = as_of_date(store, as_of)
@@ -78,6 +84,9 @@ def segments(
             fail(str(exc))
     if json_:
         print_json([info.to_dict() for info in infos])
+        return
+    if csv_:
+        print_csv([field.name for field in fields(SegmentInfo)], (i.to_dict() for i in infos))
         return
     _print_segments(infos)
 
@@ -244,9 +253,11 @@ def customers(
     as_of: AsOfOption = None,
     rfm_table: RfmTableOption = None,
     json_: JsonOption = False,
+    csv_: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Customers with their orders, spend, RFM scores and segments."""
+    one_output_format(json_=json_, csv_=csv_)
     descending = desc
     if sort and sort.startswith("-"):
         sort, descending = sort[1:], True
@@ -267,6 +278,9 @@ def customers(
             fail(str(exc))
     if json_:
         print_json(rows)
+        return
+    if csv_:
+        print_csv(ROW_FIELDS, rows)
         return
     _print_customers(rows, day)
 
@@ -327,4 +341,4 @@ def _print_customers(rows: list[dict[str, object]], as_of: date) -> None:
             scores, Text(", ".join(printable(s) for s in row["segments"])),  # type: ignore[attr-defined]
         )  # fmt: skip
     console.print(table)
-    console.print(f"{len(rows):,} customers (--json shows every field, email included)")
+    console.print(f"{len(rows):,} customers (--json or --csv shows every field, email included)")
