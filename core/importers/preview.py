@@ -85,12 +85,20 @@ class FilePreview:
 
 
 def preview_file(
-    path: str | Path, kind: str, fmt: str = "auto", store: Store | None = None
+    path: str | Path,
+    kind: str,
+    fmt: str = "auto",
+    store: Store | None = None,
+    *,
+    follow_detected: bool = False,
 ) -> FilePreview:
     """How `import_file(store, path, kind, fmt=fmt)` would read `path`, from its first rows;
-    FatalImportError when it cannot be read at all (missing, binary, empty)."""
+    FatalImportError when it cannot be read at all (missing, binary, empty). With
+    `follow_detected`, a shop export of the other kind is previewed as that kind."""
     file = open_csv(path)
-    _kind, detected = detect_format(file.header)
+    detected_kind, detected = detect_format(file.header)
+    if follow_detected and detected_kind in ("orders", "customers"):
+        kind = detected_kind
     width = len(file.header)
     rows = [
         (record.values + [""] * width)[:width] for record in islice(file.records(), PREVIEW_ROWS)
