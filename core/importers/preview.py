@@ -21,6 +21,7 @@ from core.importers.formats import (
     choose_layout,
     customer_fields,
     detect_format,
+    header_key,
     missing_fields,
     recognise_columns,
 )
@@ -73,9 +74,12 @@ class FilePreview:
     @property
     def choices(self) -> dict[str, str]:
         """{FIELD: COLUMN} to start from: the remembered choice, else the column names'."""
-        if self.remembered is not None:
-            return {target: column for column, target in self.remembered.mapping.items()}
-        return dict(self.recognised)
+        if self.remembered is None:
+            return dict(self.recognised)
+        # The same header set may write a name another way (`NR` for `Nr`): this file's names.
+        names = {header_key(name): name for name in reversed(self.header)}
+        mapping = self.remembered.mapping
+        return {target: names.get(header_key(column), column) for column, target in mapping.items()}
 
     def missing(self, choices: dict[str, str]) -> list[str]:
         """The required fields `choices` ({FIELD: COLUMN}) leaves without a column."""
