@@ -130,6 +130,7 @@ async def test_mapping_a_generic_csv_imports_it_and_prefills_the_next_file(
             "order_id": "NR", "ordered_at": "Datum", "email": "kunde", "total": "Betrag",
         }  # fmt: skip
         assert _active(screen) == "file-tab"  # nothing missing: the rows come first
+        assert "4 of 6 columns read, as chosen for these columns on " in _detected(screen)
         await until(pilot, lambda: "day first" in _dates(screen), "the date order")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -146,7 +147,10 @@ async def test_the_file_view_shows_what_was_detected_and_the_first_rows_as_text(
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_by_key(pilot, "i", ImportScreen)
         await choose(pilot, screen, german)
-        assert _detected(screen) == "Detected: generic orders, utf-8-sig, semicolon-delimited"
+        assert _detected(screen) == (
+            "Detected: generic orders, utf-8-sig, semicolon-delimited\n1 of 6 columns read; no "
+            "column for order_id, ordered_at, total, customer_id or email: pick them in Columns"
+        )
         assert "no date column yet" in _dates(screen)
         await pick(pilot, screen, PICKS)
         await until(pilot, lambda: "dates day first (DMY)" in _dates(screen), "the date order")

@@ -27,6 +27,19 @@ def detected_text(preview: FilePreview) -> str:
     return f"{name} {preview.kind}, {preview.encoding}, {preview.delimiter}-delimited"
 
 
+def columns_text(preview: FilePreview) -> str:
+    """`4 of 5 columns read, as you chose for these columns on 2026-12-05`, or what is missing."""
+    choices = preview.choices
+    named = [name for name in preview.header if name]
+    said = f"{len(set(choices.values()))} of {len(named)} columns read"
+    if preview.remembered is not None:
+        said += f", as chosen for these columns on {preview.remembered.saved_at[:10]}"
+    missing = preview.missing(choices)
+    if missing:
+        return f"{said}; no column for {', '.join(missing)}: pick them in Columns"
+    return f"{said} (Columns shows which)"
+
+
 class FileView(Vertical):
     """What was detected (one line, then the dates once read), over the first rows."""
 
@@ -41,6 +54,8 @@ class FileView(Vertical):
         said = f"Detected: {detected_text(preview)}"
         if preview.problem:
             said += f"\n{preview.problem}"
+        elif preview.mappable:
+            said += f"\n{columns_text(preview)}"
         self._line("#import-detected", said, error=bool(preview.problem))
         self._line("#import-dates", "dates: reading…" if preview.layout else "")
         table = self.query_one("#preview-rows", DataTable)
