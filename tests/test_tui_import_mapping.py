@@ -167,9 +167,7 @@ async def test_the_file_view_shows_what_was_detected_and_the_first_rows_as_text(
 
 
 @pilot_test
-async def test_a_file_of_customers_switches_the_kind_and_an_ambiguous_date_is_said(
-    app: RetainApp, tmp_path: Path
-):
+async def test_an_ambiguous_date_order_is_said_before_importing(app: RetainApp, tmp_path: Path):
     slashes = tmp_path / "slashes.csv"
     slashes.write_text("order_id,ordered_at,email,total\nS-1,03/11/2024,new@example.com,5.00\n")
     async with app.run_test(size=(80, 24)) as pilot:
