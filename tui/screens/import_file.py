@@ -329,7 +329,7 @@ class ImportScreen(RetainScreen):
         self._read_dates()
 
     def on_column_mapping_changed(self, message: ColumnMapping.Changed) -> None:
-        if message.field in ("ordered_at", "cancelled_at", "created_at"):
+        if message.field in DATE_FIELDS:
             self._read_dates()
 
     @on(Input.Submitted, "#path")
@@ -370,8 +370,9 @@ class ImportScreen(RetainScreen):
         missing = preview.missing(choices)
         try:
             if missing:
+                them = "it" if len(missing) == 1 else "them"
                 raise FatalImportError(
-                    f"{preview.file}: no column for {', '.join(missing)}: pick it in Columns"
+                    f"{preview.file}: no column for {', '.join(missing)}: pick {them} in Columns"
                 )
             chosen = mapping_from_choices(choices)
         except FatalImportError as exc:
