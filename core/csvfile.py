@@ -13,6 +13,10 @@ from pathlib import Path
 
 _CHUNK = 1 << 20
 _DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+"""How summaries name a delimiter."""
+_SNIFF = 8192
+"""The first bytes looked at for binary data (as git decides a file is binary)."""
 MAX_FIELD = 1 << 20
 """The longest value a cell may hold, in characters (1 MiB): far above any note or address."""
 MAX_LINE = 4 << 20
@@ -157,6 +161,13 @@ def _detect_encoding(path: Path) -> str:
         if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
             raise FatalImportError(
                 f"{path.name}: UTF-16 files are not supported; save it as 'CSV UTF-8'"
+            )
+        raw.seek(0)
+        nul = raw.read(_SNIFF).find(b"\x00")
+        if nul >= 0:  # no text export holds a NUL; images, zips, .xlsx and .numbers files do
+            raise FatalImportError(
+                f"{path.name}: not a CSV file (byte {nul} is NUL: binary data); a spreadsheet? "
+                "save it as 'CSV UTF-8'"
             )
         raw.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()

@@ -409,4 +409,18 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # orders_view, order_lines_view, money as decimals and dates as ISO text, made with
     # sqlite-utils for `sqlite-utils rows shop.db customers_view` and Datasette.
     create_shop_views,
+    # 21: remembered column mappings (issue 17, core/importers/mapping.py): which column of a
+    # generic CSV holds which field, as the owner chose it in the import screen, per kind and
+    # header set (a hash of the file's column names), so the next file with the same columns
+    # is read the same way by the screen and by `retain-tui import` without --map.
+    """
+    CREATE TABLE import_mappings (
+        kind TEXT NOT NULL,
+        header_key TEXT NOT NULL,
+        header TEXT NOT NULL,  -- the file's column names, JSON, for reading
+        mapping TEXT NOT NULL,  -- JSON {column: field}, as --map COLUMN=FIELD gives it
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (kind, header_key)
+    ) WITHOUT ROWID;
+    """,
 ]

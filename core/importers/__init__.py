@@ -15,10 +15,11 @@ from datetime import date
 from pathlib import Path
 
 from core.codes.redemptions import CodeReuse
-from core.csvfile import FatalImportError, open_csv
+from core.csvfile import DELIMITER_NAMES, FatalImportError, open_csv
 from core.importers.dates import FileDates
 from core.importers.formats import choose_layout, resolve_columns
 from core.importers.loader import Staging
+from core.importers.mapping import remembered_mapping
 from core.importers.readers import read_customers, read_orders
 from core.importers.records import RowError
 from core.store import Store, utc_now
@@ -62,6 +63,9 @@ class ImportResult:
     """Referrers credited for a new customer's first order with their code (core/referrals/)."""
     referrals_reversed: int = 0
     """Credits taken back: the referred order stopped counting (docs/referrals.md)."""
+    remembered_mapping: dict[str, str] | None = None
+    """The columns were read as the owner chose for this header set ({COLUMN: FIELD}, see
+    core/importers/mapping.py), or None (the column names, or --map)."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
@@ -84,9 +88,17 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for pair in pairs:
         column, sep, target = pair.partition("=")
-        if not sep or not column.strip() or not target.strip():
+        column, target = column.strip(), target.strip()
+        if not sep or not column or not target:
             raise FatalImportError(f"--map {pair!r}: expected COLUMN=FIELD")
-        mapping[column.strip()] = target.strip()
+        if column in mapping:
+            raise FatalImportError(
+                f"--map {pair!r}: column {column!r} is already read as {mapping[column]}; "
+                "a column holds one field"
+            )
+        if target in mapping.values():
+            raise FatalImportError(f"--map {pair!r}: field {target} is named twice")
+        mapping[column] = target
     return mapping
 
 
@@ -97,6 +109,8 @@ def import_file(
     *,
     fmt: str = "auto",
     mapping: dict[str, str] | None = None,
+    aliases: bool = True,
+    remembered: bool = False,
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
     date_format: str | None = None,
@@ -107,17 +121,27 @@ def import_file(
     `date_format` reads dates like 03/11/2026: 'DMY' (day first), 'MDY', or None/'auto' to
     decide from the whole file (core/importers/dates.py). Orders dated after the day after
     `today` (default the real date) are rejected.
+
+    `mapping` ({COLUMN: FIELD}, as --map gives it) wins over the column names; without
+    `aliases` it is the whole choice. With `remembered` and no mapping, a generic file is
+    read as the owner last chose for its header set (core/importers/mapping.py).
     """
     if kind not in KINDS:
         raise FatalImportError(f"unknown import kind {kind!r}; choose orders or customers")
     started, started_at = time.perf_counter(), utc_now()
     file = open_csv(path)
     layout = choose_layout(file, kind, fmt)
-    columns = resolve_columns(file, layout, mapping)
+    chosen = None
+    if remembered and not mapping and layout.name == "generic":
+        chosen = remembered_mapping(store, kind, file.header)
+    if chosen is not None:
+        mapping, aliases = chosen.mapping, False
+    columns = resolve_columns(file, layout, mapping, aliases=aliases)
     dates = FileDates(file, columns, date_format)
     result = ImportResult(
         file=str(path), kind=kind, format=layout.name, encoding=file.encoding,
-        delimiter={",": "comma", ";": "semicolon", "\t": "tab"}[file.delimiter],
+        delimiter=DELIMITER_NAMES[file.delimiter],
+        remembered_mapping=chosen.mapping if chosen else None,
     )  # fmt: skip
     staging = Staging(store, source=layout.name)
 

@@ -10,6 +10,8 @@ day first, 03/25/2026 only month first. Both in one file, or none at all, refuse
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.csvfile import CsvFile, FatalImportError
 from core.values import DATE_ORDERS, NeedsDateOrder, date_order_evidence, parse_timestamp
 
@@ -56,17 +58,9 @@ class FileDates:
 
     def decide(self) -> str:
         """Day or month first, from every date in the file's date columns (one more read)."""
-        found: dict[str, tuple[int, str, str]] = {}
-        for record in self.file.records():
-            values = record.values
-            for index, column in self.columns:
-                if index >= len(values):
-                    continue
-                evidence = date_order_evidence(values[index])
-                if evidence is not None and evidence not in found:
-                    found[evidence] = (record.line, column, values[index].strip())
-                    if "DMY" in found and "MDY" in found:
-                        raise self._mixed(found["DMY"], found["MDY"])
+        return self._decision(self._evidence())
+
+    def _decision(self, found: dict[str, tuple[int, str, str]]) -> str:
         for order in DATE_ORDERS:
             if order in found:
                 return order
@@ -78,6 +72,35 @@ class FileDates:
             "and no date in the file says which (none has a day above 12); choose with "
             "--date-format DMY (day first) or --date-format MDY (month first)"
         )
+
+    def detect(self, progress: Callable[[int, int], None] | None = None) -> str:
+        """The order the import will read this file's dates in: the chosen one, else as
+        `decide` finds it, or '' when no date needs one (ISO, dotted). For the import screen,
+        before importing; raises like `decide`. `progress` as `CsvFile.records` calls it."""
+        if self.order is not None:
+            return self.order
+        found = self._evidence(progress)
+        return self._decision(found) if found else ""
+
+    def _evidence(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, tuple[int, str, str]]:
+        """What the file's dates say about their order: the first value saying DMY, MDY or
+        either, with its line and column; both DMY and MDY refuse the file."""
+        found: dict[str, tuple[int, str, str]] = {}
+        if not self.columns:
+            return found
+        for record in self.file.records(progress):
+            values = record.values
+            for index, column in self.columns:
+                if index >= len(values):
+                    continue
+                evidence = date_order_evidence(values[index])
+                if evidence is not None and evidence not in found:
+                    found[evidence] = (record.line, column, values[index].strip())
+                    if "DMY" in found and "MDY" in found:
+                        raise self._mixed(found["DMY"], found["MDY"])
+        return found
 
     def _mixed(
         self, day_first: tuple[int, str, str], month_first: tuple[int, str, str]

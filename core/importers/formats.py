@@ -299,15 +299,44 @@ def choose_layout(file: CsvFile, kind: str, fmt: str) -> Layout:
     return layout
 
 
+FIELDS_BY_KIND = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS,
+                  "responses": RESPONSE_FIELDS}  # fmt: skip
+"""The fields `--map COLUMN=FIELD` accepts, per kind of file."""
+
+
 def resolve_columns(
-    file: CsvFile, layout: Layout, mapping: dict[str, str] | None = None
+    file: CsvFile,
+    layout: Layout,
+    mapping: dict[str, str] | None = None,
+    *,
+    aliases: bool = True,
 ) -> dict[str, int]:
-    """Field -> column index. `mapping` ({COLUMN: FIELD}, from --map) wins over the aliases."""
+    """Field -> column index. `mapping` ({COLUMN: FIELD}, from --map) wins over the aliases;
+    without `aliases` the mapping is the whole choice (the import screen's, a remembered one).
+    """
+    columns = recognise_columns(file, layout, mapping, aliases=aliases)
+    missing = missing_fields(layout, columns)
+    if missing:
+        raise FatalImportError(
+            f"{file.name}:1: no column for {', '.join(missing)} in this {layout.name} "
+            f"{layout.kind} file; name the column with --map COLUMN=FIELD"
+        )
+    return columns
+
+
+def recognise_columns(
+    file: CsvFile,
+    layout: Layout,
+    mapping: dict[str, str] | None = None,
+    *,
+    aliases: bool = True,
+) -> dict[str, int]:
+    """Field -> column index, as far as the mapping and the aliases find them (no check that
+    the required fields are there: `missing_fields` says which are not)."""
     by_key: dict[str, int] = {}
     for index, name in enumerate(file.header):
         by_key.setdefault(header_key(name), index)
-    fields = {"orders": ORDER_FIELDS, "customers": CUSTOMER_FIELDS,
-              "responses": RESPONSE_FIELDS}[layout.kind]  # fmt: skip
+    fields = FIELDS_BY_KIND[layout.kind]
     columns: dict[str, int] = {}
     for column, target in (mapping or {}).items():
         if target not in fields:
@@ -317,23 +346,30 @@ def resolve_columns(
         if header_key(column) not in by_key:
             raise FatalImportError(f"--map {column}={target}: {file.name} has no column {column!r}")
         columns[target] = by_key[header_key(column)]
+    if not aliases:
+        return columns
     taken = set(columns.values())
-    for target, aliases in layout.aliases.items():
+    for target, names in layout.aliases.items():
         if target in columns:
             continue
-        for alias in aliases:
+        for alias in names:
             index = by_key.get(header_key(alias))
             if index is not None and index not in taken:
                 columns[target] = index
                 taken.add(index)
                 break
+    return columns
+
+
+def customer_fields(layout: Layout) -> tuple[str, ...]:
+    """The fields of which a layout that `needs_customer` needs at least one."""
+    return ("customer_id", "email") if layout.kind != "responses" else RESPONSE_FIELDS[:3]
+
+
+def missing_fields(layout: Layout, columns: dict[str, int]) -> list[str]:
+    """The required fields `columns` lacks, `customer_id or email` for a choice of several."""
     missing = [name for name in layout.required if name not in columns]
-    who = ("customer_id", "email") if layout.kind != "responses" else RESPONSE_FIELDS[:3]
+    who = customer_fields(layout)
     if layout.needs_customer and not any(name in columns for name in who):
         missing.append(" or ".join(who))
-    if missing:
-        raise FatalImportError(
-            f"{file.name}:1: no column for {', '.join(missing)} in this {layout.name} "
-            f"{layout.kind} file; name the column with --map COLUMN=FIELD"
-        )
-    return columns
+    return missing

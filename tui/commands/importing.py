@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping, summary
 from core.importers.formats import FORMATS
+from core.importers.mapping import mapping_text
 from core.nps.importer import RESPONSE_FORMATS, ResponsesResult, import_responses
 from core.paths import chosen_db_path, demo_db_path, resolve_db_path
 from core.store import Store, StoreError, remove_database
@@ -212,7 +213,7 @@ def _run(
             try:
                 read = partial(
                     import_file, store, file, kind, fmt=fmt, mapping=parse_mapping(mapping),
-                    strict=strict, date_format=date_format,
+                    remembered=True, strict=strict, date_format=date_format,
                 )  # fmt: skip
                 with signals_interrupt():
                     result = _import_with_progress(read, file, as_json)
@@ -232,6 +233,12 @@ def _run(
         print_json(result.to_dict())
     else:
         _print_summary(result)
+    if result.remembered_mapping:  # chosen in the app's import screen (docs/import.md)
+        chosen = mapping_text(result.remembered_mapping)
+        err_console.print(
+            f"note: columns read as remembered for this header set: {escape(chosen)} "
+            "(--map overrides)"
+        )
     if predictions_note:
         err_console.print(f"note: {escape(predictions_note)}")
     if result.rows_rejected:  # the good rows are in; cron should still notice the bad ones
