@@ -7,8 +7,11 @@ Figures are read from the rendered screen (an SVG screenshot, row by row) and co
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 from rich.color import ColorSystem
 from rich.style import Style
@@ -39,6 +42,7 @@ from tui.widgets.cohort_heatmap import (
 from tui.widgets.figure_tile import FigureTile
 from tui.widgets.retention_chart import RetentionChart, percent_ticks, shared_cells
 
+ROOT = Path(__file__).resolve().parent.parent
 BRAILLE = range(0x2800, 0x2900)
 ROUNDED = set("╭╮╰╯")
 
@@ -252,3 +256,33 @@ async def test_on_a_linux_console_the_chart_has_no_braille_and_the_heatmap_glyph
             cells = [str(heatmap.get_cell_at((0, k)).plain) for k in range(3, 6)]  # type: ignore[union-attr]
             glyphs = {cell[0] for cell in cells if cell.strip()}
             assert (glyphs <= set(" ░▒▓█")) is console, cells
+
+
+def test_the_real_app_on_a_linux_console_writes_no_braille_rounded_corner_or_24_bit_colour(
+    demo_db: Path,
+):
+    """In a pseudo-terminal with TERM=linux and no COLORTERM, as on the kernel's console."""
+    env = {**os.environ, "TERM": "linux", "PYTHONPATH": str(ROOT)}
+    for name in ("COLORTERM", "NO_COLOR", "RETAIN_THEME"):
+        env.pop(name, None)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "tui", "--db", str(demo_db)], cwd=str(ROOT), env=env,
+        dimensions=(24, 80), timeout=60, encoding="utf-8", codec_errors="replace",
+    )  # fmt: skip
+    try:
+        child.expect("have ordered")  # the tiles are in
+        child.expect("per quarter")  # and the chart
+        written = child.before + child.after
+        child.send("p")  # years, then months
+        child.expect("per year")
+        child.send("p")
+        child.expect("per month")
+        written += child.before + child.after
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert "o CRR %" in written and not has_braille(written)
+    assert not ROUNDED & set(written)
+    assert "\x1b[38;2;" not in written and "\x1b[48;2;" not in written  # 16 colours only
