@@ -34,6 +34,7 @@ from tui.screens.dialogs import PickScreen
 from tui.tile_layout import TILE_ORDER, Box, neighbour, tile_layout
 from tui.widgets.cohort_heatmap import (
     LOW_COLOUR_RAMP,
+    RAMP,
     CohortHeatmap,
     legend,
     low_colour_step,
@@ -106,6 +107,11 @@ def test_two_values_on_the_same_row_of_a_period_share_a_cell():
 
 
 def test_under_16_colours_every_heatmap_step_has_its_own_colour_and_glyph():
+    def standard(colour: str) -> int | None:
+        return Style.parse(colour).bgcolor.downgrade(ColorSystem.STANDARD).number  # type: ignore[union-attr]
+
+    # Why: the full ramp's 8 background colours come out as 5 on 16 colours.
+    assert len({standard(style) for _low, style in RAMP}) < len(RAMP)
     pairs = {
         (Style.parse(step.colour).color.downgrade(ColorSystem.STANDARD).number, step.glyph)  # type: ignore[union-attr]
         for step in LOW_COLOUR_RAMP

@@ -34,9 +34,10 @@ class FigureTile(Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open", tooltip="Open the customers behind this figure"),
         *(
-            Binding(key, f"move('{key}')", f"Tile {key}", show=False,
-                    tooltip=f"Move to the figure {'above' if key == 'up' else key}")
-            for key in ("up", "down", "left", "right")
+            Binding(key, f"move('{key}')", f"Figure {where}", show=False,
+                    tooltip=f"Move to the figure {where}")
+            for key, where in (("up", "above"), ("down", "below"), ("left", "on the left"),
+                               ("right", "on the right"))
         ),
     ]  # fmt: skip
 
