@@ -110,7 +110,8 @@ def legend(low_colour: bool = False) -> Text:
         return text
     bounds = [*_LOWER_BOUNDS, None]
     for (low, style), high in zip(RAMP, bounds[1:], strict=True):
-        text.append(f" {_span(low, high) if high is not None else f'{low:.0f}'} ", style=style)
+        span = f"{low:.0f}" if high is None else _span(low, high)  # the last step is 100 only
+        text.append(f" {span} ", style=style)
         text.append(" ")
     return text
 
