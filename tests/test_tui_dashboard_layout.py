@@ -20,6 +20,8 @@ from textual.containers import VerticalScroll
 from core.metrics import compute_stats
 from core.store import open_store
 from tests.dashboard_support import demo_app, demo_db_fixture, screen_lines  # noqa: F401
+from tests.test_tui_nps import add_answers
+from tests.test_tui_predictions import store_predictions
 from tests.tui_fixtures import (  # noqa: F401
     TEST_THEME,
     app_fixture,
@@ -161,6 +163,24 @@ async def test_at_80x24_every_tile_of_the_hostile_shop_is_whole_too(app: RetainA
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await _assert_every_tile_whole(app)
+
+
+def test_at_80x24_answers_and_a_stale_fit_keep_every_tile_whole(shop_db: Path, tmp_path: Path):
+    """The longest captions: NPS with its counts, Next 90 days with a stale fit."""
+    add_answers(shop_db, tmp_path)
+    store_predictions(shop_db, "2024-01-31")
+
+    @pilot_test
+    async def run() -> None:
+        app = RetainApp(shop_db, theme=TEST_THEME)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            shown = tiles(app)
+            assert shown["nps"].caption == "P 2  p 1  D 1"
+            assert shown["predicted"].caption == "stale 2024-01-31"
+            await _assert_every_tile_whole(app)
+
+    run()
 
 
 @pilot_test
