@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import pexpect
 import pytest
 from rich.color import ColorSystem
 from rich.style import Style
+from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
 from core.metrics import compute_stats
@@ -212,6 +214,33 @@ async def test_in_years_the_two_points_of_each_period_stay_visible(demo_db: Path
         crr = sum(row["crr"] is not None for row in rows)
         back = sum(row["returning_customer_rate"] is not None for row in rows)
         assert chart.count("●") == crr + 1 and chart.count("◆") == back + 1  # +1: the title
+
+
+class ChartApp(App[None]):
+    """The chart alone, fed made-up periods."""
+
+    def compose(self) -> ComposeResult:
+        yield RetentionChart(id="trend")
+
+
+def months(count: int, crr: float, back: float) -> list[dict[str, object]]:
+    starts = [date(2020 + i // 12, i % 12 + 1, 1).isoformat() for i in range(count)]
+    return [{"start": start, "crr": crr, "returning_customer_rate": back} for start in starts]
+
+
+@pilot_test
+async def test_two_points_in_one_cell_are_drawn_as_one_both_glyph():
+    app = ChartApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        chart = app.query_one(RetentionChart)
+        chart.show("month", 365, months(30, 50.0, 50.4))  # 75 columns: no room to stand apart
+        await pilot.pause()
+        plot = chart.render().plain.split("\n", 1)[1]  # type: ignore[union-attr]
+        assert plot.count("◈") == 30 and "●" not in plot and "◆" not in plot
+        chart.show("month", 365, months(30, 90.0, 10.0))  # far apart: each its own
+        await pilot.pause()
+        plot = chart.render().plain.split("\n", 1)[1]  # type: ignore[union-attr]
+        assert plot.count("●") == plot.count("◆") == 30 and "◈" not in plot
 
 
 # -- arrow keys -----------------------------------------------------------------------------------
