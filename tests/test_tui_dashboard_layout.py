@@ -8,6 +8,7 @@ Figures are read from the rendered screen (an SVG screenshot, row by row) and co
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -241,6 +242,35 @@ async def test_two_points_in_one_cell_are_drawn_as_one_both_glyph():
         await pilot.pause()
         plot = chart.render().plain.split("\n", 1)[1]  # type: ignore[union-attr]
         assert plot.count("●") == plot.count("◆") == 30 and "◈" not in plot
+
+
+DRAW_CHART = """
+import asyncio, sys
+from tests.test_tui_dashboard_layout import ChartApp, months
+from tui.widgets.retention_chart import RetentionChart
+
+async def draw():
+    app = ChartApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        chart = app.query_one(RetentionChart)
+        chart.show("quarter", 365, months(12, 90.0, 60.0)[::3] + months(36, 80.0, 50.0)[::3])
+        await pilot.pause()
+        sys.stdout.write(chart.render().plain)
+
+asyncio.run(draw())
+"""
+
+
+def test_the_chart_is_the_same_whatever_the_hash_seed():
+    """plotext dedupes points through a set: the drawing once followed the string hash seed."""
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", DRAW_CHART], cwd=ROOT, capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed}, timeout=120, check=True,
+        ).stdout
+        for seed in ("0", "8")
+    }  # fmt: skip
+    assert len(drawn) == 1 and drawn.pop().count("●") > 1
 
 
 # -- arrow keys -----------------------------------------------------------------------------------

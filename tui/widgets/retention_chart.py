@@ -18,11 +18,23 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+import plotext._utility as plotext_utility
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from core.metrics import period_label
 from tui.console_glyphs import linux_console
+
+
+def _in_order_without_duplicates(data: list) -> list:
+    return list(dict.fromkeys(data))
+
+
+# plotext drops duplicate points through a set, so the order it draws in, and with it where
+# the x labels land, follows Python's string hash seed, which differs from run to run: the
+# same figures drew two different charts (seen as flipping snapshots). Its own source keeps
+# this order-keeping version in a comment, slower for big series; ours have at most 25 points.
+plotext_utility.no_duplicates = _in_order_without_duplicates
 
 TICK_WIDTH = 9
 """Room one x-axis label needs ('2026-Q3' plus a gap)."""
