@@ -59,7 +59,7 @@ def latest_order_day(db: Path) -> str:
 async def test_without_a_fit_the_tile_says_how_to_get_one(app: RetainApp):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert tile_text(app, "caption") == "run retain-tui predict"
+        assert tile_text(app, "caption") == "run predict"
         tile = app.screen.query_one("#tile-predicted", FigureTile)
         assert "needs predictions" in tile.detail
 
@@ -76,7 +76,7 @@ def test_the_tile_shows_the_expected_revenue_of_the_stored_fit(shop_db: Path, fr
             await settle(pilot)
             assert tile_text(app, "value") == "€1,234.56"
             caption = tile_text(app, "caption")
-            assert caption == f"expected, as of {as_of}" + ("" if fresh else " (stale)")
+            assert caption == f"{'as of' if fresh else 'stale'} {as_of}"
             tile = app.screen.query_one("#tile-predicted", FigureTile)
             assert ("run `retain-tui predict`" in tile.detail) is not fresh
 

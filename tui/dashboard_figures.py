@@ -126,18 +126,19 @@ def totals_tiles(totals: ShopTotals) -> dict[str, TileText]:
 
 def prediction_tile(fit: StoredFit | None, currency: str | None) -> TileText:
     """Expected revenue from existing customers over the next 90 days, from the stored fit;
-    without one, how to get it."""
+    without one, how to get it. The caption fits a single tile at 80 columns (16 characters,
+    tui/tile_layout.py); the detail says the rest."""
     if fit is None:
         return TileText(
             EMPTY,
-            "run retain-tui predict",
+            "run predict",
             "Expected revenue from existing customers needs predictions: run `retain-tui "
             "predict` (it needs at least 200 customers who bought again). Enter: every customer.",
         )
     stale = f" {fit.staleness_note()}." if fit.stale else ""
     return TileText(
         display.money(fit.revenue_90_days, currency),
-        f"expected, as of {fit.as_of.isoformat()}" + (" (stale)" if fit.stale else ""),
+        f"{'stale' if fit.stale else 'as of'} {fit.as_of.isoformat()}",
         f"Expected revenue from existing customers in the 90 days after "
         f"{fit.as_of.isoformat()}: their expected orders times expected order value "
         f"(BG/NBD + Gamma-Gamma, undiscounted, docs/predictions.md).{stale} "

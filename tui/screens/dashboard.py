@@ -4,7 +4,10 @@ Tiles for the store's totals come first (two cheap queries); the retention figur
 last complete period, the CRR chart and the cohort heatmap follow from `compute_stats` in a
 worker (about 0.2-0.4 s at a million orders), while the previous figures stay on screen.
 `p` cycles the period (month, quarter, year), `w` the active window W; both show in the
-footer and the line above the tiles. Enter on a tile opens the customers behind its figure.
+footer and the line above the tiles. Enter on a tile opens the customers behind its figure;
+the arrow keys move between tiles. The tiles keep every figure whole at 80 columns
+(tui/tile_layout.py); the chart takes the height left under them, the cohort heatmap the
+same again below (scroll, or `h`).
 """
 
 from __future__ import annotations
@@ -42,14 +45,15 @@ from tui.dashboard_figures import (
 )
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
-from tui.widgets.cohort_heatmap import CohortCell, CohortHeatmap, legend
+from tui.tile_layout import TILE_ORDER, tile_layout
+from tui.widgets.cohort_heatmap import CohortCell, CohortHeatmap, HeatLegend
 from tui.widgets.figure_tile import FigureTile
 from tui.widgets.retention_chart import RetentionChart
 
 FIGURES_GROUP = "dashboard-figures"
 BY_SPEND = ListQuery(sort="spent", descending=True)
 COHORT_TITLE = "Cohort retention (h): customers by the month of their first order"
-TILES_HINT = "Tab moves between the figures; Enter opens the customers behind one."
+TILES_HINT = "Arrow keys move between the figures; Enter opens the customers behind one."
 
 
 @dataclass(frozen=True)
@@ -173,29 +177,37 @@ class DashboardScreen(RetainScreen):
             with Vertical(id="cohorts"):
                 yield Static(content(COHORT_TITLE), id="cohort-title", classes="section-title")
                 yield CohortHeatmap(id="heatmap")
-                yield Static(legend(), id="heat-legend")
+                yield HeatLegend(id="heat-legend")
         yield Footer()
 
     def _tiles(self) -> list[FigureTile]:
-        return [
-            FigureTile("Customers", ListQuery(), id="tile-customers"),
-            FigureTile("Orders", PeriodMembers(("active",)), id="tile-orders"),
-            FigureTile("Revenue", BY_SPEND, id="tile-revenue"),
-            FigureTile("Repeat rate", SegmentMembers("repeat"), id="tile-repeat"),
-            FigureTile(
-                "CRR", PeriodMembers(("B", "E", "N", "retained", "returning")), id="tile-crr"
-            ),
-            FigureTile("Churn", PeriodMembers(("churned",)), id="tile-churn"),
-            FigureTile("Avg order", BY_SPEND, id="tile-aov"),
-            FigureTile("Per customer", BY_SPEND, id="tile-per-customer"),
-            FigureTile("Next 90 days", ListQuery(), id="tile-predicted"),
-            FigureTile("NPS", SegmentMembers("detractors"), id="tile-nps"),
-        ]
+        """The tiles in TILE_ORDER (reading and Tab order)."""
+        tiles = {
+            "customers": ("Customers", ListQuery()),
+            "orders": ("Orders", PeriodMembers(("active",))),
+            "revenue": ("Revenue", BY_SPEND),
+            "repeat": ("Repeat rate", SegmentMembers("repeat")),
+            "crr": ("CRR", PeriodMembers(("B", "E", "N", "retained", "returning"))),
+            "churn": ("Churn", PeriodMembers(("churned",))),
+            "aov": ("Avg order", BY_SPEND),
+            "per-customer": ("Per customer", BY_SPEND),
+            "predicted": ("Next 90 days", ListQuery()),
+            "nps": ("NPS", SegmentMembers("detractors")),
+        }
+        return [FigureTile(*tiles[name], id=f"tile-{name}") for name in TILE_ORDER]
+
+    def _lay_out_tiles(self) -> None:
+        """Columns and two-column tiles for the screen's width (tui/tile_layout.py)."""
+        layout = tile_layout(self.size.width)
+        self.query_one("#tiles", Grid).styles.grid_size_columns = layout.columns
+        for name in TILE_ORDER:
+            self.tile(name).styles.column_span = 2 if name in layout.wide else 1
 
     def tile(self, name: str) -> FigureTile:
         return self.query_one(f"#tile-{name}", FigureTile)
 
     def on_mount(self) -> None:
+        self._lay_out_tiles()
         self._show_period_line()
         self.reload()
         self.set_focus(self.tile("customers"))
@@ -346,6 +358,7 @@ class DashboardScreen(RetainScreen):
 
     def on_resize(self) -> None:
         self.refresh_bindings()  # the footer names the screens' keys only where they fit
+        self._lay_out_tiles()
 
     def action_period(self, kind: str) -> None:
         self.set_figures(kind, self.window_days)
