@@ -40,6 +40,13 @@ def add_recommend_tables(conn: sqlite3.Connection) -> None:
     migrate(conn)
 
 
+def upgrade_kept_points(conn: sqlite3.Connection) -> None:
+    """Loyalty's kept points with expiry (imported here: core.loyalty would import the store)."""
+    from core.loyalty.kept import upgrade_kept_points as upgrade
+
+    upgrade(conn)
+
+
 def loyalty_points_from_orders(where: str = "") -> str:
     """(customer_id, day, points, revenue): per customer and day with counting orders, the
     points they earned and their net revenue (as `customer_days` has it).
@@ -403,4 +410,9 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     SELECT r.code, listed.order_id, r.customer_id
     FROM listed JOIN referral_codes r ON r.code = upper(trim(listed.part));
     """,
+    # 20: loyalty expiry kept (issue 15, core/loyalty/kept.py): `loyalty_points` rows also keep
+    # the points since the customer's last expiry, that expiry's day and the day the row's
+    # balance would expire, so balances with expiry are one pass; the stamp now names the
+    # expiry too, and a kept table is rebuilt here under the shop's rules.
+    upgrade_kept_points,
 ]

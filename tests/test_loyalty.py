@@ -205,9 +205,9 @@ def test_bad_rules_are_refused_and_the_old_value_kept(tmp_path: Path, key: str, 
 
 def test_a_rule_change_rebuilds_the_kept_points_at_once(tmp_path: Path) -> None:
     store = shop(tmp_path, [ShopOrder("A", 1, date(2026, 1, 5), 5000)])
-    assert store.get_setting(KEPT_STAMP_KEY) == "10:0:0"
+    assert store.get_setting(KEPT_STAMP_KEY) == "10:0:0:off"
     set_setting(store, "loyalty.points_per_unit", "3")
-    assert store.get_setting(KEPT_STAMP_KEY) == "3:0:0"
+    assert store.get_setting(KEPT_STAMP_KEY) == "3:0:0:off"
     assert store.scalar("SELECT points FROM loyalty_points") == 150
     assert points(store) == 150
 

@@ -63,8 +63,10 @@ class LoyaltyRules:
 
     @property
     def earning_stamp(self) -> str:
-        """What the points kept per customer day depend on (core/loyalty/kept.py)."""
-        return f"{self.points_per_unit}:{self.bonus_2nd_order}:{self.bonus_5th_order}"
+        """What the points kept per customer day depend on (core/loyalty/kept.py): the
+        earning rules and the expiry."""
+        months = self.expiry_months or "off"
+        return f"{self.points_per_unit}:{self.bonus_2nd_order}:{self.bonus_5th_order}:{months}"
 
     def order_points(self, net_cents: int) -> int:
         """An order's points before bonuses: its net value × rate, rounded down."""
