@@ -104,6 +104,9 @@ def check_kept_equals_scratch(store: Store, as_of: date) -> None:
     (points, the points since the last expiry, its day, the day they expire) and as
     balances on several dates around `as_of` (expiry is read from the kept rows)."""
     kept = {day: balances(store, day) for day in _around(as_of)}
+    for day, statuses in kept.items():  # one customer's reading is the same as everyone's
+        for customer_id, status in statuses.items():
+            assert balances(store, day, [customer_id]) == {customer_id: status}
     assert store.get_setting(KEPT_STAMP_KEY) is not None
     rows = f"SELECT {KEPT_COLUMNS} FROM loyalty_points ORDER BY customer_id, day"
     rules = load_rules(store)
