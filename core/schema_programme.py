@@ -415,4 +415,22 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # balance would expire, so balances with expiry are one pass; the stamp now names the
     # expiry too, and a kept table is rebuilt here under the shop's rules.
     upgrade_kept_points,
+    # 21: points codes (issue 15, core/loyalty/codes.py): discount codes worth a number of
+    # points, issued at the counter (`deduct` 'issued': deducted at once) or by a campaign
+    # (`deduct` 'used': deducted when a counting order carries the code, in that import's
+    # transaction; `used_order_id` is the order deducted for, NULL while open; `generation`
+    # counts deductions, each a ledger row of its own). The code itself is in discount_codes.
+    """
+    CREATE TABLE loyalty_codes (
+        code TEXT PRIMARY KEY,
+        customer_id INTEGER NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        deduct TEXT NOT NULL CHECK (deduct IN ('issued', 'used')),
+        used_order_id INTEGER,
+        used_day INTEGER,
+        generation INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX loyalty_codes_open ON loyalty_codes(deduct, used_order_id);
+    """,
 ]

@@ -23,6 +23,7 @@ from core.codes.redemptions import ImportedRedemptions, imported_redemptions
 from core.consent import key_hash, list_hashes, withdraw_consent, withhold_suppressed
 from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
+from core.loyalty.codes import reconcile_points_codes
 from core.referrals.credit import ReferralChanges, reconcile_referrals
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -269,6 +270,7 @@ class Staging:
             counts.referrals = reconcile_referrals(
                 conn, None if self._touched_everyone else f"SELECT id FROM {AFFECTED_TABLE}"
             )
+            reconcile_points_codes(conn)  # a points code used or no longer: the ledger
         counts.merge_seconds = time.perf_counter() - started
         return counts
 
