@@ -167,7 +167,7 @@ def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
 ) -> None:
     for customer in ("1", "2", "3"):
         code, _, err = export(db, tmp_path, "--customer", customer, "--discount", "points:500",
-                              "--campaign", "points-spring")  # fmt: skip
+                              "--campaign", "points-spring", "--overwrite")  # fmt: skip
         assert code == ExitCode.OK, err
     assert rows(db, "SELECT customer_id, outcome, reason FROM campaign_recipients "
                     "ORDER BY customer_id") == [
