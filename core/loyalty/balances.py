@@ -104,17 +104,23 @@ def balances(
         register_functions(conn)
         days = kept_rows_sql(only, expiry=bool(rules.expiry_months))  # slower, the same figures
     as_of_day = params["as_of"]
-    earned: dict[int, tuple[int, int, int]] = {}
-    for customer_id, _last, kept, cut, expires, spend in conn.execute(
+    rows = conn.execute(
         (_EARNED_SQL if rules.expiry_months else _EARNED_NO_EXPIRY_SQL).format(
             days=days, only=only
         ),
         params,
-    ):
-        if expires is not None and as_of_day > expires:  # no order since: all gone
-            earned[customer_id] = (0, spend, expires)
-        else:
-            earned[customer_id] = (kept, spend, cut)
+    )
+    # customer -> (points after the last expiry, 12-month spend, that expiry's day)
+    earned: dict[int, tuple[int, int, int]] = (
+        {
+            customer_id: (0, spend, expires)  # no order since: all gone
+            if expires is not None and as_of_day > expires
+            else (kept, spend, cut)
+            for customer_id, _last, kept, cut, expires, spend in rows
+        }
+        if rules.expiry_months
+        else {customer_id: (kept, spend, 0) for customer_id, _l, kept, _c, _e, spend in rows}
+    )
     adjusted: dict[int, int] = {}
     for customer_id, day, points in conn.execute(_ADJUSTMENTS_SQL.format(only=only), params):
         entry = earned.get(customer_id)
@@ -132,13 +138,19 @@ def balances(
         ]
     make = _StatusMaker(rules)
     nothing = (0, 0, 0)
-    result = {}
-    for customer_id in ids:
-        points, spend, _cut = earned.get(customer_id, nothing)
-        if adjusted:
-            points += adjusted.get(customer_id, 0)
-        result[customer_id] = make(customer_id, points, spend)
-    return result
+    get = earned.get
+    if adjusted:
+        more = adjusted.get
+        return {
+            customer_id: make(customer_id, entry[0] + more(customer_id, 0), entry[1])
+            for customer_id in ids
+            for entry in (get(customer_id, nothing),)
+        }
+    return {
+        customer_id: make(customer_id, entry[0], entry[1])
+        for customer_id in ids
+        for entry in (get(customer_id, nothing),)
+    }
 
 
 class _StatusMaker:
