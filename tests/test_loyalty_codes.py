@@ -165,10 +165,13 @@ def export(db: Path, tmp_path: Path, *args: str) -> tuple[int, str, str]:
 def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
     db: Path, tmp_path: Path
 ) -> None:
+    said = []
     for customer in ("1", "2", "3"):
-        code, _, err = export(db, tmp_path, "--customer", customer, "--discount", "points:500",
-                              "--campaign", "points-spring", "--overwrite")  # fmt: skip
+        code, out, err = export(db, tmp_path, "--customer", customer, "--discount", "points:500",
+                                "--campaign", "points-spring", "--overwrite")  # fmt: skip
         assert code == ExitCode.OK, err
+        said.append(out + err)
+    assert "fewer loyalty points than the points code costs" in said[1]
     assert rows(db, "SELECT customer_id, outcome, reason FROM campaign_recipients "
                     "ORDER BY customer_id") == [
         (1, "drafted", None), (2, "left_out", "not_enough_points"),
