@@ -173,14 +173,15 @@ def _counter_campaign(conn: sqlite3.Connection, now: str, as_of: date) -> int:
     return cursor.lastrowid
 
 
-# Per campaign points code, its first counting use (earliest day, then the order's id).
-_DUE = """
-    SELECT l.code, l.customer_id, l.points, l.used_order_id, l.used_day, l.generation,
-           (SELECT r.order_id FROM code_redemptions r WHERE r.code = l.code
-            ORDER BY r.ordered_day, r.order_id LIMIT 1),
-           (SELECT r.ordered_day FROM code_redemptions r WHERE r.code = l.code
-            ORDER BY r.ordered_day, r.order_id LIMIT 1)
-    FROM loyalty_codes l WHERE l.deduct = 'used'
+# Every counting use of a campaign points code, read in one pass over the redemption view
+# (its split of multi-code cells runs once, not once per code).
+_USES = """
+    SELECT r.code, r.order_id, r.ordered_day FROM code_redemptions r
+    WHERE r.code IN (SELECT code FROM loyalty_codes WHERE deduct = 'used')
+"""
+_KEPT = """
+    SELECT code, customer_id, points, used_order_id, used_day, generation
+    FROM loyalty_codes WHERE deduct = 'used'
 """
 
 
@@ -198,16 +199,19 @@ def reconcile_points_codes(conn: sqlite3.Connection) -> PointsCodeChanges:
     wanted = "SELECT EXISTS (SELECT 1 FROM loyalty_codes WHERE deduct = 'used')"
     if not conn.execute(wanted).fetchone()[0]:
         return changes
-    for code, customer, points, used_order, used_day, generation, order, day in list(
-        conn.execute(_DUE)
-    ):
+    first: dict[str, tuple[int, int]] = {}  # code -> (day, order id) of its first use
+    for code, order, day in conn.execute(_USES):
+        if code not in first or (day, order) < first[code]:
+            first[code] = (day, order)
+    for code, customer, points, used_order, used_day, generation in conn.execute(_KEPT).fetchall():
+        day, order = first.get(code, (None, None))
         if used_order == order:
             continue
         if used_order is not None:
             add_adjustment(conn, customer, points, "code", _reference(code, generation, True),
                            day_to_date(used_day))  # fmt: skip
             changes.returned += 1
-        if order is not None:
+        if order is not None and day is not None:
             generation += 1
             add_adjustment(conn, customer, -points, "code", _reference(code, generation),
                            day_to_date(day))  # fmt: skip
@@ -215,7 +219,7 @@ def reconcile_points_codes(conn: sqlite3.Connection) -> PointsCodeChanges:
         conn.execute(
             "UPDATE loyalty_codes SET used_order_id = ?, used_day = ?, generation = ? "
             "WHERE code = ?",
-            (order, day if order is not None else None, generation, code),
+            (order, day, generation, code),
         )
     return changes
 
