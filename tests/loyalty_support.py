@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from core.importers import import_file
+from core.importers import ImportResult, import_file
 from core.store import Store
 from tests.campaign_shop import ShopOrder
 
@@ -104,7 +104,7 @@ def write_customers(store: Store, folder: Path, customers: int) -> dict[int, int
     }
 
 
-def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> None:
+def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> ImportResult:
     """One generic orders file with `orders` (new ones, or new states of imported ones)."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -118,3 +118,4 @@ def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> None:
             ])  # fmt: skip
     result = import_file(store, path, "orders", fmt="generic")
     assert result.rows_rejected == 0, result.errors
+    return result

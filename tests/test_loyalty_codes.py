@@ -75,9 +75,11 @@ def points(db: Path, customer: int, as_of: date = AS_OF) -> int:
         return balances(store, as_of, [customer])[customer].points
 
 
-def reimport(db: Path, folder: Path, name: str, orders: list[ShopOrder]) -> None:
+def reimport(db: Path, folder: Path, name: str, orders: list[ShopOrder]) -> tuple[int, int]:
+    """Import `orders`; the points codes it found used and given back."""
     with open_store(db) as store:
-        import_orders(store, folder / name, orders)
+        result = import_orders(store, folder / name, orders)
+    return result.points_codes_used, result.points_codes_returned
 
 
 # -- the counter command ---------------------------------------------------------------------
@@ -192,8 +194,8 @@ def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
     )
     # Used: deducted once, dated by the order; a re-import changes nothing.
     used = ShopOrder("A2", 1, date(2026, 3, 20), 2_000, discount_code=f" {issued.lower()} ")
-    for name in ("use.csv", "again.csv"):
-        reimport(db, tmp_path, name, [used])
+    for name, changed in (("use.csv", (1, 0)), ("again.csv", (0, 0))):
+        assert reimport(db, tmp_path, name, [used]) == changed
         assert rows(db, "SELECT points, kind, reference, as_of FROM loyalty_adjustments") == [
             (-500, "code", issued, "2026-03-20")
         ]
@@ -201,9 +203,9 @@ def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
     with open_store(db) as store:
         assert loyalty_report(store, date(2026, 3, 20)).points_in_open_codes == 0
     # The order cancelled: the points come back; counting again: deducted again (#2).
-    reimport(db, tmp_path, "cancel.csv", [replace(used, cancelled=True)])
+    assert reimport(db, tmp_path, "cancel.csv", [replace(used, cancelled=True)]) == (0, 1)
     assert points(db, 1, date(2026, 3, 20)) == 3_000
-    reimport(db, tmp_path, "undo.csv", [used])
+    assert reimport(db, tmp_path, "undo.csv", [used]) == (1, 0)
     assert rows(db, "SELECT points, reference FROM loyalty_adjustments ORDER BY id") == [
         (-500, issued), (500, f"{issued} returned"), (-500, f"{issued} #2"),
     ]  # fmt: skip

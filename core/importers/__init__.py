@@ -62,6 +62,10 @@ class ImportResult:
     """Referrers credited for a new customer's first order with their code (core/referrals/)."""
     referrals_reversed: int = 0
     """Credits taken back: the referred order stopped counting (docs/referrals.md)."""
+    points_codes_used: int = 0
+    """Loyalty points codes an order now uses: their points deducted (core/loyalty/codes.py)."""
+    points_codes_returned: int = 0
+    """Points codes whose order stopped counting: their points given back."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
@@ -159,6 +163,8 @@ def import_file(
         result.codes_reused = counts.redemptions.reused
         result.referrals_credited = counts.referrals.credited
         result.referrals_reversed = counts.referrals.reversed
+        result.points_codes_used = counts.points_codes.deducted
+        result.points_codes_returned = counts.points_codes.returned
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated
         result.orders_unchanged = counts.orders_unchanged
