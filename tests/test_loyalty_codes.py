@@ -18,6 +18,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from core.campaigns.codes import CODE_PATTERN
+from core.campaigns.records import find_campaign
+from core.compose import Discount
+from core.delivery.outbox import campaign_discount
 from core.demo import DEMO_SETTINGS
 from core.loyalty import balances, issue_points_code, loyalty_report
 from core.loyalty.codes import record_campaign_codes
@@ -181,6 +184,12 @@ def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
     ]  # fmt: skip
     ((issued,),) = rows(db, "SELECT code FROM discount_codes WHERE customer_id = 1")
     assert rows(db, "SELECT kind, value FROM discount_codes") == [("amount", 500)]
+    with open_store(db) as store:  # `send` renders the drafts again with the same discount
+        campaign = find_campaign(store, "points-spring")
+        assert campaign is not None
+        assert campaign_discount(campaign) == Discount(
+            amount_cents=500, currency="EUR", valid_days=30, points=500
+        )
     draft = next((tmp_path / "drafts").iterdir()).read_text(encoding="utf-8")
     assert issued in draft
     # Issued, not used: nothing deducted, the report counts it as promised.
