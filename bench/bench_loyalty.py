@@ -3,9 +3,10 @@
     python bench/bench_loyalty.py
 
 On a private copy of the bench shop (bench/common.py): `balances()` for all customers as of
-the latest order, with the default rules and with expiry on (12 months); the `loyalty`
-report; a segment count over `points` and `tier`; rebuilding the kept points after a rule
-change; and the points of 1,000 customers (a campaign chunk).
+the latest order, with the default rules and with expiry on (12 months; both read the kept
+rows in one pass); the `loyalty` report with and without expiry; a segment count over
+`points` and `tier`; rebuilding the kept points after a rule change; and the points of 1,000
+customers (a campaign chunk).
 """
 
 from __future__ import annotations
@@ -58,9 +59,15 @@ def main() -> None:
         all_default = timed(
             "balances, all customers, default rules", lambda: balances(store, as_of)
         )
-        set_setting(store, "loyalty.expiry_months", "12")
+        timed("a rule change (expiry: 12 months) rebuilding the kept points",
+              lambda: set_setting(store, "loyalty.expiry_months", "12"), runs=1)  # fmt: skip
         all_expiry = timed(
             "balances, all customers, expiry 12 months", lambda: balances(store, as_of)
+        )
+        timed(
+            "loyalty report, expiry 12 months",
+            lambda: loyalty_report(store, as_of).members,
+            runs=3,
         )
         unset_setting(store, "loyalty.expiry_months")
         timed(
@@ -78,11 +85,10 @@ def main() -> None:
         timed(
             'segment count: tier = "Gold"', lambda: count_matching(store, 'tier = "Gold"'), runs=3
         )
-    verdict = "OK" if all_default <= TARGET_SECONDS else "OVER"
-    print(
-        f"all customers' balances (default rules): {all_default:.3f} s against "
-        f"{TARGET_SECONDS:.1f} s: {verdict}; with expiry {all_expiry:.3f} s"
-    )
+    for label, seconds in (("default rules", all_default), ("expiry 12 months", all_expiry)):
+        verdict = "OK" if seconds <= TARGET_SECONDS else "OVER"
+        print(f"all customers' balances ({label}): best wall {seconds:.3f} s against "
+              f"{TARGET_SECONDS:.1f} s: {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -42,6 +42,13 @@ def add_recommend_tables(conn: sqlite3.Connection) -> None:
     migrate(conn)
 
 
+def upgrade_kept_points(conn: sqlite3.Connection) -> None:
+    """Loyalty's kept points with expiry (imported here: core.loyalty would import the store)."""
+    from core.loyalty.kept import upgrade_kept_points as upgrade
+
+    upgrade(conn)
+
+
 def loyalty_points_from_orders(where: str = "") -> str:
     """(customer_id, day, points, revenue): per customer and day with counting orders, the
     points they earned and their net revenue (as `customer_days` has it).
@@ -422,5 +429,28 @@ PROGRAMME_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         saved_at TEXT NOT NULL,
         PRIMARY KEY (kind, header_key)
     ) WITHOUT ROWID;
+    """,
+    # 22: loyalty expiry kept (issue 15, core/loyalty/kept.py): `loyalty_points` rows also keep
+    # the points since the customer's last expiry, that expiry's day and the day the row's
+    # balance would expire, so balances with expiry are one pass; the stamp now names the
+    # expiry too, and a kept table is rebuilt here under the shop's rules.
+    upgrade_kept_points,
+    # 23: points codes (issue 15, core/loyalty/codes.py): discount codes worth a number of
+    # points, issued at the counter (`deduct` 'issued': deducted at once) or by a campaign
+    # (`deduct` 'used': deducted when a counting order carries the code, in that import's
+    # transaction; `used_order_id` is the order deducted for, NULL while open; `generation`
+    # counts deductions, each a ledger row of its own). The code itself is in discount_codes.
+    """
+    CREATE TABLE loyalty_codes (
+        code TEXT PRIMARY KEY,
+        customer_id INTEGER NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        deduct TEXT NOT NULL CHECK (deduct IN ('issued', 'used')),
+        used_order_id INTEGER,
+        used_day INTEGER,
+        generation INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX loyalty_codes_open ON loyalty_codes(deduct, used_order_id);
     """,
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from core.importers import import_file
+from core.importers import ImportResult, import_file
 from core.store import Store
 from tests.campaign_shop import ShopOrder
 
@@ -104,15 +104,18 @@ def write_customers(store: Store, folder: Path, customers: int) -> dict[int, int
     }
 
 
-def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> None:
+def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> ImportResult:
     """One generic orders file with `orders` (new ones, or new states of imported ones)."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["order_id", "ordered_at", "customer_id", "total", "refunded", "status"])
+        writer.writerow(["order_id", "ordered_at", "customer_id", "total", "refunded", "status",
+                         "discount_code"])  # fmt: skip
         for o in orders:
             writer.writerow([
                 o.order_id, o.day.isoformat(), f"C{o.customer}", f"{o.cents / 100:.2f}",
                 f"{o.refunded_cents / 100:.2f}", "cancelled" if o.cancelled else "paid",
+                o.discount_code,
             ])  # fmt: skip
     result = import_file(store, path, "orders", fmt="generic")
     assert result.rows_rejected == 0, result.errors
+    return result

@@ -21,7 +21,8 @@ JSON_KEYS = {
     "file", "kind", "format", "encoding", "delimiter", "date_order", "rows_read", "orders_added",
     "orders_updated", "orders_unchanged", "customers_added", "customers_updated",
     "rows_rejected", "errors", "warnings", "consent_suppressed", "codes_redeemed", "codes_reused",
-    "referrals_credited", "referrals_reversed", "remembered_mapping",
+    "referrals_credited", "referrals_reversed", "remembered_mapping", "points_codes_used",
+    "points_codes_returned",
     "seconds", "merge_seconds",
     "rows_per_second",
 }  # fmt: skip

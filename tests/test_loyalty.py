@@ -205,9 +205,9 @@ def test_bad_rules_are_refused_and_the_old_value_kept(tmp_path: Path, key: str, 
 
 def test_a_rule_change_rebuilds_the_kept_points_at_once(tmp_path: Path) -> None:
     store = shop(tmp_path, [ShopOrder("A", 1, date(2026, 1, 5), 5000)])
-    assert store.get_setting(KEPT_STAMP_KEY) == "10:0:0"
+    assert store.get_setting(KEPT_STAMP_KEY) == "10:0:0:off"
     set_setting(store, "loyalty.points_per_unit", "3")
-    assert store.get_setting(KEPT_STAMP_KEY) == "3:0:0"
+    assert store.get_setting(KEPT_STAMP_KEY) == "3:0:0:off"
     assert store.scalar("SELECT points FROM loyalty_points") == 150
     assert points(store) == 150
 
@@ -242,3 +242,32 @@ def test_points_hold_on_the_expiry_day_and_go_the_day_after(tmp_path: Path) -> N
     for day, who in ((date(2026, 4, 15), ["C1", "C2"]), (date(2026, 4, 16), ["C2"])):
         rows = customer_rows(store, where="points >= 100", as_of=day)
         assert [row["external_id"] for row in rows] == who
+
+
+def test_an_upgraded_shop_rebuilds_its_kept_points_with_expiry_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration adding `kept`, `cut`, `expires` rebuilds a kept table under the rules
+    (the old stamp, without the expiry, is no longer current)."""
+    import core.store
+    from core.schema_programme import upgrade_kept_points
+
+    before = core.store.MIGRATIONS.index(upgrade_kept_points)
+    path = tmp_path / "shop.db"
+    with monkeypatch.context() as older:
+        older.setattr(core.store, "MIGRATIONS", core.store.MIGRATIONS[:before])
+        older.setattr(core.store, "SCHEMA_VERSION", before)
+        with open_store(path, create=True) as store, store.write() as conn:
+            conn.execute(
+                "INSERT INTO customers (id, email, imported_at, updated_at) "
+                "VALUES (1, 'a@example.com', '2026-01-01', '2026-01-01')"
+            )
+            conn.execute("INSERT INTO loyalty_points VALUES (1, 700000, 99, 990)")  # stale
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, '10:0:0')", (KEPT_STAMP_KEY,)
+            )
+    with open_store(path) as store:
+        assert store.get_setting(KEPT_STAMP_KEY) == "10:0:0:off"
+        assert store.scalar("SELECT count(*) FROM loyalty_points") == 0  # no orders: none
+        columns = [row[1] for row in store.execute("PRAGMA table_info(loyalty_points)")]
+        assert columns[-3:] == ["kept", "cut", "expires"]

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.loyalty import LoyaltyError, add_adjustment, balances, redeem
-from core.loyalty.kept import KEPT_STAMP_KEY
+from core.loyalty.kept import KEPT_COLUMNS, KEPT_STAMP_KEY, kept_rows_sql, rule_params
+from core.loyalty.rules import load_rules
 from core.segments import customer_rows
 from core.shop_settings import set_setting
 from core.store import Store, open_store
@@ -99,15 +100,29 @@ def check_against_reference(
 
 
 def check_kept_equals_scratch(store: Store, as_of: date) -> None:
-    """The kept figures equal a recomputation from the orders (stamp removed)."""
-    kept = balances(store, as_of)
+    """The kept figures equal a recomputation from the orders (stamp removed), row by row
+    (points, the points since the last expiry, its day, the day they expire) and as
+    balances on several dates around `as_of` (expiry is read from the kept rows)."""
+    kept = {day: balances(store, day) for day in _around(as_of)}
+    for day, statuses in kept.items():  # one customer's reading is the same as everyone's
+        for customer_id, status in statuses.items():
+            assert balances(store, day, [customer_id]) == {customer_id: status}
     assert store.get_setting(KEPT_STAMP_KEY) is not None
+    rows = f"SELECT {KEPT_COLUMNS} FROM loyalty_points ORDER BY customer_id, day"
+    rules = load_rules(store)
+    params = rule_params(rules)
+    scratch = f"SELECT * FROM ({kept_rows_sql()}) ORDER BY customer_id, day"
+    assert store.execute(rows).fetchall() == store.execute(scratch, params).fetchall()
     with store.write() as conn:
         stamp = store.get_setting(KEPT_STAMP_KEY)
         conn.execute("DELETE FROM settings WHERE key = ?", (KEPT_STAMP_KEY,))
-    assert balances(store, as_of) == kept
+    assert {day: balances(store, day) for day in _around(as_of)} == kept
     with store.write() as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (KEPT_STAMP_KEY, stamp))
+
+
+def _around(as_of: date) -> list[date]:
+    return [as_of + timedelta(days=offset) for offset in (-400, -95, -31, 0, 29, 366)]
 
 
 @settings(max_examples=40)
@@ -160,6 +175,13 @@ def test_balances_and_tiers_equal_the_brute_force(
                 assert {number_of[int(r["id"])] for r in rows} == {  # type: ignore[call-overload]
                     n for n, w in want.items() if w.tier == name_
                 }
+            shown = customer_rows(store, as_of=as_of)
+            assert {number_of[int(r["id"])]: (r["points"], r["tier"]) for r in shown} == {  # type: ignore[call-overload]
+                n: (w.points, w.tier) for n, w in want.items()
+            }
+            # A stale kept table (stamp gone): the segment fields compute from the orders.
+            with store.write() as conn:
+                conn.execute("DELETE FROM settings WHERE key = ?", (KEPT_STAMP_KEY,))
             shown = customer_rows(store, as_of=as_of)
             assert {number_of[int(r["id"])]: (r["points"], r["tier"]) for r in shown} == {  # type: ignore[call-overload]
                 n: (w.points, w.tier) for n, w in want.items()

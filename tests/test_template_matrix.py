@@ -28,7 +28,7 @@ from core.store import Store, open_store
 from tui.cli import build_app
 
 TODAY = date(2026, 11, 5)
-TEMPLATES = ("come-back-bestsellers", "feedback", "thank-you", "win-back")  # loyalty: unavailable
+TEMPLATES = ("come-back-bestsellers", "feedback", "loyalty", "thank-you", "win-back")
 LANGUAGES = ("de", "en", "it", "nb", "nl")
 FORMS = ("informal", "formal")
 FORMAL_LANGUAGES = ("de", "it", "nl")

@@ -57,10 +57,10 @@ def test_every_template_and_language_renders_for_shop_and_worst_case(tmp_path: P
 
 
 # 5 languages x (2 shop customers + worst case) x the discounts each template takes:
-# come-back-bestsellers with a percentage, an amount and none; win-back with either; the
-# three that refuse a discount (thank-you, feedback, loyalty) without; and de, it, nl again
-# in the formal address.
-SHIPPED_RENDERS = (5 + 3) * (3 * 3 + 3 * 2 + 3 * 3)
+# come-back-bestsellers and loyalty with a percentage, an amount, a points code and none;
+# win-back with any of the three; the two that refuse a discount (thank-you, feedback)
+# without; and de, it, nl again in the formal address.
+SHIPPED_RENDERS = (5 + 3) * 3 * (4 + 4 + 3 + 1 + 1)
 
 
 def test_worst_case_texts_have_no_holes(tmp_path: Path) -> None:

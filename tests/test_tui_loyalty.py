@@ -85,3 +85,30 @@ async def test_a_bad_rule_is_one_notice_and_changes_nothing(app: RetainApp):
         await until(pilot, lambda: any("loyalty.tiers" in str(n.message)
                                        for n in app.notices_kept))  # fmt: skip
         assert app.store.get_setting("loyalty.tiers") is None  # still the default
+
+
+@pilot_test
+async def test_the_loyalty_screen_shows_points_promised_in_open_codes(app: RetainApp):
+    from core.loyalty.codes import record_campaign_codes
+
+    bjorn = fetch_page(app.store, ListQuery(search="bjorn"))[0].customer_id
+    with app.store.write() as conn:
+        campaign = conn.execute(
+            "INSERT INTO campaigns (name, template, kind, audience, discount, options, "
+            "holdout_percent, created_at, as_of) VALUES ('points', 'loyalty', 'marketing', "
+            "'customers', '{}', '{}', 0, '2026-01-01T00:00:00+00:00', '2026-01-01')"
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO discount_codes (code, campaign_id, customer_id, kind, value, created_at)"
+            " VALUES ('LOYALTY-ABCDEFGH', ?, ?, 'amount', 1500, '2026-01-01T00:00:00+00:00')",
+            (campaign, bjorn),
+        )
+        record_campaign_codes(conn, [("LOYALTY-ABCDEFGH", bjorn)], 1500, "2026-01-01")
+    currency = app.store.get_setting("shop.currency")
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_loyalty(pilot)
+        summary = str(screen.query_one("#loyalty-summary", Static).visual)
+    assert (
+        f"Promised in open codes: 1,500 points, worth {money(1500, currency)} "
+        "(deducted when an order uses them)"
+    ) in summary.replace("\n", " ")

@@ -93,10 +93,10 @@ def discount_record(
         "kind": kind, "value": value, "currency": discount.currency,
         "expires": discount.expires(today).isoformat(), "min_order": min_order,
         "prefix": prefix, "valid_days": discount.valid_days, "shared_code": discount.code,
-    }  # fmt: skip
+    } | ({"points": discount.points} if discount.points else {})  # fmt: skip
 
 
-_MUST_MATCH = ("kind", "value", "currency", "min_order", "prefix", "shared_code")
+_MUST_MATCH = ("kind", "value", "currency", "min_order", "prefix", "shared_code", "points")
 
 
 def _check_rerun(stored: Campaign, new: NewCampaign) -> None:
@@ -190,6 +190,10 @@ def export_campaign(
     composer.min_gap_days = request.min_gap_days
     composer.cap_ignores_campaign = None if stored is None else stored.id
     plan = composer.recipients(customer_ids, template, lang, discount)
+    if discount is not None and discount.points:  # a points code: only who has the points
+        from core.loyalty.codes import short_of_points
+
+        plan = short_of_points(composer.store, composer.as_of, plan, discount.points)
     earlier = {} if stored is None else recorded_outcomes(composer.store.conn, stored.id)
 
     first: dict[int, Recipient] = {}  # a customer listed twice is recorded once
@@ -250,6 +254,10 @@ def export_campaign(
                     "written; run the export again (it draws new codes)"
                 ) from None
             result.codes = len(pairs)
+            if discount is not None and discount.points:
+                from core.loyalty.codes import record_campaign_codes
+
+                record_campaign_codes(conn, pairs, discount.points, at)
         if also_record is not None:
             also_record(conn, campaign_id)
 

@@ -106,7 +106,8 @@ def _check_language(
 ) -> None:
     percent = Discount(percent=Decimal(10), valid_days=30)
     amount = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14)
-    discounts: list[Discount | None] = [percent, amount]
+    points = Discount(amount_cents=500, currency=composer.shop.currency, valid_days=14, points=500)
+    discounts: list[Discount | None] = [percent, amount, points]
     if composer.refuses_discount(info):
         discounts = [None]  # an export with one is refused before any draft
     elif "discount" not in info.needs:
@@ -141,6 +142,8 @@ def _check_language(
 def _describe(discount: Discount | None) -> str:
     if discount is None:
         return "no discount"
+    if discount.points is not None:
+        return "points code"
     return "percent discount" if discount.percent is not None else "amount discount"
 
 

@@ -513,6 +513,7 @@ def discount_variables(discount: Discount, *, template: str, locale: str, today:
         value=value,
         valid_days=discount.valid_days,
         expires=discount.expires(today),
+        points=discount.points,
         min_order=None
         if discount.min_order_cents is None
         else format_whole_money(

@@ -13,6 +13,7 @@ from core.values import parse_cents
 _PERCENT = re.compile(r"(?P<value>\d+(?:[.,]\d+)?)\s*%")
 _AMOUNT = re.compile(r"(?P<value>\d+(?:[.,]\d{1,2})?)\s*(?P<currency>[A-Za-z]{3}|€|\$|£)")
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+_POINTS = re.compile(r"points\s*:\s*(?P<points>\d{1,9})", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{2,31}")
 MAX_VALID_DAYS = 366
 
@@ -32,6 +33,10 @@ class Discount:
     code: str | None = None
     min_order_cents: int | None = None
     """The order value the shop's coupon requires (`--min-order`): the draft says it."""
+    points: int | None = None
+    """A points code (`--discount points:500`): the amount is what these points are worth,
+    each recipient needs that many and pays them when an order uses the code
+    (core/loyalty/codes.py)."""
 
     def __post_init__(self) -> None:
         if (self.percent is None) == (self.amount_cents is None):
@@ -42,6 +47,10 @@ class Discount:
             raise DiscountError("a discount amount must be more than zero")
         if not 1 <= self.valid_days <= MAX_VALID_DAYS:
             raise DiscountError(f"--valid-days {self.valid_days}: use 1 to {MAX_VALID_DAYS} days")
+        if self.points is not None and self.code is not None:
+            raise DiscountError(
+                "--discount points:N gives each recipient a code of their own: drop --code"
+            )
         if self.code is not None and not _CODE.fullmatch(self.code):
             raise DiscountError(
                 f"discount code {self.code!r}: 3-32 capital letters, digits, - or _"
@@ -73,6 +82,7 @@ class Discount:
             "currency": self.currency,
             "valid_days": self.valid_days,
             "code": self.code,
+            "points": self.points,
         }
 
 
@@ -88,12 +98,33 @@ def code_stem(template: str) -> str:
 
 
 def parse_discount(
-    text: str, *, currency: str, valid_days: int = 30, code: str | None = None
+    text: str,
+    *,
+    currency: str,
+    valid_days: int = 30,
+    code: str | None = None,
+    point_value: int | None = None,
 ) -> Discount:
-    """`10%` or `5EUR` / `5,50 €` (in the shop's currency) -> a Discount."""
+    """`10%` or `5EUR` / `5,50 €` (in the shop's currency) -> a Discount; `points:500` too
+    where the caller gives the loyalty scheme's `point_value` (campaign exports)."""
     value = text.strip()
     if code is not None:
         code = code.strip().upper()
+    match = _POINTS.fullmatch(value)
+    if match:
+        if point_value is None:
+            raise DiscountError(
+                f"--discount {text!r}: points codes are made by `export --discount points:N` "
+                "or `loyalty code`"
+            )
+        from core.loyalty.rules import LoyaltyError, points_code_cents
+
+        try:
+            cents = points_code_cents(int(match["points"]), point_value)
+        except LoyaltyError as exc:
+            raise DiscountError(f"--discount {text!r}: {exc}") from None
+        return Discount(amount_cents=cents, currency=currency, valid_days=valid_days,
+                        code=code, points=int(match["points"]))  # fmt: skip
     match = _PERCENT.fullmatch(value)
     if match:
         try:
@@ -113,6 +144,8 @@ def parse_discount(
         except ValueError as exc:  # out of range: more than any order could be worth
             raise DiscountError(f"--discount {text!r}: {exc}") from None
         return Discount(amount_cents=cents, currency=unit, valid_days=valid_days, code=code)
+    points = " or points:N (a code worth N loyalty points)" if point_value is not None else ""
     raise DiscountError(
-        f"--discount {text!r}: write a percentage (10%) or an amount with currency (5{currency})"
+        f"--discount {text!r}: write a percentage (10%) or an amount with currency "
+        f"(5{currency}){points}"
     )

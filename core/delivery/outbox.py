@@ -56,6 +56,7 @@ def campaign_discount(campaign: Campaign) -> Discount | None:
         "valid_days": int(record.get("valid_days") or 30),
         "code": record.get("shared_code"),
         "min_order_cents": record.get("min_order"),
+        "points": record.get("points"),  # a points code (core/loyalty/codes.py)
     }
     if record["kind"] == "percent":
         return Discount(percent=Decimal(int(record["value"])) / 100, **common)

@@ -66,6 +66,10 @@ class ImportResult:
     remembered_mapping: dict[str, str] | None = None
     """The columns were read as the owner chose for this header set ({COLUMN: FIELD}, see
     core/importers/mapping.py), or None (the column names, or --map)."""
+    points_codes_used: int = 0
+    """Loyalty points codes an order now uses: their points deducted (core/loyalty/codes.py)."""
+    points_codes_returned: int = 0
+    """Points codes whose order stopped counting: their points given back."""
     seconds: float = 0.0
     merge_seconds: float = 0.0
     """Of `seconds`, how long the merge held the database's write lock (the rest is reading
@@ -183,6 +187,8 @@ def import_file(
         result.codes_reused = counts.redemptions.reused
         result.referrals_credited = counts.referrals.credited
         result.referrals_reversed = counts.referrals.reversed
+        result.points_codes_used = counts.points_codes.deducted
+        result.points_codes_returned = counts.points_codes.returned
         result.orders_added = counts.orders_added
         result.orders_updated = counts.orders_updated
         result.orders_unchanged = counts.orders_unchanged

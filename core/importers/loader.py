@@ -23,6 +23,7 @@ from core.codes.redemptions import ImportedRedemptions, imported_redemptions
 from core.consent import key_hash, list_hashes, withdraw_consent, withhold_suppressed
 from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
+from core.loyalty.codes import PointsCodeChanges, reconcile_points_codes
 from core.referrals.credit import ReferralChanges, reconcile_referrals
 from core.store import Store, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
@@ -87,6 +88,8 @@ class Counts:
     """Campaign codes the new or changed orders redeemed, and those used more than once."""
     referrals: ReferralChanges = field(default_factory=ReferralChanges)
     """Referral credits the import made and took back (core/referrals/credit.py)."""
+    points_codes: PointsCodeChanges = field(default_factory=PointsCodeChanges)
+    """Loyalty points codes deducted and given back (core/loyalty/codes.py)."""
 
 
 class Staging:
@@ -269,6 +272,7 @@ class Staging:
             counts.referrals = reconcile_referrals(
                 conn, None if self._touched_everyone else f"SELECT id FROM {AFFECTED_TABLE}"
             )
+            counts.points_codes = reconcile_points_codes(conn)
         counts.merge_seconds = time.perf_counter() - started
         return counts
 

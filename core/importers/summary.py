@@ -89,6 +89,12 @@ def summary_lines(result: ImportResult, shown: int = SHOWN_ROWS) -> list[Summary
         lines.append(SummaryLine("referrals credited", result.referrals_credited))
     if result.referrals_reversed:
         lines.append(SummaryLine("referral credits taken back", result.referrals_reversed))
+    if result.points_codes_used:
+        lines.append(SummaryLine("loyalty points codes used (points deducted)",
+                                 result.points_codes_used))  # fmt: skip
+    if result.points_codes_returned:
+        lines.append(SummaryLine("loyalty points codes given back (order no longer counts)",
+                                 result.points_codes_returned))  # fmt: skip
     if result.codes_reused:
         lines.append(
             SummaryLine(

@@ -6,6 +6,12 @@ explains the rules. Callers use only what is exported here.
 """
 
 from core.loyalty.balances import LoyaltyStatus, balances, spend_window_start
+from core.loyalty.codes import (
+    IssuedPointsCode,
+    PointsCodeChanges,
+    issue_points_code,
+    reconcile_points_codes,
+)
 from core.loyalty.kept import refresh_points
 from core.loyalty.ledger import ADJUSTMENT_KINDS, add_adjustment
 from core.loyalty.redeem import redeem
@@ -30,18 +36,22 @@ __all__ = [
     "ADJUSTMENT_KINDS",
     "DEFAULT_RULES",
     "RULE_KEYS",
+    "IssuedPointsCode",
     "LoyaltyError",
     "LoyaltyReport",
     "LoyaltyRules",
     "LoyaltyStatus",
+    "PointsCodeChanges",
     "Tier",
     "TierFigures",
     "add_adjustment",
     "balances",
     "customer_loyalty",
+    "issue_points_code",
     "load_rules",
     "loyalty_report",
     "parse_tiers",
+    "reconcile_points_codes",
     "redeem",
     "refresh_points",
     "rules_dict",

@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-from core.loyalty.kept import kept_is_current
+from core.loyalty.kept import kept_is_current, kept_rows_sql, rule_params
 from core.loyalty.rules import LoyaltyRules, add_months, load_rules
-from core.schema_programme import loyalty_points_from_orders
 from core.sqlfunctions import register_functions
 from core.store import Store
 
@@ -54,38 +53,21 @@ def spend_window_start(as_of: date) -> date:
     return add_months(as_of, -12)
 
 
-# Per customer with counting orders up to :as_of: earned points after the last expiry, the
-# 12-month spend and the expiry day (0: none). {days} yields (customer_id, day, points,
-# revenue) in key order; {only} narrows the customers.
-_NO_EXPIRY_SQL = """
-    SELECT customer_id, sum(points), sum(CASE WHEN day > :window THEN revenue ELSE 0 END), 0
+# Per customer with counting orders up to :as_of, from their last kept row up to it (SQLite
+# takes the bare columns from the row where max(day) is): the points since their last expiry
+# then, that expiry's day, the day those points expire, and the 12-month spend.
+_EARNED_SQL = """
+    SELECT customer_id, max(day), kept, cut, expires,
+           sum(CASE WHEN day > :window THEN revenue ELSE 0 END)
     FROM ({days}) WHERE day <= :as_of {only}
     GROUP BY customer_id
 """
-# Points expire :months months after an order day not followed by another within them, on
-# add_months(that day, :months): earned and adjusted points up to that day are gone. The
-# cheap `day - prev > 28 * :months` test keeps the Python month arithmetic to real gaps.
-_EXPIRY_SQL = """
-    WITH ordered AS (
-        SELECT customer_id, day, points, revenue,
-               lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS prev,
-               max(day) OVER (PARTITION BY customer_id) AS last
-        FROM ({days}) WHERE day <= :as_of {only}
-    ),
-    cut AS (
-        SELECT customer_id, day, points, revenue,
-               max(coalesce(max(CASE WHEN day - prev > 28 * :months
-                                     AND day > rt_add_months(prev, :months)
-                                THEN rt_add_months(prev, :months) END)
-                                OVER (PARTITION BY customer_id), 0),
-                   CASE WHEN :as_of - last > 28 * :months
-                             AND :as_of > rt_add_months(last, :months)
-                        THEN rt_add_months(last, :months) ELSE 0 END) AS cut
-        FROM ordered
-    )
-    SELECT customer_id, sum(CASE WHEN day > cut THEN points ELSE 0 END),
-           sum(CASE WHEN day > :window THEN revenue ELSE 0 END), max(cut)
-    FROM cut GROUP BY customer_id
+# Without expiry nothing is ever cut: the sum of the points reads one column less.
+_EARNED_NO_EXPIRY_SQL = """
+    SELECT customer_id, 0, sum(points), 0, NULL,
+           sum(CASE WHEN day > :window THEN revenue ELSE 0 END)
+    FROM ({days}) WHERE day <= :as_of {only}
+    GROUP BY customer_id
 """
 _ADJUSTMENTS_SQL = f"""
     SELECT customer_id, CAST(julianday(as_of) - {JULIAN_OFFSET} AS INTEGER), points
@@ -113,28 +95,32 @@ def balances(
         "as_of_text": as_of.isoformat(),
         "window": spend_window_start(as_of).toordinal(),
         "ids": None if wanted is None else json.dumps(wanted),
-        "rate": rules.points_per_unit,
-        "bonus2": rules.bonus_2nd_order,
-        "bonus5": rules.bonus_5th_order,
-        "months": rules.expiry_months or 0,
+        **rule_params(rules),
     }
     only = "" if wanted is None else "AND customer_id IN (SELECT value FROM json_each(:ids))"
-    days = (
-        "SELECT customer_id, day, points, revenue FROM loyalty_points"
-        if kept_is_current(conn, rules)
-        else loyalty_points_from_orders()
-    )
-    if rules.expiry_months:
-        register_functions(conn)
-        sql = _EXPIRY_SQL
+    if kept_is_current(conn, rules):
+        days = "SELECT customer_id, day, points, kept, cut, expires, revenue FROM loyalty_points"
     else:
-        sql = _NO_EXPIRY_SQL
-    earned: dict[int, tuple[int, int, int]] = {
-        customer_id: (points, spend, cut)
-        for customer_id, points, spend, cut in conn.execute(
-            sql.format(days=days, only=only), params
-        )
-    }
+        register_functions(conn)
+        days = kept_rows_sql(only, expiry=bool(rules.expiry_months))  # slower, the same figures
+    as_of_day = params["as_of"]
+    rows = conn.execute(
+        (_EARNED_SQL if rules.expiry_months else _EARNED_NO_EXPIRY_SQL).format(
+            days=days, only=only
+        ),
+        params,
+    )
+    # customer -> (points after the last expiry, 12-month spend, that expiry's day)
+    earned: dict[int, tuple[int, int, int]] = (
+        {
+            customer_id: (0, spend, expires)  # no order since: all gone
+            if expires is not None and as_of_day > expires
+            else (kept, spend, cut)
+            for customer_id, _last, kept, cut, expires, spend in rows
+        }
+        if rules.expiry_months
+        else {customer_id: (kept, spend, 0) for customer_id, _l, kept, _c, _e, spend in rows}
+    )
     adjusted: dict[int, int] = {}
     for customer_id, day, points in conn.execute(_ADJUSTMENTS_SQL.format(only=only), params):
         entry = earned.get(customer_id)
@@ -152,13 +138,19 @@ def balances(
         ]
     make = _StatusMaker(rules)
     nothing = (0, 0, 0)
-    result = {}
-    for customer_id in ids:
-        points, spend, _cut = earned.get(customer_id, nothing)
-        if adjusted:
-            points += adjusted.get(customer_id, 0)
-        result[customer_id] = make(customer_id, points, spend)
-    return result
+    get = earned.get
+    if adjusted:
+        more = adjusted.get
+        return {
+            customer_id: make(customer_id, entry[0] + more(customer_id, 0), entry[1])
+            for customer_id in ids
+            for entry in (get(customer_id, nothing),)
+        }
+    return {
+        customer_id: make(customer_id, entry[0], entry[1])
+        for customer_id in ids
+        for entry in (get(customer_id, nothing),)
+    }
 
 
 class _StatusMaker:

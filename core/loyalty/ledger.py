@@ -1,9 +1,11 @@
 """The adjustments ledger: point changes not derived from orders (table `loyalty_adjustments`).
 
-Redemptions are negative rows; referral credit, manual corrections and converted codes
-are rows too. Each row is dated by the as-of date it was made at, so a balance as of an
-earlier date ignores it. A referral or code row is recorded at most once per customer and
-reference (a unique index), so re-running what credits is harmless.
+Redemptions are negative rows; referral credit, manual corrections and points codes
+(negative when issued at the counter or used in an order, positive when that order stopped
+counting: core/loyalty/codes.py) are rows too. Each row is dated by the as-of date it was
+made at, so a balance as of an earlier date ignores it. A referral or code row is recorded
+at most once per customer and reference (a unique index), so re-running what credits is
+harmless.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def add_adjustment(
         raise LoyaltyError(f"points must be a whole number other than 0, not {points!r}")
     if abs(points) > MAX_ADJUSTMENT:
         raise LoyaltyError(f"{points:,} points: at most {MAX_ADJUSTMENT:,} at once")
-    if kind in ("redemption", "code") and points > 0:
+    if kind == "redemption" and points > 0:
         raise LoyaltyError(f"a {kind} takes points away: give a negative number")
     if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
         raise LoyaltyError(f"no customer with id {customer_id}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.loyalty.balances import balances
+from core.loyalty.codes import open_code_points
 from core.loyalty.rules import LoyaltyRules, load_rules
 from core.store import Store
 from core.values import format_cents
@@ -38,6 +39,10 @@ class LoyaltyReport:
     """Their value in cents (points_outstanding × 100 / point_value, rounded down)."""
     negative_balances: int
     """Customers whose refunds took back points they had already redeemed."""
+    points_in_open_codes: int = 0
+    """Points promised in campaign points codes not used yet and still valid: not deducted
+    until an order uses them (core/loyalty/codes.py), so not in `points_outstanding`."""
+    value_in_open_codes: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +52,8 @@ class LoyaltyReport:
             "points_outstanding": self.points_outstanding,
             "value_outstanding": format_cents(self.value_outstanding),
             "negative_balances": self.negative_balances,
+            "points_in_open_codes": self.points_in_open_codes,
+            "value_in_open_codes": format_cents(self.value_in_open_codes),
             "tiers": [
                 {"name": t.name, "threshold": format_cents(t.threshold), "members": t.members,
                  "points": t.points}
@@ -116,6 +123,7 @@ def loyalty_report(store: Store, as_of: date) -> LoyaltyReport:
         points[name] = points.get(name, 0) + held
         outstanding += held
         negative += status.points < 0
+    promised = open_code_points(store, as_of)
     tiers = [TierFigures(t.name, t.threshold, members[t.name], points[t.name]) for t in rules.tiers]
     if NO_TIER in members:
         tiers.insert(0, TierFigures(NO_TIER, 0, members[NO_TIER], points[NO_TIER]))
@@ -127,4 +135,6 @@ def loyalty_report(store: Store, as_of: date) -> LoyaltyReport:
         points_outstanding=outstanding,
         value_outstanding=rules.value_cents(outstanding),
         negative_balances=negative,
+        points_in_open_codes=promised,
+        value_in_open_codes=rules.value_cents(promised),
     )

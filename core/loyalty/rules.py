@@ -11,6 +11,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from math import gcd
 
 from core.store import Store
 from core.values import format_cents, parse_cents
@@ -29,12 +30,14 @@ __all__ = [
     "check_tiers",
     "load_rules",
     "parse_tiers",
+    "points_code_cents",
 ]
 
 MAX_POINTS = 1_000_000
 """The most points per 1.00, per bonus: far beyond any shop, small enough that sums stay exact."""
 MAX_EXPIRY_MONTHS = 120
 MAX_TIERS = 10
+MAX_CODE_POINTS = 100_000_000
 _TIER_NAME = re.compile(r"[^\W_][\w .&'-]{0,39}")
 
 
@@ -63,8 +66,10 @@ class LoyaltyRules:
 
     @property
     def earning_stamp(self) -> str:
-        """What the points kept per customer day depend on (core/loyalty/kept.py)."""
-        return f"{self.points_per_unit}:{self.bonus_2nd_order}:{self.bonus_5th_order}"
+        """What the points kept per customer day depend on (core/loyalty/kept.py): the
+        earning rules and the expiry."""
+        months = self.expiry_months or "off"
+        return f"{self.points_per_unit}:{self.bonus_2nd_order}:{self.bonus_5th_order}:{months}"
 
     def order_points(self, net_cents: int) -> int:
         """An order's points before bonuses: its net value × rate, rounded down."""
@@ -73,6 +78,11 @@ class LoyaltyRules:
     def value_cents(self, points: int) -> int:
         """What `points` are worth when redeemed, in cents, rounded down (never below 0)."""
         return max(0, points) * 100 // self.point_value
+
+    def code_cents(self, points: int) -> int:
+        """What a points code (core/loyalty/codes.py) is worth: `points` must be above 0 and
+        worth whole cents (at 250 points per 1.00, a multiple of 5), else `LoyaltyError`."""
+        return points_code_cents(points, self.point_value)
 
     def tier_for(self, spend_cents: int) -> Tier | None:
         """The highest tier `spend_cents` reaches (None below the first threshold)."""
@@ -221,6 +231,22 @@ def load_rules(store: Store | sqlite3.Connection) -> LoyaltyRules:
         point_value=int(values["loyalty.point_value"]),
         tiers=parse_tiers(values["loyalty.tiers"]),
     )
+
+
+def points_code_cents(points: int, point_value: int) -> int:
+    """`points` turned into an amount in cents at `point_value` points per 1.00, refused
+    (`LoyaltyError`) when not a whole number above 0 or not worth whole cents."""
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise LoyaltyError(f"points for a code must be a whole number above 0, not {points!r}")
+    if points > MAX_CODE_POINTS:
+        raise LoyaltyError(f"{points:,} points: at most {MAX_CODE_POINTS:,} in one code")
+    if points * 100 % point_value:
+        step = point_value // gcd(point_value, 100)
+        raise LoyaltyError(
+            f"{points:,} points are not worth whole cents at {point_value:,} points per 1.00: "
+            f"use a multiple of {step:,}"
+        )
+    return points * 100 // point_value
 
 
 def add_months(day: date, months: int) -> date:

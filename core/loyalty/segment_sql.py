@@ -44,10 +44,43 @@ def _cut(rules: LoyaltyRules, day: int) -> Sql:
     )
 
 
+def _last_kept(expression: str, day: int) -> Sql:
+    """`expression` over the customer's last kept row up to `day` (a primary-key seek), 0
+    without one; `?` in it is `day` (core/loyalty/kept.py: the points since the last
+    expiry, that expiry's day, when they expire)."""
+    return Sql(
+        f"coalesce((SELECT {expression} FROM loyalty_points p WHERE p.customer_id = c.id "
+        "AND p.day <= ? ORDER BY p.day DESC LIMIT 1), 0)",
+        (day, day),
+    )
+
+
+def _adjusted_after(snapshot: Snapshot, cut: Sql) -> Sql:
+    """The ledger rows dated up to the as-of date and after `cut` (a day number)."""
+    return join(
+        "",
+        [
+            Sql(
+                "coalesce((SELECT sum(a.points) FROM loyalty_adjustments a "
+                f"WHERE a.customer_id = c.id AND a.as_of <= ? "
+                f"AND CAST(julianday(a.as_of) - {_JULIAN_OFFSET} AS INTEGER) > ",
+                (snapshot.as_of.isoformat(),),
+            ),
+            cut,
+            Sql("), 0)"),
+        ],
+    )
+
+
 def points_sql(snapshot: Snapshot) -> Sql:
     """The customer's balance as of the snapshot's date."""
     rules = _rules(snapshot)
     day = snapshot.day
+    if snapshot.loyalty_kept and rules.expiry_months:  # expiry read from the kept rows
+        gone = "p.expires IS NOT NULL AND ? > p.expires"
+        earned = _last_kept(f"CASE WHEN {gone} THEN 0 ELSE p.kept END", day)
+        cut = _last_kept(f"CASE WHEN {gone} THEN p.expires ELSE p.cut END", day)
+        return join(" + ", [earned, _adjusted_after(snapshot, cut)]).wrap("({})")
     if snapshot.loyalty_kept:
         earned_from = Sql("loyalty_points")
     else:
@@ -68,19 +101,7 @@ def points_sql(snapshot: Snapshot) -> Sql:
             Sql("), 0)"),
         ],
     )
-    adjusted = join(
-        "",
-        [
-            Sql(
-                "coalesce((SELECT sum(a.points) FROM loyalty_adjustments a "
-                f"WHERE a.customer_id = c.id AND a.as_of <= ? "
-                f"AND CAST(julianday(a.as_of) - {_JULIAN_OFFSET} AS INTEGER) > ",
-                (snapshot.as_of.isoformat(),),
-            ),
-            _cut(rules, day),
-            Sql("), 0)"),
-        ],
-    )
+    adjusted = _adjusted_after(snapshot, _cut(rules, day))
     return join(" + ", [earned, adjusted]).wrap("({})")
 
 

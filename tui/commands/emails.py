@@ -260,10 +260,22 @@ def _discount(
     from core.compose import ComposeError, parse_discount
 
     try:
+        points = text.strip().lower().startswith("points")
         return parse_discount(
-            text, currency=composer.shop.currency, valid_days=valid_days, code=code
-        )
+            text, currency=composer.shop.currency, valid_days=valid_days, code=code,
+            point_value=_point_value(composer) if points else None,
+        )  # fmt: skip
     except ComposeError as exc:
+        fail(str(exc))
+
+
+def _point_value(composer: Composer) -> int:
+    """The loyalty point value a `--discount points:N` is priced at."""
+    from core.loyalty import LoyaltyError, load_rules
+
+    try:
+        return load_rules(composer.store).point_value
+    except LoyaltyError as exc:
         fail(str(exc))
 
 

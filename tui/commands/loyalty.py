@@ -8,8 +8,16 @@ from typing import Annotated
 import typer
 
 from core.erasure import UnknownPersonError, find_person
-from core.loyalty import RULE_KEYS, LoyaltyError, balances, loyalty_report, redeem
-from core.shop_settings import SettingError, all_settings, set_setting
+from core.loyalty import (
+    RULE_KEYS,
+    LoyaltyError,
+    balances,
+    issue_points_code,
+    loyalty_report,
+    redeem,
+)
+from core.loyalty.codes import DEFAULT_VALID_DAYS
+from core.shop_settings import SettingError, all_settings, load_shop_settings, set_setting
 from core.values import format_cents
 from tui.commands.common import (
     AsOfOption,
@@ -65,6 +73,11 @@ def loyalty_summary(
         f"Points outstanding: {report.points_outstanding:,}, worth "
         f"{format_cents(report.value_outstanding)} ({rules.point_value:,} points = 1.00)"
     )
+    if report.points_in_open_codes:
+        _say(
+            f"Promised in open codes: {report.points_in_open_codes:,} points, worth "
+            f"{format_cents(report.value_in_open_codes)} (deducted when an order uses them)"
+        )
     if report.negative_balances:
         _say(
             f"{report.negative_balances:,} customers owe points: refunds took back points they "
@@ -160,4 +173,50 @@ def loyalty_redeem(
     _say(
         f"Customer {ids[0]}: redeemed {amount:,} points as of {day}; "
         f"{balance:,} left (worth {format_cents(value)})"
+    )
+
+
+@loyalty_app.command("code", context_settings={"ignore_unknown_options": True})
+def loyalty_code(
+    ctx: typer.Context,
+    customer: Annotated[
+        str, typer.Argument(metavar="CUSTOMER", help="The customer's number or email address.")
+    ],
+    points: Annotated[
+        str, typer.Argument(metavar="POINTS", help="Points the code is worth (deducted now).")
+    ],
+    valid_days: Annotated[
+        int,
+        typer.Option("--valid-days", metavar="DAYS", help="Days the code stays valid."),
+    ] = DEFAULT_VALID_DAYS,
+    as_of: AsOfOption = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Issue one discount code worth POINTS points now (a counter sale, a phone request):
+    the points are deducted at once; `codes export loyalty-codes` writes it for the shop."""
+    if not points.strip().isdigit() or int(points) <= 0:
+        fail(f"POINTS: {points!r} is not a whole number above 0")
+    with opened_store(ctx, db) as store:
+        day = as_of_date(store, as_of)
+        try:
+            ids = find_person(store, customer)
+        except UnknownPersonError as exc:
+            fail(str(exc))
+        currency = load_shop_settings(store).currency
+        try:
+            issued = issue_points_code(store, ids[0], int(points), day, currency, valid_days)
+        except LoyaltyError as exc:
+            fail(str(exc))
+    if json_:
+        print_json({"customer": issued.customer_id, "code": issued.code, "points": issued.points,
+                    "value": format_cents(issued.value_cents), "currency": issued.currency,
+                    "expires": issued.expires.isoformat(), "balance": issued.balance,
+                    "as_of": day.isoformat()})  # fmt: skip
+        return
+    _say(issued.code)
+    _say(
+        f"Customer {issued.customer_id}: {issued.points:,} points -> "
+        f"{format_cents(issued.value_cents)} {issued.currency} off, valid until {issued.expires}; "
+        f"{issued.balance:,} points left"
     )

@@ -127,6 +127,12 @@ class LoyaltyScreen(RetainScreen):
                 f"{display.money(report.value_outstanding, currency)}"
             )
         )
+        if report.points_in_open_codes:
+            lines.append(content(
+                f"Promised in open codes: {display.count(report.points_in_open_codes)} points, "
+                f"worth {display.money(report.value_in_open_codes, currency)} (deducted when "
+                "an order uses them)"
+            ))  # fmt: skip
         if report.negative_balances:
             lines.append(content(f"{display.count(report.negative_balances)} customers owe "
                                  "points (refunds after a redemption)"))  # fmt: skip

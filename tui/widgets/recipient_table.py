@@ -43,6 +43,7 @@ SHORT_REASONS: dict[str, str] = {
     "order_too_old": "too long ago",
     "no_recommendations": "bought all",
     "contacted_recently": "contacted",
+    "not_enough_points": "few points",
 }
 
 
