@@ -30,7 +30,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from core.compose import (
@@ -50,6 +50,7 @@ from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View
 from tui.screens.compose_planner import RecipientPlanner
 from tui.screens.compose_previewer import DraftPreviewer, Preview
 from tui.screens.compose_text import app_words, preview_head, summary_line
+from tui.widgets.footer import RetainFooter
 from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
 AUTO = "auto"
@@ -191,9 +192,7 @@ class ComposeScreen(RetainScreen):
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-head", markup=False)
                 yield Static("", id="preview-body", markup=False)
-        # At 80 columns t, l and d need the room of p and of the palette's hint (ctrl+p and
-        # F1 still work; the help screen lists p).
-        yield Footer(show_command_palette=False)
+        yield RetainFooter()
 
     @property
     def table(self) -> RecipientTable:

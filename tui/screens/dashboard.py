@@ -19,7 +19,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from core.customer_pages import ListQuery, Restriction
@@ -44,6 +44,7 @@ from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.widgets.cohort_heatmap import CohortCell, CohortHeatmap, legend
 from tui.widgets.figure_tile import FigureTile
+from tui.widgets.footer import RetainFooter
 from tui.widgets.retention_chart import RetentionChart
 
 FIGURES_GROUP = "dashboard-figures"
@@ -174,7 +175,7 @@ class DashboardScreen(RetainScreen):
                 yield Static(content(COHORT_TITLE), id="cohort-title", classes="section-title")
                 yield CohortHeatmap(id="heatmap")
                 yield Static(legend(), id="heat-legend")
-        yield Footer()
+        yield RetainFooter()
 
     def _tiles(self) -> list[FigureTile]:
         return [

@@ -12,13 +12,16 @@ from textual.widgets import DataTable, Static
 
 from tui.safe_text import content, plain
 from tui.screens.base import RetainScreen
+from tui.widgets.footer import RetainFooter
 
 PALETTE_HINT = "ctrl+p opens the command palette: every action here, and every screen by name."
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", key_display="esc"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close help", key_display="esc"),
+        # A modal screen hides the app's keys from the footer: Quit is said here again.
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
     def __init__(self, under: Screen) -> None:
@@ -57,6 +60,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(content("\n".join(lines), multiline=True), id="help-note")
             yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
             yield Static(content(PALETTE_HINT), id="help-hint")
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -20,7 +20,6 @@ from textual.message import Message
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -40,6 +39,7 @@ from core.values import DATE_ORDERS
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 from tui.widgets.path_suggester import PathSuggester
 
 STOPPED = "Import stopped: nothing was imported."
@@ -124,7 +124,7 @@ class ImportScreen(RetainScreen):
         yield ProgressBar(id="progress", show_eta=False)
         yield Static("Choose a file and press ctrl+s.", id="import-summary", markup=False)
         yield Log(id="rejected", highlight=False)
-        yield Footer()
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         if self.retain_app.demo_loaded_on is not None:
