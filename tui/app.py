@@ -38,6 +38,8 @@ from tui.store_pool import StorePool
 STORE_CHECK_SECONDS = 2.0
 THEME_ENV = "RETAIN_THEME"
 LOW_COLOUR_THEME = "ansi-dark"
+KEPT_SYSTEM_COMMANDS = frozenset({"Theme", "Quit"})
+"""Textual's own palette commands that the owner has a use for."""
 WAITING_NOTICE_SECONDS = 15
 """How long the notice that a write waits stays; the outcome is a notice of its own."""
 
@@ -227,7 +229,8 @@ class RetainApp(App[None]):
     # -- command palette ----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every screen by name, then every action of the current screen, then Textual's own."""
+        """Every screen by name, then every action of the current screen, then the theme and
+        quitting (Textual's Keys, Maximize and Screenshot are for developers, not the shop)."""
         for name, screen_class in self.SCREEN_CLASSES.items():
             yield SystemCommand(
                 screen_class.TITLE_TEXT,
@@ -238,4 +241,6 @@ class RetainApp(App[None]):
             yield from screen.palette_commands()
         yield SystemCommand("Help", "Show the keys of this screen", self.action_help)
         yield SystemCommand("Refresh", "Re-read the shop database now", self.action_refresh)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title in KEPT_SYSTEM_COMMANDS:
+                yield command
