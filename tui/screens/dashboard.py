@@ -197,6 +197,9 @@ class DashboardScreen(RetainScreen):
         return self.query_one(f"#tile-{name}", FigureTile)
 
     def on_mount(self) -> None:
+        self.period, self.window_days = self.retain_app.remembered_figures(
+            self.period, self.window_days
+        )
         self._show_period_line()
         self.reload()
         self.set_focus(self.tile("customers"))
@@ -359,6 +362,7 @@ class DashboardScreen(RetainScreen):
         if (period, window_days) == (self.period, self.window_days):
             return
         self.period, self.window_days = period, window_days
+        self.retain_app.remember(period=period, window_days=window_days)
         self.refresh_bindings()
         self._show_period_line()
         self._start_figures()
