@@ -41,6 +41,12 @@ class FilterPickerScreen(ModalScreen[str | None]):
     """Subclasses compose an `Input` with id `pick-filter` and an `OptionList` with id
     `pick-list`, then call `show_items()`."""
 
+    DEFAULT_CSS = """
+    FilterPickerScreen #pick-filter {
+        background: $boost;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_or_cancel", "Cancel", tooltip="Clear the filter, then close"),
         Binding("down", "move('cursor_down')", show=False, priority=True),

@@ -1,4 +1,4 @@
-"""`t` on the compose screen: the templates, narrowed as you type (name, kind, description).
+"""`t` on the compose screen: the templates, narrowed as you type (by name and kind).
 
 Returns the chosen template's name, or None on Escape; the compose screen's Select then shows
 it (the Select still opens with the mouse or Enter when focused).
@@ -16,19 +16,18 @@ from core.compose import TemplateInfo
 from tui.safe_text import clean, content
 from tui.screens.filter_picker import FilterPickerScreen, PickItem
 
-NAME_WIDTH = 24
+NAME_WIDTH = 28
+LINE_WIDTH = 66
+"""What fits in the dialog at 80 columns: each template on one line."""
 
 
 def template_item(info: TemplateInfo) -> PickItem:
-    """'win-back (marketing)      Bring lapsed customers back…', matched on all of it."""
+    """'win-back (marketing)         A discount to win back…', matched on name and kind."""
     name = clean(f"{info.name} ({info.kind})")
-    description = clean(info.description)
-    return PickItem(
-        info.name,
-        content(f"{name:<{NAME_WIDTH}} {description}"),
-        f"{name} {description}",
-        group=info.source,
-    )
+    line = f"{name:<{NAME_WIDTH}} {clean(info.description)}"
+    if len(line) > LINE_WIDTH:
+        line = line[: LINE_WIDTH - 1] + "…"
+    return PickItem(info.name, content(line), name, group=info.source)
 
 
 class TemplatePickerScreen(FilterPickerScreen):
