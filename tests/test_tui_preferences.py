@@ -155,3 +155,19 @@ def test_the_documented_keys_are_the_keys_read() -> None:
     assert all(f"`{kind}`" in rows["dashboard.period"] for kind in PERIOD_KINDS)
     assert all(f"`{days}`" in rows["dashboard.window_days"] for days in WINDOWS)
     assert "RETAIN_CONFIG_DIR" in docs and "RETAIN_THEME" in docs
+
+
+def test_values_of_the_wrong_type_are_refused_by_key(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_text('theme = 5\n[dashboard]\nwindow_days = "90"\nperiod = true\n')
+    loaded = load_preferences(path)
+    assert loaded.preferences == Preferences() and loaded.rewritable
+    assert loaded.problems == [
+        f'{path}: theme = 5 is not allowed; allowed: a theme\'s name in quotes, e.g. "nord"',
+        f"{path}: dashboard.period = true is not allowed; allowed: month, quarter, year",
+        f'{path}: dashboard.window_days = "90" is not allowed; allowed: 30, 90, 180, 365, 730',
+    ]
+    path.write_text("dashboard = 3\n")
+    assert load_preferences(path).problems == [
+        f"{path}: dashboard must be a table ([dashboard]); using the defaults"
+    ]

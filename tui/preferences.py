@@ -109,8 +109,8 @@ def _pick(
     fits = isinstance(value, kind) and not isinstance(value, bool)
     if fits and (allowed is None or value in allowed) and value != "":
         return value
-    shown = json.dumps(value) if isinstance(value, str) else repr(value)
-    wanted = ", ".join(map(str, allowed)) if allowed else f"a {kind.__name__} name"
+    shown = json.dumps(value, default=str, ensure_ascii=False)  # as TOML writes it: true, "90"
+    wanted = ", ".join(map(str, allowed)) if allowed else 'a theme\'s name in quotes, e.g. "nord"'
     problems.append(f"{path}: {key} = {shown} is not allowed; allowed: {wanted}")
     return None
 
