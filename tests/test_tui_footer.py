@@ -12,7 +12,7 @@ from tests.tui_email_fixtures import (  # noqa: F401
     home_fixture,
     open_segments,
 )
-from tests.tui_fixtures import pilot_test, settle, shop_db_fixture  # noqa: F401
+from tests.tui_fixtures import pilot_test, settle, shop_db_fixture, until  # noqa: F401
 from tui.app import RetainApp
 from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.flow_form import FlowFormScreen
@@ -83,6 +83,11 @@ async def test_help_and_quit_are_in_the_footer_of_every_screen_at_80x24(email_ap
         assert len(lines) == 2, lines  # the compose keys take a line of their own at 80
         assert "d Discount" in lines[0] and lines[1].strip().startswith("? Help  q Quit"), lines
         assert "Export" in text and compose.query_one(RetainFooter).palette_shown
+        for width in (81, 92, 100, 140, 200):  # wider: one line once everything fits
+            await pilot.resize_terminal(width, 24)
+            await until(pilot, lambda w=width: compose.query_one(RetainFooter)._composed_width == w)
+            await seen(pilot, f"compose at {width}")
+            assert len(footer_lines(app)) == (2 if width < 92 else 1), width
 
 
 @pilot_test
