@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import HorizontalGroup
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup  # not exported in 8.2
 
 PINNED_ACTIONS = ("help", "quit")
 """Shown on every screen at every width, last on the line, in this order."""
@@ -164,6 +164,7 @@ class RetainFooter(Footer):
 
 
 def _described(binding: Binding, action: str) -> Binding:
+    """A pinned key that has no description of its own, named after its action."""
     return Binding(
         binding.key, binding.action, action.capitalize(), key_display=binding.key_display
     )
