@@ -22,6 +22,7 @@ import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from textual.widgets import Static
 from core.demo import load_demo
 from core.store import open_store
 from tui.app import RetainApp
+from tui.preferences import CONFIG_DIR_ENV
 from tui.screens.customers import CustomersScreen
 from tui.widgets.figure_tile import LOADING
 
@@ -173,6 +175,8 @@ def main() -> None:
     parser.add_argument("--big", type=Path, help="a large shop (default: the shared 1M shop)")
     args = parser.parse_args()
     big = private_copy(args.big or shop_db())
+    # The owner's remembered preferences (period, theme) must not change what is measured.
+    os.environ[CONFIG_DIR_ENV] = tempfile.mkdtemp(prefix="retain-bench-config-")
 
     for name, db, target in (("demo shop", demo_db(), 1.0), ("1M-order shop", big, 2.0)):
         with open_store(db) as store:

@@ -7,6 +7,7 @@ so the picture changes only when the app or the demo does.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.demo import create_demo  # noqa: E402
 from tui.app import RetainApp  # noqa: E402
+from tui.preferences import CONFIG_DIR_ENV  # noqa: E402
 
 LOADED_ON = date(2026, 12, 1)
 SIZE = (120, 40)
@@ -35,6 +37,7 @@ async def shoot(db: Path) -> str:
 
 def main() -> None:
     with TemporaryDirectory() as folder:
+        os.environ[CONFIG_DIR_ENV] = folder  # not the developer's remembered period or theme
         db = Path(folder) / "demo.db"
         create_demo(db, today=LOADED_ON)
         TARGET.write_text(asyncio.run(shoot(db)), encoding="utf-8")

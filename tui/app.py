@@ -7,6 +7,7 @@ import or a worker changed the store, and asks the visible screen to reload in p
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
+from textual.theme import Theme
 
 from core.paths import resolve_db_path
 from core.store import Store, open_store, opening_notes, waiting_message
+from tui.preferences import load_preferences, preferences_path, save_preferences
 from tui.safe_text import clean
 from tui.screens.base import RetainScreen
 from tui.screens.campaigns import CampaignsScreen
@@ -38,6 +41,8 @@ from tui.store_pool import StorePool
 STORE_CHECK_SECONDS = 2.0
 THEME_ENV = "RETAIN_THEME"
 LOW_COLOUR_THEME = "ansi-dark"
+KEPT_SYSTEM_COMMANDS = frozenset({"Theme", "Quit"})
+"""Textual's own palette commands that the owner has a use for."""
 WAITING_NOTICE_SECONDS = 15
 """How long the notice that a write waits stays; the outcome is a notice of its own."""
 
@@ -87,6 +92,12 @@ class RetainApp(App[None]):
         self.pool = StorePool(self.db_path)
         self.startup_notice = startup_notice
         self.requested_theme = theme or os.environ.get(THEME_ENV) or None
+        self.preferences_file = preferences_path()
+        loaded = load_preferences(self.preferences_file)
+        self.preferences = loaded.preferences
+        """The owner's remembered choices (tui/preferences.py); RETAIN_THEME wins over theirs."""
+        self._preference_problems = loaded.problems
+        self._preferences_rewritable = loaded.rewritable
         from tui.segment_provider import CoreSegments
 
         self.segments: SegmentProvider = segments or CoreSegments()
@@ -118,6 +129,17 @@ class RetainApp(App[None]):
         # __init__ and run, say) is in their first read, not a change to reload for.
         self._seen_version = self.store.data_version
         self._apply_theme()
+        # Setting a theme publishes the change with call_next: subscribing the same way, after
+        # it, leaves the theme applied here (RETAIN_THEME, the remembered one) unsaved.
+        self.call_next(self.theme_changed_signal.subscribe, self, self._theme_chosen)
+        if self._preference_problems:
+            self.notify(
+                clean("\n".join(self._preference_problems)),
+                title="Preferences",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         if self.startup_notice:
             self.notify(clean(self.startup_notice), timeout=10, markup=False)
         for note in opening_notes(self.store):
@@ -129,7 +151,17 @@ class RetainApp(App[None]):
         self.store.close()
 
     def _apply_theme(self) -> None:
-        """An explicit theme wins; a terminal with only 16 colours gets the ANSI theme."""
+        """An explicit theme wins, then the owner's remembered one; a terminal with only 16
+        colours gets the ANSI theme."""
+        remembered = self.preferences.theme
+        if remembered and not self.requested_theme and remembered not in self.available_themes:
+            names = ", ".join(sorted(self.available_themes))
+            self._preference_problems.append(
+                f"{self.preferences_file}: theme = {json.dumps(remembered)} is not a theme; "
+                f"allowed: {names}"
+            )
+            self.preferences = self.preferences.but(theme=None)
+            remembered = None
         if self.requested_theme:
             if self.requested_theme in self.available_themes:
                 self.theme = self.requested_theme
@@ -140,8 +172,40 @@ class RetainApp(App[None]):
                     severity="warning",
                     markup=False,
                 )
+        elif remembered:
+            self.theme = remembered
         elif self.console.color_system in ("standard", "windows"):
             self.theme = LOW_COLOUR_THEME
+
+    # -- preferences --------------------------------------------------------------------------
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        self.remember(theme=theme.name)
+
+    def remembered_figures(self, period: str, window_days: int) -> tuple[str, int]:
+        """The dashboard's period and window: the owner's last choice, else the defaults."""
+        chosen = self.preferences
+        return chosen.period or period, chosen.window_days or window_days
+
+    def remember(self, **choices: object) -> None:
+        """Save what the owner just chose (see tui/preferences.py). A file that did not parse
+        is left for the owner to fix; a folder that cannot be written is one warning."""
+        chosen = self.preferences.but(**choices)
+        if chosen == self.preferences:
+            return
+        self.preferences = chosen
+        if not self._preferences_rewritable:
+            return
+        try:
+            save_preferences(self.preferences_file, chosen)
+        except OSError as exc:
+            self._preferences_rewritable = False  # said once, not at every key press
+            self.notify(
+                clean(f"Could not save your preferences in {self.preferences_file}: {exc}"),
+                title="Preferences",
+                severity="warning",
+                markup=False,
+            )
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -227,7 +291,8 @@ class RetainApp(App[None]):
     # -- command palette ----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every screen by name, then every action of the current screen, then Textual's own."""
+        """Every screen by name, then every action of the current screen, then the theme and
+        quitting (Textual's Keys, Maximize and Screenshot are for developers, not the shop)."""
         for name, screen_class in self.SCREEN_CLASSES.items():
             yield SystemCommand(
                 screen_class.TITLE_TEXT,
@@ -238,4 +303,6 @@ class RetainApp(App[None]):
             yield from screen.palette_commands()
         yield SystemCommand("Help", "Show the keys of this screen", self.action_help)
         yield SystemCommand("Refresh", "Re-read the shop database now", self.action_refresh)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title in KEPT_SYSTEM_COMMANDS:
+                yield command

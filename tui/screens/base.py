@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui.own_keys import own_bindings
 from tui.safe_text import clean
 
 if TYPE_CHECKING:
@@ -76,12 +77,14 @@ class RetainScreen(Screen[None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """This screen's actions for the command palette: its own bindings and the ones shown
-        in the footer, then `extra_commands()`."""
+        in the footer (the app's own, see tui/own_keys.py), then `extra_commands()`."""
         seen: set[str] = set()
         for active in self.active_bindings.values():
             binding, node = active.binding, active.node
             if not binding.description or node is self.app or binding.action in seen:
                 continue
+            if binding.action not in own_bindings(node):
+                continue  # Textual's own keys: Focus Next, Copy selected text, …
             if node is not self and not binding.show:
                 continue
             if binding.action == "app.back" and len(self.app.screen_stack) <= 1:

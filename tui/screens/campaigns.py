@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.as_of import resolve_as_of
 from core.campaigns.results import DEFAULT_WINDOW_DAYS, campaign_results, group_restriction
@@ -27,6 +27,7 @@ from tui import display
 from tui.campaign_figures import campaign_lines, codes_cell, uplift_cell
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
+from tui.widgets.footer import RetainFooter
 
 # (key, title, width, right-aligned); the name column takes what is left.
 _COLUMNS: list[tuple[str, str, int, bool]] = [
@@ -140,7 +141,7 @@ class CampaignsScreen(RetainScreen):
         yield CampaignTable(currency=self.currency, id="campaigns")
         yield Static("", id="campaign-detail", markup=False)
         yield Static("Reading campaigns…", id="campaigns-status", markup=False)
-        yield Footer()
+        yield RetainFooter()
 
     @property
     def table(self) -> CampaignTable:

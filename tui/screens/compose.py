@@ -1,16 +1,11 @@
 """Email drafts for a segment or one customer: template, language, discount, preview, export.
 
-The screen previews with one `Composer` on a connection of its own (`DraftPreviewer`,
-tui/screens/compose_previewer.py), warmed in a worker once the first preview shows, so each
-preview after that renders in a millisecond or two (in a worker as well). Who gets a draft
-and who is left out, with the reason, is worked out once per template and language by a
-second Composer
-(`RecipientPlanner`, tui/screens/compose_planner.py), so a preview never waits for a large
-list: the first `FIRST_ROWS` recipients are shown, and the first of them previewed, while
-the rest are read; until those who have already bought every bestseller are found the
-summary says "up to". When it opens, the screen counts with the planner which template
-drafts the most of the audience and opens on that one. Exporting runs with a third Composer
-(tui/screens/export_drafts.py): one Composer must not preview and export at once.
+Three Composers, each on a connection of its own, so that none waits for another: previews
+(`DraftPreviewer`, compose_previewer.py: warmed once the first preview shows, a millisecond
+or two each after that), who gets a draft (`RecipientPlanner`, compose_planner.py: the first
+`FIRST_ROWS` recipients at once, "up to" until those with nothing to recommend are found;
+on opening, the template that drafts the most of the audience), and the export
+(export_drafts.py): one Composer must not preview and export at once.
 """
 
 from __future__ import annotations
@@ -30,7 +25,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from core.compose import (
@@ -39,7 +34,6 @@ from core.compose import (
     Recipient,
     TemplateFit,
     TemplateInfo,
-    best_fit,
     parse_discount,
 )
 from core.segments import SegmentError, segment_customer_ids
@@ -50,6 +44,7 @@ from tui.screens.compose_plan import VIEWS, Audience, Choice, Plan, View
 from tui.screens.compose_planner import RecipientPlanner
 from tui.screens.compose_previewer import DraftPreviewer, Preview
 from tui.screens.compose_text import app_words, preview_head, summary_line
+from tui.widgets.footer import RetainFooter
 from tui.widgets.recipient_table import WINDOW, RecipientTable, who
 
 AUTO = "auto"
@@ -81,7 +76,7 @@ class ComposeScreen(RetainScreen):
         ),
         Binding("v", "next_view", "Show", tooltip="List all, only those left out, or drafted"),
         Binding("x", "export", "Export", tooltip="Write the drafts as eml, mbox or csv"),
-        Binding("t", "focus_option('#template')", "Template", tooltip="Choose the template"),
+        Binding("t", "pick_template", "Template", tooltip="Choose the template (type to narrow)"),
         Binding("l", "focus_option('#language')", "Language", tooltip="Choose the language"),
         Binding("d", "focus_option('#discount')", "Discount", tooltip="Attach a discount"),
         Binding("escape", "back", "Back", tooltip="Leave the options, then go back"),
@@ -191,9 +186,7 @@ class ComposeScreen(RetainScreen):
             with VerticalScroll(id="preview"):
                 yield Static("", id="preview-head", markup=False)
                 yield Static("", id="preview-body", markup=False)
-        # At 80 columns t, l and d need the room of p and of the palette's hint (ctrl+p and
-        # F1 still work; the help screen lists p).
-        yield Footer(show_command_palette=False)
+        yield RetainFooter()
 
     @property
     def table(self) -> RecipientTable:
@@ -299,12 +292,9 @@ class ComposeScreen(RetainScreen):
     def fit_template(self, templates: list[str]) -> None:
         """Count (never render) how many each template drafts, on the planner's connection."""
         worker = get_current_worker()
-        with self.planner.lock:
-            if self.planner.closed:
-                return  # the screen closed
-            fits = self.planner.fits(self.customer_ids, templates, lambda: worker.is_cancelled)
-        if fits is not None:
-            self.post_message(self.Fitted(best_fit(fits)))
+        found = self.planner.best_fit(self.customer_ids, templates, lambda: worker.is_cancelled)
+        if found is not None:
+            self.post_message(self.Fitted(found.fit))
 
     def on_compose_screen_fitted(self, message: ComposeScreen.Fitted) -> None:
         if not self._fitting:
@@ -567,6 +557,21 @@ class ComposeScreen(RetainScreen):
     def action_focus_option(self, selector: str) -> None:
         self.query_one(selector).focus()
 
+    def action_pick_template(self) -> None:
+        from tui.screens.template_picker import TemplatePickerScreen
+
+        if self.templates:  # else they are still being read
+            current = self.template.name if self.template and not self._fitting else None
+            picker = TemplatePickerScreen(self.templates.values(), current)
+            self.app.push_screen(picker, self._template_picked)
+
+    def _template_picked(self, name: str | None) -> None:
+        select = self.query_one("#template", Select)
+        if name in self.templates and select.value == name:
+            self._template_changed()  # chosen while the best fit was being counted
+        elif name in self.templates:
+            select.value = name  # posts Changed, which plans the recipients
+
     def action_back(self) -> None:
         if self.focused is not None and self.focused.parent is self.query_one("#compose-options"):
             self.table.focus()
@@ -587,17 +592,6 @@ class ComposeScreen(RetainScreen):
         if not plan.drafted:
             self.notify("Nobody here gets a draft.", severity="warning", markup=False)
             return
-        job = ExportJob(
-            db_path=self.retain_app.db_path,
-            label=self.audience.label,
-            stem=self.audience.stem,
-            customer_ids=tuple(self.customer_ids),
-            template=choice.template,
-            lang=choice.lang,
-            discount=choice.discount,
-            today=self.today,
-            templates_dir=self.templates_dir,
-            audience=self.audience.segment or "customers",
-            audience_detail=None if self.audience.segment else list(self.customer_ids),
-        )
+        app, ids = self.retain_app, self.customer_ids
+        job = ExportJob.of(self.audience, choice, ids, app.db_path, self.today, self.templates_dir)
         self.app.push_screen(ExportScreen(job))

@@ -14,12 +14,20 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from core.compose import Composer, Recipient, TemplateFit, fit_sample, template_fits
+from core.compose import Composer, Recipient, TemplateFit, best_fit, fit_sample, template_fits
 from core.store import Store, open_store
 from tui.screens.compose_plan import Choice, Plan, make_plan
+
+
+@dataclass(frozen=True)
+class FoundFit:
+    """The template that drafts the most (None: no template can be used)."""
+
+    fit: TemplateFit | None
 
 
 class RecipientPlanner:
@@ -123,3 +131,14 @@ class RecipientPlanner:
                 fits.append(fit)
             return fits
         return None
+
+    def best_fit(
+        self, ids: Sequence[int], templates: Sequence[str], cancelled: Callable[[], bool]
+    ) -> FoundFit | None:
+        """The template the compose screen opens on, counted by `fits()` (takes the lock);
+        None if the screen closed, or the count was cancelled or stopped."""
+        with self.lock:
+            if self.closed:
+                return None
+            fits = self.fits(ids, templates, cancelled)
+        return None if fits is None else FoundFit(best_fit(fits))

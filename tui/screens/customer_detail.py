@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.addresses import ellipsized
 from core.as_of import resolve_as_of
@@ -48,6 +48,7 @@ from tui.referral_text import referral_lines
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 
 TITLE_WIDTH = 60
 """The longest customer name the header shows; it holds the app's title too."""
@@ -197,7 +198,7 @@ class CustomerDetailScreen(RetainScreen):
         yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
         yield Static("Contact history", id="history-title", classes="section-title", markup=False)
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         orders = self.query_one("#orders", DataTable)

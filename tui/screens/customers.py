@@ -20,13 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from core.customer_pages import SORTS, ListQuery, Restriction
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.widgets.customer_table import CustomerTable
+from tui.widgets.footer import RetainFooter
 
 SEARCH_DEBOUNCE = 0.025
 SORT_ORDER = list(SORTS)
@@ -80,7 +81,7 @@ class CustomersScreen(RetainScreen):
             id="customers",
         )
         yield Static("", id="list-status", markup=False)
-        yield Footer()
+        yield RetainFooter()
 
     @property
     def table(self) -> CustomerTable:

@@ -22,7 +22,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Header, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from core.customer_pages import ListQuery, Restriction
@@ -48,6 +48,7 @@ from tui.screens.base import RetainScreen
 from tui.tile_layout import TILE_ORDER, tile_layout
 from tui.widgets.cohort_heatmap import CohortCell, CohortHeatmap, HeatLegend
 from tui.widgets.figure_tile import FigureTile
+from tui.widgets.footer import RetainFooter
 from tui.widgets.retention_chart import RetentionChart
 
 FIGURES_GROUP = "dashboard-figures"
@@ -178,7 +179,7 @@ class DashboardScreen(RetainScreen):
                 yield Static(content(COHORT_TITLE), id="cohort-title", classes="section-title")
                 yield CohortHeatmap(id="heatmap")
                 yield HeatLegend(id="heat-legend")
-        yield Footer()
+        yield RetainFooter()
 
     def _tiles(self) -> list[FigureTile]:
         """The tiles in TILE_ORDER (reading and Tab order)."""
@@ -207,6 +208,9 @@ class DashboardScreen(RetainScreen):
         return self.query_one(f"#tile-{name}", FigureTile)
 
     def on_mount(self) -> None:
+        self.period, self.window_days = self.retain_app.remembered_figures(
+            self.period, self.window_days
+        )
         self._lay_out_tiles()
         self._show_period_line()
         self.reload()
@@ -371,6 +375,7 @@ class DashboardScreen(RetainScreen):
         if (period, window_days) == (self.period, self.window_days):
             return
         self.period, self.window_days = period, window_days
+        self.retain_app.remember(period=period, window_days=window_days)
         self.refresh_bindings()
         self._show_period_line()
         self._start_figures()

@@ -39,6 +39,7 @@ from core.compose import (
 from core.store import open_store
 from tui import display
 from tui.safe_text import clean, content
+from tui.screens.compose_plan import Audience, Choice
 from tui.screens.compose_text import app_words
 from tui.widgets.path_suggester import PathSuggester
 
@@ -70,6 +71,31 @@ class ExportJob:
     audience: str = "customers"
     """The segment's name, or 'customers': what the campaign record says it was sent to."""
     audience_detail: object = None
+
+    @classmethod
+    def of(
+        cls,
+        audience: Audience,
+        choice: Choice,
+        customer_ids: Sequence[int],
+        db_path: Path,
+        today: date | None,
+        templates_dir: Path | None,
+    ) -> ExportJob:
+        """The export of the compose screen's drafts for `audience` as `choice` makes them."""
+        return cls(
+            db_path=db_path,
+            label=audience.label,
+            stem=audience.stem,
+            customer_ids=tuple(customer_ids),
+            template=choice.template,
+            lang=choice.lang,
+            discount=choice.discount,
+            today=today,
+            templates_dir=templates_dir,
+            audience=audience.segment or "customers",
+            audience_detail=None if audience.segment else list(customer_ids),
+        )
 
 
 def default_target(job: ExportJob, fmt: str) -> str:

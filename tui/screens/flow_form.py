@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from core.compose.templates import list_templates
@@ -25,6 +25,7 @@ from tui.flow_words import days, event_words
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 
 NO_TEMPLATE = ""
 
@@ -96,7 +97,7 @@ class FlowFormScreen(RetainScreen):
                 ),
                 id="flow-reference",
             )
-        yield Footer()
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         self.query_one("#flow-name", Input).focus()

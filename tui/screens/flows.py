@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.as_of import resolve_as_of
 from core.flows import (
@@ -46,6 +46,7 @@ from tui.flow_words import (
 from tui.safe_text import EMPTY, clean, content, plain
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 
 # (key, title, width, right-aligned, wide only); the name column takes what is left.
 _COLUMNS: list[tuple[str, str, int, bool, bool]] = [
@@ -208,7 +209,7 @@ class FlowsScreen(RetainScreen):
         yield FlowTable(id="flows")
         yield Static("", id="flow-detail", markup=False)
         yield Static("Reading flows…", id="flows-status", markup=False)
-        yield Footer()
+        yield RetainFooter()
 
     @property
     def table(self) -> FlowTable:

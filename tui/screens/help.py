@@ -10,15 +10,20 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from tui.own_keys import own_bindings
 from tui.safe_text import content, plain
 from tui.screens.base import RetainScreen
+from tui.widgets.footer import RetainFooter
 
 PALETTE_HINT = "ctrl+p opens the command palette: every action here, and every screen by name."
+MOVING_HINT = "Arrows, PgUp/PgDn, Home/End move in a list; Tab moves to the next part."
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", key_display="esc"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close help", key_display="esc"),
+        # A modal screen hides the app's keys from the footer: Quit is said here again.
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
     def __init__(self, under: Screen) -> None:
@@ -28,16 +33,18 @@ class HelpScreen(ModalScreen[None]):
 
     @staticmethod
     def _binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
-        """(keys, what it does, where it applies) for every described binding, screen first."""
+        """(keys, what it does, where it applies) for each of the app's own keys (see
+        tui/own_keys.py), this screen's first, in the app's own words."""
         app = screen.app
         by_action: dict[tuple[int, str], tuple[list[str], str, str]] = {}
         for active in screen.active_bindings.values():
             binding, node = active.binding, active.node
-            if not binding.description or binding.system:
+            own = own_bindings(node).get(binding.action)
+            if own is None or not own.description or binding.system:
                 continue
             place = "everywhere" if node is app else "this screen" if node is screen else "focused"
             entry = by_action.setdefault(
-                (id(node), binding.action), ([], binding.tooltip or binding.description, place)
+                (id(node), binding.action), ([], own.tooltip or own.description, place)
             )
             key = app.get_key_display(binding)
             if key not in entry[0]:
@@ -56,7 +63,8 @@ class HelpScreen(ModalScreen[None]):
             if isinstance(self.under, RetainScreen) and (lines := self.under.help_lines()):
                 yield Static(content("\n".join(lines), multiline=True), id="help-note")
             yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
-            yield Static(content(PALETTE_HINT), id="help-hint")
+            yield Static(content(f"{MOVING_HINT}\n{PALETTE_HINT}", multiline=True), id="help-hint")
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

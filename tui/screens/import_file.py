@@ -26,7 +26,6 @@ from textual.notifications import Notification, Notify, SeverityLevel
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -50,6 +49,7 @@ from core.values import DATE_ORDERS
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 from tui.widgets.import_preview import ColumnMapping, FileView
 from tui.widgets.path_suggester import PathSuggester
 
@@ -174,7 +174,7 @@ class ImportScreen(RetainScreen):
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static("Choose a file and press ctrl+s.", id="import-summary", markup=False)
                 yield Log(id="rejected", highlight=False)
-        yield Footer()
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         if self.retain_app.demo_loaded_on is not None:

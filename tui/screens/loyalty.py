@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from core.as_of import resolve_as_of
 from core.loyalty import RULE_KEYS, LoyaltyError, LoyaltyReport, loyalty_report
@@ -23,6 +23,7 @@ from core.shop_settings import SPECS, SettingError, all_settings, set_setting
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
+from tui.widgets.footer import RetainFooter
 
 
 class RuleDialog(ModalScreen[str | None]):
@@ -72,7 +73,7 @@ class LoyaltyScreen(RetainScreen):
         yield Static("Reading…", id="loyalty-summary", markup=False)
         yield Static("Rules (Enter changes one)", classes="section-title", markup=False)
         yield DataTable(id="rules", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield RetainFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rules", DataTable)

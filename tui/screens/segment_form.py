@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from core.segment_catalog import clean_name
@@ -36,6 +36,7 @@ from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 
 CHECK_DEBOUNCE = 0.15
 FUNCTIONS = ('bought("SKU", ...)', 'bought_product("name", ...)')
@@ -113,7 +114,7 @@ class SegmentFormScreen(RetainScreen):
             yield Static("", id="expression-problem", classes="form-problem", markup=False)
             yield Static("", id="expression-count", markup=False)
             yield Static(content(self._reference()), id="segment-reference")
-        yield Footer()
+        yield RetainFooter()
 
     def _reference(self) -> str:
         fields = ", ".join(FIELDS)

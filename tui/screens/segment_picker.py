@@ -1,25 +1,24 @@
 """Pick a segment to narrow the customer list to, seeing each one's size before choosing.
 
 Counting every segment takes a moment on a big shop, so the dialog opens at once, counts in
-a worker and fills in. Returns the chosen segment's name, or None on Escape.
+a worker and fills in; typing narrows the list (tui/screens/filter_picker.py). Returns the
+chosen segment's name, or None on Escape.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import LoadingIndicator, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, LoadingIndicator, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from tui.safe_text import EMPTY, clean, content
+from tui.screens.filter_picker import FilterPickerScreen, PickItem
 from tui.segment_provider import SegmentChoice
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def choice_line(choice: SegmentChoice) -> str:
     return f"{name:<{NAME_WIDTH}} {choice.count:>9,} {marketing:>9}"
 
 
-class SegmentPickerScreen(ModalScreen[str | None]):
+class SegmentPickerScreen(FilterPickerScreen):
     # Its own ids and layout, so it opens the same from any screen: tall enough for the
     # twenty-odd segments, with a scrollbar past that.
     DEFAULT_CSS = """
@@ -62,12 +61,13 @@ class SegmentPickerScreen(ModalScreen[str | None]):
     #segment-columns {
         height: 1;
     }
-    #segment-list, #segments-loading {
+    #pick-filter {
+        margin-top: 1;
+    }
+    #pick-list, #segments-loading {
         height: 1fr;
     }
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     @dataclass
     class Counted(Message):
@@ -76,15 +76,16 @@ class SegmentPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static(content("Show one segment", style="bold"), id="picker-title")
+            yield Input(placeholder="type to narrow the list", id="pick-filter", compact=True)
             yield Static(
                 content(f"  {'':<{NAME_WIDTH}} {'customers':>9} {'marketing':>9}", style="dim"),
                 id="segment-columns",
             )
             yield LoadingIndicator(id="segments-loading")
-            yield OptionList(id="segment-list")
+            yield OptionList(id="pick-list")
 
     def on_mount(self) -> None:
-        self.query_one("#segment-list", OptionList).display = False
+        self.option_list.display = False
         self.count_segments()
 
     @work(
@@ -105,20 +106,19 @@ class SegmentPickerScreen(ModalScreen[str | None]):
         self.post_message(self.Counted(choices))
 
     def on_segment_picker_screen_counted(self, message: SegmentPickerScreen.Counted) -> None:
-        options: list[Option | None] = []
-        kind = None
-        for choice in message.choices:
-            if kind is not None and choice.kind != kind:
-                options.append(None)
-            kind = choice.kind
-            options.append(
-                Option(content(choice_line(choice)), id=choice.name, disabled=bool(choice.error))
+        items = [
+            PickItem(
+                choice.name,
+                content(choice_line(choice)),
+                clean(choice.name),
+                choice.kind,
+                disabled=bool(choice.error),
             )
+            for choice in message.choices
+        ]
         self.query_one("#segments-loading").display = False
-        option_list = self.query_one("#segment-list", OptionList)
-        option_list.add_options(options)
-        option_list.display = True
-        option_list.focus()
+        self.option_list.display = True
+        self.show_items(items)
         if not message.choices:
             self.query_one("#picker-title", Static).update(content("There are no segments yet."))
 
@@ -128,10 +128,3 @@ class SegmentPickerScreen(ModalScreen[str | None]):
             self.query_one("#picker-title", Static).update(
                 content(f"Could not count the segments: {clean(event.worker.error)}")
             )
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

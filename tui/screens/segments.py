@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.customer_pages import ListQuery, Restriction
 from core.segment_catalog import CUSTOM
@@ -29,6 +29,7 @@ from core.segments import (
 from tui.safe_text import EMPTY, clean, content
 from tui.screens.base import RetainScreen
 from tui.screens.dialogs import ConfirmScreen
+from tui.widgets.footer import RetainFooter
 from tui.widgets.segment_table import SegmentTable, kind_title
 
 
@@ -72,7 +73,7 @@ class SegmentsScreen(RetainScreen):
         yield SegmentTable(id="segments")
         yield Static("", id="segment-detail", markup=False)
         yield Static("Reading segments…", id="segments-status", markup=False)
-        yield Footer()
+        yield RetainFooter()
 
     @property
     def table(self) -> SegmentTable:
