@@ -23,7 +23,7 @@ JSON_KEYS = {
     "rows_rejected", "errors", "warnings", "consent_suppressed", "codes_redeemed", "codes_reused",
     "referrals_credited", "referrals_reversed",
     "seconds", "merge_seconds",
-    "rows_per_second",
+    "rows_per_second", "predictions",
 }  # fmt: skip
 
 
@@ -73,6 +73,7 @@ def test_json_output(db: Path, data: Callable[[str], Path]) -> None:
     summary = json.loads(result.stdout)
     assert set(summary) == JSON_KEYS
     assert summary["orders_added"] == 5 and summary["format"] == "generic"
+    assert summary["predictions"]["state"] == "none"  # no fit stored (docs/predictions.md)
     assert 0 < summary["merge_seconds"] <= summary["seconds"]
     again = json.loads(invoke("import", "orders", data("generic_orders.csv"), "--db", db,
                               "--json").stdout)  # fmt: skip
