@@ -35,6 +35,7 @@ from core.csvfile import open_csv
 from core.demo import demo_loaded_on
 from core.importers import KINDS, FatalImportError, ImportResult, import_file, summary
 from core.importers.formats import FORMATS, detect_format
+from core.predict.refit import refit_if_stale
 from core.store import StoreError, open_store, remove_database, waiting_message
 from core.values import DATE_ORDERS
 from tui.safe_text import clean, content
@@ -72,6 +73,8 @@ class ImportScreen(RetainScreen):
     class Finished(Message):
         result: ImportResult | None
         error: str | None = None
+        predictions: str | None = None
+        """The refit's line (core/predict/refit.py), or the note that the fit is stale."""
 
     @dataclass
     class Detected(Message):
@@ -241,8 +244,10 @@ class ImportScreen(RetainScreen):
         except StoreError as exc:  # busy for too long, read-only, a full disk: nothing changed
             self.post_message(self.Finished(None, str(exc)))
         else:
-            self.post_message(self.Finished(result))
             is_new = False
+            changed = bool(result.orders_added or result.orders_updated)
+            refit = refit_if_stale(store, orders_changed=changed)  # its own transaction
+            self.post_message(self.Finished(result, predictions=refit.line() or refit.stale_note))
         finally:
             self._connection = None
             store.close()
@@ -272,7 +277,7 @@ class ImportScreen(RetainScreen):
             return
         bar.update(total=1, progress=1)
         result = message.result
-        self._say(_summary(result))
+        self._say(_summary(result) + (f"\n{message.predictions}" if message.predictions else ""))
         rows = _rows(result)
         if rows:
             log = self.query_one("#rejected", Log)
