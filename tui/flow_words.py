@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.flows import Flow, FlowStatus, Trigger, window_start
+from core.flows.model import NPS_ANSWERS
 
 EMPTY = "—"
 COUNTING = "…"
@@ -40,6 +41,11 @@ def event_words(trigger: Trigger) -> str:
         return "the last order"
     if trigger.kind == "segment":
         return f"entering {trigger.value}"
+    if trigger.kind == "p-alive-below":
+        return f"a new fit putting p_alive below {trigger.value} (it was at least that before)"
+    if trigger.kind == "nps-answer":
+        low, high = NPS_ANSWERS[str(trigger.value)]
+        return f"an answer of {low}-{high} (a {trigger.value}, still their latest)"
     return str(trigger)  # a kind a later feature adds: its own text is the best words we have
 
 
