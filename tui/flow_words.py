@@ -42,10 +42,10 @@ def event_words(trigger: Trigger) -> str:
     if trigger.kind == "segment":
         return f"entering {trigger.value}"
     if trigger.kind == "p-alive-below":
-        return f"a new fit putting p_alive below {trigger.value} (it was at least that before)"
+        return f"p_alive falling below {trigger.value}"  # in a new fit (docs/flows.md)
     if trigger.kind == "nps-answer":
         low, high = NPS_ANSWERS[str(trigger.value)]
-        return f"an answer of {low}-{high} (a {trigger.value}, still their latest)"
+        return f"a score of {low}-{high}"  # an NPS answer, still the customer's latest
     return str(trigger)  # a kind a later feature adds: its own text is the best words we have
 
 
