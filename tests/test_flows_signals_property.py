@@ -7,6 +7,8 @@ reads only the generated data, never core.flows. Plus small hand-checked cases."
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -272,5 +274,38 @@ def test_a_refit_as_of_the_same_date_keeps_the_crossing(tmp_path: Path) -> None:
         report = run_flows(store, day, out_dir=tmp_path / "drafts", templates_dir=templates)
         assert [(r.due, r.error) for r in report.flows] == [(1, None)]
         assert entries(store, "slipping") == {(ids[1], day.isoformat())}
+    finally:
+        store.close()
+
+
+def test_the_shipped_nps_flows_draft_their_templates(tmp_path: Path) -> None:
+    """detractor-follow-up and promoter-ask, enabled, on real answers: each customer gets the
+    mail for their latest answer only, in the shipped template."""
+    day = FIRST_DAY + timedelta(days=20)
+    orders = [ShopOrder(f"O{c}", c, FIRST_DAY, 2000) for c in (1, 2, 3)]
+    store, ids = flow_shop(tmp_path, 3, orders)
+    try:
+        load_answers(store, tmp_path, [
+            Answer(1, day, 3),  # a detractor
+            Answer(2, day, 10),  # a promoter
+            Answer(3, day, 4), Answer(3, day + timedelta(days=1), 9),  # changed their mind
+        ])  # fmt: skip
+        for name in ("detractor-follow-up", "promoter-ask"):
+            enable_flow(store, name, day - timedelta(days=1))
+        report = run_flows(store, day + timedelta(days=2), out_dir=tmp_path / "drafts",
+                           names=["detractor-follow-up", "promoter-ask"])  # fmt: skip
+        results = {r.name: r for r in report.flows}
+        assert {n: (r.due, r.drafted, r.error) for n, r in results.items()} == {
+            "detractor-follow-up": (1, 1, None), "promoter-ask": (1, 1, None),
+        }  # fmt: skip
+        assert entries(store, "detractor-follow-up") == {(ids[1], day.isoformat())}
+        assert entries(store, "promoter-ask") == {(ids[2], day.isoformat())}
+        for name, words in (
+            ("detractor-follow-up", "ehrliche Antwort"),
+            ("promoter-ask", "tolle Bewertung"),
+        ):  # the demo shop's German
+            [draft] = Path(results[name].path or "").glob("*.eml")
+            message = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
+            assert words in str(message["Subject"]), name
     finally:
         store.close()
