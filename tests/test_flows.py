@@ -80,7 +80,7 @@ def test_a_new_shop_has_the_seven_shipped_flows_disabled(tmp_path: Path) -> None
         "win-back": ("last-order", "win-back", 120, "10%"),
         "come-back-bestsellers": ("last-order", "come-back-bestsellers", 180, None),
         "detractor-follow-up": ("nps-answer:detractor", "detractor-follow-up", 1, None),
-        "promoter-ask": ("nps-answer:promoter", "promoter-ask", 2, None),
+        "promoter-ask": ("nps-answer:promoter", "promoter-ask", 7, None),
     }
     assert all(f.shipped and not f.enabled and f.enabled_as_of is None for f in flows.values())
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.compose import Composer
 from core.flows import FlowError, add_flow, enable_flow, parse_trigger, run_flows
 from core.nps.importer import import_responses
 from core.predict.stored import save_predictions
@@ -292,7 +293,7 @@ def test_the_shipped_nps_flows_draft_their_templates(tmp_path: Path) -> None:
         ])  # fmt: skip
         for name in ("detractor-follow-up", "promoter-ask"):
             enable_flow(store, name, day - timedelta(days=1))
-        report = run_flows(store, day + timedelta(days=2), out_dir=tmp_path / "drafts",
+        report = run_flows(store, day + timedelta(days=7), out_dir=tmp_path / "drafts",
                            names=["detractor-follow-up", "promoter-ask"])  # fmt: skip
         results = {r.name: r for r in report.flows}
         assert {n: (r.due, r.drafted, r.error) for n, r in results.items()} == {
@@ -307,5 +308,11 @@ def test_the_shipped_nps_flows_draft_their_templates(tmp_path: Path) -> None:
             [draft] = Path(results[name].path or "").glob("*.eml")
             message = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
             assert words in str(message["Subject"]), name
+        # The templates themselves leave out whoever's latest answer is of another kind.
+        composer = Composer(store, None, as_of=day + timedelta(days=7))
+        recipients = composer.recipients([ids[1], ids[3]], "promoter-ask")
+        assert {r.customer_id: r.reason for r in recipients} == {ids[1]: "nps_answer", ids[3]: None}
+        recipients = composer.recipients([ids[1], ids[2], ids[3]], "detractor-follow-up")
+        assert [r.customer_id for r in recipients if r.reason is None] == [ids[1]]
     finally:
         store.close()

@@ -50,7 +50,7 @@ SHIPPED_WORDS = {
     "detractor-follow-up": "1 day after a score of 0-6",
     "feedback": "14 days after an order",
     "first-order-thanks": "1 day after a first order",
-    "promoter-ask": "2 days after a score of 9-10",
+    "promoter-ask": "7 days after a score of 9-10",
     "second-order-thanks": "1 day after a second order",
     "win-back": "120 days after the last order",
 }

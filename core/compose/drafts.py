@@ -23,6 +23,7 @@ REASONS: dict[str, str] = {
     "order_too_old": "last order too long ago for this email",
     "no_recommendations": "already bought every bestseller",
     "contacted_recently": "had a marketing email too recently (frequency cap)",
+    "nps_answer": "their latest survey answer is not the kind this email answers",
 }
 
 
