@@ -217,3 +217,32 @@ def test_the_setting_is_checked(db: Path) -> None:
         .exit_code
         == 0
     )
+
+
+def test_ctrl_c_during_the_refit_keeps_the_import_and_the_old_fit(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner presses Ctrl-C while the models are being fitted (the fit raises
+    KeyboardInterrupt, as Python does at that moment): exit 130, one line, the import's
+    orders stored, the previous fit whole."""
+    import core.predict
+
+    with open_store(db) as store:
+        save_forecast(store, forecast(store, LAST_CDNOW_DAY, 90))
+    before, fits_before = predictions(db), fits(db)
+
+    def pressed_ctrl_c(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core.predict, "forecast", pressed_ctrl_c)
+    result = run_import(db, later_orders(tmp_path, "1998-07-20"))
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert flat(result.stderr) == (
+        "error: interrupted while refitting the predictions: the import is saved, the fit as "
+        "of 1998-06-30 is kept"
+    )
+    assert "orders added 2" in flat(result.stdout)
+    assert predictions(db) == before and fits(db) == fits_before
+    with open_store(db) as store:
+        assert store.scalar("SELECT count(*) FROM orders WHERE order_day = ?",
+                            (date(1998, 7, 20).toordinal(),)) == 2  # fmt: skip
