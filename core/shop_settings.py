@@ -200,6 +200,16 @@ def _monthly_rate(value: str) -> str:
     return repr(rate)
 
 
+def _refit_after_days(value: str) -> str:
+    """Days the store's as-of date may run ahead of the fit before an import refits."""
+    from core.predict.refit import check_refit_after_days
+
+    try:
+        return check_refit_after_days(value)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -301,6 +311,11 @@ SPECS: dict[str, SettingSpec] = {
             _monthly_rate,
         ),
         SettingSpec(
+            "predict.refit_after_days",
+            "An import refits once the orders run this many days past the fit (0: always).",
+            _refit_after_days,
+        ),
+        SettingSpec(
             "loyalty.points_per_unit",
             "Points per 1.00 of an order's net value, rounded down per order (default 10).",
             _loyalty("check_points"),
@@ -346,6 +361,7 @@ DEFAULTS = {
     "smtp.security": "starttls",
     "smtp.per_minute": "30",
     "predict.monthly_discount_rate": "0.01",
+    "predict.refit_after_days": "7",
     "loyalty.points_per_unit": "10",
     "loyalty.bonus_2nd_order": "0",
     "loyalty.bonus_5th_order": "0",

@@ -33,7 +33,8 @@ from tui.cli import build_app
 app = build_app()
 runner = CliRunner()
 
-SHIPPED = ("come-back-bestsellers", "feedback", "loyalty", "thank-you", "win-back")
+SHIPPED = ("come-back-bestsellers", "detractor-follow-up", "feedback", "loyalty",
+           "promoter-ask", "thank-you", "win-back")  # fmt: skip
 FORMAL_LANGUAGES = ("de", "it", "nl")
 # Words only one form uses, per language: a formal draft must contain none of the informal
 # ones and the other way round (whole words; `Sie`/`Ihnen`/`Ihr-` are capitalised only as
@@ -166,7 +167,7 @@ def test_check_renders_both_forms_of_every_shipped_template(tmp_path: Path) -> N
     assert report.ok, [str(p) for p in report.problems]
     # per language and form: 3 customers x discount cases (win-back 2, come-back-bestsellers
     # 3, the others refuse one: 1), in 5 languages informal and 3 (de, it, nl) formal
-    per_language = 3 * (2 + 3 + 1 + 1 + 1)
+    per_language = 3 * (2 + 3 + 1 + 1 + 1 + 1 + 1)
     assert report.renders == per_language * 5 + per_language * 3
 
 

@@ -317,7 +317,9 @@ def test_loyalty_is_offered_and_shows_the_balance(composer: Composer) -> None:
 
 
 def test_unknown_template_lists_the_available_ones(composer: Composer) -> None:
-    with pytest.raises(ComposeError, match="available: come-back-bestsellers, feedback"):
+    with pytest.raises(
+        ComposeError, match="available: come-back-bestsellers, detractor-follow-up, feedback"
+    ):
         composer.render(1, "thanks")
 
 
@@ -414,7 +416,15 @@ def test_warm_compiles_every_available_template(composer: Composer) -> None:
     composer.warm()
     assert set(composer._compiled) == {
         (name, lang, "informal")  # the shop's address form (the default)
-        for name in ("thank-you", "win-back", "come-back-bestsellers", "feedback", "loyalty")
+        for name in (
+            "thank-you",
+            "win-back",
+            "come-back-bestsellers",
+            "feedback",
+            "loyalty",
+            "detractor-follow-up",
+            "promoter-ask",
+        )
         for lang in ("de", "en", "it", "nb", "nl")
     }
     recommender = composer.loader._recommender  # read once, for come-back-bestsellers

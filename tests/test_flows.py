@@ -65,7 +65,7 @@ def count(store: Store, sql: str) -> int:
 # -- the shipped flows ----------------------------------------------------------------------
 
 
-def test_a_new_shop_has_the_five_shipped_flows_disabled(tmp_path: Path) -> None:
+def test_a_new_shop_has_the_seven_shipped_flows_disabled(tmp_path: Path) -> None:
     with open_store(tmp_path / "shop.db", create=True) as store:
         flows = {flow.name: flow for flow in list_flows(store)}
     assert set(flows) == set(SHIPPED_FLOWS)
@@ -79,6 +79,8 @@ def test_a_new_shop_has_the_five_shipped_flows_disabled(tmp_path: Path) -> None:
         "feedback": ("order", "feedback", 14, None),
         "win-back": ("last-order", "win-back", 120, "10%"),
         "come-back-bestsellers": ("last-order", "come-back-bestsellers", 180, None),
+        "detractor-follow-up": ("nps-answer:detractor", "detractor-follow-up", 1, None),
+        "promoter-ask": ("nps-answer:promoter", "promoter-ask", 7, None),
     }
     assert all(f.shipped and not f.enabled and f.enabled_as_of is None for f in flows.values())
 

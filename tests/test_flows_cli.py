@@ -51,8 +51,8 @@ def test_flows_lists_the_shipped_flows_one_line_each(db: Path) -> None:
     code, out, _ = flows(db, "--as-of", "2026-03-02")
     lines = out.splitlines()
     assert code == 0
-    assert [line.split()[0] for line in lines[:5]] == sorted(SHIPPED_FLOWS)
-    assert lines[4].startswith("win-back  off  last-order +120d  template win-back  discount 10%")
+    assert [line.split()[0] for line in lines[:7]] == sorted(SHIPPED_FLOWS)
+    assert lines[6].startswith("win-back  off  last-order +120d  template win-back  discount 10%")
     assert "first-order-thanks  off  nth-order:1 +1d  template thank-you  never run  due 1" in out
 
 

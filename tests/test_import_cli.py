@@ -24,7 +24,7 @@ JSON_KEYS = {
     "referrals_credited", "referrals_reversed", "remembered_mapping", "points_codes_used",
     "points_codes_returned",
     "seconds", "merge_seconds",
-    "rows_per_second",
+    "rows_per_second", "predictions",
 }  # fmt: skip
 
 
@@ -74,6 +74,7 @@ def test_json_output(db: Path, data: Callable[[str], Path]) -> None:
     summary = json.loads(result.stdout)
     assert set(summary) == JSON_KEYS
     assert summary["orders_added"] == 5 and summary["format"] == "generic"
+    assert summary["predictions"]["state"] == "none"  # no fit stored (docs/predictions.md)
     assert 0 < summary["merge_seconds"] <= summary["seconds"]
     again = json.loads(invoke("import", "orders", data("generic_orders.csv"), "--db", db,
                               "--json").stdout)  # fmt: skip

@@ -229,13 +229,14 @@ def test_prediction_fields_in_segments_match_a_brute_force_count(db: Path, expre
 def test_an_import_that_moves_the_as_of_date_says_the_predictions_are_stale(
     db: Path, tmp_path: Path
 ) -> None:
+    """Fewer days than `predict.refit_after_days` (7) past the fit: no refit, a note."""
     assert invoke(db).exit_code == 0  # as of the latest order: fresh
     later = tmp_path / "later.csv"
-    later.write_text("order_id,ordered_at,customer_id,total\nLATE-1,1998-07-15,00050,20.00\n")
+    later.write_text("order_id,ordered_at,customer_id,total\nLATE-1,1998-07-05,00050,20.00\n")
     result = CliRunner().invoke(app, ["import", "orders", str(later), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert flat(result.stderr) == (
-        "note: predictions are as of 1998-06-30, the shop's orders now run to 1998-07-15: "
+        "note: predictions are as of 1998-06-30, the shop's orders now run to 1998-07-05: "
         "run `retain-tui predict` to refresh them "
     )
     with open_store(db) as store:

@@ -24,7 +24,8 @@ from tui.cli import build_app
 
 app = build_app()
 
-SHIPPED = {"thank-you", "win-back", "come-back-bestsellers", "feedback", "loyalty"}
+SHIPPED = {"thank-you", "win-back", "come-back-bestsellers", "feedback", "loyalty",
+           "detractor-follow-up", "promoter-ask"}  # fmt: skip
 LANGUAGES = ("de", "en", "it", "nb", "nl")
 runner = CliRunner()
 
@@ -42,6 +43,8 @@ def test_shipped_templates_kinds_and_languages(tmp_path: Path) -> None:
         "come-back-bestsellers": "marketing",
         "feedback": "marketing",
         "loyalty": "marketing",
+        "detractor-follow-up": "transactional",
+        "promoter-ask": "marketing",
     }
     for info in infos.values():
         assert info.languages == LANGUAGES, info.name
@@ -58,15 +61,16 @@ def test_every_template_and_language_renders_for_shop_and_worst_case(tmp_path: P
 
 # 5 languages x (2 shop customers + worst case) x the discounts each template takes:
 # come-back-bestsellers and loyalty with a percentage, an amount, a points code and none;
-# win-back with any of the three; the two that refuse a discount (thank-you, feedback)
-# without; and de, it, nl again in the formal address.
-SHIPPED_RENDERS = (5 + 3) * 3 * (4 + 4 + 3 + 1 + 1)
+# win-back with any of the three; the four that refuse a discount (thank-you, feedback,
+# detractor-follow-up, promoter-ask) without; and de, it, nl again in the formal address.
+SHIPPED_RENDERS = (5 + 3) * 3 * (4 + 4 + 3 + 1 + 1 + 1 + 1)
 
 
 def test_worst_case_texts_have_no_holes(tmp_path: Path) -> None:
     """A customer with nothing known still gets a sensible greeting and no empty phrases."""
     composer = composer_for(build_shop(), tmp_path / "none")
-    for name in ("thank-you", "feedback", "come-back-bestsellers"):
+    for name in ("thank-you", "feedback", "come-back-bestsellers", "detractor-follow-up",
+                 "promoter-ask"):  # fmt: skip
         for lang in LANGUAGES:
             compiled = composer.compiled(composer.template(name), lang)
             draft = composer.render_data(compiled, worst_case_customer(), None)
@@ -77,7 +81,8 @@ def test_worst_case_texts_have_no_holes(tmp_path: Path) -> None:
 
 def test_translations_are_not_english_copies(tmp_path: Path) -> None:
     composer = composer_for(build_shop(), tmp_path / "none")
-    for name in ("thank-you", "feedback", "come-back-bestsellers"):
+    for name in ("thank-you", "feedback", "come-back-bestsellers", "detractor-follow-up",
+                 "promoter-ask"):  # fmt: skip
         texts = {lang: composer.render(1, name, lang=lang).text for lang in LANGUAGES}
         assert len(set(texts.values())) == len(LANGUAGES), name
 

@@ -97,7 +97,8 @@ async def test_compose_from_a_segment_shows_who_gets_a_draft_and_why_not(email_a
         assert screen.sub_title == "segment lapsed"
         templates = screen.query_one("#template", Select)
         offered = [value for _label, value in templates._options if isinstance(value, str)]
-        assert offered == ["come-back-bestsellers", "feedback", "loyalty", "thank-you", "win-back"]
+        assert offered == ["come-back-bestsellers", "detractor-follow-up", "feedback", "loyalty",
+                           "promoter-ask", "thank-you", "win-back"]  # fmt: skip
         assert templates.value == "come-back-bestsellers"  # the first
         await choose(pilot, screen, "win-back")
         assert text_of(screen, "#recipient-summary") == (

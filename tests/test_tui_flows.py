@@ -1,7 +1,7 @@
 """The Flows screen: the flows of `retain-tui flows`, turned on and off, added and removed.
 
 The shop is the app's test shop (tests/data/tui_shop_*.csv, data to 2024-10-06) with the
-five shipped flows its migration made. What the screen shows is checked against core
+seven shipped flows its migrations made. What the screen shows is checked against core
 (`flow_statuses`) and what it writes against the committed file, read on a connection of
 its own, after the app is closed and opened again.
 """
@@ -47,8 +47,10 @@ AS_OF = date(2024, 10, 6)
 """The test shop's latest order: the as-of date of every count and of enabling."""
 SHIPPED_WORDS = {
     "come-back-bestsellers": "180 days after the last order",
+    "detractor-follow-up": "1 day after a score of 0-6",
     "feedback": "14 days after an order",
     "first-order-thanks": "1 day after a first order",
+    "promoter-ask": "7 days after a score of 9-10",
     "second-order-thanks": "1 day after a second order",
     "win-back": "120 days after the last order",
 }
@@ -110,7 +112,7 @@ async def test_f_lists_the_shipped_flows_with_their_triggers_in_words_at_80_colu
         for name in SHIPPED_WORDS:
             assert name in shown, name  # the longest name fits at 80 columns
         assert "Help" in shown.splitlines()[-1] and "Quit" in shown.splitlines()[-1]
-        assert "5 flows, 0 on · due as of 2024-10-06" in text_of(screen, "#flows-status")
+        assert "7 flows, 0 on · due as of 2024-10-06" in text_of(screen, "#flows-status")
 
 
 def footer_line(app: RetainApp) -> str:
@@ -179,7 +181,7 @@ async def test_enter_turns_a_flow_on_from_the_as_of_date_and_it_stays_on(
         rows = {row[0]: row for row in row_texts(screen)}
         assert rows["win-back"][2] == "on"
         assert rows["feedback"][2] == "off"
-        assert "5 flows, 1 on" in text_of(screen, "#flows-status")
+        assert "7 flows, 1 on" in text_of(screen, "#flows-status")
 
 
 @pilot_test

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.flows import Flow, FlowStatus, Trigger, window_start
+from core.flows.model import NPS_ANSWERS
 
 EMPTY = "—"
 COUNTING = "…"
@@ -40,6 +41,11 @@ def event_words(trigger: Trigger) -> str:
         return "the last order"
     if trigger.kind == "segment":
         return f"entering {trigger.value}"
+    if trigger.kind == "p-alive-below":
+        return f"p_alive falling below {trigger.value}"  # in a new fit (docs/flows.md)
+    if trigger.kind == "nps-answer":
+        low, high = NPS_ANSWERS[str(trigger.value)]
+        return f"a score of {low}-{high}"  # an NPS answer, still the customer's latest
     return str(trigger)  # a kind a later feature adds: its own text is the best words we have
 
 

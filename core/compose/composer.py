@@ -235,10 +235,24 @@ class Composer(TemplateShelf):
             days is None or days > info.max_days_since_last_order
         ):
             return address, "order_too_old" if days is not None else "no_order"
+        if info.nps_answer is not None and self._latest_answer(record.id) != info.nps_answer:
+            return address, "nps_answer"
         if record.id in contacted:
             return address, "contacted_recently"
         seen.add(key)
         return address, None
+
+    def _latest_answer(self, customer_id: int) -> str | None:
+        """The kind of the customer's latest NPS answer up to the as-of date (one probe of
+        `responses_by_customer`), None without one: a template that thanks for a score is
+        only for those who gave it."""
+        from core.nps.figures import category, latest_score_sql
+
+        score = self.store.scalar(
+            f"SELECT {latest_score_sql()} FROM customers AS c WHERE c.id = ?",
+            (self.as_of.toordinal(), customer_id),
+        )
+        return category(None if score is None else int(score))  # type: ignore[call-overload]
 
     def nothing_to_recommend(self, customer_ids: Sequence[int]) -> set[int]:
         """Those of `customer_ids` with nothing to recommend (core/recommend), found for the

@@ -24,6 +24,7 @@ REASONS: dict[str, str] = {
     "no_recommendations": "already bought every bestseller",
     "contacted_recently": "had a marketing email too recently (frequency cap)",
     "not_enough_points": "fewer loyalty points than the points code costs",
+    "nps_answer": "their latest survey answer is not the kind this email answers",
 }
 
 

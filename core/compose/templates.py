@@ -48,8 +48,11 @@ _FILE = re.compile(r"(?P<lang>[a-z]{2,3})(?P<formal>\.formal)?\.(?P<part>subject
 _TOML_KEYS = {
     "kind", "description", "needs", "requires",
     "min_days_since_last_order", "max_days_since_last_order",
-    "discount", "reorder_min_percent", "reorder_min_buyers",
+    "discount", "reorder_min_percent", "reorder_min_buyers", "nps_answer",
 }  # fmt: skip
+NPS_ANSWERS = ("detractor", "passive", "promoter")
+"""`nps_answer` in template.toml: only customers whose latest NPS answer (up to the as-of
+date) is of this kind get the email (core/nps/figures.py `category`)."""
 DISCOUNT_POLICIES = ("required", "optional", "refused")
 """`discount` in template.toml: the template needs one, shows one if attached, or refuses one.
 Without the key: required if `needs` has "discount", else whether the files use `discount`."""
@@ -81,6 +84,7 @@ class TemplateInfo:
     discount: str | None = None  # one of DISCOUNT_POLICIES, None: decided by the files
     reorder_min_percent: int = 20
     reorder_min_buyers: int = 10
+    nps_answer: str | None = None  # one of NPS_ANSWERS: the recipients' latest answer's kind
 
     @property
     def marketing(self) -> bool:
@@ -132,6 +136,7 @@ class TemplateInfo:
             "min_days_since_last_order": self.min_days_since_last_order,
             "max_days_since_last_order": self.max_days_since_last_order,
             "discount": self.discount,
+            "nps_answer": self.nps_answer,
             "available": self.available,
             "status": self.status,
         }
@@ -225,6 +230,10 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         if discount not in (None, "required"):
             problems.append(f'template.toml: needs "discount" but discount = {discount!r}')
         discount = "required"
+    nps_answer = meta.get("nps_answer")
+    if nps_answer is not None and nps_answer not in NPS_ANSWERS:
+        problems.append(f"template.toml: nps_answer must be {', '.join(NPS_ANSWERS)}")
+        nps_answer = None
     percent = _bounded(meta, "reorder_min_percent", 0, 100, 20, problems)
     buyers = _bounded(meta, "reorder_min_buyers", 1, 1_000_000, 10, problems)
     return TemplateInfo(
@@ -244,6 +253,7 @@ def read_template(folder: Path, source: str) -> TemplateInfo:
         discount=discount if isinstance(discount, str) else None,
         reorder_min_percent=percent,
         reorder_min_buyers=buyers,
+        nps_answer=nps_answer if isinstance(nps_answer, str) else None,
     )
 
 

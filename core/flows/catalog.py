@@ -37,8 +37,11 @@ SHIPPED_FLOWS = (
     "feedback",
     "win-back",
     "come-back-bestsellers",
+    "detractor-follow-up",
+    "promoter-ask",
 )
-"""Created by migration 12, disabled; they can be disabled but not removed."""
+"""Created by migrations 12 (the first five) and 20 (the NPS pair), disabled; they can be
+disabled but not removed."""
 
 MAX_DELAY_DAYS = 3650
 

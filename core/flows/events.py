@@ -45,6 +45,10 @@ def fired_events(
                                 as_of)  # fmt: skip
     if trigger.kind == "tier":
         return _tier_events(store, trigger, low, high, as_of)
+    if trigger.kind == "p-alive-below":
+        return _p_alive_events(store, float(trigger.value), low, high, as_of)  # type: ignore[arg-type]
+    if trigger.kind == "nps-answer":
+        return _nps_events(store, str(trigger.value), low, high, as_of)
     sql, params = _order_sql(trigger, low.toordinal(), high.toordinal(), as_of.toordinal())
     return [
         Event(customer_id, _key(trigger, day), date.fromordinal(day))
@@ -166,6 +170,45 @@ def _first_reached(days: list[tuple[int, int]], threshold: int) -> int | None:
         if spend >= threshold:
             return day
     return None
+
+
+def _p_alive_events(
+    store: Store, threshold: float, low: date, high: date, as_of: date
+) -> list[Event]:
+    """p_alive fell below `threshold` between the fit before the latest and the latest (the
+    event's day: the latest fit's as-of date, in (low, high]; its key that date, so a later
+    fit that crosses again after a rise is a new event). Still holds on `as_of` while that
+    fit is the latest and the customer has not ordered since it."""
+    from core.predict.stored import customers_whose_p_alive_fell_below, latest_fit
+
+    fit = latest_fit(store)
+    if fit is None or not low < fit.as_of <= high:
+        return []
+    crossed = customers_whose_p_alive_fell_below(store, threshold)
+    ordered_since = {
+        customer_id
+        for (customer_id,) in store.execute(
+            "SELECT DISTINCT customer_id FROM customer_days WHERE day > ? AND day <= ?",
+            (fit.as_of.toordinal(), as_of.toordinal()),
+        )
+    }
+    key = fit.as_of.isoformat()
+    return [Event(c, key, fit.as_of) for c in crossed if c not in ordered_since]
+
+
+def _nps_events(store: Store, answer: str, low: date, high: date, as_of: date) -> list[Event]:
+    """An answer of kind `answer` given on day e in (low, high] that is still the customer's
+    latest answer on `as_of` (key: e, so each such answer is one event)."""
+    from core.flows.model import NPS_ANSWERS
+    from core.nps.figures import latest_answers_given
+
+    min_score, max_score = NPS_ANSWERS[answer]
+    answers = latest_answers_given(store, low + timedelta(days=1), high, as_of,
+                                   min_score=min_score, max_score=max_score)  # fmt: skip
+    return [
+        Event(customer_id, date.fromordinal(day).isoformat(), date.fromordinal(day))
+        for customer_id, day in answers
+    ]
 
 
 class SegmentMembers:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.nps.figures import DETRACTOR_MAX, PROMOTER_MIN
+
 __all__ = [
     "FLOW_NAME",
     "TRIGGER_FORMS",
@@ -26,10 +28,21 @@ class FlowError(ValueError):
     """Bad input for a flow (one line naming the option or the flow): exit 2, nothing changed."""
 
 
-TRIGGER_FORMS = "nth-order:N, order, last-order, segment:NAME, tier:NAME or replenishment"
-"""Trigger kinds named by the issue that later features bring: refused with a pointer."""
+TRIGGER_FORMS = (
+    "nth-order:N, order, last-order, segment:NAME, tier:NAME, replenishment, "
+    "p-alive-below:X or nps-answer:detractor|passive|promoter"
+)
+"""Every form `parse_trigger` reads, as the option's help and its refusal say them."""
 
 MAX_NTH_ORDER = 1000
+NPS_ANSWERS = {
+    "detractor": (0, DETRACTOR_MAX),
+    "passive": (DETRACTOR_MAX + 1, PROMOTER_MIN - 1),
+    "promoter": (PROMOTER_MIN, 10),
+}
+"""`nps-answer:KIND` -> the scores (inclusive) it fires on (docs/nps.md's categories)."""
+_P_ALIVE = re.compile(r"0?\.[0-9]{1,6}")
+"""A threshold strictly between 0 and 1 as written: 0.3, .25 (up to 6 decimals)."""
 FLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
 """A flow's name: it goes into its campaigns' names (`flow-<name>-<date>`) and folders."""
 
@@ -39,17 +52,19 @@ class Trigger:
     """When a customer enters a flow; `str(trigger)` gives the text `parse_trigger` reads."""
 
     kind: str
-    """"nth-order" | "order" | "last-order" | "segment" | "tier" | "replenishment"."""
-    value: int | str | None = None
-    """n for nth-order, the segment's or tier's name for segment and tier, None otherwise."""
+    """"nth-order" | "order" | "last-order" | "segment" | "tier" | "replenishment" |
+    "p-alive-below" | "nps-answer"."""
+    value: int | float | str | None = None
+    """n for nth-order, the segment's or tier's name for segment and tier, the threshold
+    (0 < X < 1) for p-alive-below, the answer's kind for nps-answer, None otherwise."""
 
     def __str__(self) -> str:
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
 
 
 def parse_trigger(text: str) -> Trigger:
-    """`nth-order:1`, `order`, `last-order`, `segment:Champions`, `tier:Gold`; FlowError
-    otherwise."""
+    """`nth-order:1`, `order`, `last-order`, `segment:Champions`, `tier:Gold`,
+    `replenishment`, `p-alive-below:0.3`, `nps-answer:detractor`; FlowError otherwise."""
     cleaned = text.strip()
     kind, colon, value = cleaned.partition(":")
     kind = kind.strip().lower()
@@ -63,6 +78,16 @@ def parse_trigger(text: str) -> Trigger:
         raise FlowError(f"--trigger {text[:60]!r}: n must be 1 to {MAX_NTH_ORDER}")
     if kind in ("segment", "tier") and value and value.isprintable():
         return Trigger(kind, value)
+    if kind == "p-alive-below" and colon:
+        if _P_ALIVE.fullmatch(value) and 0 < float(value) < 1:
+            return Trigger(kind, float(value))
+        raise FlowError(f"--trigger {text[:60]!r}: X is a probability between 0 and 1, "
+                        "exclusive, e.g. p-alive-below:0.3")  # fmt: skip
+    if kind == "nps-answer" and colon:
+        if value.lower() in NPS_ANSWERS:
+            return Trigger(kind, value.lower())
+        raise FlowError(f"--trigger {text[:60]!r}: use nps-answer:detractor (scores 0-6), "
+                        "nps-answer:passive (7-8) or nps-answer:promoter (9-10)")  # fmt: skip
     raise FlowError(f"--trigger {text[:60]!r}: use {TRIGGER_FORMS}")
 
 

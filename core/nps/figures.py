@@ -95,26 +95,40 @@ def customers_by_latest_answer(
     store: Store, first: date, last: date, *, min_score: int = 0, max_score: int = 10
 ) -> list[int]:
     """Customers (ids, ascending) whose latest answer as of `last` was given from `first` to
-    `last` and scores from `min_score` to `max_score`: a flow trigger's "answered with a
-    score <= 6" is `max_score=6`, "<= 9" `min_score=9`, over the days since its last run.
+    `last` and scores from `min_score` to `max_score`: the flow trigger
+    `nps-answer:detractor` is `max_score=6`, `nps-answer:promoter` `min_score=9`.
 
     An answer superseded by a later one up to `last` does not count: the customer's current
     opinion is what a follow-up answers to.
     """
+    answers = latest_answers_given(store, first, last, last, min_score=min_score,
+                                   max_score=max_score)  # fmt: skip
+    return [customer_id for customer_id, _day in answers]
+
+
+def latest_answers_given(
+    store: Store, first: date, last: date, as_of: date, *, min_score: int = 0,
+    max_score: int = 10,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """(customer id, answer day ordinal), by customer, of each customer whose latest answer
+    as of `as_of` was given from `first` to `last` (inclusive) and scores from `min_score` to
+    `max_score`. A flow with a delay asks about answers given up to `last` = as_of - delay
+    that are still the customer's latest on `as_of`."""
     rows = store.execute(
         """
-        SELECT customer_id FROM (
+        SELECT customer_id, answered_day FROM (
             SELECT customer_id, score, answered_day, row_number() OVER (
                 PARTITION BY customer_id ORDER BY answered_day DESC, answered_at DESC, id DESC
             ) AS newest
-            FROM responses WHERE answered_day <= :last
-        ) WHERE newest = 1 AND answered_day >= :first AND score BETWEEN :low AND :high
+            FROM responses WHERE answered_day <= :as_of
+        ) WHERE newest = 1 AND answered_day BETWEEN :first AND :last
+          AND score BETWEEN :low AND :high
         ORDER BY customer_id
         """,
-        {"first": first.toordinal(), "last": last.toordinal(), "low": min_score,
-         "high": max_score},
+        {"first": first.toordinal(), "last": last.toordinal(), "as_of": as_of.toordinal(),
+         "low": min_score, "high": max_score},
     )  # fmt: skip
-    return [row[0] for row in rows]
+    return [(int(customer_id), int(day)) for customer_id, day in rows]
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,13 @@ def save_predictions(
     columns = ", ".join(fit_values)
     marks = ", ".join("?" for _ in fit_values)
     with store.write() as conn:
+        # "The fit before" is the latest one with an earlier as-of date: a refit as of the
+        # same date (another horizon, a re-run) keeps each customer's previous p_alive, so a
+        # crossing below X stays visible to the p-alive-below flow trigger.
+        newer = conn.execute(
+            "SELECT coalesce(max(as_of) < ?, 1) FROM prediction_fits", (fit_values["as_of"],)
+        ).fetchone()[0]
+        shifted = "predictions.p_alive" if newer else "predictions.previous_p_alive"
         fit_id = conn.execute(
             f"INSERT INTO prediction_fits (fitted_at, {columns}) VALUES (?, {marks})",
             (utc_now(), *fit_values.values()),
@@ -151,7 +158,7 @@ def save_predictions(
                                      expected_spend, clv)
             VALUES (?, {fit_id}, ?, ?, ?, ?)
             ON CONFLICT (customer_id) DO UPDATE SET
-                previous_p_alive = predictions.p_alive, fit_id = excluded.fit_id,
+                previous_p_alive = {shifted}, fit_id = excluded.fit_id,
                 p_alive = excluded.p_alive, expected_orders = excluded.expected_orders,
                 expected_spend = excluded.expected_spend, clv = excluded.clv
             """,

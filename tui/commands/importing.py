@@ -7,11 +7,12 @@ from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.text import Text
 
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
 from core.importers import FatalImportError, ImportResult, import_file, parse_mapping, summary
@@ -35,6 +36,9 @@ from tui.commands.common import (
     print_json,
     signals_interrupt,
 )
+
+if TYPE_CHECKING:
+    from core.predict.refit import RefitOutcome
 
 SHOWN_ERRORS = summary.SHOWN_ROWS
 
@@ -80,6 +84,14 @@ DateFormatOption = Annotated[
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Any bad row aborts the whole import.")
 ]
+NoRefitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-refit",
+        help="Keep the stored predictions as they are, even when they are due for a refit "
+        "(setting predict.refit_after_days).",
+    ),
+]
 FileArgument = Annotated[
     Path,
     typer.Argument(
@@ -109,11 +121,13 @@ def import_orders(
     map_: MapOption = None,
     date_format: DateFormatOption = DateFormat.auto,
     strict: StrictOption = False,
+    no_refit: NoRefitOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Import orders (one row per order or per line item)."""
-    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db, date_format.value)
+    _run(ctx, file, "orders", fmt.value, map_ or [], strict, json_, db, date_format.value,
+         refit=not no_refit)  # fmt: skip
 
 
 @import_app.command("customers")
@@ -198,6 +212,8 @@ def _run(
     as_json: bool,
     db: str | None,
     date_format: str = "auto",
+    *,
+    refit: bool = True,
 ) -> None:
     path = resolve_db_path(db_option(ctx, db))
     is_new = not path.exists()
@@ -221,7 +237,7 @@ def _run(
                 fail(f"{exc} (nothing was imported)" if "nothing" not in str(exc) else str(exc))
             except KeyboardInterrupt:
                 fail("interrupted: nothing was imported", code=ExitCode.INTERRUPTED)
-            predictions_note = _stale_predictions(store)
+            predictions = _refit_predictions(store, result, refit)
     except typer.Exit:
         if is_new:  # a failed first import leaves no empty shop behind (the app would open it)
             remove_database(path)
@@ -230,31 +246,41 @@ def _run(
                     folder.rmdir()
         raise
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | {"predictions": predictions.to_dict()})
     else:
         _print_summary(result)
+        line = predictions.line()
+        if line is not None:
+            console.print(Text(line))
     if result.remembered_mapping:  # chosen in the app's import screen (docs/import.md)
         chosen = mapping_text(result.remembered_mapping)
         err_console.print(
             f"note: columns read as remembered for this header set: {escape(chosen)} "
             "(--map overrides)"
         )
-    if predictions_note:
-        err_console.print(f"note: {escape(predictions_note)}")
+    if predictions.state == "interrupted":
+        fail(f"interrupted while refitting the predictions: the import is saved, the fit as of "
+             f"{predictions.as_of} is kept", code=ExitCode.INTERRUPTED)  # fmt: skip
+    if predictions.stale_note and predictions.state != "kept":
+        err_console.print(f"note: {escape(predictions.stale_note)}")
     if result.rows_rejected:  # the good rows are in; cron should still notice the bad ones
         raise typer.Exit(ExitCode.PARTIAL)
 
 
-def _stale_predictions(store: Store) -> str | None:
-    """What to tell the owner when the import left the stored predictions behind the orders.
+def _refit_predictions(store: Store, result: ImportResult, allowed: bool) -> RefitOutcome:
+    """Refit the stored predictions when the import left them `predict.refit_after_days`
+    behind (core/predict/refit.py); an interrupt keeps the fit and the import."""
+    from core.predict.refit import RefitOutcome, refit_if_stale
 
-    The import does not refit: at 350,000 customers a fit takes ~7 s, more than a cron
-    import of a day's orders (docs/predictions.md); the owner runs `predict` when it suits.
-    """
-    from core.predict.stored import latest_fit
+    changed = bool(result.orders_added or result.orders_updated)
+    try:
+        with signals_interrupt():
+            return refit_if_stale(store, orders_changed=changed, allowed=allowed)
+    except KeyboardInterrupt:
+        from core.predict.stored import latest_fit
 
-    fit = latest_fit(store)
-    return None if fit is None else fit.staleness_note()
+        fit = latest_fit(store)
+        return RefitOutcome("interrupted", as_of=None if fit is None else fit.as_of)
 
 
 def _import_with_progress(

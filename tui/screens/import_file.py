@@ -44,6 +44,7 @@ from core.importers.dates import DATE_FIELDS
 from core.importers.formats import FORMATS
 from core.importers.mapping import mapping_from_choices, remember_mapping
 from core.importers.preview import FilePreview, date_order, preview_file
+from core.predict.refit import refit_if_stale
 from core.store import Store, StoreError, open_store, remove_database, waiting_message
 from core.values import DATE_ORDERS
 from tui.safe_text import clean, content
@@ -102,6 +103,8 @@ class ImportScreen(RetainScreen):
     class Finished(Message):
         result: ImportResult | None
         error: str | None = None
+        predictions: str | None = None
+        """The refit's line (core/predict/refit.py), or the note that the fit is stale."""
 
     @dataclass
     class Previewed(Message):
@@ -441,8 +444,10 @@ class ImportScreen(RetainScreen):
         else:
             if columns.header is not None:
                 _remember(store, kind, columns.header, columns.remember)
-            self.post_message(self.Finished(result))
             is_new = False
+            changed = bool(result.orders_added or result.orders_updated)
+            refit = refit_if_stale(store, orders_changed=changed)  # its own transaction
+            self.post_message(self.Finished(result, predictions=refit.line() or refit.stale_note))
         finally:
             self._connection = None
             store.close()
@@ -476,7 +481,8 @@ class ImportScreen(RetainScreen):
         where = clean(
             f" into your shop {self.retain_app.import_path}: quit and start again to open it"
         )
-        self._say(f"Imported{where if elsewhere else ''}.\n{_summary(result)}")
+        refit = f"\n{message.predictions}" if message.predictions else ""
+        self._say(f"Imported{where if elsewhere else ''}.\n{_summary(result)}{refit}")
         rows = _rows(result)
         if rows:
             log = self.query_one("#rejected", Log)
