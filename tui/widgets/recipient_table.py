@@ -44,6 +44,7 @@ SHORT_REASONS: dict[str, str] = {
     "no_recommendations": "bought all",
     "contacted_recently": "contacted",
     "not_enough_points": "few points",
+    "nps_answer": "other answer",
 }
 
 
