@@ -19,14 +19,30 @@ from core.customer_pages import (
     search_expression,
 )
 from core.importers import import_file
+from core.predict.stored import save_predictions
 from core.schema import MIGRATIONS
 from core.store import Store, open_store
 from tests.tui_fixtures import DATA, build_shop
+
+FIT_VALUES: dict[str, object] = {
+    "as_of": "2024-06-30", "horizon_days": 365, "monthly_discount_rate": 0.01,
+    "time_unit": "days", "r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4, "p": 6.0, "q": 3.7,
+    "v": 15.0, "customers": 9, "repeat_customers": 3, "revenue_90_days": 12_345,
+}  # fmt: skip
+
+
+def store_predictions(store: Store) -> None:
+    """A stored fit predicting most customers (CLVs with ties, a zero), some not at all."""
+    ids = [row[0] for row in store.execute("SELECT id FROM customers ORDER BY id")]
+    rows = [(cid, 0.5, 1.0, 2_000, [0, 1_500, 1_500, 99_999][i % 4])
+            for i, cid in enumerate(ids) if i % 5 != 4]  # fmt: skip
+    save_predictions(store, FIT_VALUES, rows)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     with open_store(build_shop(tmp_path / "shop.db")) as opened:
+        store_predictions(opened)
         yield opened
 
 
@@ -38,8 +54,9 @@ def expected_order(store: Store, sort: str, descending: bool) -> list[int]:
     """The order computed the slow way, in Python, from the raw tables."""
     rows = store.execute(
         "SELECT c.id, c.first_name, c.last_name, c.email_key, c.country, "
-        "coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0) "
-        "FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id"
+        "coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0), p.clv "
+        "FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id "
+        "LEFT JOIN predictions p ON p.customer_id = c.id"
     ).fetchall()
 
     def key(row: tuple) -> tuple:
@@ -51,6 +68,7 @@ def expected_order(store: Store, sort: str, descending: bool) -> list[int]:
             "orders": row[5],
             "spent": row[6],
             "last_order": row[7],
+            "clv": -1 if row[8] is None else row[8],  # unpredicted: after every prediction
         }[sort]
         return (value, row[0])
 
@@ -85,6 +103,21 @@ def test_paging_forwards_and_backwards_visits_every_customer_once(
 def test_position_is_the_index_in_the_list(store: Store):
     query = ListQuery(sort="spent", descending=True)
     rows = fetch_page(store, query, limit=100)
+    for index, row in enumerate(rows):
+        assert position(store, query, row.key) == index
+
+
+def test_rows_carry_the_stored_clv_and_the_clv_sort_puts_the_unpredicted_last(store: Store):
+    rows = fetch_page(store, ListQuery(sort="clv", descending=True), limit=100)
+    stored = dict(store.execute("SELECT customer_id, clv FROM predictions").fetchall())
+    assert {row.customer_id: row.clv for row in rows} == {
+        row.customer_id: stored.get(row.customer_id) for row in rows
+    }
+    clvs = [row.clv for row in rows]
+    unpredicted = clvs.index(None)
+    assert clvs[:unpredicted] == sorted(clvs[:unpredicted], reverse=True)
+    assert set(clvs[unpredicted:]) == {None}
+    query = ListQuery(sort="clv", descending=True)
     for index, row in enumerate(rows):
         assert position(store, query, row.key) == index
 
