@@ -8,8 +8,8 @@ A pure function (no Textual, no store), so the rules are tested on numbers alone
   column after it give way, so the lowest-value columns disappear first at narrow widths,
   come back when the terminal widens, and a wider terminal never shows fewer columns;
 - a `flexible` column (a name, an email) takes a share of what is left, up to the width of
-  its widest cell; the narrowest wants are met whole first (max-min fair), so a short
-  segment name is shown whole before two long emails share the rest;
+  its widest cell; the smallest needs are met first, so a short segment name is shown
+  whole before a long email gets a few more cells;
 - every other column is exactly as wide as its widest cell or its title, whichever is wider:
   a number column takes the width of its values, not a guess.
 """
@@ -74,14 +74,9 @@ def fit_columns(available: int, wants: Sequence[ColumnWant], padding: int = 2) -
 
 
 def _share(spare: int, flexible: list[ColumnWant], widths: dict[str, int]) -> None:
-    """Grow flexible columns toward their natural width: smallest needs met whole first,
-    then an even share of the rest (what no column needs stays unused)."""
-    waiting = sorted(flexible, key=lambda want: want.natural - widths[want.key])
-    while waiting and spare > 0:
-        want = waiting.pop(0)
-        need = want.natural - widths[want.key]
-        # The last column takes the remainder of an uneven share.
-        share = spare if not waiting else spare // (len(waiting) + 1)
-        share = min(share, need)
+    """Grow flexible columns toward their natural width, smallest need first: one value shown
+    whole reads better than two both cut (what no column needs stays unused)."""
+    for want in sorted(flexible, key=lambda want: want.natural - widths[want.key]):
+        share = max(min(want.natural - widths[want.key], spare), 0)
         widths[want.key] += share
         spare -= share

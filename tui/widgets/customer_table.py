@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
@@ -28,8 +29,10 @@ from core.customer_pages import (
     fetch_page,
     position,
 )
+from core.predict.stored import latest_fit
 from core.store import Store
 from tui import display
+from tui.column_fit import SORT_ARROW, ColumnWant, fit_columns
 from tui.safe_text import plain
 
 if TYPE_CHECKING:
@@ -43,16 +46,34 @@ MARGIN = 40
 Mode = Literal["first", "last", "in_place", "after", "before"]
 
 SEGMENT = "segment"
-# (key, title, fixed width or None to share what is left, right-aligned)
-_COLUMNS: list[tuple[str, str, int | None, bool]] = [
-    ("name", "Name", None, False),
-    ("email", "Email", None, False),
-    ("country", "Ctry", 4, False),
-    ("orders", "Orders", 6, True),
-    ("spent", "Spent", 12, True),
-    ("last_order", "Last order", 10, False),
+CLV = "clv"
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One column of the list: how it is titled, aligned, and how it gives way (column_fit)."""
+
+    key: str
+    title: str
+    right: bool = False
+    minimum: int = 0
+    flexible: bool = False
+    required: bool = False
+    give_way: int = 0
+
+
+# Name and email keep 20 and 22 cells at 80 columns (issue 17); the others give way in this
+# order as the terminal narrows: Predicted CLV first, then Country, Last order, Segment.
+_COLUMNS: list[ListColumn] = [
+    ListColumn("name", "Name", minimum=20, flexible=True, required=True),
+    ListColumn("email", "Email", minimum=22, flexible=True, required=True),
+    ListColumn("country", "Ctry", give_way=3),
+    ListColumn("orders", "Orders", right=True, required=True),
+    ListColumn("spent", "Spent", right=True, required=True),
+    ListColumn(CLV, "CLV", right=True, give_way=4),
+    ListColumn("last_order", "Last order", give_way=2),
+    ListColumn(SEGMENT, "Segment", minimum=9, flexible=True, give_way=1),
 ]
-_SEGMENT_COLUMN = (SEGMENT, "Segment", 14, False)
 _SCROLLBAR = 2
 
 
@@ -74,6 +95,8 @@ class CustomerTable(DataTable[Text]):
         total: int | None = None
         offset: int = 0
         labels: dict[int, str] = field(default_factory=dict)
+        predicted: bool | None = None
+        """Whether a fit is stored (read with a whole window; None for an edge page)."""
 
     @dataclass
     class Counted(Message, bubble=False):
@@ -110,6 +133,12 @@ class CustomerTable(DataTable[Text]):
         self._window_loading = False
         self._rebuilding = False
         self._column_state: tuple[object, ...] = ()
+        self._shown: list[str] = []
+        self.predicted = False
+        """A fit is stored (core/predict): the Predicted CLV column is offered."""
+        self.content_widths: dict[str, int] = {}
+        """The widest cell of each column among the rows read since the last whole window:
+        widths only grow while paging, so columns do not jump as the owner scrolls."""
 
     @property
     def retain_app(self) -> RetainApp:
@@ -195,8 +224,9 @@ class CustomerTable(DataTable[Text]):
             if total is None and len(rows) < limit:
                 total = offset + len(rows)  # the list ends here: nothing left to count
             labels = self._labels(store, rows)
+            predicted = latest_fit(store) is not None
             # The rows go first: counting a broad search can take as long again.
-            self.post_message(self.Loaded(generation, mode, rows, total, offset, labels))
+            self.post_message(self.Loaded(generation, mode, rows, total, offset, labels, predicted))
             if total is None:
                 self.post_message(self.Counted(generation, count(store, query)))
 
@@ -236,6 +266,10 @@ class CustomerTable(DataTable[Text]):
             return  # a newer search, sort or reload replaced this one
         rows = message.rows
         self.labels.update(message.labels)
+        if message.predicted is not None:
+            self.predicted = message.predicted
+            self.content_widths = {}
+        self._measure(rows)
         if message.mode in ("first", "last", "in_place"):
             self._window_loading = False
             self.total = message.total
@@ -261,6 +295,8 @@ class CustomerTable(DataTable[Text]):
                 self.first_index += drop
                 self.at_start = False
                 self._rebuild(self.cursor_row - drop, self.scroll_y - drop)
+            elif self._column_state != self._wanted_columns():
+                self._rebuild(self.cursor_row, self.scroll_y)  # a wider cell came in
             else:
                 self._add(rows)
         else:
@@ -314,41 +350,71 @@ class CustomerTable(DataTable[Text]):
             self.add_row(*self._cells(row), key=str(row.customer_id))
 
     def _cells(self, row: ListRow) -> list[Text]:
-        cells = [
-            plain(row.name),
-            plain(row.email),
-            plain(row.country),
-            plain(display.count(row.orders), justify="right"),
-            plain(display.money(row.revenue, self.currency), justify="right"),
-            plain(display.day(row.last_day)),
-        ]
+        cells = self._all_cells(row)
+        return [cells[key] for key in self._shown]
+
+    def _all_cells(self, row: ListRow) -> dict[str, Text]:
+        cells = {
+            "name": plain(row.name),
+            "email": plain(row.email),
+            "country": plain(row.country),
+            "orders": plain(display.count(row.orders), justify="right"),
+            "spent": plain(display.money(row.revenue, self.currency), justify="right"),
+            CLV: plain(display.money(row.clv, self.currency), justify="right"),
+            "last_order": plain(display.day(row.last_day)),
+        }
         if self.show_segments:
-            cells.append(plain(self.labels.get(row.customer_id)))
+            cells[SEGMENT] = plain(self.labels.get(row.customer_id))
         return cells
 
     # -- columns ------------------------------------------------------------------------------
 
-    def _columns(self) -> list[tuple[str, str, int | None, bool]]:
-        return [*_COLUMNS, _SEGMENT_COLUMN] if self.show_segments else list(_COLUMNS)
+    def _measure(self, rows: Sequence[ListRow]) -> None:
+        widths = self.content_widths
+        for row in rows:
+            for key, cell in self._all_cells(row).items():
+                widths[key] = max(widths.get(key, 0), cell.cell_len)
+
+    def _columns(self) -> list[ListColumn]:
+        """The columns this list can show: Segment with segments, CLV with a stored fit."""
+        hidden = {SEGMENT} if not self.show_segments else set()
+        if not self.predicted:
+            hidden.add(CLV)  # absent, not a column of dashes
+        return [column for column in _COLUMNS if column.key not in hidden]
+
+    def layout(self) -> dict[str, int]:
+        """The columns shown at the table's width, and their widths (tui/column_fit.py)."""
+        wants = [
+            ColumnWant(
+                key=column.key,
+                title=cell_len(column.title) + (len(SORT_ARROW) if column.key in SORTS else 0),
+                content=self.content_widths.get(column.key, 0),
+                minimum=column.minimum,
+                flexible=column.flexible,
+                required=column.required,
+                give_way=column.give_way,
+            )
+            for column in self._columns()
+        ]
+        available = self.size.width - _SCROLLBAR
+        return fit_columns(available, wants, padding=2 * self.cell_padding)
 
     def _wanted_columns(self) -> tuple[object, ...]:
         query = self.list_query
-        return (self.size.width, query.sort, query.descending, self.show_segments)
+        return (tuple(self.layout().items()), query.sort, query.descending)
 
     def _add_columns(self) -> None:
-        columns = self._columns()
         self._column_state = self._wanted_columns()
-        fixed = sum(width for _key, _title, width, _right in columns if width)
-        spare = self.size.width - _SCROLLBAR - 2 * self.cell_padding * len(columns) - fixed
-        name_width = max(spare * 4 // 9, 10)
-        email_width = max(spare - name_width, 12)
+        widths = dict(self._column_state[0])  # type: ignore[arg-type]
+        self._shown = list(widths)
         sort = SORTS[self.list_query.sort]
         arrow = " ▼" if self.list_query.descending else " ▲"
-        for key, title, width, right in columns:
-            if width is None:
-                width = name_width if key == "name" else email_width
-            label = title + (arrow if key == sort.name else "")
-            self.add_column(Text(label, justify="right" if right else "left"), width=width, key=key)
+        for column in self._columns():
+            if column.key not in widths:
+                continue
+            label = column.title + (arrow if column.key == sort.name else "")
+            justify = "right" if column.right else "left"
+            self.add_column(Text(label, justify=justify), width=widths[column.key], key=column.key)
 
     def on_resize(self, event: events.Resize) -> None:
         if self.columns and self._column_state != self._wanted_columns():
