@@ -1,0 +1,163 @@
+"""The customer list at 80 columns and wider: what the terminal shows, read from its cells.
+
+Issue 17: at 80×24 two customers must not look alike ("Abigail Ga", "Abigail Ga"); columns
+that matter less give way first and come back when the terminal widens; the Predicted CLV
+column is there only when `predict` stored a fit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.customer_pages import ListQuery, fetch_page
+from core.importers import import_file
+from core.predict.stored import save_predictions
+from core.store import Store
+from tests.tui_fixtures import (  # noqa: F401
+    app_fixture,
+    open_by_key,
+    pilot_test,
+    shop_db_fixture,
+    until,
+    visible_text,
+)
+from tui.app import RetainApp
+from tui.screens.customers import CustomersScreen
+
+NAME = "Maximiliane Rosewood"  # 20 characters
+TWIN = "Maximiliane Rosemary"  # the same first 16
+EMAIL = "maxi.rose@wood-shop.de"  # 22 characters
+FIT_VALUES: dict[str, object] = {
+    "as_of": "2024-10-06", "horizon_days": 365, "monthly_discount_rate": 0.01,
+    "time_unit": "weeks", "r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4, "p": 6.0, "q": 3.7,
+    "v": 15.0, "customers": 13, "repeat_customers": 3, "revenue_90_days": 12_345,
+}  # fmt: skip
+
+
+def add_customers(store: Store, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,first_name,last_name\n"
+        f"{EMAIL},{NAME.split()[0]},{NAME.split()[1]}\n"
+        f"maxi.rose@wood-shop.com,{TWIN.split()[0]},{TWIN.split()[1]}\n"
+    )
+    assert import_file(store, people, "customers").customers_added == 2
+
+
+def store_fit(store: Store) -> dict[int, int]:
+    """Predictions for every customer with an order (CLV: 1,000.00 plus 7 € per id)."""
+    ids = [row[0] for row in store.execute("SELECT customer_id FROM customer_stats")]
+    rows = [(cid, 0.5, 1.0, 2_000, 100_000 + 700 * cid) for cid in ids]
+    save_predictions(store, FIT_VALUES, rows)
+    return {cid: clv for cid, *_rest, clv in rows}
+
+
+def screen_line(app: RetainApp, text: str) -> str:
+    """The one line of the screen that shows `text`."""
+    lines = [line for line in visible_text(app).splitlines() if text in line]
+    assert len(lines) == 1, (text, lines)
+    return lines[0]
+
+
+async def open_customers(pilot) -> CustomersScreen:
+    screen = await open_by_key(pilot, "c", CustomersScreen)
+    await until(pilot, lambda: "Champions" in visible_text(pilot.app), "the rows and segments")
+    return screen
+
+
+@pilot_test
+async def test_at_80_columns_a_20_character_name_and_a_22_character_email_show_whole(
+    app: RetainApp, tmp_path: Path
+):
+    add_customers(app.store, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customers(pilot)
+        line = screen_line(app, NAME)
+        assert EMAIL in line  # on the same row, whole
+        assert TWIN in visible_text(app)  # and the near twin is told apart
+
+
+@pilot_test
+async def test_columns_give_way_as_the_terminal_narrows_and_come_back_when_it_widens(
+    app: RetainApp,
+):
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_customers(pilot)
+        table = screen.table
+        wide = ["name", "email", "country", "orders", "spent", "last_order", "segment"]
+        assert [key.value for key in table.columns] == wide
+        header = screen_line(app, "Name ▲")
+        assert all(title in header for title in ("Ctry", "Last order", "Segment"))
+        assert "Loyal Customers" in visible_text(app)  # segment names whole
+        for width, keys in [
+            (80, ["name", "email", "orders", "spent", "segment"]),
+            (101, ["name", "email", "orders", "spent", "last_order", "segment"]),
+            (102, ["name", "email", "country", "orders", "spent", "last_order", "segment"]),
+            (60, ["name", "email", "orders", "spent"]),
+            (200, wide),
+        ]:
+            await pilot.resize_terminal(width, 30)
+            await until(pilot, lambda keys=keys: [k.value for k in table.columns] == keys)
+            header = screen_line(app, "Name ▲")
+            assert ("Last order" in header) == ("last_order" in keys)
+            assert ("Segment" in header) == ("segment" in keys)
+
+
+@pilot_test
+async def test_numbers_take_the_width_of_their_values(app: RetainApp):
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customers(pilot)
+        widths = {key.value: column.width for key, column in screen.table.columns.items()}
+        # "Orders ▼" and "€120.20": the header with room for its arrow, the widest value.
+        assert widths["orders"] == len("Orders ▼")
+        assert widths["spent"] == len("€120.20")
+
+
+@pilot_test
+async def test_every_sortable_header_shows_its_arrow_whole(app: RetainApp):
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_customers(pilot)
+        for sort, title in [("country", "Ctry"), ("orders", "Orders"), ("spent", "Spent"),
+                            ("last_order", "Last order"), ("email", "Email")]:  # fmt: skip
+            for descending, arrow in [(False, "▲"), (True, "▼")]:
+                screen.sort_by(sort, descending)
+                wanted = f"{title} {arrow}"
+                await until(pilot, lambda wanted=wanted: wanted in visible_text(app), wanted)
+
+
+@pilot_test
+async def test_without_a_stored_fit_there_is_no_clv_column_and_no_clv_sort(app: RetainApp):
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_customers(pilot)
+        assert "clv" not in [key.value for key in screen.table.columns]
+        assert "CLV" not in screen_line(app, "Name ▲")
+        assert "clv" not in screen.sorts()
+
+
+@pilot_test
+async def test_a_stored_fit_brings_a_sortable_clv_column_that_gives_way_first(app: RetainApp):
+    clvs = store_fit(app.store)
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_customers(pilot)
+        table = screen.table
+        assert "clv" in [key.value for key in table.columns]
+        top = max(clvs, key=clvs.__getitem__)
+        screen.sort_by("clv")
+        await until(pilot, lambda: "CLV ▼" in visible_text(app), "the CLV sort")
+        assert table.window[0].customer_id == top
+        first = fetch_page(app.store, ListQuery(sort="clv", descending=True), limit=1)[0]
+        assert first.customer_id == top
+        line = screen_line(app, f"€{clvs[top] // 100:,}.{clvs[top] % 100:02d}")
+        assert first.email and first.email in line
+        # Narrower: the CLV column goes before Country, Last order and Segment.
+        await pilot.resize_terminal(113, 30)
+        await until(pilot, lambda: "clv" in [k.value for k in table.columns], "all columns")
+        await pilot.resize_terminal(112, 30)
+        await until(
+            pilot,
+            lambda: (
+                [k.value for k in table.columns]
+                == ["name", "email", "country", "orders", "spent", "last_order", "segment"]
+            ),
+            "CLV giving way first",
+        )
