@@ -12,6 +12,7 @@ from pathlib import Path
 from core.customer_pages import ListQuery, fetch_page
 from core.importers import import_file
 from core.predict.stored import save_predictions
+from core.segments import add_segment
 from core.store import Store
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
@@ -23,6 +24,7 @@ from tests.tui_fixtures import (  # noqa: F401
 )
 from tui.app import RetainApp
 from tui.screens.customers import CustomersScreen
+from tui.screens.segments import SegmentsScreen
 
 NAME = "Maximiliane Rosewood"  # 20 characters
 TWIN = "Maximiliane Rosemary"  # the same first 16
@@ -161,3 +163,26 @@ async def test_a_stored_fit_brings_a_sortable_clv_column_that_gives_way_first(ap
             ),
             "CLV giving way first",
         )
+
+
+LONG_SEGMENT = "Bought tea twice in spring and never again since the summer"  # 59 characters
+
+
+@pilot_test
+async def test_segment_names_are_whole_from_120_columns_and_give_way_sensibly_at_80(
+    app: RetainApp,
+):
+    add_segment(app.store, LONG_SEGMENT, "orders >= 2")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_by_key(pilot, "s", SegmentsScreen)
+        await until(pilot, lambda: bool(screen.table.segments), "the segments")
+        shown = visible_text(app)
+        assert LONG_SEGMENT in shown
+        assert "Potential Loyalists" in shown
+        await pilot.resize_terminal(80, 40)  # tall enough to show the owner's segment too
+        await until(pilot, lambda: "Bought tea twice in spring and never…" in visible_text(app))
+        line = screen_line(app, "Potential Loyalists")  # every built-in name stays whole
+        assert line.split()[-1] == "0"  # and the figures beside it: Marketing last
+        await pilot.resize_terminal(200, 50)
+        await until(pilot, lambda: "Definition" in visible_text(app), "the definition back")
+        assert "orders >= 2" in screen_line(app, LONG_SEGMENT)
