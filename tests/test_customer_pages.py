@@ -19,24 +19,15 @@ from core.customer_pages import (
     search_expression,
 )
 from core.importers import import_file
-from core.predict.stored import save_predictions
 from core.schema import MIGRATIONS
 from core.store import Store, open_store
+from tests.prediction_support import store_fit
 from tests.tui_fixtures import DATA, build_shop
-
-FIT_VALUES: dict[str, object] = {
-    "as_of": "2024-06-30", "horizon_days": 365, "monthly_discount_rate": 0.01,
-    "time_unit": "days", "r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4, "p": 6.0, "q": 3.7,
-    "v": 15.0, "customers": 9, "repeat_customers": 3, "revenue_90_days": 12_345,
-}  # fmt: skip
 
 
 def store_predictions(store: Store) -> None:
     """A stored fit predicting most customers (CLVs with ties, a zero), some not at all."""
-    ids = [row[0] for row in store.execute("SELECT id FROM customers ORDER BY id")]
-    rows = [(cid, 0.5, 1.0, 2_000, [0, 1_500, 1_500, 99_999][i % 4])
-            for i, cid in enumerate(ids) if i % 5 != 4]  # fmt: skip
-    save_predictions(store, FIT_VALUES, rows)
+    store_fit(store, lambda cid: None if cid % 5 == 4 else [0, 1_500, 1_500, 99_999][cid % 4])
 
 
 @pytest.fixture

@@ -9,31 +9,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from core.customer_pages import ListQuery, fetch_page
 from core.importers import import_file
-from core.predict.stored import save_predictions
 from core.segments import add_segment
 from core.store import Store
+from tests.prediction_support import store_fit
+from tests.sizes_support import LONG_EMAIL, give_long_name
 from tests.tui_fixtures import (  # noqa: F401
     app_fixture,
     open_by_key,
     pilot_test,
+    settle,
     shop_db_fixture,
     until,
     visible_text,
 )
 from tui.app import RetainApp
+from tui.screens.customer_detail import CustomerDetailScreen
 from tui.screens.customers import CustomersScreen
 from tui.screens.segments import SegmentsScreen
 
 NAME = "Maximiliane Rosewood"  # 20 characters
 TWIN = "Maximiliane Rosemary"  # the same first 16
 EMAIL = "maxi.rose@wood-shop.de"  # 22 characters
-FIT_VALUES: dict[str, object] = {
-    "as_of": "2024-10-06", "horizon_days": 365, "monthly_discount_rate": 0.01,
-    "time_unit": "weeks", "r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4, "p": 6.0, "q": 3.7,
-    "v": 15.0, "customers": 13, "repeat_customers": 3, "revenue_90_days": 12_345,
-}  # fmt: skip
 
 
 def add_customers(store: Store, tmp_path: Path) -> None:
@@ -44,14 +44,6 @@ def add_customers(store: Store, tmp_path: Path) -> None:
         f"maxi.rose@wood-shop.com,{TWIN.split()[0]},{TWIN.split()[1]}\n"
     )
     assert import_file(store, people, "customers").customers_added == 2
-
-
-def store_fit(store: Store) -> dict[int, int]:
-    """Predictions for every customer with an order (CLV: 1,000.00 plus 7 € per id)."""
-    ids = [row[0] for row in store.execute("SELECT customer_id FROM customer_stats")]
-    rows = [(cid, 0.5, 1.0, 2_000, 100_000 + 700 * cid) for cid in ids]
-    save_predictions(store, FIT_VALUES, rows)
-    return {cid: clv for cid, *_rest, clv in rows}
 
 
 def screen_line(app: RetainApp, text: str) -> str:
@@ -138,7 +130,7 @@ async def test_without_a_stored_fit_there_is_no_clv_column_and_no_clv_sort(app: 
 
 @pilot_test
 async def test_a_stored_fit_brings_a_sortable_clv_column_that_gives_way_first(app: RetainApp):
-    clvs = store_fit(app.store)
+    clvs = store_fit(app.store, lambda cid: 100_000 + 700 * cid)
     async with app.run_test(size=(200, 30)) as pilot:
         screen = await open_customers(pilot)
         table = screen.table
@@ -186,3 +178,25 @@ async def test_segment_names_are_whole_from_120_columns_and_give_way_sensibly_at
         await pilot.resize_terminal(200, 50)
         await until(pilot, lambda: "Definition" in visible_text(app), "the definition back")
         assert "orders >= 2" in screen_line(app, LONG_SEGMENT)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pilot_test
+async def test_a_1000_character_hostile_name_leaves_the_email_and_figures_on_screen(
+    app: RetainApp, tmp_path: Path, size: tuple[int, int]
+):
+    customer_id = give_long_name(app.store, tmp_path)
+    height = size[1]
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await app.push_screen(CustomerDetailScreen(customer_id))
+        await until(pilot, lambda: LONG_EMAIL in visible_text(app), "the profile")
+        shown = visible_text(app)
+        assert "Orders: 3   Spent: €75.90" in shown
+        assert "Marketing email:" in shown
+        assert "Orders (3)" in shown  # the orders table stays where it was
+        # The name's one line, beside the figures: literal, cut with an ellipsis.
+        name_line = screen_line(app, "Marketing email:")
+        assert name_line.startswith("[bold]Zoë\u200b␍␊[/b][@click=app.quit]x\u200d")
+        assert "…" in name_line and LONG_EMAIL not in name_line
+        assert len(shown.splitlines()) <= height
