@@ -143,7 +143,10 @@ async def test_a_stored_fit_brings_a_sortable_clv_column_that_gives_way_first(ap
         assert first.customer_id == top
         line = screen_line(app, f"€{clvs[top] // 100:,}.{clvs[top] % 100:02d}")
         assert first.email and first.email in line
-        # Narrower: the CLV column goes before Country, Last order and Segment.
+        # Narrower: the CLV column goes before Country, Last order and Segment (unless the
+        # list is sorted by it: see below).
+        screen.sort_by("name")
+        await until(pilot, lambda: "Name ▲" in visible_text(app), "the name sort")
         await pilot.resize_terminal(113, 30)
         await until(pilot, lambda: "clv" in [k.value for k in table.columns], "all columns")
         await pilot.resize_terminal(112, 30)
@@ -200,3 +203,21 @@ async def test_a_1000_character_hostile_name_leaves_the_email_and_figures_on_scr
         assert name_line.startswith("[bold]Zoë\u200b␍␊[/b][@click=app.quit]x\u200d")
         assert "…" in name_line and LONG_EMAIL not in name_line
         assert len(shown.splitlines()) <= height
+
+
+@pilot_test
+async def test_the_column_the_list_is_sorted_by_stays_at_80_columns(app: RetainApp):
+    store_fit(app.store, lambda cid: 10_000 * cid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customers(pilot)
+        for sort, title in [
+            ("clv", "CLV ▼"),
+            ("country", "Ctry ▲"),
+            ("last_order", "Last order ▼"),
+        ]:
+            screen.sort_by(sort)
+            await until(pilot, lambda title=title: title in visible_text(app), title)
+            keys = [key.value for key in screen.table.columns]
+            assert keys[:2] == ["name", "email"] and sort in keys
+            widths = {key.value: column.width for key, column in screen.table.columns.items()}
+            assert widths["name"] >= 20 and widths["email"] >= 22

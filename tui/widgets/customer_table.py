@@ -63,7 +63,8 @@ class ListColumn:
 
 
 # Name and email keep 20 and 22 cells at 80 columns (issue 17); the others give way in this
-# order as the terminal narrows: Predicted CLV first, then Country, Last order, Segment.
+# order as the terminal narrows: Predicted CLV first, then Country, Last order, Segment
+# (the column the list is sorted by stays).
 _COLUMNS: list[ListColumn] = [
     ListColumn("name", "Name", minimum=20, flexible=True, required=True),
     ListColumn("email", "Email", minimum=22, flexible=True, required=True),
@@ -391,7 +392,8 @@ class CustomerTable(DataTable[Text]):
                 content=self.content_widths.get(column.key, 0),
                 minimum=column.minimum,
                 flexible=column.flexible,
-                required=column.required,
+                # The column the list is sorted by never gives way: its arrow says so.
+                required=column.required or column.key == self.list_query.sort,
                 give_way=column.give_way,
             )
             for column in self._columns()
