@@ -298,3 +298,22 @@ def position(store: Store, query: ListQuery, key: SortKey) -> int:
         )
         or 0
     )
+
+
+def number_ranges(store: Store) -> dict[str, tuple[int, int]]:
+    """The smallest and largest `orders` and `spent` (cents) of any customer, read at the
+    ends of their indexes: number columns as wide as their widest value, on every page."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for name in ("orders", "spent"):
+        column = SORTS[name].column
+        low = store.scalar(f"SELECT min({column}) FROM customer_pages")
+        high = store.scalar(f"SELECT max({column}) FROM customer_pages")
+        ranges[name] = (int(low or 0), int(high or 0))
+    return ranges
+
+
+def clv_range(store: Store) -> tuple[int, int] | None:
+    """The smallest and largest stored CLV (cents), None without predictions. A scan of the
+    predictions (~70 ms at 350,000 customers): callers keep it per fit."""
+    low, high = store.execute("SELECT min(clv), max(clv) FROM predictions").fetchone()
+    return None if low is None else (int(low), int(high))

@@ -25,8 +25,10 @@ from core.customer_pages import (
     ListQuery,
     ListRow,
     SortKey,
+    clv_range,
     count,
     fetch_page,
+    number_ranges,
     position,
 )
 from core.predict.stored import latest_fit
@@ -96,8 +98,10 @@ class CustomerTable(DataTable[Text]):
         total: int | None = None
         offset: int = 0
         labels: dict[int, str] = field(default_factory=dict)
-        predicted: bool | None = None
-        """Whether a fit is stored (read with a whole window; None for an edge page)."""
+        ranges: dict[str, tuple[int, int]] | None = None
+        """Whole windows only: the smallest and largest value of each number column over
+        every customer, and "clv" while a fit is stored (its absence: no fit)."""
+        fit_id: int | None = None
 
     @dataclass
     class Counted(Message, bubble=False):
@@ -138,8 +142,10 @@ class CustomerTable(DataTable[Text]):
         self.predicted = False
         """A fit is stored (core/predict): the Predicted CLV column is offered."""
         self.content_widths: dict[str, int] = {}
-        """The widest cell of each column among the rows read since the last whole window:
-        widths only grow while paging, so columns do not jump as the owner scrolls."""
+        """The widest cell of each column: text among the rows of the last whole window
+        read, numbers over every customer; so columns do not change as the owner scrolls."""
+        self._clv_range: tuple[int | None, tuple[int, int]] = (None, (0, 0))
+        """(fit id, smallest and largest CLV): read once per fit."""
 
     @property
     def retain_app(self) -> RetainApp:
@@ -225,9 +231,16 @@ class CustomerTable(DataTable[Text]):
             if total is None and len(rows) < limit:
                 total = offset + len(rows)  # the list ends here: nothing left to count
             labels = self._labels(store, rows)
-            predicted = latest_fit(store) is not None
+            fit = latest_fit(store)
+            ranges = number_ranges(store)
+            if fit is not None:
+                kept = self._clv_range if self._clv_range[0] == fit.id else None
+                ranges[CLV] = (kept or (fit.id, clv_range(store) or (0, 0)))[1]
             # The rows go first: counting a broad search can take as long again.
-            self.post_message(self.Loaded(generation, mode, rows, total, offset, labels, predicted))
+            fit_id = fit.id if fit else None
+            self.post_message(
+                self.Loaded(generation, mode, rows, total, offset, labels, ranges, fit_id)
+            )
             if total is None:
                 self.post_message(self.Counted(generation, count(store, query)))
 
@@ -267,10 +280,11 @@ class CustomerTable(DataTable[Text]):
             return  # a newer search, sort or reload replaced this one
         rows = message.rows
         self.labels.update(message.labels)
-        if message.predicted is not None:
-            self.predicted = message.predicted
-            self.content_widths = {}
-        self._measure(rows)
+        if message.ranges is not None:  # a whole window: widths are decided again
+            self.predicted = CLV in message.ranges
+            if message.fit_id is not None:
+                self._clv_range = (message.fit_id, message.ranges[CLV])
+            self._measure(rows, message.ranges)
         if message.mode in ("first", "last", "in_place"):
             self._window_loading = False
             self.total = message.total
@@ -296,8 +310,6 @@ class CustomerTable(DataTable[Text]):
                 self.first_index += drop
                 self.at_start = False
                 self._rebuild(self.cursor_row - drop, self.scroll_y - drop)
-            elif self._column_state != self._wanted_columns():
-                self._rebuild(self.cursor_row, self.scroll_y)  # a wider cell came in
             else:
                 self._add(rows)
         else:
@@ -360,8 +372,8 @@ class CustomerTable(DataTable[Text]):
             "email": plain(row.email),
             "country": plain(row.country),
             "orders": plain(display.count(row.orders), justify="right"),
-            "spent": plain(display.money(row.revenue, self.currency), justify="right"),
-            CLV: plain(display.money(row.clv, self.currency), justify="right"),
+            "spent": plain(self._money(row.revenue), justify="right"),
+            CLV: plain(self._money(row.clv), justify="right"),
             "last_order": plain(display.day(row.last_day)),
         }
         if self.show_segments:
@@ -370,11 +382,18 @@ class CustomerTable(DataTable[Text]):
 
     # -- columns ------------------------------------------------------------------------------
 
-    def _measure(self, rows: Sequence[ListRow]) -> None:
-        widths = self.content_widths
+    def _measure(self, rows: Sequence[ListRow], ranges: dict[str, tuple[int, int]]) -> None:
+        widths: dict[str, int] = {}
         for row in rows:
             for key, cell in self._all_cells(row).items():
                 widths[key] = max(widths.get(key, 0), cell.cell_len)
+        shown = {"orders": display.count, CLV: self._money, "spent": self._money}
+        for key, (low, high) in ranges.items():
+            widths[key] = max(cell_len(shown[key](value)) for value in (low, high))
+        self.content_widths = widths
+
+    def _money(self, cents: int | None) -> str:
+        return display.money(cents, self.currency)
 
     def _columns(self) -> list[ListColumn]:
         """The columns this list can show: Segment with segments, CLV with a stored fit."""
