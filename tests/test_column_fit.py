@@ -63,6 +63,16 @@ def test_a_narrow_list_of_short_values_takes_no_more_than_it_needs():
     assert fit_columns(200, [short]) == {"name": 8}
 
 
+def test_fill_shares_what_no_column_needs_among_the_flexible_ones():
+    short = ColumnWant("name", title=6, content=8, minimum=20, flexible=True, required=True)
+    count = ColumnWant("orders", title=8, content=3, required=True)
+    label = ColumnWant("segment", title=7, content=4, minimum=9, flexible=True, give_way=1)
+    # 100 - (8 + 8 + 7) - 3 × 2 = 71 spare: 36 and 35, the number column as it was.
+    widths = fit_columns(100, [short, count, label], fill=True)
+    assert widths == {"name": 8 + 36, "orders": 8, "segment": 7 + 35}
+    assert sum(widths.values()) + 2 * len(widths) == 100
+
+
 def test_required_columns_show_even_when_they_do_not_fit():
     assert fit_columns(10, [NAME, EMAIL, SEGMENT]) == {"name": 20, "email": 22}
 
@@ -82,6 +92,10 @@ def test_widths_fit_the_terminal_and_a_wider_one_never_shows_fewer_columns(
     required = sum(w.least + 2 for w in wants if w.required)
     used = sum(widths.values()) + 2 * len(widths)
     assert used <= max(width, required)
+    filled = fit_columns(width, wants, fill=True)
+    assert set(filled) == set(widths)
+    # Filling takes the whole width when there is room (name and email are flexible).
+    assert sum(filled.values()) + 2 * len(filled) == max(width, used)
     for want in wants:
         if want.key in widths:
             assert want.least <= widths[want.key] <= want.natural

@@ -53,12 +53,16 @@ class ColumnWant:
         return min(max(self.minimum, self.title), self.natural) or 1
 
 
-def fit_columns(available: int, wants: Sequence[ColumnWant], padding: int = 2) -> dict[str, int]:
+def fit_columns(
+    available: int, wants: Sequence[ColumnWant], padding: int = 2, *, fill: bool = False
+) -> dict[str, int]:
     """The columns to show, in `wants`' order, with their widths in cells.
 
     `available` is the table's width in cells (scroll bar already taken off); `padding` the
     cells each shown column adds around its content (DataTable: twice its cell padding).
     Required columns are shown even when they do not fit (the table then scrolls sideways).
+    `fill`: what no column needs is shared evenly among the flexible ones, for a list whose
+    later pages may hold longer values than the rows measured.
     """
     shown = [want for want in wants if want.required]
     used = sum(want.least + padding for want in shown)
@@ -69,14 +73,19 @@ def fit_columns(available: int, wants: Sequence[ColumnWant], padding: int = 2) -
         shown.append(want)
         used += want.least + padding
     widths = {want.key: want.least for want in shown}
-    _share(available - used, [want for want in shown if want.flexible], widths)
+    flexible = [want for want in shown if want.flexible]
+    spare = _share(available - used, flexible, widths)
+    if fill and flexible and spare > 0:
+        for index, want in enumerate(flexible):
+            widths[want.key] += spare // len(flexible) + (index < spare % len(flexible))
     return {want.key: widths[want.key] for want in wants if want.key in widths}
 
 
-def _share(spare: int, flexible: list[ColumnWant], widths: dict[str, int]) -> None:
+def _share(spare: int, flexible: list[ColumnWant], widths: dict[str, int]) -> int:
     """Grow flexible columns toward their natural width, smallest need first: one value shown
-    whole reads better than two both cut (what no column needs stays unused)."""
+    whole reads better than two both cut. Returns what no column needed."""
     for want in sorted(flexible, key=lambda want: want.natural - widths[want.key]):
         share = max(min(want.natural - widths[want.key], spare), 0)
         widths[want.key] += share
         spare -= share
+    return spare

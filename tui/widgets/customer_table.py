@@ -418,7 +418,8 @@ class CustomerTable(DataTable[Text]):
             for column in self._columns()
         ]
         available = self.size.width - _SCROLLBAR
-        return fit_columns(available, wants, padding=2 * self.cell_padding)
+        # Filled: later pages may hold longer names than the rows measured.
+        return fit_columns(available, wants, padding=2 * self.cell_padding, fill=True)
 
     def _wanted_columns(self) -> tuple[object, ...]:
         query = self.list_query
