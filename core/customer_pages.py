@@ -243,11 +243,21 @@ def fetch_page(
     # A search matching many customers is read along the sort's index, testing each row,
     # which stops after `limit` rows; SQLite would otherwise sort every match first.
     indexed = f"INDEXED BY {sort.index}" if sort.index and _broad(store, query) else ""
+    if sort.expression is None:
+        source = f"customer_pages l {indexed}"
+    else:
+        # Not indexed: the page's ids are sorted on their own (reading every customer), and
+        # only they are joined to their details, at half the cost of sorting whole rows.
+        source = f"""(SELECT l.customer_id, {column} AS sort_key FROM customer_pages l
+                      {PREDICTIONS_JOIN} {where}
+                      ORDER BY sort_key {order}, l.customer_id {order} LIMIT ?) page
+                     JOIN customer_pages l ON l.customer_id = page.customer_id"""
+        params, where = [*params, limit], ""
     rows = store.execute(
         f"""
         SELECT l.customer_id, c.first_name, c.last_name, c.email, c.country, l.orders,
                l.revenue, l.last_day, {column}, p.clv
-        FROM customer_pages l {indexed} JOIN customers c ON c.id = l.customer_id
+        FROM {source} JOIN customers c ON c.id = l.customer_id
         {PREDICTIONS_JOIN}
         {where}
         ORDER BY {column} {order}, l.customer_id {order}
