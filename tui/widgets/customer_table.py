@@ -4,6 +4,11 @@ The table holds a few pages around the cursor. When the cursor comes within `MAR
 either end of the window, the next page is read in a worker with a keyset query (after the
 last row's sort key, or before the first's) and the far end is dropped, so 350,000 customers
 cost what 300 do. `first_index` is the list position of the window's first row, for "row N of M".
+
+Columns are chosen and sized by `tui/column_fit.py` from the terminal's width and what they
+hold: text columns from the rows of each whole window read (a search, a sort, a reload),
+number columns from the smallest and largest value over every customer, so paging never
+changes them. Predicted CLV is a column only while `predict` has stored a fit.
 """
 
 from __future__ import annotations
@@ -234,8 +239,8 @@ class CustomerTable(DataTable[Text]):
             fit = latest_fit(store)
             ranges = number_ranges(store)
             if fit is not None:
-                kept = self._clv_range if self._clv_range[0] == fit.id else None
-                ranges[CLV] = (kept or (fit.id, clv_range(store) or (0, 0)))[1]
+                known_fit, known = self._clv_range
+                ranges[CLV] = known if known_fit == fit.id else clv_range(store) or (0, 0)
             # The rows go first: counting a broad search can take as long again.
             fit_id = fit.id if fit else None
             self.post_message(
