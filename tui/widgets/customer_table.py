@@ -71,7 +71,9 @@ class ListColumn:
 
 # Name and email keep 20 and 22 cells at 80 columns (issue 17); the others give way in this
 # order as the terminal narrows: Predicted CLV first, then Country, Last order, Segment
-# (the column the list is sorted by stays).
+# (the column the list is sorted by stays). Predicted CLV and not p_alive: one column is all
+# 80-120 columns can spare, CLV is money beside Spent and already weighs the chance the
+# customer is still active; p_alive is in customer detail and in segment filters.
 _COLUMNS: list[ListColumn] = [
     ListColumn("name", "Name", minimum=20, flexible=True, required=True),
     ListColumn("email", "Email", minimum=22, flexible=True, required=True),
