@@ -21,12 +21,19 @@ from core.customer_pages import (
 from core.importers import import_file
 from core.schema import MIGRATIONS
 from core.store import Store, open_store
+from tests.prediction_support import store_fit
 from tests.tui_fixtures import DATA, build_shop
+
+
+def store_predictions(store: Store) -> None:
+    """A stored fit predicting most customers (CLVs with ties, a zero), some not at all."""
+    store_fit(store, lambda cid: None if cid % 5 == 4 else [0, 1_500, 1_500, 99_999][cid % 4])
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     with open_store(build_shop(tmp_path / "shop.db")) as opened:
+        store_predictions(opened)
         yield opened
 
 
@@ -38,8 +45,9 @@ def expected_order(store: Store, sort: str, descending: bool) -> list[int]:
     """The order computed the slow way, in Python, from the raw tables."""
     rows = store.execute(
         "SELECT c.id, c.first_name, c.last_name, c.email_key, c.country, "
-        "coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0) "
-        "FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id"
+        "coalesce(s.orders, 0), coalesce(s.revenue, 0), coalesce(s.last_day, 0), p.clv "
+        "FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id "
+        "LEFT JOIN predictions p ON p.customer_id = c.id"
     ).fetchall()
 
     def key(row: tuple) -> tuple:
@@ -51,6 +59,7 @@ def expected_order(store: Store, sort: str, descending: bool) -> list[int]:
             "orders": row[5],
             "spent": row[6],
             "last_order": row[7],
+            "clv": -1 if row[8] is None else row[8],  # unpredicted: after every prediction
         }[sort]
         return (value, row[0])
 
@@ -85,6 +94,21 @@ def test_paging_forwards_and_backwards_visits_every_customer_once(
 def test_position_is_the_index_in_the_list(store: Store):
     query = ListQuery(sort="spent", descending=True)
     rows = fetch_page(store, query, limit=100)
+    for index, row in enumerate(rows):
+        assert position(store, query, row.key) == index
+
+
+def test_rows_carry_the_stored_clv_and_the_clv_sort_puts_the_unpredicted_last(store: Store):
+    rows = fetch_page(store, ListQuery(sort="clv", descending=True), limit=100)
+    stored = dict(store.execute("SELECT customer_id, clv FROM predictions").fetchall())
+    assert {row.customer_id: row.clv for row in rows} == {
+        row.customer_id: stored.get(row.customer_id) for row in rows
+    }
+    clvs = [row.clv for row in rows]
+    unpredicted = clvs.index(None)
+    assert clvs[:unpredicted] == sorted(clvs[:unpredicted], reverse=True)
+    assert set(clvs[unpredicted:]) == {None}
+    query = ListQuery(sort="clv", descending=True)
     for index, row in enumerate(rows):
         assert position(store, query, row.key) == index
 

@@ -26,7 +26,7 @@ from core.customer_pages import SORTS, ListQuery, Restriction
 from tui import display
 from tui.safe_text import clean, content
 from tui.screens.base import RetainScreen
-from tui.widgets.customer_table import CustomerTable
+from tui.widgets.customer_table import CLV, CustomerTable
 from tui.widgets.footer import RetainFooter
 
 SEARCH_DEBOUNCE = 0.025
@@ -131,9 +131,14 @@ class CustomersScreen(RetainScreen):
             descending = SORTS[name].descending_first
         self.table.show_query(replace(self.list_query, sort=name, descending=descending))
 
+    def sorts(self) -> list[str]:
+        """The sorts on offer: by predicted CLV only once `predict` stored a fit."""
+        return [name for name in SORT_ORDER if name != CLV or self.table.predicted]
+
     def action_next_sort(self) -> None:
-        index = SORT_ORDER.index(self.list_query.sort)
-        self.sort_by(SORT_ORDER[(index + 1) % len(SORT_ORDER)])
+        order = self.sorts()
+        index = order.index(self.list_query.sort) if self.list_query.sort in order else -1
+        self.sort_by(order[(index + 1) % len(order)])
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.list_query.sort, not self.list_query.descending)
@@ -236,7 +241,7 @@ class CustomersScreen(RetainScreen):
         )
 
     def extra_commands(self) -> Iterable[SystemCommand]:
-        for sort in SORTS.values():
+        for sort in (SORTS[name] for name in self.sorts()):
             yield SystemCommand(
                 f"Customers: sort by {sort.title.lower()}",
                 f"Order the list by {sort.title.lower()}",

@@ -4,6 +4,11 @@ The table holds a few pages around the cursor. When the cursor comes within `MAR
 either end of the window, the next page is read in a worker with a keyset query (after the
 last row's sort key, or before the first's) and the far end is dropped, so 350,000 customers
 cost what 300 do. `first_index` is the list position of the window's first row, for "row N of M".
+
+Columns are chosen and sized by `tui/column_fit.py` from the terminal's width and what they
+hold: text columns from the rows of each whole window read (a search, a sort, a reload),
+number columns from the smallest and largest value over every customer, so paging never
+changes them. Predicted CLV is a column only while `predict` has stored a fit.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
@@ -24,12 +30,16 @@ from core.customer_pages import (
     ListQuery,
     ListRow,
     SortKey,
+    clv_range,
     count,
     fetch_page,
+    number_ranges,
     position,
 )
+from core.predict.stored import latest_fit
 from core.store import Store
 from tui import display
+from tui.column_fit import SORT_ARROW, ColumnWant, fit_columns
 from tui.safe_text import plain
 
 if TYPE_CHECKING:
@@ -43,16 +53,37 @@ MARGIN = 40
 Mode = Literal["first", "last", "in_place", "after", "before"]
 
 SEGMENT = "segment"
-# (key, title, fixed width or None to share what is left, right-aligned)
-_COLUMNS: list[tuple[str, str, int | None, bool]] = [
-    ("name", "Name", None, False),
-    ("email", "Email", None, False),
-    ("country", "Ctry", 4, False),
-    ("orders", "Orders", 6, True),
-    ("spent", "Spent", 12, True),
-    ("last_order", "Last order", 10, False),
+CLV = "clv"
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One column of the list: how it is titled, aligned, and how it gives way (column_fit)."""
+
+    key: str
+    title: str
+    right: bool = False
+    minimum: int = 0
+    flexible: bool = False
+    required: bool = False
+    give_way: int = 0
+
+
+# Name and email keep 20 and 22 cells at 80 columns (issue 17); the others give way in this
+# order as the terminal narrows: Predicted CLV first, then Country, Last order, Segment
+# (the column the list is sorted by stays). Predicted CLV and not p_alive: one column is all
+# 80-120 columns can spare, CLV is money beside Spent and already weighs the chance the
+# customer is still active; p_alive is in customer detail and in segment filters.
+_COLUMNS: list[ListColumn] = [
+    ListColumn("name", "Name", minimum=20, flexible=True, required=True),
+    ListColumn("email", "Email", minimum=22, flexible=True, required=True),
+    ListColumn("country", "Ctry", give_way=3),
+    ListColumn("orders", "Orders", right=True, required=True),
+    ListColumn("spent", "Spent", right=True, required=True),
+    ListColumn(CLV, "CLV", right=True, give_way=4),
+    ListColumn("last_order", "Last order", give_way=2),
+    ListColumn(SEGMENT, "Segment", minimum=9, flexible=True, give_way=1),
 ]
-_SEGMENT_COLUMN = (SEGMENT, "Segment", 14, False)
 _SCROLLBAR = 2
 
 
@@ -74,6 +105,10 @@ class CustomerTable(DataTable[Text]):
         total: int | None = None
         offset: int = 0
         labels: dict[int, str] = field(default_factory=dict)
+        ranges: dict[str, tuple[int, int]] | None = None
+        """Whole windows only: the smallest and largest value of each number column over
+        every customer, and "clv" while a fit is stored (its absence: no fit)."""
+        fit_id: int | None = None
 
     @dataclass
     class Counted(Message, bubble=False):
@@ -110,6 +145,14 @@ class CustomerTable(DataTable[Text]):
         self._window_loading = False
         self._rebuilding = False
         self._column_state: tuple[object, ...] = ()
+        self._shown: list[str] = []
+        self.predicted = False
+        """A fit is stored (core/predict): the Predicted CLV column is offered."""
+        self.content_widths: dict[str, int] = {}
+        """The widest cell of each column: text among the rows of the last whole window
+        read, numbers over every customer; so columns do not change as the owner scrolls."""
+        self._clv_range: tuple[int | None, tuple[int, int]] = (None, (0, 0))
+        """(fit id, smallest and largest CLV): read once per fit."""
 
     @property
     def retain_app(self) -> RetainApp:
@@ -195,8 +238,16 @@ class CustomerTable(DataTable[Text]):
             if total is None and len(rows) < limit:
                 total = offset + len(rows)  # the list ends here: nothing left to count
             labels = self._labels(store, rows)
+            fit = latest_fit(store)
+            ranges = number_ranges(store)
+            if fit is not None:
+                known_fit, known = self._clv_range
+                ranges[CLV] = known if known_fit == fit.id else clv_range(store) or (0, 0)
             # The rows go first: counting a broad search can take as long again.
-            self.post_message(self.Loaded(generation, mode, rows, total, offset, labels))
+            fit_id = fit.id if fit else None
+            self.post_message(
+                self.Loaded(generation, mode, rows, total, offset, labels, ranges, fit_id)
+            )
             if total is None:
                 self.post_message(self.Counted(generation, count(store, query)))
 
@@ -236,6 +287,11 @@ class CustomerTable(DataTable[Text]):
             return  # a newer search, sort or reload replaced this one
         rows = message.rows
         self.labels.update(message.labels)
+        if message.ranges is not None:  # a whole window: widths are decided again
+            self.predicted = CLV in message.ranges
+            if message.fit_id is not None:
+                self._clv_range = (message.fit_id, message.ranges[CLV])
+            self._measure(rows, message.ranges)
         if message.mode in ("first", "last", "in_place"):
             self._window_loading = False
             self.total = message.total
@@ -314,41 +370,80 @@ class CustomerTable(DataTable[Text]):
             self.add_row(*self._cells(row), key=str(row.customer_id))
 
     def _cells(self, row: ListRow) -> list[Text]:
-        cells = [
-            plain(row.name),
-            plain(row.email),
-            plain(row.country),
-            plain(display.count(row.orders), justify="right"),
-            plain(display.money(row.revenue, self.currency), justify="right"),
-            plain(display.day(row.last_day)),
-        ]
+        cells = self._all_cells(row)
+        return [cells[key] for key in self._shown]
+
+    def _all_cells(self, row: ListRow) -> dict[str, Text]:
+        cells = {
+            "name": plain(row.name),
+            "email": plain(row.email),
+            "country": plain(row.country),
+            "orders": plain(display.count(row.orders), justify="right"),
+            "spent": plain(self._money(row.revenue), justify="right"),
+            CLV: plain(self._money(row.clv), justify="right"),
+            "last_order": plain(display.day(row.last_day)),
+        }
         if self.show_segments:
-            cells.append(plain(self.labels.get(row.customer_id)))
+            cells[SEGMENT] = plain(self.labels.get(row.customer_id))
         return cells
 
     # -- columns ------------------------------------------------------------------------------
 
-    def _columns(self) -> list[tuple[str, str, int | None, bool]]:
-        return [*_COLUMNS, _SEGMENT_COLUMN] if self.show_segments else list(_COLUMNS)
+    def _measure(self, rows: Sequence[ListRow], ranges: dict[str, tuple[int, int]]) -> None:
+        widths: dict[str, int] = {}
+        for row in rows:
+            for key, cell in self._all_cells(row).items():
+                widths[key] = max(widths.get(key, 0), cell.cell_len)
+        shown = {"orders": display.count, CLV: self._money, "spent": self._money}
+        for key, (low, high) in ranges.items():
+            widths[key] = max(cell_len(shown[key](value)) for value in (low, high))
+        self.content_widths = widths
+
+    def _money(self, cents: int | None) -> str:
+        return display.money(cents, self.currency)
+
+    def _columns(self) -> list[ListColumn]:
+        """The columns this list can show: Segment with segments, CLV with a stored fit."""
+        hidden = {SEGMENT} if not self.show_segments else set()
+        if not self.predicted:
+            hidden.add(CLV)  # absent, not a column of dashes
+        return [column for column in _COLUMNS if column.key not in hidden]
+
+    def layout(self) -> dict[str, int]:
+        """The columns shown at the table's width, and their widths (tui/column_fit.py)."""
+        wants = [
+            ColumnWant(
+                key=column.key,
+                title=cell_len(column.title) + (len(SORT_ARROW) if column.key in SORTS else 0),
+                content=self.content_widths.get(column.key, 0),
+                minimum=column.minimum,
+                flexible=column.flexible,
+                # The column the list is sorted by never gives way: its arrow says so.
+                required=column.required or column.key == self.list_query.sort,
+                give_way=column.give_way,
+            )
+            for column in self._columns()
+        ]
+        available = self.size.width - _SCROLLBAR
+        # Filled: later pages may hold longer names than the rows measured.
+        return fit_columns(available, wants, padding=2 * self.cell_padding, fill=True)
 
     def _wanted_columns(self) -> tuple[object, ...]:
         query = self.list_query
-        return (self.size.width, query.sort, query.descending, self.show_segments)
+        return (tuple(self.layout().items()), query.sort, query.descending)
 
     def _add_columns(self) -> None:
-        columns = self._columns()
         self._column_state = self._wanted_columns()
-        fixed = sum(width for _key, _title, width, _right in columns if width)
-        spare = self.size.width - _SCROLLBAR - 2 * self.cell_padding * len(columns) - fixed
-        name_width = max(spare * 4 // 9, 10)
-        email_width = max(spare - name_width, 12)
+        widths = dict(self._column_state[0])  # type: ignore[arg-type]
+        self._shown = list(widths)
         sort = SORTS[self.list_query.sort]
         arrow = " ▼" if self.list_query.descending else " ▲"
-        for key, title, width, right in columns:
-            if width is None:
-                width = name_width if key == "name" else email_width
-            label = title + (arrow if key == sort.name else "")
-            self.add_column(Text(label, justify="right" if right else "left"), width=width, key=key)
+        for column in self._columns():
+            if column.key not in widths:
+                continue
+            label = column.title + (arrow if column.key == sort.name else "")
+            justify = "right" if column.right else "left"
+            self.add_column(Text(label, justify=justify), width=widths[column.key], key=column.key)
 
     def on_resize(self, event: events.Resize) -> None:
         if self.columns and self._column_state != self._wanted_columns():

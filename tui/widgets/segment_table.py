@@ -1,14 +1,18 @@
 """The segments as a table: name, kind, sizes, and the definition when the terminal is wide.
 
-Enter asks for the highlighted segment's customers (the key shows in the footer). The
-definition column appears only when it gets at least `MIN_DEFINITION` cells; the detail
-panel under the table always shows it in full.
+Enter asks for the highlighted segment's customers (the key shows in the footer). Widths
+come from the names and numbers shown and the terminal's width (tui/column_fit.py): names
+are whole whenever they fit (every built-in name from 80 columns, an owner's 60-character
+name from 120), cut with an ellipsis to `MIN_NAME` cells at worst. The definition column
+appears only when every name is whole and it gets at least `MIN_DEFINITION` cells; the
+detail panel under the table always shows it in full.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -16,18 +20,22 @@ from textual.widgets import DataTable
 
 from core.segments import SegmentInfo
 from tui import display
+from tui.column_fit import ColumnWant, fit_columns
 from tui.safe_text import EMPTY, plain
 
 KIND_TITLES = {"rfm": "RFM", "behaviour": "built-in", "custom": "yours"}
 MIN_DEFINITION = 16
+MIN_NAME = 20
+"""Every built-in segment name fits ("Potential Loyalists"); an owner's may be cut to it."""
 _SCROLLBAR = 2
-# (key, title, width, right-aligned); the definition column takes what is left.
-_COLUMNS: list[tuple[str, str, int, bool]] = [
-    ("name", "Segment", 24, False),
-    ("kind", "Kind", 8, False),
-    ("count", "Customers", 9, True),
-    ("share", "Share", 6, True),
-    ("marketing", "Marketing", 9, True),
+# (key, title, right-aligned); the definition column takes what is left.
+_COLUMNS: list[tuple[str, str, bool]] = [
+    ("name", "Segment", False),
+    ("kind", "Kind", False),
+    ("count", "Customers", True),
+    ("share", "Share", True),
+    ("marketing", "Marketing", True),
+    ("definition", "Definition", False),
 ]
 
 
@@ -43,7 +51,7 @@ class SegmentTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self.segments: list[SegmentInfo] = []
-        self._definition_width: int | None = -1
+        self._widths: dict[str, int] = {}
 
     @property
     def current(self) -> SegmentInfo | None:
@@ -67,26 +75,45 @@ class SegmentTable(DataTable[Text]):
         self.move_cursor(row=names.index(name.casefold()), animate=False)
         return True
 
-    def _wanted_definition_width(self) -> int | None:
-        fixed = sum(width for _key, _title, width, _right in _COLUMNS)
-        padding = 2 * self.cell_padding * (len(_COLUMNS) + 1)
-        spare = self.size.width - _SCROLLBAR - fixed - padding
-        return spare if spare >= MIN_DEFINITION else None
+    def layout(self) -> dict[str, int]:
+        """The columns shown at the table's width, and their widths (tui/column_fit.py)."""
+        widest: dict[str, int] = {}
+        for info in self.segments:
+            for key, cell in zip((key for key, *_ in _COLUMNS), self._cells(info), strict=True):
+                widest[key] = max(widest.get(key, 0), cell.cell_len)
+        wants = [
+            ColumnWant(
+                key,
+                title=cell_len(title),
+                content=widest.get(key, 0),
+                minimum={"name": MIN_NAME, "definition": MIN_DEFINITION}.get(key, 0),
+                flexible=key in ("name", "definition"),
+                required=key != "definition",
+                give_way=1,
+            )
+            for key, title, _right in _COLUMNS
+        ]
+        available = self.size.width - _SCROLLBAR
+        widths = fit_columns(available, wants, padding=2 * self.cell_padding)
+        if "definition" in widths and widths["name"] < wants[0].natural:
+            # The detail panel shows the definition whole: names come first.
+            widths = fit_columns(available, wants[:-1], padding=2 * self.cell_padding)
+        return widths
 
     def _rebuild(self) -> None:
         row = self.cursor_row
-        width = self._wanted_definition_width()
-        new_columns = width != self._definition_width
+        widths = self.layout()
+        new_columns = widths != self._widths
         self.clear(columns=new_columns)
         if new_columns:
-            self._definition_width = width
-            for key, title, column_width, right in _COLUMNS:
-                label = Text(title, justify="right" if right else "left")
-                self.add_column(label, width=column_width, key=key)
-            if width is not None:
-                self.add_column("Definition", width=width, key="definition")
+            self._widths = widths
+            for key, title, right in _COLUMNS:
+                if key in widths:
+                    label = Text(title, justify="right" if right else "left")
+                    self.add_column(label, width=widths[key], key=key)
         for info in self.segments:
-            self.add_row(*self._cells(info), key=info.name)
+            cells = self._cells(info)
+            self.add_row(*cells[: len(self._widths)], key=info.name)
         if self.segments:
             self.move_cursor(row=min(row, len(self.segments) - 1), animate=False)
 
@@ -104,10 +131,9 @@ class SegmentTable(DataTable[Text]):
                 style=style,
             ),
         ]
-        if self._definition_width is not None:
-            cells.append(plain(info.definition, style="dim"))
+        cells.append(plain(info.definition, style="dim"))
         return cells
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._wanted_definition_width() != self._definition_width:
+        if self.layout() != self._widths:
             self._rebuild()
