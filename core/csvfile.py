@@ -17,6 +17,10 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 """How summaries name a delimiter."""
 _SNIFF = 8192
 """The first bytes looked at for binary data (as git decides a file is binary)."""
+_BINARY_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"%PDF", b"\xff\xd8\xff", b"GIF8")
+"""How zips (.xlsx, .numbers), old .xls, images and PDFs begin. A NUL in the first bytes of
+such a file, or in a header line, makes the file binary; a NUL in a later row of a text
+file (a stray byte in a customer's name) is read like any other character."""
 MAX_FIELD = 1 << 20
 """The longest value a cell may hold, in characters (1 MiB): far above any note or address."""
 MAX_LINE = 4 << 20
@@ -163,8 +167,9 @@ def _detect_encoding(path: Path) -> str:
                 f"{path.name}: UTF-16 files are not supported; save it as 'CSV UTF-8'"
             )
         raw.seek(0)
-        nul = raw.read(_SNIFF).find(b"\x00")
-        if nul >= 0:  # no text export holds a NUL; images, zips, .xlsx and .numbers files do
+        sniff = raw.read(_SNIFF)
+        nul = sniff.find(b"\x00")
+        if nul >= 0 and (sniff.startswith(_BINARY_STARTS) or b"\n" not in sniff[:nul]):
             raise FatalImportError(
                 f"{path.name}: not a CSV file (byte {nul} is NUL: binary data); a spreadsheet? "
                 "save it as 'CSV UTF-8'"

@@ -157,6 +157,7 @@ def test_a_file_of_the_other_kind_is_previewed_with_the_reason(tmp_path: Path) -
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file (byte 8 is NUL"),
         (b"PK\x03\x04\x14\x00\x06\x00", "a spreadsheet? save it as 'CSV UTF-8'"),
+        (b"order_id\x00,email\nA1,a@example.com\n", "not a CSV file (byte 8 is NUL"),
         (b"", "the file is empty"),
         (b"\n\n  \n", "the file is empty"),
     ],
@@ -172,3 +173,19 @@ def test_binary_and_empty_files_are_refused_by_the_preview_and_the_import(
         with pytest.raises(FatalImportError, match=re.escape("export.csv")):
             import_file(store, path, "orders")
         assert store.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_a_stray_nul_in_a_later_row_of_a_text_file_does_not_refuse_the_file(
+    tmp_path: Path,
+) -> None:
+    """Only binary files are refused whole: a NUL inside a customer's name is a character."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        b"order_id,ordered_at,email,first_name,total\n"
+        b"A1,2026-03-01,ann@example.com,An\x00n,10.00\n"
+        b"A2,2026-03-02,bob@example.com,Bob,12.00\n"
+    )
+    with open_store(tmp_path / "shop.db", create=True) as store:
+        result = import_file(store, path, "orders")
+        assert result.orders_added == 2
+        assert store.scalar("SELECT count(*) FROM orders") == 2
