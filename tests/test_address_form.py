@@ -165,9 +165,11 @@ def test_the_greeting_with_and_without_a_name_matches_the_form(
 def test_check_renders_both_forms_of_every_shipped_template(tmp_path: Path) -> None:
     report = check_templates(build_shop(), tmp_path / "none", today=TODAY)
     assert report.ok, [str(p) for p in report.problems]
-    # per language and form: 3 customers x discount cases (win-back 2, come-back-bestsellers
-    # 3, the others refuse one: 1), in 5 languages informal and 3 (de, it, nl) formal
-    per_language = 3 * (2 + 3 + 1 + 1 + 1 + 1 + 1)
+    # per language and form: 3 customers x discount cases (come-back-bestsellers and loyalty
+    # 4: a percentage, an amount, a points code, none; win-back 3; thank-you, feedback,
+    # detractor-follow-up and promoter-ask refuse one: 1), in 5 languages informal and 3
+    # (de, it, nl) formal
+    per_language = 3 * (4 + 4 + 3 + 1 + 1 + 1 + 1)
     assert report.renders == per_language * 5 + per_language * 3
 
 
