@@ -51,7 +51,9 @@ def test_show_completion_for_each_shell(shell: str, expected: str) -> None:
 
 def test_show_completion_detects_the_shell_it_runs_in() -> None:
     done = subprocess.run(
-        ["bash", "-c", f"'{sys.executable}' -m tui.cli --show-completion"],
+        # `; exit $?` keeps bash from exec-ing the command in its own place, so bash is the
+        # parent the detection finds (not whatever started pytest).
+        ["bash", "-c", f"'{sys.executable}' -m tui.cli --show-completion; exit $?"],
         capture_output=True,
         text=True,
         timeout=60,
