@@ -21,6 +21,7 @@ from core.campaigns.records import (
     parse_min_gap_setting,
     require_campaign,
     shop_min_gap_days,
+    standing_campaign,
 )
 
 _FROM_RUN = ("CampaignRequest", "default_name", "export_campaign")
@@ -58,4 +59,5 @@ __all__ = [
     "parse_min_gap_setting",
     "require_campaign",
     "shop_min_gap_days",
+    "standing_campaign",
 ]

@@ -238,3 +238,36 @@ def write_codes(
             for code, cid in codes
         ),
     )
+
+
+def standing_campaign(
+    conn: sqlite3.Connection,
+    *,
+    template: str,
+    name: str,
+    audience: str,
+    discount: str,
+    now: str,
+    as_of: str,
+) -> int:
+    """The id of the one campaign that codes issued outside any export belong to (loyalty's
+    counter codes, referral rewards), made on first use: found by its `template`; named
+    `name`, or `name-2`, `name-3` … when the owner already named a campaign so."""
+    row = conn.execute(
+        "SELECT id FROM campaigns WHERE template = ? ORDER BY id LIMIT 1", (template,)
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    taken = {taken for (taken,) in conn.execute("SELECT name FROM campaigns")}
+    free, number = name, 1
+    while free in taken:
+        number += 1
+        free = f"{name}-{number}"
+    cursor = conn.execute(
+        "INSERT INTO campaigns (name, template, kind, audience, audience_detail, language_rule, "
+        "discount, options, holdout_percent, created_at, as_of) "
+        "VALUES (?, ?, 'transactional', ?, NULL, NULL, ?, '{}', 0, ?, ?)",
+        (free, template, audience, discount, now, as_of),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from core.campaigns import standing_campaign
 from core.loyalty.ledger import add_adjustment
 from core.loyalty.redeem import check_balance
 from core.loyalty.rules import LoyaltyError, load_rules
@@ -135,7 +136,15 @@ def issue_points_code(
     now = utc_now()
     with store.write() as conn:
         check_balance(store, customer_id, points, as_of, rules)
-        campaign_id = _counter_campaign(conn, now, as_of)
+        campaign_id = standing_campaign(
+            conn,
+            template=COUNTER_TEMPLATE,
+            name=COUNTER_CAMPAIGN,
+            audience="loyalty",
+            discount=json.dumps({"kind": "amount", "points": "per code"}),
+            now=now,
+            as_of=as_of.isoformat(),
+        )
         (code,) = new_codes(COUNTER_PREFIX, 1, lambda batch: codes_in_use(conn, batch))
         write_codes(conn, campaign_id, [(code, customer_id)], discount, now)
         conn.execute(
@@ -148,29 +157,6 @@ def issue_points_code(
 
     balance = balances(store, as_of, [customer_id], rules)[customer_id].points
     return IssuedPointsCode(customer_id, code, points, cents, currency, expires, balance)
-
-
-def _counter_campaign(conn: sqlite3.Connection, now: str, as_of: date) -> int:
-    """The id of the campaign counter codes belong to, made on the first one."""
-    row = conn.execute(
-        "SELECT id FROM campaigns WHERE template = ? ORDER BY id LIMIT 1", (COUNTER_TEMPLATE,)
-    ).fetchone()
-    if row is not None:
-        return int(row[0])
-    taken = {name for (name,) in conn.execute("SELECT name FROM campaigns")}
-    name, number = COUNTER_CAMPAIGN, 1
-    while name in taken:  # the owner named a campaign so: ours gets a number
-        number += 1
-        name = f"{COUNTER_CAMPAIGN}-{number}"
-    cursor = conn.execute(
-        "INSERT INTO campaigns (name, template, kind, audience, audience_detail, language_rule, "
-        "discount, options, holdout_percent, created_at, as_of) "
-        "VALUES (?, ?, 'transactional', 'loyalty', NULL, NULL, ?, '{}', 0, ?, ?)",
-        (name, COUNTER_TEMPLATE, json.dumps({"kind": "amount", "points": "per code"}), now,
-         as_of.isoformat()),
-    )  # fmt: skip
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 # Every counting use of a campaign points code, read in one pass over the redemption view

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from core.campaigns import standing_campaign
 from core.store import utc_now
 from core.values import day_to_date
 
@@ -197,28 +198,6 @@ def _adjust(
     add_adjustment(conn, customer_id, points, "referral", reference, day_to_date(day))
 
 
-def _reward_campaign(conn: sqlite3.Connection, discount: dict[str, object], now: str) -> int:
-    """The id of the campaign reward codes belong to, made on the first reward."""
-    row = conn.execute(
-        "SELECT id FROM campaigns WHERE template = ? ORDER BY id LIMIT 1", (REWARD_TEMPLATE,)
-    ).fetchone()
-    if row is not None:
-        return int(row[0])
-    taken = {name for (name,) in conn.execute("SELECT name FROM campaigns")}
-    name, number = REWARD_CAMPAIGN, 1
-    while name in taken:  # the owner named a campaign so: ours gets a number
-        number += 1
-        name = f"{REWARD_CAMPAIGN}-{number}"
-    cursor = conn.execute(
-        "INSERT INTO campaigns (name, template, kind, audience, audience_detail, language_rule, "
-        "discount, options, holdout_percent, created_at, as_of) "
-        "VALUES (?, ?, 'transactional', 'referrals', NULL, NULL, ?, '{}', 0, ?, ?)",
-        (name, REWARD_TEMPLATE, json.dumps(discount), now, now[:10]),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
 def _issue_reward(
     conn: sqlite3.Connection, referrer: int, settings: ReferralSettings, now: str
 ) -> str:
@@ -237,7 +216,15 @@ def _issue_reward(
         "min_order": None, "prefix": REWARD_PREFIX, "valid_days": settings.reward_valid_days,
         "shared_code": None,
     }  # fmt: skip
-    campaign_id = _reward_campaign(conn, discount, now)
+    campaign_id = standing_campaign(
+        conn,
+        template=REWARD_TEMPLATE,
+        name=REWARD_CAMPAIGN,
+        audience="referrals",
+        discount=json.dumps(discount),
+        now=now,
+        as_of=now[:10],
+    )
     (code,) = new_codes(REWARD_PREFIX, 1, lambda batch: codes_in_use(conn, batch))
     write_codes(conn, campaign_id, [(code, referrer)], discount, now)
     return code
