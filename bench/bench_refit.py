@@ -6,7 +6,7 @@ costs a daily import: a private copy of the shop is fitted once (`predict`), the
 10,000 orders (11 days after the last one, customers of the shop) are imported into one copy
 with the refit due and into another with `--no-refit`.
 
-    python bench/bench_refit.py [--db /work/bench-data/shop_1m.db] [--orders 10000]
+    python bench/bench_refit.py [--db SHOP.db] [--orders 10000]   # default: bench/common.py's shop
 
 Prints wall, user and system seconds and peak memory per command (/usr/bin/time).
 """
@@ -24,7 +24,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import ROOT, SHOP_DB
+from common import ROOT, shop_db
 
 sys.path.insert(0, str(ROOT))
 
@@ -75,13 +75,13 @@ def timed(args: list[str]) -> tuple[float, float, float, int, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=SHOP_DB)
+    parser.add_argument("--db", type=Path, default=None, help="default: the bench shop")
     parser.add_argument("--orders", type=int, default=10_000)
     args = parser.parse_args()
     cli = [sys.executable, "-m", "tui"]
     with tempfile.TemporaryDirectory(prefix="bench-refit-") as name:
         folder = Path(name)
-        fitted = private_copy(args.db, folder / "fitted.db")
+        fitted = private_copy(args.db or shop_db(), folder / "fitted.db")
         rows = [("predict (the opt-in fit)", *timed([*cli, "predict", "--top", "0",
                                                        "--db", str(fitted)])[:4])]  # fmt: skip
         orders = folder / "new_orders.csv"

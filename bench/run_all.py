@@ -27,6 +27,7 @@ SCRIPTS = (
     "bench_nps.py",
     "bench_recommend.py",
     "bench_loyalty.py",
+    "bench_refit.py",
 )
 
 
