@@ -84,6 +84,16 @@ def test_amounts_and_formula_like_cells(db: Path, tmp_path: Path) -> None:
     assert (cells["discount_type"], cells["coupon_amount"], cells["minimum_amount"]) == (
         "fixed_cart", "5.00", "30.00",
     )  # fmt: skip
+    shopify = tmp_path / "discounts.csv"
+    assert invoke("codes", "export", "=thanks", "--format", "shopify", "--out", shopify,
+                  "--db", db).exit_code == 0  # fmt: skip
+    header, row = rows(shopify)
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Title"] == "'=thanks"
+    assert [cells[name] for name in ("Value Type", "Value", "Minimum Requirement",
+                                     "Minimum Value", "Ends At")] == [
+        "Fixed Amount", "5.00", "Minimum Purchase Amount", "30.00", "2025-01-15 23:59:59",
+    ]  # fmt: skip
 
 
 def test_shopify_matrixify_discounts_sheet(db: Path, tmp_path: Path) -> None:
@@ -92,12 +102,15 @@ def test_shopify_matrixify_discounts_sheet(db: Path, tmp_path: Path) -> None:
                     "--out", out, "--db", db)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert rows(out) == [
-        ["Title", "Command", "Code", "Value Type", "Value", "Ends At", "Usage Limit",
-         "Once Per Customer", "Minimum Subtotal"],
-        ["winback-at_risk-2024-11-30", "MERGE", "WINBACK-7KQ2M9XD", "percentage", "10",
-         "2024-12-31 23:59:59", "1", "TRUE", ""],
-        ["winback-at_risk-2024-11-30", "MERGE", "WINBACK-ABCDEFGH", "percentage", "10",
-         "2024-12-31 23:59:59", "1", "TRUE", ""],
+        ["Title", "Command", "Code", "Method", "Type", "Value Type", "Value", "Starts At",
+         "Ends At", "Minimum Requirement", "Minimum Value", "Limit Total Times",
+         "Limit One Use Per Customer"],
+        ["winback-at_risk-2024-11-30", "MERGE", "WINBACK-7KQ2M9XD", "Code", "Amount off Order",
+         "Percentage", "10", "2024-11-30 00:00:00", "2024-12-31 23:59:59", "None", "", "1",
+         "TRUE"],
+        ["winback-at_risk-2024-11-30", "MERGE", "WINBACK-ABCDEFGH", "Code", "Amount off Order",
+         "Percentage", "10", "2024-11-30 00:00:00", "2024-12-31 23:59:59", "None", "", "1",
+         "TRUE"],
     ]  # fmt: skip
 
 

@@ -90,9 +90,11 @@ def test_shopify_rows_have_no_usage_limit_once_per_customer(db: Path, tmp_path: 
     assert len(rows) == 2
     for row in rows:
         assert (row["Title"], row["Command"], row["Value Type"], row["Value"]) == (
-            "Referral codes", "MERGE", "fixed_amount", "5.00"
+            "Referral codes", "MERGE", "Fixed Amount", "5.00"
         )  # fmt: skip
-        assert (row["Usage Limit"], row["Once Per Customer"], row["Ends At"]) == ("", "TRUE", "")
+        assert (row["Limit Total Times"], row["Limit One Use Per Customer"], row["Ends At"]) == (
+            "", "TRUE", ""
+        )  # fmt: skip
 
 
 def test_woocommerce_rows_are_not_limited_to_an_address(db: Path, tmp_path: Path) -> None:

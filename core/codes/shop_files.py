@@ -51,6 +51,9 @@ class IssuedCode:
     email: str | None  # the recipient's address today; None once they were forgotten
     multi_use: bool = False
     """A referral code: no usage limit (each customer once) and no address it is limited to."""
+    starts: str | None = None
+    """ISO date the code is valid from: its campaign's as-of date, from which its expiry is
+    counted too (so it never starts after it ends); None where the shop's default will do."""
 
     @property
     def value_text(self) -> str:
@@ -72,16 +75,19 @@ class CodesExportResult:
 
 
 def _shopify_rows(campaign: str, codes: list[IssuedCode]) -> Iterator[list[str]]:
-    yield ["Title", "Command", "Code", "Value Type", "Value", "Ends At", "Usage Limit",
-           "Once Per Customer", "Minimum Subtotal"]  # fmt: skip
+    yield ["Title", "Command", "Code", "Method", "Type", "Value Type", "Value", "Starts At",
+           "Ends At", "Minimum Requirement", "Minimum Value", "Limit Total Times",
+           "Limit One Use Per Customer"]  # fmt: skip
     for code in codes:
         yield [
-            campaign, "MERGE", code.code,
-            "percentage" if code.kind == "percent" else "fixed_amount",
+            campaign, "MERGE", code.code, "Code", "Amount off Order",
+            "Percentage" if code.kind == "percent" else "Fixed Amount",
             code.value_text,
+            f"{code.starts} 00:00:00" if code.starts else "",
             f"{code.expires} 23:59:59" if code.expires else "",
-            "" if code.multi_use else "1", "TRUE",
+            "Minimum Purchase Amount" if code.min_order else "None",
             format_cents(code.min_order) if code.min_order else "",
+            "" if code.multi_use else "1", "TRUE",
         ]  # fmt: skip
 
 
@@ -152,8 +158,9 @@ def issued_codes(store: Store, campaign: str) -> list[IssuedCode]:
     codes = [
         IssuedCode(*values)
         for values in store.execute(
-            "SELECT d.code, d.kind, d.value, d.currency, d.expires, d.min_order, c.email "
-            "FROM discount_codes d LEFT JOIN customers c ON c.id = d.customer_id "
+            "SELECT d.code, d.kind, d.value, d.currency, d.expires, d.min_order, c.email, "
+            "0, k.as_of FROM discount_codes d JOIN campaigns k ON k.id = d.campaign_id "
+            "LEFT JOIN customers c ON c.id = d.customer_id "
             "WHERE d.campaign_id = ? ORDER BY d.created_at, d.code",
             (found.id,),
         )
