@@ -58,10 +58,10 @@ def test_loyalty_shows_members_and_points_per_tier_and_the_liability(db: Path) -
     assert code == ExitCode.OK
     lines = out.splitlines()
     assert lines[0] == "Loyalty as of 2026-02-05: 3 customers"
-    assert lines[1].split() == ["Bronze", "from", "0.00", "2", "customers", "499", "points"]
-    assert lines[2].split() == ["Silver", "from", "250.00", "1", "customers", "3,000", "points"]
-    assert lines[3].split() == ["Gold", "from", "1000.00", "0", "customers", "0", "points"]
-    assert lines[4] == "Points outstanding: 3,499, worth 34.99 (100 points = 1.00)"
+    assert lines[1].split() == ["Bronze", "from", "€0.00", "2", "customers", "499", "points"]
+    assert lines[2].split() == ["Silver", "from", "€250.00", "1", "customers", "3,000", "points"]
+    assert lines[3].split() == ["Gold", "from", "€1,000.00", "0", "customers", "0", "points"]
+    assert lines[4] == "Points outstanding: 3,499, worth €34.99 (100 points = €1.00)"
 
 
 def test_loyalty_json(db: Path) -> None:
@@ -96,7 +96,7 @@ def test_redeem_prints_what_is_left(db: Path) -> None:
     code, out, _ = loyalty(db, "redeem", "1", "500", "--reference", "LOYAL5")
     assert code == 0
     assert (
-        out.strip() == "Customer 1: redeemed 500 points as of 2026-02-05; 2,500 left (worth 25.00)"
+        out.strip() == "Customer 1: redeemed 500 points as of 2026-02-05; 2,500 left (worth €25.00)"
     )
     code, out, _ = loyalty(db, "redeem", "c2@example.com", "99", "--json")
     assert json.loads(out) == {"customer": 2, "redeemed": 99, "points": 400,

@@ -94,7 +94,7 @@ def test_a_counter_code_deducts_at_once_and_never_again(db: Path, tmp_path: Path
     issued, summary = out.splitlines()
     assert CODE_PATTERN.fullmatch(issued) and issued.startswith("POINTS-")
     assert summary == (
-        "Customer 1: 500 points -> 5.00 EUR off, valid until 2027-03-05; 2,500 points left"
+        "Customer 1: 500 points -> €5.00 off, valid until 2027-03-05; 2,500 points left"
     )
     assert rows(db, "SELECT points, kind, reference, as_of FROM loyalty_adjustments") == [
         (-500, "code", issued, "2026-03-05")
@@ -199,7 +199,7 @@ def test_a_campaign_gives_codes_to_who_has_the_points_and_deducts_on_use(
     assert (report.points_in_open_codes, report.value_in_open_codes) == (500, 500)
     code, out, _ = invoke(db, "loyalty", "--as-of", "2026-03-05")
     assert (
-        "Promised in open codes: 500 points, worth 5.00 (deducted when an order uses them)" in out
+        "Promised in open codes: 500 points, worth €5.00 (deducted when an order uses them)" in out
     )
     # Used: deducted once, dated by the order; a re-import changes nothing.
     used = ShopOrder("A2", 1, date(2026, 3, 20), 2_000, discount_code=f" {issued.lower()} ")

@@ -30,6 +30,7 @@ from tui.commands.common import (
     print_json,
     printable,
 )
+from tui.display import money
 
 loyalty_app = typer.Typer(
     help="Loyalty points and tiers: members and points per tier, the rules, redemptions "
@@ -59,6 +60,7 @@ def loyalty_summary(
             report = loyalty_report(store, day)
         except LoyaltyError as exc:
             fail(str(exc))
+        currency = load_shop_settings(store).currency
     if json_:
         print_json(report.to_dict())
         return
@@ -66,17 +68,18 @@ def loyalty_summary(
     _say(f"Loyalty as of {day}: {report.members:,} customers")
     for tier in report.tiers:
         _say(
-            f"  {tier.name:<12} from {format_cents(tier.threshold):>10}  "
+            f"  {tier.name:<12} from {money(tier.threshold, currency):>12}  "
             f"{tier.members:>9,} customers  {tier.points:>13,} points"
         )
     _say(
         f"Points outstanding: {report.points_outstanding:,}, worth "
-        f"{format_cents(report.value_outstanding)} ({rules.point_value:,} points = 1.00)"
+        f"{money(report.value_outstanding, currency)} ({rules.point_value:,} points = "
+        f"{money(100, currency)})"
     )
     if report.points_in_open_codes:
         _say(
             f"Promised in open codes: {report.points_in_open_codes:,} points, worth "
-            f"{format_cents(report.value_in_open_codes)} (deducted when an order uses them)"
+            f"{money(report.value_in_open_codes, currency)} (deducted when an order uses them)"
         )
     if report.negative_balances:
         _say(
@@ -166,13 +169,14 @@ def loyalty_redeem(
             value = balances(store, day, [ids[0]])[ids[0]].points_value
         except LoyaltyError as exc:
             fail(str(exc))
+        currency = load_shop_settings(store).currency
     if json_:
         print_json({"customer": ids[0], "redeemed": amount, "points": balance,
                     "points_value": format_cents(value), "as_of": day.isoformat()})  # fmt: skip
         return
     _say(
         f"Customer {ids[0]}: redeemed {amount:,} points as of {day}; "
-        f"{balance:,} left (worth {format_cents(value)})"
+        f"{balance:,} left (worth {money(value, currency)})"
     )
 
 
@@ -217,6 +221,6 @@ def loyalty_code(
     _say(issued.code)
     _say(
         f"Customer {issued.customer_id}: {issued.points:,} points -> "
-        f"{format_cents(issued.value_cents)} {issued.currency} off, valid until {issued.expires}; "
+        f"{money(issued.value_cents, issued.currency)} off, valid until {issued.expires}; "
         f"{issued.balance:,} points left"
     )
