@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -110,6 +111,10 @@ def test_serves_the_page_and_the_named_shop_then_stops_on_sigterm(
     assert html is not None
     assert "<div>retain-tui</div>" in html
     assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
+    # Everything the page loads comes from this server: no font or script from elsewhere.
+    loaded = re.findall(r'(?:href|src)="([^"]+)"', html)
+    assert loaded and all(url.startswith(f"http://127.0.0.1:{port}/") for url in loaded), loaded
+    assert "googleapis" not in html
     screen = asyncio.run(session_screen(port, "corner shop.db"))
     assert "Dashboard" in screen
     code, out, err = stop(process, signal.SIGTERM)

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,6 +26,9 @@ from tui.commands.common import DbOption, ExitCode, console, db_option, fail, wa
 if TYPE_CHECKING:
     from textual_serve.server import Server
 
+PAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "web"
+"""Our copy of textual-serve's page, which loads nothing from other sites (its own links a
+Google font, so each owner's browser would tell Google when the shop was opened)."""
 TUNNEL_HINT = "ssh -L {port}:localhost:{port} user@shop-server"
 STOP_CODES = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.OK}
 """Ctrl-C ends `serve` as it ends any command (130); SIGTERM is a service manager's normal
@@ -175,7 +179,10 @@ def shop_server(command: str, host: str, port: int, public_url: str | None) -> S
                     f"http://localhost:{self.port}"
                 )
 
-    return ShopServer(command, host=host, port=port, title="retain-tui", public_url=public_url)
+    return ShopServer(
+        command, host=host, port=port, title="retain-tui", public_url=public_url,
+        templates_path=PAGE_TEMPLATES,
+    )  # fmt: skip
 
 
 def run_until_stopped(server: Server) -> signal.Signals | None:
