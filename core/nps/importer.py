@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from core.csvfile import CsvFile, FatalImportError, open_csv
+from core.csvfile import DELIMITER_NAMES, CsvFile, FatalImportError, open_csv
 from core.erasure import forget_hash
 from core.importers.dates import FileDates
 from core.importers.formats import RESPONSE_LAYOUTS, detect_format, resolve_columns
@@ -102,7 +102,7 @@ def import_responses(
     dates = FileDates(file, columns, date_format)
     result = ResponsesResult(
         file=str(path), format=layout.name, encoding=file.encoding,
-        delimiter={",": "comma", ";": "semicolon", "\t": "tab"}[file.delimiter],
+        delimiter=DELIMITER_NAMES[file.delimiter],
     )  # fmt: skip
 
     rejected: list[RowError] = []
