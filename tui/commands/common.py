@@ -105,6 +105,11 @@ def printable(value: object) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
+def say(line: str) -> None:
+    """One line of owner or customer text on stdout, never read as markup (`printable`)."""
+    console.print(printable(line), markup=False, soft_wrap=True)
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 

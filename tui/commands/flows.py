@@ -30,11 +30,10 @@ from tui.commands.common import (
     ExitCode,
     JsonOption,
     as_of_date,
-    console,
     fail,
     opened_store,
     print_json,
-    printable,
+    say,
 )
 from tui.commands.sending import PerMinuteOption, check_per_minute, exit_code, show_report
 
@@ -66,10 +65,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(flows_app, name="flows")
 
 
-def _say(line: str) -> None:
-    console.print(printable(line), markup=False, soft_wrap=True)
-
-
 @flows_app.callback()
 def flows_list(
     ctx: typer.Context,
@@ -88,8 +83,8 @@ def flows_list(
         print_json({"as_of": day.isoformat(), "flows": [s.to_dict() for s in statuses]})
         return
     for status in statuses:
-        _say(_status_line(status))
-    _say(f"Due: customers whose trigger fired by {day} and not yet handled (before consent, "
+        say(_status_line(status))
+    say(f"Due: customers whose trigger fired by {day} and not yet handled (before consent, "
          "the cap and the template's own rules). Run them with: retain-tui flows run")  # fmt: skip
 
 
@@ -121,7 +116,7 @@ def flows_enable(
     with opened_store(ctx, db) as store:
         day = as_of_date(store, as_of)
         flow = _refusing(lambda: enable_flow(store, name, day))
-    _say(f"{flow.name}: on from {flow.enabled_as_of}")
+    say(f"{flow.name}: on from {flow.enabled_as_of}")
 
 
 @flows_app.command("disable")
@@ -129,7 +124,7 @@ def flows_disable(ctx: typer.Context, name: NameArgument, db: DbOption = None) -
     """Turn a flow off (its history stays; enabling it again starts from that day)."""
     with opened_store(ctx, db) as store:
         flow = _refusing(lambda: disable_flow(store, name))
-    _say(f"{flow.name}: off")
+    say(f"{flow.name}: off")
 
 
 @flows_app.command("rm")
@@ -137,7 +132,7 @@ def flows_rm(ctx: typer.Context, name: NameArgument, db: DbOption = None) -> Non
     """Remove your own flow with its run history (its campaigns stay); shipped ones: disable."""
     with opened_store(ctx, db) as store:
         _refusing(lambda: remove_flow(store, name))
-    _say(f"{name}: removed")
+    say(f"{name}: removed")
 
 
 @flows_app.command("add")
@@ -183,7 +178,7 @@ def flows_add(
                 min_gap_days=min_gap_days, holdout_percent=percent, templates_dir=templates,
             )
         )  # fmt: skip
-    _say(f"{flow.name}: added, off ({flow.trigger} +{flow.delay_days}d, template "
+    say(f"{flow.name}: added, off ({flow.trigger} +{flow.delay_days}d, template "
          f"{flow.template}); turn it on with: retain-tui flows enable {flow.name}")  # fmt: skip
 
 
@@ -256,9 +251,9 @@ def flows_run(
             fail(INTERRUPTED, code=ExitCode.INTERRUPTED)
         if not json_:
             if not report.flows:
-                _say("No flow is enabled (see: retain-tui flows; turn one on: flows enable NAME)")
+                say("No flow is enabled (see: retain-tui flows; turn one on: flows enable NAME)")
             for result in report.flows:
-                _say(_run_line(result, dry_run))
+                say(_run_line(result, dry_run))
         code = ExitCode.FAILED if report.failed else ExitCode.OK
         sent: list[dict[str, object]] = []
         if send:
@@ -307,10 +302,10 @@ def _send_flow_campaigns(
         else:
             show_report(send_report, json_=False)
         if send_report.stopped:
-            _say(f"sending stopped: {send_report.stopped}; the rest stays queued")
+            say(f"sending stopped: {send_report.stopped}; the rest stays queued")
         code = _worse(code, exit_code(send_report))
     if not names and not json_:
-        _say("nothing to send")
+        say("nothing to send")
     return code
 
 

@@ -24,11 +24,10 @@ from tui.commands.common import (
     DbOption,
     JsonOption,
     as_of_date,
-    console,
     fail,
     opened_store,
     print_json,
-    printable,
+    say,
 )
 from tui.display import money
 
@@ -41,10 +40,6 @@ loyalty_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(loyalty_app, name="loyalty")
-
-
-def _say(line: str) -> None:
-    console.print(printable(line), markup=False, soft_wrap=True)
 
 
 @loyalty_app.callback()
@@ -65,24 +60,24 @@ def loyalty_summary(
         print_json(report.to_dict())
         return
     rules = report.rules
-    _say(f"Loyalty as of {day}: {report.members:,} customers")
+    say(f"Loyalty as of {day}: {report.members:,} customers")
     for tier in report.tiers:
-        _say(
+        say(
             f"  {tier.name:<12} from {money(tier.threshold, currency):>12}  "
             f"{tier.members:>9,} customers  {tier.points:>13,} points"
         )
-    _say(
+    say(
         f"Points outstanding: {report.points_outstanding:,}, worth "
         f"{money(report.value_outstanding, currency)} ({rules.point_value:,} points = "
         f"{money(100, currency)})"
     )
     if report.points_in_open_codes:
-        _say(
+        say(
             f"Promised in open codes: {report.points_in_open_codes:,} points, worth "
             f"{money(report.value_in_open_codes, currency)} (deducted when an order uses them)"
         )
     if report.negative_balances:
-        _say(
+        say(
             f"{report.negative_balances:,} customers owe points: refunds took back points they "
             "had redeemed (their balance is below 0)"
         )
@@ -122,7 +117,7 @@ def loyalty_rules(
                 stored = set_setting(store, full, value)
             except SettingError as exc:
                 fail(str(exc))
-            _say(f"{full} = {stored}")
+            say(f"{full} = {stored}")
             return
         values = all_settings(store)
     rules = {k: values[k] for k in RULE_KEYS}
@@ -130,7 +125,7 @@ def loyalty_rules(
         print_json({k.removeprefix("loyalty."): v for k, v in rules.items()})
         return
     for name, setting in rules.items():
-        _say(f"{name} = {setting}")
+        say(f"{name} = {setting}")
 
 
 # A negative POINTS ("-5") is read as a value, refused with one line, not as an option.
@@ -174,7 +169,7 @@ def loyalty_redeem(
         print_json({"customer": ids[0], "redeemed": amount, "points": balance,
                     "points_value": format_cents(value), "as_of": day.isoformat()})  # fmt: skip
         return
-    _say(
+    say(
         f"Customer {ids[0]}: redeemed {amount:,} points as of {day}; "
         f"{balance:,} left (worth {money(value, currency)})"
     )
@@ -218,8 +213,8 @@ def loyalty_code(
                     "expires": issued.expires.isoformat(), "balance": issued.balance,
                     "as_of": day.isoformat()})  # fmt: skip
         return
-    _say(issued.code)
-    _say(
+    say(issued.code)
+    say(
         f"Customer {issued.customer_id}: {issued.points:,} points -> "
         f"{money(issued.value_cents, issued.currency)} off, valid until {issued.expires}; "
         f"{issued.balance:,} points left"
