@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import IntEnum, StrEnum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -32,6 +32,9 @@ from core.store import (
     waiting_message,
 )
 from core.values import parse_date
+
+if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json` quick
+    from rich.table import Table
 
 # soft_wrap: a `file:line: column: reason` line must stay one line in cron logs and pipes.
 console = Console(highlight=False, soft_wrap=True)
@@ -108,6 +111,17 @@ def printable(value: object) -> str:
 def say(line: str) -> None:
     """One line of owner or customer text on stdout, never read as markup (`printable`)."""
     console.print(printable(line), markup=False, soft_wrap=True)
+
+
+def report_table(title: str) -> Table:
+    """A figures table as `stats` and `drivers` print them: a simple head rule, no outer padding."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        title_justify="left",
+    )  # fmt: skip
 
 
 def _escape(text: str) -> str:

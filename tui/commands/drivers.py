@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -28,10 +28,8 @@ from tui.commands.common import (
     opened_store,
     print_json,
     printable,
+    report_table,
 )
-
-if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json` quick
-    from rich.table import Table
 
 SortOption = Annotated[
     str,
@@ -112,7 +110,7 @@ def drivers(
 def _print_products(figures: dict, currency: str) -> None:
     from rich.text import Text
 
-    table = _table(f"Products · data to {figures['as_of']} · sorted by {figures['sort']}")
+    table = report_table(f"Products · data to {figures['as_of']} · sorted by {figures['sort']}")
     table.add_column("Product", overflow="fold")
     for title in ("First\ncust.", "Repeat\n%", f"Rev. per\ncust. {currency}".rstrip(),
                   "After\nfirst", "Buyers", "Reorder\n%", "Days to\nreorder"):  # fmt: skip
@@ -145,7 +143,7 @@ def _print_groups(figures: dict, currency: str) -> None:
 
     by = figures["by"]
     title = "first order's discount code" if by == "code" else "month of the first order"
-    table = _table(f"Customers by {title} · data to {figures['as_of']}")
+    table = report_table(f"Customers by {title} · data to {figures['as_of']}")
     table.add_column("Code" if by == "code" else "First order", overflow="fold")
     for name in ("Customers", "Repeat %", f"Revenue per customer {currency}".rstrip(),
                  "After first"):  # fmt: skip
@@ -179,16 +177,6 @@ def _percent(value: float | None) -> str:
 
 def _money(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
-
-
-def _table(title: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    return Table(
-        title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-        title_justify="left",
-    )  # fmt: skip
 
 
 def _explain(text: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,10 +21,8 @@ from tui.commands.common import (
     fail,
     opened_store,
     print_json,
+    report_table,
 )
-
-if TYPE_CHECKING:  # rich tables are imported only when printed, to keep `--json` quick
-    from rich.table import Table
 
 # Months after the first order shown in the human cohort table (all of them are in --json).
 COHORT_OFFSETS = (1, 2, 3, 6, 12)
@@ -147,7 +145,7 @@ def _print_figures(figures: dict, currency: str) -> None:
     console.print()
 
     window = figures["window_days"]
-    table = _table(f"Retention by {figures['period']}, active window {window} days")
+    table = report_table(f"Retention by {figures['period']}, active window {window} days")
     table.add_column("Period")
     for name in ("B", "E", "N"):
         table.add_column(name, justify="right")
@@ -199,7 +197,7 @@ def _print_nps(figures: dict) -> None:
             "docs/nps.md)."
         )
         return
-    table = _table(f"NPS by {figures['period']}: each customer's latest answer in the period")
+    table = report_table(f"NPS by {figures['period']}: each customer's latest answer in the period")
     table.add_column("Period")
     for name in ("Answers", "Promoters\n9–10", "Passives\n7–8", "Detractors\n0–6", "NPS"):
         table.add_column(name, justify="right")
@@ -214,7 +212,7 @@ def _print_nps(figures: dict) -> None:
 
 
 def _print_cohorts(figures: dict) -> None:
-    table = _table("Cohorts: % of each month's new customers ordering k months later")
+    table = report_table("Cohorts: % of each month's new customers ordering k months later")
     table.add_column("First order")
     table.add_column("Customers", justify="right")
     for k in COHORT_OFFSETS:
@@ -238,16 +236,6 @@ def _row_label(kind: str, row: dict) -> str:
 
 def _cut_by_as_of(row: dict, as_of: str) -> bool:
     return not row["complete"] and row["end"] == as_of
-
-
-def _table(title: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    return Table(
-        title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-        title_justify="left",
-    )  # fmt: skip
 
 
 def _explain(text: str) -> None:
