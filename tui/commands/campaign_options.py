@@ -16,6 +16,15 @@ from tui.commands.common import fail
 if TYPE_CHECKING:
     from core.campaigns import CampaignRequest
 
+CampaignArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="CAMPAIGN",
+        help="The campaign's name (`retain-tui campaigns`).",
+        show_default=False,
+    ),
+]
+"""The campaign a command works on (`send`, `codes export`)."""
 CampaignOption = Annotated[
     str | None,
     typer.Option(

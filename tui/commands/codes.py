@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from core.codes.shop_files import FORMATS, CodesExportError, export_codes
+from tui.commands.campaign_options import CampaignArgument
 from tui.commands.common import (
     DbOption,
     JsonOption,
@@ -32,14 +33,7 @@ def register(app: typer.Typer) -> None:
 @codes_app.command("export")
 def codes_export(
     ctx: typer.Context,
-    campaign: Annotated[
-        str,
-        typer.Argument(
-            metavar="CAMPAIGN",
-            help="The campaign's name (`retain-tui campaigns`).",
-            show_default=False,
-        ),
-    ],
+    campaign: CampaignArgument,
     fmt: Annotated[
         ShopFormat,
         typer.Option(

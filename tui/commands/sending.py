@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tui.commands.campaign_options import CampaignArgument
 from tui.commands.common import (
     DbOption,
     ExitCode,
@@ -47,14 +48,7 @@ def register(app: typer.Typer) -> None:
 
 def send(
     ctx: typer.Context,
-    campaign: Annotated[
-        str,
-        typer.Argument(
-            metavar="CAMPAIGN",
-            help="The campaign's name (`retain-tui campaigns`).",
-            show_default=False,
-        ),
-    ],
+    campaign: CampaignArgument,
     limit: Annotated[
         int | None,
         typer.Option(
