@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.importers import ImportResult, import_file
 from core.store import Store
-from tests.campaign_shop import ShopOrder
+from tests.campaign_shop import ShopOrder, load_customers_and_orders
 
 
 @dataclass(frozen=True)
@@ -89,19 +89,8 @@ def expected_status(
 
 
 def write_customers(store: Store, folder: Path, customers: int) -> dict[int, int]:
-    """Import customers C1..C`customers`; return number -> store id."""
-    path = folder / "customers.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["customer_id", "email", "accepts_marketing"])
-        for number in range(1, customers + 1):
-            writer.writerow([f"C{number}", f"c{number}@example.com", "yes"])
-    result = import_file(store, path, "customers", fmt="generic")
-    assert result.rows_rejected == 0, result.errors
-    return {
-        int(external[1:]): customer_id
-        for customer_id, external in store.execute("SELECT id, external_id FROM customers")
-    }
+    """Import customers C1..C`customers` (no orders yet); return number -> store id."""
+    return load_customers_and_orders(store, folder, customers, [])
 
 
 def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> ImportResult:
