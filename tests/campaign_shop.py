@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from core.importers import import_file
+from core.importers import ImportResult, import_file
 from core.store import Store
 
 RUN_AT = "2024-03-01T09:00:00+00:00"
@@ -55,25 +55,28 @@ def load_customers_and_orders(
     result = import_file(store, people, "customers", fmt="generic")
     assert result.rows_rejected == 0, result.errors
     if orders:
-        path = folder / "orders.csv"
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(
-                ["order_id", "ordered_at", "customer_id", "total", "refunded", "status",
-                 "discount_code"]
-            )  # fmt: skip
-            for o in orders:
-                writer.writerow([
-                    o.order_id, o.day.isoformat(), f"C{o.customer}", f"{o.cents / 100:.2f}",
-                    f"{o.refunded_cents / 100:.2f}", "cancelled" if o.cancelled else "paid",
-                    o.discount_code,
-                ])  # fmt: skip
-        result = import_file(store, path, "orders", fmt="generic")
-        assert result.rows_rejected == 0, result.errors
+        import_orders(store, folder / "orders.csv", orders)
     return {
         int(external[1:]): customer_id
         for customer_id, external in store.execute("SELECT id, external_id FROM customers")
     }
+
+
+def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> ImportResult:
+    """One generic orders file with `orders` (new ones, or new states of imported ones)."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["order_id", "ordered_at", "customer_id", "total", "refunded", "status",
+                         "discount_code"])  # fmt: skip
+        for o in orders:
+            writer.writerow([
+                o.order_id, o.day.isoformat(), f"C{o.customer}", f"{o.cents / 100:.2f}",
+                f"{o.refunded_cents / 100:.2f}", "cancelled" if o.cancelled else "paid",
+                o.discount_code,
+            ])  # fmt: skip
+    result = import_file(store, path, "orders", fmt="generic")
+    assert result.rows_rejected == 0, result.errors
+    return result
 
 
 def add_campaign(store: Store, campaign: Campaign, ids: dict[int, int]) -> int:

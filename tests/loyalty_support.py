@@ -4,13 +4,11 @@ over the generated orders and ledger rows, never through core.loyalty."""
 from __future__ import annotations
 
 import calendar
-import csv
 import itertools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from core.importers import ImportResult, import_file
 from core.store import Store
 from tests.campaign_shop import ShopOrder, load_customers_and_orders
 
@@ -91,20 +89,3 @@ def expected_status(
 def write_customers(store: Store, folder: Path, customers: int) -> dict[int, int]:
     """Import customers C1..C`customers` (no orders yet); return number -> store id."""
     return load_customers_and_orders(store, folder, customers, [])
-
-
-def import_orders(store: Store, path: Path, orders: list[ShopOrder]) -> ImportResult:
-    """One generic orders file with `orders` (new ones, or new states of imported ones)."""
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["order_id", "ordered_at", "customer_id", "total", "refunded", "status",
-                         "discount_code"])  # fmt: skip
-        for o in orders:
-            writer.writerow([
-                o.order_id, o.day.isoformat(), f"C{o.customer}", f"{o.cents / 100:.2f}",
-                f"{o.refunded_cents / 100:.2f}", "cancelled" if o.cancelled else "paid",
-                o.discount_code,
-            ])  # fmt: skip
-    result = import_file(store, path, "orders", fmt="generic")
-    assert result.rows_rejected == 0, result.errors
-    return result

@@ -23,8 +23,8 @@ from core.loyalty.rules import add_months
 from core.segments import customer_rows
 from core.shop_settings import SettingError, set_setting, unset_setting
 from core.store import Store, open_store
-from tests.campaign_shop import ShopOrder
-from tests.loyalty_support import import_orders, write_customers
+from tests.campaign_shop import ShopOrder, import_orders
+from tests.loyalty_support import write_customers
 
 AS_OF = date(2026, 6, 30)
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from core.store import open_store
-from tests.campaign_shop import ShopOrder
-from tests.loyalty_support import import_orders, write_customers
+from tests.campaign_shop import ShopOrder, import_orders
+from tests.loyalty_support import write_customers
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 

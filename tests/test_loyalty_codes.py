@@ -25,8 +25,8 @@ from core.demo import DEMO_SETTINGS
 from core.loyalty import balances, issue_points_code, loyalty_report
 from core.loyalty.codes import record_campaign_codes
 from core.store import Store, open_store
-from tests.campaign_shop import ShopOrder
-from tests.loyalty_support import import_orders, write_customers
+from tests.campaign_shop import ShopOrder, import_orders
+from tests.loyalty_support import write_customers
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 

@@ -23,11 +23,10 @@ from core.loyalty.rules import load_rules
 from core.segments import customer_rows
 from core.shop_settings import set_setting
 from core.store import Store, open_store
-from tests.campaign_shop import ShopOrder
+from tests.campaign_shop import ShopOrder, import_orders
 from tests.loyalty_support import (
     Rules,
     expected_status,
-    import_orders,
     write_customers,
 )
 

@@ -20,8 +20,8 @@ from core.compose import Composer, Discount, Draft
 from core.demo import DEMO_SETTINGS
 from core.shop_settings import load_shop_settings
 from core.store import Store, open_store
-from tests.campaign_shop import ShopOrder
-from tests.loyalty_support import import_orders, write_customers
+from tests.campaign_shop import ShopOrder, import_orders
+from tests.loyalty_support import write_customers
 
 TODAY = date(2026, 3, 6)
 FORMS = [("en", "informal"), ("nb", "informal")] + [
