@@ -170,19 +170,20 @@ def _code_figures(issued: int, redeemed: tuple[int, int, int]) -> dict[str, obje
 
 def _redemptions_by_campaign(store: Store) -> dict[int, tuple[int, int, int]]:
     """Per campaign: codes redeemed, the orders that redeemed them, and those orders' net
-    cents (an order listing two codes of one campaign counts once)."""
-    codes = dict(
-        store.execute(
-            "SELECT campaign_id, count(DISTINCT code) FROM code_redemptions GROUP BY campaign_id"
-        ).fetchall()
-    )
+    cents (an order listing two codes of one campaign counts once).
+
+    One pass over `code_redemptions`: the view joins every issued code to the orders, which
+    is most of the cost, and its rows are few (one per redeemed code and order)."""
+    codes: dict[int, set[str]] = {}
+    orders: dict[int, dict[int, int]] = {}
+    for campaign_id, code, order_id, net in store.execute(
+        "SELECT campaign_id, code, order_id, net FROM code_redemptions"
+    ):
+        codes.setdefault(campaign_id, set()).add(code)
+        orders.setdefault(campaign_id, {})[order_id] = net
     return {
-        campaign_id: (codes[campaign_id], orders, net)
-        for campaign_id, orders, net in store.execute(
-            "SELECT campaign_id, count(*), sum(net) FROM "
-            "(SELECT DISTINCT campaign_id, order_id, net FROM code_redemptions) "
-            "GROUP BY campaign_id"
-        )
+        campaign_id: (len(codes[campaign_id]), len(nets), sum(nets.values()))
+        for campaign_id, nets in orders.items()
     }
 
 
