@@ -395,13 +395,15 @@ def test_every_shop_write_is_inside_begin_immediate(
     store.conn.set_trace_callback(None)
     shop_tables = set(SHOP_TABLES)
     in_transaction = False
-    transactions = 0
+    transactions = staging_batches = 0
     written: set[str] = set()
     for statement in statements:
         head = statement.lstrip().upper()
-        if head.startswith("BEGIN"):
-            assert head.startswith("BEGIN IMMEDIATE"), statement
+        if head.startswith("BEGIN IMMEDIATE"):
             in_transaction, transactions = True, transactions + 1
+        elif head.startswith("BEGIN"):  # a batch of staged rows: TEMP tables only, no lock
+            assert head == "BEGIN", statement
+            staging_batches += 1
         elif head.startswith(("COMMIT", "ROLLBACK")):
             in_transaction = False
         elif target := WRITE_TARGET.match(statement):
@@ -410,6 +412,7 @@ def test_every_shop_write_is_inside_begin_immediate(
             else:  # outside a transaction only the import's own TEMP tables are written
                 assert target["table"].lower() not in shop_tables, statement
     assert transactions >= 4  # each import: one apply and one import_runs entry
+    assert staging_batches >= 2
     assert {"customers", "orders", "order_lines", "import_runs"} <= written
 
 

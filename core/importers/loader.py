@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
@@ -179,17 +179,30 @@ class Staging:
         if len(self._orders) >= BATCH:
             self.flush()
 
+    @contextmanager
+    def _staging_batch(self) -> Iterator[None]:
+        """One transaction per batch of staged rows: in autocommit every row would be its
+        own. Only TEMP tables are written, so no lock is taken on the shop's database."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
     def flush(self) -> None:
-        for table, columns, rows in (
-            ("stage_orders", _ORDER_COLUMNS, self._orders),
-            ("stage_lines", _LINE_COLUMNS, self._lines),
-        ):
-            if rows:
-                marks = ", ".join("?" * len(columns))
-                self.conn.executemany(
-                    f"INSERT INTO temp.{table} ({', '.join(columns)}) VALUES ({marks})", rows
-                )
-                rows.clear()
+        with self._staging_batch():
+            for table, columns, rows in (
+                ("stage_orders", _ORDER_COLUMNS, self._orders),
+                ("stage_lines", _LINE_COLUMNS, self._lines),
+            ):
+                if rows:
+                    marks = ", ".join("?" * len(columns))
+                    self.conn.executemany(
+                        f"INSERT INTO temp.{table} ({', '.join(columns)}) VALUES ({marks})", rows
+                    )
+                    rows.clear()
 
     def _flush_people(self) -> None:
         # The address hashes the suppression list is checked with are made here, while
@@ -205,17 +218,21 @@ class Staging:
                 )  # fmt: skip
 
         marks = ", ".join("?" * len(_PEOPLE_COLUMNS))
-        self.conn.executemany(
-            f"INSERT INTO temp.people ({', '.join(_PEOPLE_COLUMNS)}) VALUES ({marks})", rows()
-        )
+        with self._staging_batch():
+            self.conn.executemany(
+                f"INSERT INTO temp.people ({', '.join(_PEOPLE_COLUMNS)}) VALUES ({marks})", rows()
+            )
+            # A "no" is for the address: every mention of it in the file says no (one file
+            # may hold the same address under two ids, or a guest order next to a registered
+            # buyer).
+            self.conn.execute(
+                "CREATE TEMP TABLE refused (email_key TEXT PRIMARY KEY, address_hash)"
+            )
+            self.conn.executemany(
+                "INSERT INTO temp.refused VALUES (?, ?)",
+                [(key, key_hash(key)) for key in sorted(self._refused)],
+            )
         self._people.clear()
-        # A "no" is for the address: every mention of it in the file says no (one file may
-        # hold the same address under two ids, or a guest order next to a registered buyer).
-        self.conn.execute("CREATE TEMP TABLE refused (email_key TEXT PRIMARY KEY, address_hash)")
-        self.conn.executemany(
-            "INSERT INTO temp.refused VALUES (?, ?)",
-            [(key, key_hash(key)) for key in sorted(self._refused)],
-        )
 
     # -- applying --------------------------------------------------------------------------
 
