@@ -83,6 +83,7 @@ class _Columns:
         self.order = getter(_ORDER_FIELDS)
         self.customer = getter(_CUSTOMER_FIELDS)
         self.line = getter(_LINE_FIELDS)
+        self._heads: dict[tuple[str, str], str] = {}
 
     def pad(self, values: list[str]) -> list[str]:
         """Make every field index valid: short rows and absent fields read as ''."""
@@ -98,12 +99,22 @@ class _Columns:
         order, not a WooCommerce one), delimiter ('1.234' with decimal commas) or version of
         the import rules (`RULES`), and a date like 03/11/2026 another day in another order.
         """
-        parts = [f"{RULES}\x1f{layout.name}\x1f{self.file.decimal_comma}\x1f{self.dates.applied}",
+        parts = [self._fingerprint_head(layout.name, self.dates.applied),
                  "\x1f".join(self.order(group[0].values))]  # fmt: skip
         if self.has_lines:
-            parts.extend("\x1f".join(self.line(record.values)) for record in group)
+            line = self.line
+            parts.extend(["\x1f".join(line(record.values)) for record in group])
         digest = blake2b("\x1e".join(parts).encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big", signed=True)
+
+    def _fingerprint_head(self, layout: str, applied: str) -> str:
+        """What every order's fingerprint starts with (it changes once, when a date first
+        needs the file's date order)."""
+        head = self._heads.get((layout, applied))
+        if head is None:
+            head = f"{RULES}\x1f{layout}\x1f{self.file.decimal_comma}\x1f{applied}"
+            self._heads[(layout, applied)] = head
+        return head
 
     def header(self, name: str) -> str:
         """The column a field came from, as the file names it (for error messages)."""
@@ -137,20 +148,25 @@ class _Columns:
         if full and not (first or last):
             first, _, last = full.partition(" ")
             last = last.strip()
-        country = self.convert("country", country_text, normalize_country)
-        language = self.convert("language", language_text, normalize_language)
+        # (Each `convert` below is skipped for an empty cell, which it reads as None: this
+        # runs for every row of a file.)
+        convert = self.convert
+        country = convert("country", country_text, normalize_country) if country_text else None
+        language = (
+            convert("language", language_text, normalize_language) if language_text else None
+        )
         return CustomerRecord(
-            line=line,
-            external_id=external_id or None,
-            email=clean_email(email),
-            first_name=first or None,
-            last_name=last or None,
-            country=country,
-            language=language or language_for_country(country),
-            accepts_marketing=self.convert("accepts_marketing", accepts_text, parse_yes_no),
-            created_at=self.convert("created_at", created_text, self.timestamp_text),
-            tags=tags or None,
-            note=note or None,
+            line,
+            external_id or None,
+            clean_email(email),
+            first or None,
+            last or None,
+            country,
+            language or language_for_country(country),
+            convert("accepts_marketing", accepts_text, parse_yes_no) if accepts_text else None,
+            convert("created_at", created_text, self.timestamp_text) if created_text else None,
+            tags or None,
+            note or None,
         )
 
 
@@ -188,6 +204,18 @@ def _build_order(
 ) -> Iterator[OrderRecord | RowError]:
     name = fields.file.name
     first = group[0]
+    if len(group) == 1 and first.problem is None:  # most orders: one readable row
+        try:
+            order = _order_fields(fields, layout, first)
+            line = _line_fields(fields, first.values) if fields.has_lines else None
+        except RowProblem as problem:
+            yield RowError(name, first.line, problem.column, problem.reason)
+            return
+        if line is not None:
+            order.lines.append(line)
+        order.fingerprint = fields.fingerprint(group, layout)
+        yield order
+        return
     ragged = [record for record in group if record.problem is not None]
     if ragged:
         # Its fields are shifted: no cell of the row, nor the order it seems to be part of,
@@ -250,7 +278,11 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
             reason = "no customer id or email: whose order is this?"
             raise RowProblem(fields.header("email"), reason)
         customer = None
-    cancelled_at = fields.convert("cancelled_at", cancelled_text, fields.timestamp_text)
+    cancelled_at = (
+        fields.convert("cancelled_at", cancelled_text, fields.timestamp_text)
+        if cancelled_text
+        else None
+    )
     status_key = status.lower().removeprefix("wc-")
     total = fields.cents("total", total_text)
     if total < 0:
@@ -262,32 +294,35 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
     subtotal = fields.cents("subtotal", subtotal_text) if subtotal_text else None
     if subtotal is not None and layout.subtotal_after_discount:
         subtotal += discount  # stored before the discount, as the other layouts give it
-    fulfillment = fulfillment_of(fulfillment_text)
-    if fulfillment is None and not fulfillment_text:
+    if fulfillment_text:
+        fulfillment = fulfillment_of(fulfillment_text)
+    else:
         fulfillment = layout.fulfillment_by_status.get(status_key)
-    return OrderRecord(
-        line=record.line,
-        external_id=external_id,
-        ordered_at=ordered_at,
-        order_day=order_day,
-        total=total,
-        customer=customer,
-        source_id=source_id.lstrip("'") or None,
-        currency=currency.upper() or None,
-        subtotal=subtotal,
-        discount_code=discount_code or None,
-        discount=discount,
-        refunded=refunded,
-        status=status or None,
-        cancelled_at=cancelled_at,
+    return OrderRecord(  # positional (a million a run): the fields' order in OrderRecord
+        record.line,
+        external_id,
+        ordered_at,
+        order_day,
+        total,
+        customer,
+        source_id.lstrip("'") or None,
+        currency.upper() or None,
+        subtotal,
+        discount_code or None,
+        discount,
+        refunded,
+        status or None,
+        cancelled_at,
         # A fully refunded order is not a purchase: it never counts, like a cancelled one.
-        cancelled=cancelled_at is not None
+        cancelled_at is not None
         or status_key in layout.cancelled_statuses
         or fully_refunded(status, total, refunded),
-        fulfillment=fulfillment,
-        shipping=_amount(fields, "shipping", shipping_text),
-        tax=_amount(fields, "tax", tax_text),
-        tax_included=fields.convert("tax_included", tax_included_text, parse_yes_no),
+        fulfillment,
+        _amount(fields, "shipping", shipping_text) if shipping_text else None,
+        _amount(fields, "tax", tax_text) if tax_text else None,
+        fields.convert("tax_included", tax_included_text, parse_yes_no)
+        if tax_included_text
+        else None,
     )
 
 
@@ -305,7 +340,7 @@ def _line_fields(fields: _Columns, values: list[str]) -> LineRecord | None:
     sku, product, quantity_text, price_text = map(str.strip, fields.line(values))
     if not (sku or product or quantity_text or price_text):
         return None
-    quantity = fields.convert("quantity", quantity_text, parse_quantity)
+    quantity = fields.convert("quantity", quantity_text, parse_quantity) if quantity_text else None
     price = fields.cents("price", price_text) if price_text else None
     return LineRecord(sku or None, product or None, 1 if quantity is None else quantity, price)
 
