@@ -65,8 +65,8 @@ SORTS: dict[str, SortColumn] = {
         SortColumn("orders", "Orders", "orders", True),
         SortColumn("spent", "Spent", "revenue", True),
         SortColumn("last_order", "Last order", "last_day", True),
-        # The stored fit's CLV (core/predict): read through the predictions' primary key,
-        # not an index of its own, so sorting by it reads every customer (see docs).
+        # The stored fit's CLV (core/predict): predicted customers are paged along the
+        # predictions' (clv, customer_id) index, the unpredicted after them (`_clv_page`).
         SortColumn("clv", "Predicted CLV", "clv", True, f"coalesce(p.clv, {NO_PREDICTION})"),
     )
 }
@@ -232,22 +232,28 @@ def fetch_page(
     prepare(store, query)
     sort = SORTS[query.sort]
     column = sort.sql
-    clauses, params = _where(query)
+    narrowing, narrowing_params = _where(query)
+    clauses, params = list(narrowing), list(narrowing_params)
     backwards = (direction == "before") != query.descending
+    op = ("<" if backwards else ">") + ("=" if inclusive else "")
     if key is not None:
-        op = "<" if backwards else ">"
-        clauses.append(f"({column}, l.customer_id) {op}{'=' if inclusive else ''} (?, ?)")
+        clauses.append(f"({column}, l.customer_id) {op} (?, ?)")
         params.extend(key)
     order = "DESC" if backwards else "ASC"
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     # A search matching many customers is read along the sort's index, testing each row,
     # which stops after `limit` rows; SQLite would otherwise sort every match first.
-    indexed = f"INDEXED BY {sort.index}" if sort.index and _broad(store, query) else ""
+    broad = bool(narrowing) and _broad(store, query)
     if sort.expression is None:
-        source = f"customer_pages l {indexed}"
+        source = f"customer_pages l {f'INDEXED BY {sort.index}' if broad else ''}"
+    elif not narrowing or broad:
+        # The whole list, or a broad search: the page comes from the CLV index.
+        page, params = _clv_page(narrowing, narrowing_params, key, op, order, limit)
+        source = f"({page}) page JOIN customer_pages l ON l.customer_id = page.customer_id"
+        where = ""
     else:
-        # Not indexed: the page's ids are sorted on their own (reading every customer), and
-        # only they are joined to their details, at half the cost of sorting whole rows.
+        # A narrow search or a segment: its ids are sorted on their own, and only the
+        # page's are joined to their details, at half the cost of sorting whole rows.
         source = f"""(SELECT l.customer_id, {column} AS sort_key FROM customer_pages l
                       {PREDICTIONS_JOIN} {where}
                       ORDER BY sort_key {order}, l.customer_id {order} LIMIT ?) page
@@ -283,6 +289,42 @@ def fetch_page(
     if direction == "before":
         result.reverse()
     return result
+
+
+def _clv_page(
+    clauses: list[str],
+    params: list[object],
+    key: SortKey | None,
+    op: str,
+    order: str,
+    limit: int,
+) -> tuple[str, list[object]]:
+    """The ids of one page in CLV order: the predicted customers along the predictions'
+    (clv, customer_id) index, the unpredicted (sort key `NO_PREDICTION`, below every CLV)
+    by id; a part the key rules out is not read at all. (SELECT customer_id, sort_key)."""
+    narrowed = "".join(f" AND {clause}" for clause in clauses)
+    value, customer_id = key if key is not None else (None, None)
+    below_every_clv = value is not None and value <= NO_PREDICTION
+    parts: list[tuple[str, list[object]]] = []
+    if not (below_every_clv and op.startswith("<")):
+        keyed = "" if key is None else f" AND (p.clv, p.customer_id) {op} (?, ?)"
+        parts.append((
+            f"SELECT p.customer_id, p.clv AS sort_key FROM predictions p "
+            f"INDEXED BY predictions_by_clv CROSS JOIN customer_pages l "
+            f"ON l.customer_id = p.customer_id WHERE 1{keyed}{narrowed} "
+            f"ORDER BY p.clv {order}, p.customer_id {order} LIMIT ?",
+            [*([] if key is None else [value, customer_id]), *params, limit],
+        ))  # fmt: skip
+    if key is None or below_every_clv or op.startswith("<"):
+        keyed = f" AND l.customer_id {op} ?" if below_every_clv else ""
+        parts.append((
+            f"SELECT l.customer_id, {NO_PREDICTION} AS sort_key FROM customer_pages l "
+            f"WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.customer_id = "
+            f"l.customer_id){keyed}{narrowed} ORDER BY l.customer_id {order} LIMIT ?",
+            [*([customer_id] if below_every_clv else []), *params, limit],
+        ))  # fmt: skip
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part})" for part, _ in parts)
+    return sql, [value for _, part_params in parts for value in part_params]
 
 
 def count(store: Store, query: ListQuery) -> int:

@@ -262,3 +262,31 @@ def test_broad_searches_read_along_the_index_with_the_same_result(
     first = fetch_page(store, query, limit=3)
     rest = fetch_page(store, query, key=first[-1].key, limit=100)
     assert [row.customer_id for row in first + rest] == sorted_first[0]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_clv_pages_from_every_anchor_both_ways_match_the_plain_sort(store: Store, descending: bool):
+    """The CLV list is read in two parts (the predicted along their index, the unpredicted
+    by id): a page from any row, either way, inclusive or not, crosses between them."""
+    query = ListQuery(sort="clv", descending=descending)
+    ids = expected_order(store, "clv", descending)
+    keys = {row.customer_id: row.key for row in fetch_page(store, query, limit=10_000)}
+    for index, customer_id in enumerate(ids):
+        key = keys[customer_id]
+        after = fetch_page(store, query, key=key, limit=4)
+        assert [row.customer_id for row in after] == ids[index + 1 : index + 5]
+        at = fetch_page(store, query, key=key, limit=4, inclusive=True)
+        assert [row.customer_id for row in at] == ids[index : index + 4]
+        before = fetch_page(store, query, key=key, direction="before", limit=4)
+        assert [row.customer_id for row in before] == ids[max(index - 4, 0) : index]
+
+
+def test_the_clv_list_is_read_along_its_index(store: Store):
+    plan = " ".join(
+        str(row)
+        for row in store.execute(
+            "EXPLAIN QUERY PLAN SELECT customer_id FROM predictions "
+            "INDEXED BY predictions_by_clv ORDER BY clv DESC, customer_id DESC LIMIT 10"
+        )
+    )
+    assert "predictions_by_clv" in plan and "TEMP B-TREE" not in plan

@@ -152,9 +152,7 @@ class _Columns:
         # runs for every row of a file.)
         convert = self.convert
         country = convert("country", country_text, normalize_country) if country_text else None
-        language = (
-            convert("language", language_text, normalize_language) if language_text else None
-        )
+        language = convert("language", language_text, normalize_language) if language_text else None
         return CustomerRecord(
             line,
             external_id or None,
