@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
+from core.customer_pages import ListQuery, fetch_page
 from core.demo import DEMO_SETTINGS
 from core.store import open_store
-from tests.tui_fixtures import TEST_THEME, settle, until
+from tests.tui_fixtures import TEST_THEME, settle, shown_notices, until
 from tui.app import RetainApp
 from tui.screens.compose import ComposeScreen
 from tui.screens.segments import SegmentsScreen
+from tui.widgets.recipient_table import status, who
 
 TODAY = date(2024, 11, 30)
 EMAIL_SETTINGS = {
@@ -80,3 +83,32 @@ async def choose(pilot: Pilot, screen: ComposeScreen, template: str, lang: str =
         screen.query_one("#language", Select).value = lang
         await until(pilot, lambda: screen.plan is not None and screen.plan.lang == lang)
     await until(pilot, lambda: screen.previews > seen, "the preview")
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).visual)
+
+
+def rows(screen: ComposeScreen) -> list[tuple[str, str]]:
+    """The compose screen's recipients as (who, status) cells."""
+    return [(who(r), status(r)) for r in screen.table.recipients]
+
+
+def notices(app: RetainApp) -> list[str]:
+    return [notification.message for notification in shown_notices(app)]
+
+
+def customer_id(app: RetainApp, search: str) -> int:
+    return fetch_page(app.store, ListQuery(search=search))[0].customer_id
+
+
+async def type_discount(pilot, screen: ComposeScreen, text: str, days: str | None = None):
+    """Type a discount (and days) as the owner would; wait until the screen has read it."""
+    seen = screen.previews
+    field = screen.query_one("#discount", Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*text)
+    if days is not None:
+        screen.query_one("#valid-days", Input).value = days
+    await until(pilot, lambda: screen._discount_timer is None and screen.previews > seen)
