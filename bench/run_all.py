@@ -20,6 +20,7 @@ SCRIPTS = (
     "bench_tui.py",
     "bench_reorder.py",
     "bench_import.py",
+    "bench_first_import.py",
     "bench_campaigns.py",
     "bench_flows.py",
     "bench_predict.py",

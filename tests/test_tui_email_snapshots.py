@@ -17,7 +17,7 @@ from tests.tui_email_fixtures import (  # noqa: F401
     home_fixture,
     open_segments,
 )
-from tests.tui_fixtures import shop_db_fixture, still, until  # noqa: F401
+from tests.tui_fixtures import cursor_row_shown, shop_db_fixture, still, until  # noqa: F401
 from tui.app import RetainApp
 
 SIZES = [(80, 24), (120, 40)]
@@ -26,6 +26,7 @@ SIZES = [(80, 24), (120, 40)]
 async def segments(pilot) -> None:
     screen = await open_segments(pilot)
     screen.table.select_name("lapsed")
+    await until(pilot, lambda: cursor_row_shown(screen.table))
     await still(pilot)
 
 

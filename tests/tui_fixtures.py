@@ -20,7 +20,7 @@ import pytest
 from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual.worker import WorkerCancelled
 
 from core.importers import import_file
@@ -140,6 +140,16 @@ async def still(pilot: Pilot) -> None:
         widget.cursor_blink = False
     pilot.app.clear_notifications()
     await settle(pilot)
+
+
+def cursor_row_shown(table: DataTable) -> bool:
+    """Whether the table has scrolled its cursor's row into view: it does so after a
+    refresh, which a loaded machine may not have run when the cursor moved."""
+    region = table._get_row_region(table.cursor_row)
+    top = table.header_height if table.show_header else 0
+    return table.scroll_y + top <= region.y and (
+        region.bottom <= table.scroll_y + table.scrollable_content_region.height
+    )
 
 
 def shown_notices(app: RetainApp) -> list[Notification]:
