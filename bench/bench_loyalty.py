@@ -4,9 +4,10 @@
 
 On a private copy of the bench shop (bench/common.py): `balances()` for all customers as of
 the latest order, with the default rules and with expiry on (12 months; both read the kept
-rows in one pass); the `loyalty` report with and without expiry; a segment count over
-`points` and `tier`; rebuilding the kept points after a rule change; and the points of 1,000
-customers (a campaign chunk).
+rows in one pass), and the same with every status read (they are made when read); the
+`loyalty` report with and without expiry; a segment count over `points` and `tier`;
+rebuilding the kept points after a rule change; and the points of 1,000 customers (a
+campaign chunk).
 """
 
 from __future__ import annotations
