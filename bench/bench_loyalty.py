@@ -30,9 +30,9 @@ RUNS = 5
 TARGET_SECONDS = 1.0
 
 
-def timed(label: str, work, runs: int = RUNS) -> float:
+def timed(label: str, work, runs: int = RUNS) -> tuple[float, float]:
     """Prints wall and CPU time (the machine may be shared: CPU time is what the work costs);
-    returns the best wall time."""
+    returns the best and the median wall time."""
     times, cpu = [], []
     result = None
     for _ in range(runs):
@@ -43,7 +43,7 @@ def timed(label: str, work, runs: int = RUNS) -> float:
     size = f" ({len(result):,} rows)" if hasattr(result, "__len__") else f" ({result})"
     print(f"{label}: wall median {statistics.median(times):.3f} s, best {min(times):.3f} s; "
           f"CPU best {min(cpu):.3f} s{size}", flush=True)  # fmt: skip
-    return min(times)
+    return min(times), statistics.median(times)
 
 
 def main() -> None:
@@ -94,10 +94,11 @@ def main() -> None:
         timed(
             'segment count: tier = "Gold"', lambda: count_matching(store, 'tier = "Gold"'), runs=3
         )
-    for label, seconds in (("default rules", all_default), ("expiry 12 months", all_expiry)):
-        verdict = "OK" if seconds <= TARGET_SECONDS else "OVER"
-        print(f"all customers' balances ({label}): best wall {seconds:.3f} s against "
-              f"{TARGET_SECONDS:.1f} s: {verdict}")  # fmt: skip
+    for label, (best, median) in (("default rules", all_default),
+                                  ("expiry 12 months", all_expiry)):  # fmt: skip
+        verdict = "OK" if median <= TARGET_SECONDS else "OVER"
+        print(f"all customers' balances ({label}): wall best {best:.3f} s, median "
+              f"{median:.3f} s against {TARGET_SECONDS:.1f} s (median): {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":
