@@ -4,9 +4,10 @@
 
 On a private copy of the bench shop (bench/common.py): `balances()` for all customers as of
 the latest order, with the default rules and with expiry on (12 months; both read the kept
-rows in one pass); the `loyalty` report with and without expiry; a segment count over
-`points` and `tier`; rebuilding the kept points after a rule change; and the points of 1,000
-customers (a campaign chunk).
+rows in one pass), and the same with every status read (they are made when read); the
+`loyalty` report with and without expiry; a segment count over `points` and `tier`;
+rebuilding the kept points after a rule change; and the points of 1,000 customers (a
+campaign chunk).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ RUNS = 5
 TARGET_SECONDS = 1.0
 
 
-def timed(label: str, work, runs: int = RUNS) -> float:
+def timed(label: str, work, runs: int = RUNS) -> tuple[float, float]:
     """Prints wall and CPU time (the machine may be shared: CPU time is what the work costs);
-    returns the best wall time."""
+    returns the best and the median wall time."""
     times, cpu = [], []
     result = None
     for _ in range(runs):
@@ -42,7 +43,7 @@ def timed(label: str, work, runs: int = RUNS) -> float:
     size = f" ({len(result):,} rows)" if hasattr(result, "__len__") else f" ({result})"
     print(f"{label}: wall median {statistics.median(times):.3f} s, best {min(times):.3f} s; "
           f"CPU best {min(cpu):.3f} s{size}", flush=True)  # fmt: skip
-    return min(times)
+    return min(times), statistics.median(times)
 
 
 def main() -> None:
@@ -59,10 +60,18 @@ def main() -> None:
         all_default = timed(
             "balances, all customers, default rules", lambda: balances(store, as_of)
         )
+        timed(
+            "balances, all customers, default rules, every status read",
+            lambda: list(balances(store, as_of).values()),
+        )
         timed("a rule change (expiry: 12 months) rebuilding the kept points",
               lambda: set_setting(store, "loyalty.expiry_months", "12"), runs=1)  # fmt: skip
         all_expiry = timed(
             "balances, all customers, expiry 12 months", lambda: balances(store, as_of)
+        )
+        timed(
+            "balances, all customers, expiry 12 months, every status read",
+            lambda: list(balances(store, as_of).values()),
         )
         timed(
             "loyalty report, expiry 12 months",
@@ -85,10 +94,11 @@ def main() -> None:
         timed(
             'segment count: tier = "Gold"', lambda: count_matching(store, 'tier = "Gold"'), runs=3
         )
-    for label, seconds in (("default rules", all_default), ("expiry 12 months", all_expiry)):
-        verdict = "OK" if seconds <= TARGET_SECONDS else "OVER"
-        print(f"all customers' balances ({label}): best wall {seconds:.3f} s against "
-              f"{TARGET_SECONDS:.1f} s: {verdict}")  # fmt: skip
+    for label, (best, median) in (("default rules", all_default),
+                                  ("expiry 12 months", all_expiry)):  # fmt: skip
+        verdict = "OK" if median <= TARGET_SECONDS else "OVER"
+        print(f"all customers' balances ({label}): wall best {best:.3f} s, median "
+              f"{median:.3f} s against {TARGET_SECONDS:.1f} s (median): {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -119,6 +119,25 @@ def test_tier_by_net_spend_in_the_12_months_up_to_the_as_of_date(tmp_path: Path)
     assert (nobody.points, nobody.tier, nobody.next_tier) == (0, "Bronze", "Silver")
 
 
+def test_everyone_s_balances_with_gaps_in_the_customer_ids(tmp_path: Path) -> None:
+    """Ids 1..N are read as a range; with a gap (a customer deleted) they come from the
+    table, and the deleted customer is nobody's."""
+    orders = [ShopOrder("A", 1, date(2026, 1, 5), 1000), ShopOrder("B", 3, date(2026, 1, 5), 500)]
+    store = shop(tmp_path, orders, customers=4)
+    everyone = balances(store, AS_OF)
+    assert [(s.customer_id, s.points) for s in everyone.values()] == [(1, 100), (2, 0), (3, 50),
+                                                                      (4, 0)]  # fmt: skip
+    with store.write() as conn:
+        conn.execute("DELETE FROM customers WHERE id = 2")
+    everyone = balances(store, AS_OF)
+    assert [(s.customer_id, s.points) for s in everyone.values()] == [(1, 100), (3, 50), (4, 0)]
+    assert 2 not in everyone and everyone.get(2) is None and len(everyone) == 3
+    assert balances(store, AS_OF, [2, 3]) == {3: everyone[3]}
+    with store.write() as conn:
+        conn.execute("DELETE FROM customers WHERE id = 1")
+    assert list(balances(store, AS_OF)) == [3, 4]
+
+
 def test_a_first_tier_above_zero_leaves_small_spenders_without_one(tmp_path: Path) -> None:
     store = shop(tmp_path, [ShopOrder("A", 1, date(2026, 6, 1), 1000)], tiers="VIP:500")
     status = balances(store, AS_OF, [1])[1]

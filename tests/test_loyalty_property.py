@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.loyalty import LoyaltyError, add_adjustment, balances, redeem
+from core.loyalty import LoyaltyError, add_adjustment, balances, loyalty_report, redeem
 from core.loyalty.kept import KEPT_COLUMNS, KEPT_STAMP_KEY, kept_rows_sql, rule_params
 from core.loyalty.rules import load_rules
 from core.segments import customer_rows
@@ -25,8 +25,10 @@ from core.shop_settings import set_setting
 from core.store import Store, open_store
 from tests.campaign_shop import ShopOrder, import_orders
 from tests.loyalty_support import (
+    Expected,
     Rules,
     expected_status,
+    months_later,
     write_customers,
 )
 
@@ -69,6 +71,26 @@ def order_lists(draw: st.DrawFn, customers: int, prefix: str) -> list[ShopOrder]
     return orders
 
 
+@st.composite
+def ledger_rows(
+    draw: st.DrawFn, customers: int, orders: list[ShopOrder], rules: Rules
+) -> list[tuple[int, int, date]]:
+    """Up to 4 ledger rows (customer, points, day); with expiry, some dated on the day an
+    order day's points expire or the day after, where a cut falls (the one is gone with the
+    points, the other counts)."""
+    rows = []
+    for _ in range(draw(st.integers(0, 4))):
+        customer, points = draw(st.integers(1, customers)), draw(st.integers(-500, 500))
+        if rules.expiry_months and orders and draw(st.booleans()):
+            order = draw(st.sampled_from(orders))
+            customer, day = order.customer, months_later(order.day, rules.expiry_months)
+            day += timedelta(days=draw(st.integers(0, 1)))
+        else:
+            day = FIRST_DAY + timedelta(days=draw(st.integers(0, SPAN_DAYS)))
+        rows.append((customer, points or 1, day))
+    return rows
+
+
 def new_shop(folder: Path, customers: int) -> tuple[Store, dict[int, int]]:
     store = open_store(folder / "shop.db", create=True)
     return store, write_customers(store, folder, customers)
@@ -88,14 +110,31 @@ def check_against_reference(
     as_of: date,
 ) -> None:
     got = balances(store, as_of)
-    assert sorted(got) == sorted(ids.values())
+    assert list(got) == sorted(ids.values())  # by ascending id
+    wanted = {}
     for number, customer_id in ids.items():
-        want = expected_status(orders, ledger, rules, number, as_of)
+        want = wanted[number] = expected_status(orders, ledger, rules, number, as_of)
         status = got[customer_id]
         assert (status.points, status.spend_12m, status.tier, status.next_tier) == (
             want.points, want.spend, want.tier, want.next_tier,
         ), (number, as_of)  # fmt: skip
         assert status.points_value == max(0, want.points) * 100 // rules.point_value
+    check_report(store, rules, as_of, list(wanted.values()))
+
+
+def check_report(store: Store, rules: Rules, as_of: date, wanted: list[Expected]) -> None:
+    """`retain-tui loyalty`'s members and points per tier (counted without statuses) equal
+    the reference's statuses counted by hand."""
+    report = loyalty_report(store, as_of)
+    by_tier = {name: [w for w in wanted if w.tier == name] for name, _ in rules.tiers}
+    below = [w for w in wanted if w.tier is None]
+    want = [(name, len(ws), sum(max(0, w.points) for w in ws)) for name, ws in by_tier.items()]
+    if below:
+        want.insert(0, ("(none)", len(below), sum(max(0, w.points) for w in below)))
+    assert [(t.name, t.members, t.points) for t in report.tiers] == want
+    assert report.members == len(wanted)
+    assert report.points_outstanding == sum(max(0, w.points) for w in wanted)
+    assert report.negative_balances == sum(w.points < 0 for w in wanted)
 
 
 def check_kept_equals_scratch(store: Store, as_of: date) -> None:
@@ -135,19 +174,7 @@ def test_balances_and_tiers_equal_the_brute_force(
     customers: int, data: st.DataObject, rules: Rules, as_of_offset: int
 ) -> None:
     orders = data.draw(order_lists(customers, "A"))
-    ledger = [
-        (c, p, FIRST_DAY + timedelta(days=d))
-        for c, p, d in data.draw(
-            st.lists(
-                st.tuples(
-                    st.integers(1, customers),
-                    st.integers(-500, 500).filter(bool),
-                    st.integers(0, SPAN_DAYS),
-                ),
-                max_size=4,
-            )
-        )
-    ]
+    ledger = data.draw(ledger_rows(customers, orders, rules))
     as_of = FIRST_DAY + timedelta(days=as_of_offset)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

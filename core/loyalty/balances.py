@@ -6,30 +6,37 @@ negative), both counted only after the customer's last expiry when expiry is on.
 from net spend in the 12 months up to the as-of date, kept in the same rows. So all
 customers' balances are one pass over `loyalty_points` in key order plus the ledger
 (docs/loyalty.md; bench/bench_loyalty.py measures it at a million orders).
+
+Of that pass, moving each customer's row into Python costs more than SQLite's reading, so
+the pass returns three columns per customer (four when expiry meets ledger rows), and the
+statuses (eight fields) are made when read: `Balances` holds each customer's balance and
+12-month spend, and totals over everyone (`loyalty_report`) read those without statuses.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
+from itertools import islice
 from typing import NamedTuple
 
 from core.loyalty.kept import kept_is_current, kept_rows_sql, rule_params
 from core.loyalty.rules import LoyaltyRules, add_months, load_rules
+from core.schema_programme import loyalty_points_from_orders
 from core.sqlfunctions import register_functions
 from core.store import Store
 
-__all__ = ["LoyaltyStatus", "balances", "spend_window_start", "status_of"]
+__all__ = ["Balances", "LoyaltyStatus", "balances", "spend_window_start", "status_of"]
 
 JULIAN_OFFSET = 1721424.5
 """julianday(d) − ordinal(d): SQLite's day numbers to `date.toordinal`."""
 
 
 class LoyaltyStatus(NamedTuple):
-    """One customer's loyalty figures as of a date (a tuple: 350,000 of them are built in
-    a fraction of the time dataclasses take)."""
+    """One customer's loyalty figures as of a date."""
 
     customer_id: int
     points: int
@@ -53,26 +60,68 @@ def spend_window_start(as_of: date) -> date:
     return add_months(as_of, -12)
 
 
-# Per customer with counting orders up to :as_of, from their last kept row up to it (SQLite
-# takes the bare columns from the row where max(day) is): the points since their last expiry
-# then, that expiry's day, the day those points expire, and the 12-month spend.
+# Per customer with counting orders up to :as_of: their points and 12-month spend. Without
+# expiry nothing is ever cut, so the points are the sum of the days' points.
 _EARNED_SQL = """
-    SELECT customer_id, max(day), kept, cut, expires,
-           sum(CASE WHEN day > :window THEN revenue ELSE 0 END)
+    SELECT customer_id, sum(points), coalesce(sum(revenue) FILTER (WHERE day > :window), 0)
     FROM ({days}) WHERE day <= :as_of {only}
     GROUP BY customer_id
 """
-# Without expiry nothing is ever cut: the sum of the points reads one column less.
-_EARNED_NO_EXPIRY_SQL = """
-    SELECT customer_id, 0, sum(points), 0, NULL,
-           sum(CASE WHEN day > :window THEN revenue ELSE 0 END)
-    FROM ({days}) WHERE day <= :as_of {only}
-    GROUP BY customer_id
+# With expiry, from their last kept row up to :as_of (SQLite takes the bare columns from the
+# row where max(day) is): the points since their last expiry, or 0 when those expired since;
+# and, when ledger rows need it ({cut}), the day of that last expiry.
+_EARNED_EXPIRY_SQL = """
+    SELECT customer_id, points{cut}, spend FROM (
+        SELECT customer_id, max(day),
+               iif(expires IS NOT NULL AND :as_of > expires, 0, kept) AS points,
+               iif(expires IS NOT NULL AND :as_of > expires, expires, cut) AS cut,
+               coalesce(sum(revenue) FILTER (WHERE day > :window), 0) AS spend
+        FROM ({days}) WHERE day <= :as_of {only}
+        GROUP BY customer_id
+    )
 """
 _ADJUSTMENTS_SQL = f"""
     SELECT customer_id, CAST(julianday(as_of) - {JULIAN_OFFSET} AS INTEGER), points
     FROM loyalty_adjustments WHERE as_of <= :as_of_text {{only}}
 """
+_NOTHING = (0, 0, 0)
+"""A customer without counting orders or ledger rows: (id unused, 0 points, 0 spend)."""
+
+
+class Balances(Mapping[int, LoyaltyStatus]):
+    """The statuses `balances` found, by ascending customer id, each made when read (the
+    350,000 of a large shop cost more to build than to compute; a total over everyone reads
+    `figures` instead)."""
+
+    __slots__ = ("_figures", "_make")
+
+    def __init__(self, figures: dict[int, tuple[int, int, int]], make: _StatusMaker) -> None:
+        self._figures = figures
+        self._make = make
+
+    def __getitem__(self, customer_id: int) -> LoyaltyStatus:
+        _id, points, spend = self._figures[customer_id]
+        return self._make(customer_id, points, spend)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._figures)
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+    def __contains__(self, customer_id: object) -> bool:
+        return customer_id in self._figures
+
+    def __repr__(self) -> str:
+        return f"Balances({dict(self)!r})"
+
+    def figures(self) -> Iterable[tuple[int, int, int]]:
+        """(id unused, points, 12-month spend) per customer: the rows statuses are made of."""
+        return self._figures.values()
+
+    def tiers_reached(self, spend: int) -> int:
+        """How many tiers `spend` reaches (0: none; k: the k-th tier is the customer's)."""
+        return self._make.reached(spend)
 
 
 def balances(
@@ -80,7 +129,7 @@ def balances(
     as_of: date,
     customer_ids: Iterable[int] | None = None,
     rules: LoyaltyRules | None = None,
-) -> dict[int, LoyaltyStatus]:
+) -> Balances:
     """Per customer (every customer, or those of `customer_ids` that exist) their status,
     by ascending id.
 
@@ -98,70 +147,65 @@ def balances(
         **rule_params(rules),
     }
     only = "" if wanted is None else "AND customer_id IN (SELECT value FROM json_each(:ids))"
+    adjustments = conn.execute(_ADJUSTMENTS_SQL.format(only=only), params).fetchall()
     if kept_is_current(conn, rules):
-        days = "SELECT customer_id, day, points, kept, cut, expires, revenue FROM loyalty_points"
-    else:
+        days = "loyalty_points"
+    elif rules.expiry_months:  # computed from the orders: slower, the same figures
         register_functions(conn)
-        days = kept_rows_sql(only, expiry=bool(rules.expiry_months))  # slower, the same figures
-    as_of_day = params["as_of"]
-    rows = conn.execute(
-        (_EARNED_SQL if rules.expiry_months else _EARNED_NO_EXPIRY_SQL).format(
-            days=days, only=only
-        ),
-        params,
-    )
-    # customer -> (points after the last expiry, 12-month spend, that expiry's day)
-    earned: dict[int, tuple[int, int, int]] = (
-        {
-            customer_id: (0, spend, expires)  # no order since: all gone
-            if expires is not None and as_of_day > expires
-            else (kept, spend, cut)
-            for customer_id, _last, kept, cut, expires, spend in rows
-        }
-        if rules.expiry_months
-        else {customer_id: (kept, spend, 0) for customer_id, _l, kept, _c, _e, spend in rows}
-    )
-    adjusted: dict[int, int] = {}
-    for customer_id, day, points in conn.execute(_ADJUSTMENTS_SQL.format(only=only), params):
-        entry = earned.get(customer_id)
-        if entry is None or day > entry[2]:
-            adjusted[customer_id] = adjusted.get(customer_id, 0) + points
-    if wanted is None:
-        ids = [row[0] for row in conn.execute("SELECT id FROM customers ORDER BY id")]
+        days = f"({kept_rows_sql(only, expiry=True)})"
     else:
-        ids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM customers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                (params["ids"],),
-            )
-        ]
-    make = _StatusMaker(rules)
-    nothing = (0, 0, 0)
-    get = earned.get
-    if adjusted:
-        more = adjusted.get
-        return {
-            customer_id: make(customer_id, entry[0] + more(customer_id, 0), entry[1])
-            for customer_id in ids
-            for entry in (get(customer_id, nothing),)
-        }
-    return {
-        customer_id: make(customer_id, entry[0], entry[1])
-        for customer_id in ids
-        for entry in (get(customer_id, nothing),)
-    }
+        days = f"({loyalty_points_from_orders(only)})"
+    cut_by_customer: dict[int, int] = {}
+    if not rules.expiry_months:
+        sql = _EARNED_SQL.format(days=days, only=only)
+    else:
+        sql = _EARNED_EXPIRY_SQL.format(days=days, only=only, cut=", cut" if adjustments else "")
+    if rules.expiry_months and adjustments:  # ledger rows up to the last expiry are gone too
+        earned = {}
+        for customer_id, points, cut, spend in conn.execute(sql, params):
+            earned[customer_id] = (customer_id, points, spend)
+            cut_by_customer[customer_id] = cut
+    else:
+        earned = {row[0]: row for row in conn.execute(sql, params)}
+    ids = _customer_ids(conn, None if wanted is None else str(params["ids"]))
+    figures = dict.fromkeys(ids, _NOTHING)
+    count = len(figures)
+    figures.update(earned)  # in C; every earning customer exists (a foreign key)
+    if len(figures) != count:  # pragma: no cover - only with foreign keys off: drop them
+        figures = dict(islice(figures.items(), count))  # new keys come last
+    for customer_id, day, points in adjustments:
+        entry = figures.get(customer_id)
+        if entry is not None and day > cut_by_customer.get(customer_id, 0):
+            figures[customer_id] = (customer_id, entry[1] + points, entry[2])
+    return Balances(figures, _StatusMaker(rules))
+
+
+def _customer_ids(conn: sqlite3.Connection, ids_json: str | None) -> Iterable[int]:
+    """Every customer's id (or those of the JSON list that exist), ascending. All of them
+    are usually 1..N (nothing deletes customers): then they are a range, and Python need not
+    take 350,000 rows from SQLite."""
+    if ids_json is not None:
+        sql = "SELECT id FROM customers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        return [row[0] for row in conn.execute(sql, (ids_json,))]
+    low, high, count = conn.execute("SELECT min(id), max(id), count(*) FROM customers").fetchone()
+    if count and high - low + 1 == count:  # `count` distinct ids from low to high: all of them
+        return range(low, high + 1)
+    return [row[0] for row in conn.execute("SELECT id FROM customers ORDER BY id")]
 
 
 class _StatusMaker:
     """`status_of` for many customers: tiers found by bisection, the rules' arithmetic
-    (`order_points`, `value_cents`) inlined: this runs 350,000 times in a second."""
+    (`order_points`, `value_cents`) inlined."""
 
     def __init__(self, rules: LoyaltyRules) -> None:
         self.thresholds = [tier.threshold for tier in rules.tiers]
         self.names = [tier.name for tier in rules.tiers]
         self.rate = rules.points_per_unit
         self.point_value = rules.point_value
+
+    def reached(self, spend: int) -> int:
+        """How many tiers `spend` reaches: the tier is `names[reached - 1]` (none at 0)."""
+        return bisect_right(self.thresholds, spend)
 
     def __call__(self, customer_id: int, points: int, spend: int) -> LoyaltyStatus:
         reached = bisect_right(self.thresholds, spend)  # tiers whose threshold <= spend

@@ -113,20 +113,27 @@ def loyalty_report(store: Store, as_of: date) -> LoyaltyReport:
     """Every customer counts as a member (the scheme needs no sign-up)."""
     rules = load_rules(store)
     statuses = balances(store, as_of, rules=rules)
-    members = {tier.name: 0 for tier in rules.tiers}
-    points = {tier.name: 0 for tier in rules.tiers}
-    outstanding = negative = 0
-    for status in statuses.values():
-        name = status.tier or NO_TIER
-        members[name] = members.get(name, 0) + 1
-        held = max(0, status.points)
-        points[name] = points.get(name, 0) + held
-        outstanding += held
-        negative += status.points < 0
+    # Counted from each customer's balance and spend, without making 350,000 statuses:
+    # index 0 is below the first tier, index k the k-th tier.
+    members = [0] * (len(rules.tiers) + 1)
+    points = [0] * (len(rules.tiers) + 1)
+    negative = 0
+    reached = statuses.tiers_reached
+    for _customer, balance, spend in statuses.figures():
+        index = reached(spend)
+        members[index] += 1
+        if balance > 0:
+            points[index] += balance
+        elif balance < 0:
+            negative += 1
+    outstanding = sum(points)
     promised = open_code_points(store, as_of)
-    tiers = [TierFigures(t.name, t.threshold, members[t.name], points[t.name]) for t in rules.tiers]
-    if NO_TIER in members:
-        tiers.insert(0, TierFigures(NO_TIER, 0, members[NO_TIER], points[NO_TIER]))
+    tiers = [
+        TierFigures(t.name, t.threshold, members[index], points[index])
+        for index, t in enumerate(rules.tiers, start=1)
+    ]
+    if members[0]:
+        tiers.insert(0, TierFigures(NO_TIER, 0, members[0], points[0]))
     return LoyaltyReport(
         as_of=as_of,
         rules=rules,
