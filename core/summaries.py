@@ -57,7 +57,7 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
     else:
         _refresh_affected(conn)
     recommend_tables.refresh(conn, everyone=everyone)
-    save_cuts(conn)
+    save_cuts(conn, from_indexes=not everyone)
     refresh_points(conn, None if everyone else AFFECTED_TABLE, everyone=everyone)
 
 
