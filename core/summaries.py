@@ -111,24 +111,27 @@ def _write_differences(
     differs (the triggers on `customer_stats` see an update, not a delete and an insert).
 
     SQLite rewrites the index entries of every column an UPDATE sets, changed or not: the
-    `rarely` columns are set by a statement of their own, for the rows where they differ."""
-    keys, columns = ", ".join(key), ", ".join((*key, *values, *rarely))
+    `rarely` columns are set by a statement of their own, for the rows where they differ.
+    `OR FAIL`: a failing statement keeps its earlier rows instead of undoing them, which
+    spares SQLite journaling every page it changes into a temp file (8,000 writes for the
+    stats of 1,000 new orders); any failure rolls the whole import back all the same."""
+    keys, matched = ", ".join(key), " AND ".join(f"{table}.{c} = f.{c}" for c in key)
     conn.execute(
         f"DELETE FROM {table} WHERE customer_id IN (SELECT id FROM {AFFECTED_TABLE}) "
         f"AND ({keys}) NOT IN (SELECT {keys} FROM {fresh})"
     )
-    if rarely:
-        changes = ", ".join(f"{column} = f.{column}" for column in (*values, *rarely))
-        moved = " OR ".join(f"{table}.{column} IS NOT f.{column}" for column in rarely)
-        matched = " AND ".join(f"{table}.{column} = f.{column}" for column in key)
-        conn.execute(
-            f"UPDATE {table} SET {changes} FROM {fresh} AS f WHERE {matched} AND ({moved})"
-        )
-    changes = ", ".join(f"{column} = excluded.{column}" for column in values)
-    differs = " OR ".join(f"{column} IS NOT excluded.{column}" for column in values)
+    for changed, differs in ((*values, *rarely), rarely), (values, values):
+        if differs:
+            changes = ", ".join(f"{column} = f.{column}" for column in changed)
+            differ = " OR ".join(f"{table}.{column} IS NOT f.{column}" for column in differs)
+            conn.execute(
+                f"UPDATE OR FAIL {table} SET {changes} FROM {fresh} AS f "
+                f"WHERE {matched} AND ({differ})"
+            )
+    columns = ", ".join((*key, *values, *rarely))
     conn.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {fresh} WHERE 1 "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {changes} WHERE {differs}"
+        f"INSERT OR FAIL INTO {table} ({columns}) SELECT {columns} FROM {fresh} AS f "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {matched})"
     )
 
 
