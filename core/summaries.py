@@ -120,14 +120,18 @@ def _write_differences(
         f"DELETE FROM {table} WHERE customer_id IN (SELECT id FROM {AFFECTED_TABLE}) "
         f"AND ({keys}) NOT IN (SELECT {keys} FROM {fresh})"
     )
-    for changed, differs in ((*values, *rarely), rarely), (values, values):
-        if differs:
-            changes = ", ".join(f"{column} = f.{column}" for column in changed)
-            differ = " OR ".join(f"{table}.{column} IS NOT f.{column}" for column in differs)
-            conn.execute(
-                f"UPDATE OR FAIL {table} SET {changes} FROM {fresh} AS f "
-                f"WHERE {matched} AND ({differ})"
-            )
+
+    def update(columns: tuple[str, ...], where_one_differs: tuple[str, ...]) -> None:
+        changes = ", ".join(f"{column} = f.{column}" for column in columns)
+        differs = " OR ".join(f"{table}.{c} IS NOT f.{c}" for c in where_one_differs)
+        conn.execute(
+            f"UPDATE OR FAIL {table} SET {changes} FROM {fresh} AS f "
+            f"WHERE {matched} AND ({differs})"
+        )
+
+    if rarely:
+        update((*values, *rarely), rarely)
+    update(values, values)
     columns = ", ".join((*key, *values, *rarely))
     conn.execute(
         f"INSERT OR FAIL INTO {table} ({columns}) SELECT {columns} FROM {fresh} AS f "
