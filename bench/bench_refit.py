@@ -3,7 +3,8 @@
 Since issue 16's remainder an import refits the stored predictions once the orders run
 `predict.refit_after_days` (7) past the fit (core/predict/refit.py). This measures what that
 costs a daily import: a private copy of the shop is fitted once (`predict`), then the same
-10,000 orders (11 days after the last one, customers of the shop) are imported into one copy
+10,000 orders (bench/common.py's `new_orders`: 11 days after the last one, customers of the
+shop) are imported into one copy
 with the refit due and into another with `--no-refit`.
 
     python bench/bench_refit.py [--db SHOP.db] [--orders 10000]   # default: bench/common.py's shop
@@ -14,24 +15,18 @@ Prints wall, user and system seconds and peak memory per command (/usr/bin/time)
 from __future__ import annotations
 
 import argparse
-import csv
-import random
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
-from datetime import date, timedelta
 from pathlib import Path
 
-from common import ROOT, shop_db
+from common import ROOT, new_orders, shop_db
 
 sys.path.insert(0, str(ROOT))
 
-from core.as_of import latest_order_date
 from core.store import open_store
-
-DAYS_AFTER = 11
 
 
 def private_copy(source: Path, target: Path) -> Path:
@@ -42,23 +37,6 @@ def private_copy(source: Path, target: Path) -> Path:
     dst.close()
     open_store(target).close()  # migrated once, outside the timings
     return target
-
-
-def new_orders(db: Path, path: Path, count: int, seed: int = 16) -> date:
-    """`count` orders of existing customers on the DAYS_AFTER days after the last order."""
-    with open_store(db) as store:
-        last = latest_order_date(store)
-        customers = [row[0] for row in store.execute("SELECT external_id FROM customers")]
-    assert last is not None
-    rng = random.Random(seed)
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["order_id", "ordered_at", "customer_id", "total"])
-        for n in range(count):
-            day = last + timedelta(days=1 + n * DAYS_AFTER // count)
-            writer.writerow([f"REFIT-{n}", day.isoformat(), rng.choice(customers),
-                             f"{rng.uniform(10, 120):.2f}"])  # fmt: skip
-    return last + timedelta(days=DAYS_AFTER)
 
 
 def timed(args: list[str]) -> tuple[float, float, float, int, str]:

@@ -6,12 +6,15 @@ by `make_shop.py` and imported once into `shop.db`, which the benchmarks only re
 
 from __future__ import annotations
 
+import csv
 import os
+import random
 import resource
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,3 +99,50 @@ def timed_command(args: list[str]) -> tuple[float, int, str]:
     else:
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, peak_kb // 1024, result.stdout
+
+
+NEW_ORDERS_DAYS = 11
+"""`new_orders` spreads its orders over this many days after the shop's last order."""
+
+
+def new_orders(db: Path, path: Path, count: int, *, seed: int = 16, new_share: float = 0.0) -> date:
+    """Write `count` new orders for the shop in `db` to `path`, as its next export would hold
+    them: one line each (make_shop.py's products), on the NEW_ORDERS_DAYS days after its last
+    order, from its customers as stored (id, email, name, country, consent) and, for
+    `new_share` of them, from customers it does not know yet. Returns the last day written.
+    Deterministic for a given shop and seed."""
+    from make_shop import HEADER, PRODUCTS
+
+    from core.as_of import latest_order_date  # the calling script has put ROOT on sys.path
+    from core.store import open_store
+
+    with open_store(db) as store:
+        last = latest_order_date(store)
+        known = store.execute(
+            "SELECT external_id, email, first_name, last_name, country, accepts_marketing "
+            "FROM customers WHERE external_id IS NOT NULL ORDER BY id"
+        ).fetchall()
+    assert last is not None
+    consent = {0: "no", 1: "yes", None: ""}
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(HEADER)
+        for n in range(count):
+            day = last + timedelta(days=1 + n * NEW_ORDERS_DAYS // count)
+            if rng.random() < new_share:
+                customer = (f"NEW{seed}-{n}", f"new{seed}-{n}@example.com", "Ada", "Nieuw",
+                            "NL", 1)  # fmt: skip
+            else:
+                customer = rng.choice(known)
+            external_id, email, first, last_name, country, accepts = customer
+            sku, product, price = PRODUCTS[rng.randrange(len(PRODUCTS))]
+            quantity = rng.choice((1, 1, 2))
+            total = price * quantity + (0 if price * quantity >= 4900 else 490)
+            writer.writerow((
+                f"NEW{seed}-{n}", f"{day.isoformat()}T{rng.randrange(24):02d}:30:00+01:00",
+                external_id, email, first, last_name, country, consent[accepts], "EUR",
+                f"{total / 100:.2f}", "0.00", "paid", sku, product, quantity,
+                f"{price / 100:.2f}", "",
+            ))  # fmt: skip
+    return last + timedelta(days=NEW_ORDERS_DAYS)

@@ -29,6 +29,7 @@ SCRIPTS = (
     "bench_recommend.py",
     "bench_loyalty.py",
     "bench_refit.py",
+    "bench_incremental.py",
 )
 
 

@@ -67,9 +67,10 @@ TABLES_SQL = """
     ) WITHOUT ROWID;
 """
 
-# Each (customer, product) of the counting orders `{source}` selects, up to :day.
+# Each (customer, product) of the counting orders `{source}` selects, up to :day. OR FAIL
+# (no conflict can happen) spares SQLite journaling each page it changes into a temp file.
 _CUSTOMER_PRODUCTS_SQL = """
-    INSERT INTO {schema}customer_products
+    INSERT OR FAIL INTO {schema}customer_products
         (customer_id, key, first_day, last_day, orders, days, line_id)
     SELECT o.customer_id, coalesce(l.sku, l.product) AS key, min(o.order_day),
            max(o.order_day), count(DISTINCT o.id), count(DISTINCT o.order_day), max(l.id)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.text import Text
 
 from core.demo import DemoRefusedError, create_demo, demo_loaded_on
@@ -289,6 +288,9 @@ def _import_with_progress(
     """`read(progress=...)` with a progress bar on a terminal."""
     if quiet or not sys.stderr.isatty():
         return read()
+    # Here, not at the top: a cron import (no terminal) or --json never draws a bar (7 ms).
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     columns = (*Progress.get_default_columns()[:-1], BarColumn(), DownloadColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=err_console, transient=True) as bar:
