@@ -123,7 +123,20 @@ def write_refusal(path: Path | None, exc: BaseException) -> str:
     with suppress(OSError):
         if shutil.disk_usage(path.parent).free == 0:
             return "no space left on device"
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return (f"{exc}: the shop's disk has room, so SQLite's temporary folder "
+                f"{sqlite_temp_folder()} may be full (SQLITE_TMPDIR names another)")  # fmt: skip
     return str(exc)
+
+
+def sqlite_temp_folder() -> str:
+    """The folder SQLite keeps its temporary files in on Unix (the TEMP tables an import
+    stages its rows in, big sorts): the first writable one of these."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp",
+                   "/usr/tmp", "/tmp"):  # fmt: skip
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
 
 
 def utc_now() -> str:

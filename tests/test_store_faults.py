@@ -7,8 +7,10 @@ stops nothing); skipped where mounting is not permitted.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -100,3 +102,37 @@ def test_a_full_disk_reads_and_refuses_writes(
     assert "no space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert frozen_state(db) == before
+
+
+@pytest.mark.parametrize("shop", ["existing", "new"])
+def test_a_full_temporary_folder_during_an_import_refuses_it_and_changes_nothing(
+    tmp_path: Path, shop: str
+) -> None:
+    """An import stages its rows in SQLite's temporary files (SQLITE_TMPDIR): when that disk
+    is full, the import stops with one line naming the folder, exit 2, and the shop is as it
+    was (a new one is not left behind)."""
+    db = tmp_path / "shop.db"
+    if shop == "existing":
+        build_shop(db).close()
+    before = frozen_state(db) if shop == "existing" else None
+    orders = tmp_path / "orders.csv"  # enough rows for the staged tables to leave the cache
+    with orders.open("w", encoding="utf-8") as out:
+        out.write("order_id,ordered_at,email,total,sku,product,quantity,price\n")
+        for n in range(30_000):
+            amount = f"{10 + n % 90}.50"
+            out.write(f"F{n},2024-05-{1 + n % 28:02d},buyer{n % 9000}@example.com,{amount},"
+                      f"SKU-{n % 40},Product {n % 40},1,{amount}\n")  # fmt: skip
+    with small_tmpfs(tmp_path / "tmp", "256k") as folder:
+        fill(folder)
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "import", "orders", str(orders), "--db", str(db)],
+            capture_output=True, text=True, check=False, cwd=Path(__file__).parent.parent,
+            env={**os.environ, "SQLITE_TMPDIR": str(folder)},
+        )  # fmt: skip
+    assert done.returncode == ExitCode.REFUSED, done.stderr
+    assert done.stderr.startswith("error: ") and f"temporary folder {folder}" in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    if shop == "existing":
+        assert frozen_state(db) == before
+    else:
+        assert not db.exists()

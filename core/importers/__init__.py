@@ -8,8 +8,10 @@ nothing.
 from __future__ import annotations
 
 import gc
+import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +24,7 @@ from core.importers.loader import Staging
 from core.importers.mapping import remembered_mapping
 from core.importers.readers import read_customers, read_orders
 from core.importers.records import RowError
-from core.store import Store, utc_now
+from core.store import Store, cannot_write, sqlite_temp_folder, utc_now
 
 __all__ = ["FatalImportError", "ImportResult", "RowError", "import_file", "parse_mapping"]
 
@@ -197,8 +199,21 @@ def import_file(
         result.merge_seconds = counts.merge_seconds
         result.seconds = time.perf_counter() - started
         _record_run(store, result, started_at)
+    except sqlite3.OperationalError as exc:
+        # Not the shop's database (its writes say so themselves, `StoreWriteError`): the
+        # TEMP tables the rows are staged in, in SQLite's temporary folder.
+        if not cannot_write(exc):
+            raise
+        raise FatalImportError(
+            f"cannot stage the import: SQLite's temporary folder {sqlite_temp_folder()} "
+            f"refuses writes ({exc}); free space there, or name another folder in "
+            "SQLITE_TMPDIR (nothing was imported)"
+        ) from exc
     finally:
-        staging.drop()
+        # On a full temporary folder even dropping fails; the next import drops them first,
+        # and they go with the connection anyway.
+        with suppress(sqlite3.Error):
+            staging.drop()
         if gc_was_enabled:
             gc.enable()
     return result

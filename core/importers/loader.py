@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
@@ -187,7 +187,9 @@ class Staging:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back on its own (disk full)
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
