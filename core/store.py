@@ -27,7 +27,7 @@ from core.schema import MIGRATIONS, SCHEMA_VERSION
 BUSY_TIMEOUT_MS = 10_000
 WRITE_WAIT_ENV = "RETAIN_WRITE_WAIT"
 WRITE_WAIT_SECONDS = 120.0
-"""How long a writer waits for another one (a merge of a million orders takes ~17 s)."""
+"""How long a writer waits for another one (a first import of a million orders merges ~30 s)."""
 FIRST_WAIT_MS = 1_000
 """After this long waiting for the write lock, the caller is told (`on_wait`)."""
 MEMORY = ":memory:"
