@@ -26,20 +26,17 @@ from tests.tui_email_fixtures import (  # noqa: F401
     email_app_fixture,
     home_fixture,
     notices,
-    open_segments,
+    open_compose,
     rows,
     text_of,
     type_discount,
-    user_templates,
 )
-from tests.tui_fixtures import (  # noqa: F401
+from tests.tui_fixtures import (
     WAIT_LIMIT,
     pilot_test,
     settle,
-    shop_db_fixture,
-    shown_notices,
+    shop_db_fixture,  # noqa: F401
     until,
-    visible_text,
 )
 from tui.app import RetainApp
 from tui.screens.compose import Audience, ComposeScreen
@@ -72,11 +69,7 @@ async def test_the_first_preview_shows_while_the_rest_of_the_list_is_read(
 
     try:
         async with email_app.run_test(size=(80, 24)) as pilot:
-            segments = await open_segments(pilot)
-            assert segments.table.select_name("lapsed")
-            await pilot.press("c")
-            screen = email_app.screen
-            assert isinstance(screen, ComposeScreen)
+            screen = await open_compose(pilot, "lapsed")
             await until(pilot, lambda: screen.previews > 0, workers=False)
             assert screen.plan is not None and not screen.plan.complete
             assert screen.plan.template == "come-back-bestsellers"
@@ -295,11 +288,7 @@ async def test_choosing_again_interrupts_the_search_for_who_has_nothing_to_recom
 
     monkeypatch.setattr(Composer, "exact_recipients", endless)
     async with email_app.run_test(size=(80, 24)) as pilot:
-        segments = await open_segments(pilot)
-        assert segments.table.select_name("lapsed")
-        await pilot.press("c")
-        screen = email_app.screen
-        assert isinstance(screen, ComposeScreen)
+        screen = await open_compose(pilot, "lapsed")
         await until(pilot, lambda: started.is_set() and screen.previews > 0, workers=False)
         await until(
             pilot, lambda: "up to 5" in text_of(screen, "#recipient-summary"), workers=False
@@ -345,11 +334,7 @@ async def test_a_discount_typed_while_the_list_is_read_does_not_read_it_again(
     monkeypatch.setattr(Composer, "recipient_chunks", held)
     try:
         async with email_app.run_test(size=(80, 24)) as pilot:
-            segments = await open_segments(pilot)
-            assert segments.table.select_name("lapsed")
-            await pilot.press("c")
-            screen = email_app.screen
-            assert isinstance(screen, ComposeScreen)
+            screen = await open_compose(pilot, "lapsed")
             await until(pilot, lambda: plans, "the first plan", workers=False)
             screen.query_one("#discount", Input).value = "10%"
             await until(pilot, lambda: screen.discount is not None, "the discount", workers=False)

@@ -58,13 +58,19 @@ async def open_segments(pilot: Pilot) -> SegmentsScreen:
     return screen
 
 
-async def compose_for_segment(pilot: Pilot, name: str) -> ComposeScreen:
-    """From the segments screen, `c` on segment `name`; returns once the first preview shows."""
+async def open_compose(pilot: Pilot, name: str) -> ComposeScreen:
+    """From the segments screen, `c` on segment `name`: the compose screen, as it opens."""
     segments = await open_segments(pilot)
     assert segments.table.select_name(name)
     await pilot.press("c")
     screen = pilot.app.screen
     assert isinstance(screen, ComposeScreen)
+    return screen
+
+
+async def compose_for_segment(pilot: Pilot, name: str) -> ComposeScreen:
+    """`open_compose`, returning once the first preview shows."""
+    screen = await open_compose(pilot, name)
     await until(pilot, lambda: screen.previews > 0, "the first preview")
     return screen
 
