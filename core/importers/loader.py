@@ -283,15 +283,15 @@ class Staging:
                 self._merge_orders(conn, counts, now)
                 self._keep_consent_no(conn, counts)
             # After a first import's indexes and derived tables are rebuilt, still under the lock.
-            counts.redemptions = imported_redemptions(
-                conn,
+            changed = (
                 "SELECT coalesce(existing_id, ? + seq) FROM stage_orders WHERE NOT unchanged",
                 (self._first_new_id - 1,),
             )
+            counts.redemptions = imported_redemptions(conn, *changed)
             counts.referrals = reconcile_referrals(
                 conn, None if self._touched_everyone else f"SELECT id FROM {AFFECTED_TABLE}"
             )
-            counts.points_codes = reconcile_points_codes(conn)
+            counts.points_codes = reconcile_points_codes(conn, *changed)
         counts.merge_seconds = time.perf_counter() - started
         return counts
 

@@ -163,12 +163,14 @@ def issue_points_code(
 # (its split of multi-code cells runs once, not once per code).
 _USES = """
     SELECT r.code, r.order_id, r.ordered_day FROM code_redemptions r
-    WHERE r.code IN (SELECT code FROM loyalty_codes WHERE deduct = 'used')
+    WHERE r.code IN (SELECT code FROM loyalty_codes WHERE deduct = 'used' {only})
 """
 _KEPT = """
     SELECT code, customer_id, points, used_order_id, used_day, generation
-    FROM loyalty_codes WHERE deduct = 'used'
+    FROM loyalty_codes WHERE deduct = 'used' {only}
 """
+_TOUCHED = "temp.touched_points_codes"
+"""The campaign points codes whose first use an import may have moved (`reconcile_points_codes`)."""
 
 
 def _reference(code: str, generation: int, returned: bool = False) -> str:
@@ -178,18 +180,50 @@ def _reference(code: str, generation: int, returned: bool = False) -> str:
     return f"{text} returned" if returned else text
 
 
-def reconcile_points_codes(conn: sqlite3.Connection) -> PointsCodeChanges:
-    """Bring every campaign points code's deduction in line with the stored orders, inside
-    the caller's (an import's) write transaction."""
+def reconcile_points_codes(
+    conn: sqlite3.Connection, changed_orders: str | None = None, params: tuple[object, ...] = ()
+) -> PointsCodeChanges:
+    """Bring the campaign points codes' deductions in line with the stored orders, inside
+    the caller's (an import's) write transaction.
+
+    `changed_orders` (a query for ids, with `params`) names the orders the import added or
+    changed: only the codes they carry, or were deducted for, can have another first use
+    (an import never removes an order), so only those are read; None reads every code.
+    """
     changes = PointsCodeChanges()
     wanted = "SELECT EXISTS (SELECT 1 FROM loyalty_codes WHERE deduct = 'used')"
     if not conn.execute(wanted).fetchone()[0]:
         return changes
+    only = ""
+    if changed_orders is not None:
+        conn.execute(f"DROP TABLE IF EXISTS {_TOUCHED}")
+        conn.execute(
+            f"""
+            CREATE TABLE {_TOUCHED} AS
+            WITH changed(id) AS ({changed_orders})
+            SELECT code FROM code_redemptions WHERE order_id IN (SELECT id FROM changed)
+            UNION
+            SELECT code FROM loyalty_codes
+            WHERE deduct = 'used' AND used_order_id IN (SELECT id FROM changed)
+            """,
+            params,
+        )
+        only = f"AND code IN (SELECT code FROM {_TOUCHED})"
+    try:
+        _reconcile(conn, only, changes)
+    finally:
+        if changed_orders is not None:
+            conn.execute(f"DROP TABLE {_TOUCHED}")
+    return changes
+
+
+def _reconcile(conn: sqlite3.Connection, only: str, changes: PointsCodeChanges) -> None:
     first: dict[str, tuple[int, int]] = {}  # code -> (day, order id) of its first use
-    for code, order, day in conn.execute(_USES):
+    for code, order, day in conn.execute(_USES.format(only=only)):
         if code not in first or (day, order) < first[code]:
             first[code] = (day, order)
-    for code, customer, points, used_order, used_day, generation in conn.execute(_KEPT).fetchall():
+    kept = conn.execute(_KEPT.format(only=only)).fetchall()
+    for code, customer, points, used_order, used_day, generation in kept:
         day, order = first.get(code, (None, None))
         if used_order == order:
             continue
@@ -207,7 +241,6 @@ def reconcile_points_codes(conn: sqlite3.Connection) -> PointsCodeChanges:
             "WHERE code = ?",
             (order, day, generation, code),
         )
-    return changes
 
 
 def open_code_points(store: Store, as_of: date) -> int:
