@@ -18,7 +18,7 @@ customer are left out, as by every summary (core/summaries.py).
 The last three are sums over customers, adjusted like `cohort_months`: the touched customers'
 old rows of `customer_products` are subtracted before they are rebuilt, and the new ones
 added, so an import of 1,000 orders reads only its own customers' orders
-(tests/test_recommend_precompute.py checks them against a brute-force count after any
+(tests/test_recommend_property.py checks them against a brute-force count after any
 sequence of imports).
 """
 
