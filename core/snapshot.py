@@ -25,7 +25,7 @@ from core.as_of import resolve_as_of
 from core.rfm import RfmTable
 from core.rfm_cuts import compute_cuts, stored_cuts
 from core.sqlparts import Sql, join
-from core.store import Store
+from core.store import Store, roll_back
 
 if TYPE_CHECKING:
     from core.loyalty import LoyaltyRules
@@ -156,7 +156,7 @@ def reading(store: Store) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            store.conn.execute("ROLLBACK")
+            roll_back(store.conn)
             state.key = state.snapshot = None  # a rolled-back TEMP table is gone
             raise
         store.conn.execute("COMMIT")

@@ -139,6 +139,14 @@ def sqlite_temp_folder() -> str:
     return "."
 
 
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already (it does on its own after
+    some errors, a full disk among them); a failure to roll back is not the error to report."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def utc_now() -> str:
     """A timestamp for `imported_at`-style columns."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -191,17 +199,13 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                if self.conn.in_transaction:  # SQLite may have rolled back on its own
-                    with suppress(sqlite3.Error):
-                        self.conn.execute("ROLLBACK")
+                roll_back(self.conn)
                 raise
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if not cannot_write(exc):
                 raise
-            if self.conn.in_transaction:
-                with suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
+            roll_back(self.conn)
             raise StoreWriteError(
                 f"{self.path}: cannot write the shop database: {write_refusal(self.path, exc)}; "
                 "nothing was changed"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
@@ -25,7 +25,7 @@ from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.loyalty.codes import PointsCodeChanges, reconcile_points_codes
 from core.referrals.credit import ReferralChanges, reconcile_referrals
-from core.store import Store, utc_now
+from core.store import Store, roll_back, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
 from core.values import email_key
 
@@ -187,9 +187,7 @@ class Staging:
         try:
             yield
         except BaseException:
-            if self.conn.in_transaction:  # SQLite may have rolled back on its own (disk full)
-                with suppress(sqlite3.Error):
-                    self.conn.execute("ROLLBACK")
+            roll_back(self.conn)
             raise
         self.conn.execute("COMMIT")
 
