@@ -18,6 +18,7 @@ from core.loyalty import (
 )
 from core.loyalty.codes import DEFAULT_VALID_DAYS
 from core.shop_settings import SettingError, all_settings, load_shop_settings, set_setting
+from core.store import Store
 from core.values import format_cents
 from tui.commands.common import (
     AsOfOption,
@@ -150,27 +151,22 @@ def loyalty_redeem(
     db: DbOption = None,
 ) -> None:
     """Redeem points: refused beyond the balance as of the date (exit 2, nothing recorded)."""
-    if not points.strip().isdigit() or int(points) <= 0:
-        fail(f"POINTS: {points!r} is not a whole number above 0")
-    amount = int(points)
+    amount = _points_argument(points)
     with opened_store(ctx, db) as store:
         day = as_of_date(store, as_of)
+        customer_id = _one_customer(store, customer)
         try:
-            ids = find_person(store, customer)
-        except UnknownPersonError as exc:
-            fail(str(exc))
-        try:
-            balance = redeem(store, ids[0], amount, day, reference=reference)
-            value = balances(store, day, [ids[0]])[ids[0]].points_value
+            balance = redeem(store, customer_id, amount, day, reference=reference)
+            value = balances(store, day, [customer_id])[customer_id].points_value
         except LoyaltyError as exc:
             fail(str(exc))
         currency = load_shop_settings(store).currency
     if json_:
-        print_json({"customer": ids[0], "redeemed": amount, "points": balance,
+        print_json({"customer": customer_id, "redeemed": amount, "points": balance,
                     "points_value": format_cents(value), "as_of": day.isoformat()})  # fmt: skip
         return
     say(
-        f"Customer {ids[0]}: redeemed {amount:,} points as of {day}; "
+        f"Customer {customer_id}: redeemed {amount:,} points as of {day}; "
         f"{balance:,} left (worth {money(value, currency)})"
     )
 
@@ -194,17 +190,13 @@ def loyalty_code(
 ) -> None:
     """Issue one discount code worth POINTS points now (a counter sale, a phone request):
     the points are deducted at once; `codes export loyalty-codes` writes it for the shop."""
-    if not points.strip().isdigit() or int(points) <= 0:
-        fail(f"POINTS: {points!r} is not a whole number above 0")
+    amount = _points_argument(points)
     with opened_store(ctx, db) as store:
         day = as_of_date(store, as_of)
-        try:
-            ids = find_person(store, customer)
-        except UnknownPersonError as exc:
-            fail(str(exc))
+        customer_id = _one_customer(store, customer)
         currency = load_shop_settings(store).currency
         try:
-            issued = issue_points_code(store, ids[0], int(points), day, currency, valid_days)
+            issued = issue_points_code(store, customer_id, amount, day, currency, valid_days)
         except LoyaltyError as exc:
             fail(str(exc))
     if json_:
@@ -219,3 +211,18 @@ def loyalty_code(
         f"{money(issued.value_cents, issued.currency)} off, valid until {issued.expires}; "
         f"{issued.balance:,} points left"
     )
+
+
+def _points_argument(points: str) -> int:
+    """The POINTS argument of `redeem` and `code`: a whole number above 0, else exit 2."""
+    if not points.strip().isdigit() or int(points) <= 0:
+        fail(f"POINTS: {points!r} is not a whole number above 0")
+    return int(points)
+
+
+def _one_customer(store: Store, customer: str) -> int:
+    """The customer CUSTOMER names (an id or an email address), else exit 2."""
+    try:
+        return find_person(store, customer)[0]
+    except UnknownPersonError as exc:
+        fail(str(exc))
