@@ -13,7 +13,6 @@ command with and without --json, and the segment queries side by side.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT, SHOP_DB, shop_db, timed_command
+from common import ROOT, SHOP_DB, backup_copy, shop_db, timed_command
 
 sys.path.insert(0, str(ROOT))
 
@@ -36,17 +35,6 @@ QUERIES = (
     ("RFM, one field", "r <= 2"),
     ("p_alive, one field", "p_alive < 0.5"),
 )
-
-
-def copy_of(db: Path, folder: Path) -> Path:
-    copy = folder / "predict-bench.db"
-    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    target = sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    open_store(copy).close()  # migrated once, outside the timings
-    return copy
 
 
 def median_time(action: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -105,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     source = shop_db(args.db) if args.db == SHOP_DB else args.db
     with tempfile.TemporaryDirectory() as folder:
-        db = copy_of(source, Path(folder))
+        db = backup_copy(source, Path(folder) / "predict-bench.db")
         print("steps, in-process:")
         with open_store(db) as store:
             steps(store)

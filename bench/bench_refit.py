@@ -16,27 +16,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, new_orders, shop_db
+from common import ROOT, backup_copy, new_orders, shop_db
 
 sys.path.insert(0, str(ROOT))
-
-from core.store import open_store
-
-
-def private_copy(source: Path, target: Path) -> Path:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    open_store(target).close()  # migrated once, outside the timings
-    return target
 
 
 def timed(args: list[str]) -> tuple[float, float, float, int, str]:
@@ -59,7 +46,7 @@ def main() -> None:
     cli = [sys.executable, "-m", "tui"]
     with tempfile.TemporaryDirectory(prefix="bench-refit-") as name:
         folder = Path(name)
-        fitted = private_copy(args.db or shop_db(), folder / "fitted.db")
+        fitted = backup_copy(args.db or shop_db(), folder / "fitted.db")
         rows = [("predict (the opt-in fit)", *timed([*cli, "predict", "--top", "0",
                                                        "--db", str(fitted)])[:4])]  # fmt: skip
         orders = folder / "new_orders.csv"

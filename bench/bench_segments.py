@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from common import ROOT, SHOP_CSV, SHOP_DB, shop_db
+from common import ROOT, SHOP_CSV, SHOP_DB, backup_copy, shop_db
 
 sys.path.insert(0, str(ROOT))
 
@@ -45,16 +45,6 @@ CUSTOM = {
     "Bought SKU-012": 'bought("SKU-012")',
 }  # fmt: skip
 PAGE_SEGMENT = "At Risk"
-
-
-def private_copy(db: Path, folder: Path) -> Path:
-    copy = folder / "segments-bench.db"
-    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    target = sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    return copy
 
 
 def timed(label: str, action: Callable[[], object], repeat: int, target: float | None) -> float:
@@ -90,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     shop_db(args.db, args.csv)
     with tempfile.TemporaryDirectory(dir=args.db.parent) as folder:
-        db = private_copy(args.db, Path(folder))
+        db = backup_copy(args.db, Path(folder) / "segments-bench.db", migrate=False)
         store = open_store(db)
         for name, expression in CUSTOM.items():
             add_segment(store, name, expression)

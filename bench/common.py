@@ -64,21 +64,29 @@ def shop_db(db: Path = SHOP_DB, csv_path: Path = SHOP_CSV) -> Path:
 def private_copy(source: Path, name: str = "tui-bench.db") -> Path:
     """A copy of the shared shop for the app to migrate (`name` in the data folder, refreshed
     when the shop is newer): the shared file stays as it is."""
-    from core.store import open_store  # the calling script has put the repository on sys.path
-
     copy = DATA / name
     if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
         print(f"copying {source} to {copy} and migrating it ...", flush=True)
         tmp = copy.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(tmp)
-        src.backup(dst)
-        src.close()
-        dst.close()
-        open_store(tmp).close()
-        tmp.replace(copy)
+        backup_copy(source, tmp).replace(copy)
     return copy
+
+
+def backup_copy(source: Path, target: Path, *, migrate: bool = True) -> Path:
+    """`source` copied to `target` with SQLite's backup (a consistent copy, the source only
+    read), and migrated to this version's schema unless told not to, so the benchmarks'
+    timings never include an upgrade."""
+    from core.store import open_store  # the calling script has put the repository on sys.path
+
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    if migrate:
+        open_store(target).close()
+    return target
 
 
 def timed_command(args: list[str]) -> tuple[float, int, str]:
