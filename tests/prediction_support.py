@@ -6,10 +6,16 @@ The parameters are plausible, not fitted: screens and lists read only the stored
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+
+from core.importers import import_file
 from core.predict.stored import save_predictions
-from core.store import Store
+from core.store import Store, open_store
+from tests.test_predict_cdnow import write_cdnow_orders
 
 FIT_VALUES: dict[str, object] = {
     "as_of": "2024-10-06", "horizon_days": 365, "monthly_discount_rate": 0.01,
@@ -25,3 +31,18 @@ def store_fit(store: Store, clv_of: Callable[[int], int | None]) -> dict[int, in
     clvs = {cid: clv for cid in ids if (clv := clv_of(cid)) is not None}
     save_predictions(store, FIT_VALUES, [(cid, 0.5, 1.0, 2_000, clv) for cid, clv in clvs.items()])
     return clvs
+
+
+@pytest.fixture(scope="module", name="cdnow_db")
+def cdnow_db_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CDNOW sample imported once per module; tests take a copy (they write to it)."""
+    folder = tmp_path_factory.mktemp("cdnow")
+    with open_store(folder / "shop.db", create=True) as store:
+        import_file(store, write_cdnow_orders(folder / "orders.csv"), "orders")
+    return folder / "shop.db"
+
+
+@pytest.fixture(name="db")
+def cdnow_copy_fixture(cdnow_db: Path, tmp_path: Path) -> Path:
+    """The test's own copy of the imported CDNOW sample."""
+    return Path(shutil.copy(cdnow_db, tmp_path / "shop.db"))

@@ -7,7 +7,6 @@ import json
 import math
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,27 +23,14 @@ from core.segments import count_matching
 from core.store import open_store
 from tests.conftest import committed_state
 from tests.paused_child import run_until_ready, signalled
-from tests.test_predict_cdnow import CALIBRATION_END, write_cdnow_orders
+from tests.prediction_support import cdnow_copy_fixture, cdnow_db_fixture  # noqa: F401
+from tests.test_predict_cdnow import CALIBRATION_END
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
 app = build_app()
 JSON_TOP = {"as_of", "horizon_days", "bgnbd", "gamma_gamma", "customers"}
 CUSTOMER_KEYS = {"id", "external_id", "p_alive", "expected_orders", "expected_spend", "clv"}
-
-
-@pytest.fixture(scope="module")
-def cdnow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The CDNOW sample imported once; tests copy it (they write predictions)."""
-    folder = tmp_path_factory.mktemp("cdnow")
-    with open_store(folder / "shop.db", create=True) as store:
-        import_file(store, write_cdnow_orders(folder / "orders.csv"), "orders")
-    return folder / "shop.db"
-
-
-@pytest.fixture
-def db(cdnow_db: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy(cdnow_db, tmp_path / "shop.db"))
 
 
 def invoke(db: Path, *args: str) -> Result:

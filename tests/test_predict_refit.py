@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,25 +16,13 @@ from core.predict.refit import refit_if_stale
 from core.predict.stored import save_predictions
 from core.shop_settings import set_setting
 from core.store import open_store
+from tests.prediction_support import cdnow_copy_fixture, cdnow_db_fixture  # noqa: F401
 from tests.test_predict_cdnow import write_cdnow_orders
 from tui.cli import build_app
 from tui.commands.common import ExitCode
 
 app = build_app()
 LAST_CDNOW_DAY = date(1998, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def cdnow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cdnow_refit")
-    with open_store(folder / "shop.db", create=True) as store:
-        import_file(store, write_cdnow_orders(folder / "orders.csv"), "orders")
-    return folder / "shop.db"
-
-
-@pytest.fixture
-def db(cdnow_db: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy(cdnow_db, tmp_path / "shop.db"))
 
 
 def later_orders(folder: Path, day: str, name: str = "later.csv") -> Path:
