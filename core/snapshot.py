@@ -25,7 +25,7 @@ from core.as_of import resolve_as_of
 from core.rfm import RfmTable
 from core.rfm_cuts import compute_cuts, stored_cuts
 from core.sqlparts import Sql, join
-from core.store import Store, roll_back
+from core.store import Store, deferred_transaction
 
 if TYPE_CHECKING:
     from core.loyalty import LoyaltyRules
@@ -152,14 +152,12 @@ def reading(store: Store) -> Iterator[None]:
                 state.key = state.snapshot = None
                 raise
             return
-        store.conn.execute("BEGIN")
         try:
-            yield
+            with deferred_transaction(store.conn):
+                yield
         except BaseException:
-            roll_back(store.conn)
             state.key = state.snapshot = None  # a rolled-back TEMP table is gone
             raise
-        store.conn.execute("COMMIT")
 
 
 def take_snapshot(store: Store, rfm: RfmTable, as_of: date | None = None) -> Snapshot:

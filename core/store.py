@@ -147,6 +147,19 @@ def roll_back(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
+@contextmanager
+def deferred_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """A plain BEGIN ... COMMIT, rolled back on any error: one consistent read, or writes to
+    TEMP tables only (no lock is taken on the shop's database until it is written)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        roll_back(conn)
+        raise
+    conn.execute("COMMIT")
+
+
 def utc_now() -> str:
     """A timestamp for `imported_at`-style columns."""
     return datetime.now(UTC).isoformat(timespec="seconds")

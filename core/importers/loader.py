@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from core.bulk_load import first_import
@@ -25,7 +25,7 @@ from core.erasure import clear_forgotten_codes, match_forgotten
 from core.importers.records import CustomerRecord, OrderRecord, RowError
 from core.loyalty.codes import PointsCodeChanges, reconcile_points_codes
 from core.referrals.credit import ReferralChanges, reconcile_referrals
-from core.store import Store, roll_back, utc_now
+from core.store import Store, deferred_transaction, utc_now
 from core.summaries import AFFECTED_TABLE, refresh_summaries
 from core.values import email_key
 
@@ -179,20 +179,9 @@ class Staging:
         if len(self._orders) >= BATCH:
             self.flush()
 
-    @contextmanager
-    def _staging_batch(self) -> Iterator[None]:
-        """One transaction per batch of staged rows: in autocommit every row would be its
-        own. Only TEMP tables are written, so no lock is taken on the shop's database."""
-        self.conn.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            roll_back(self.conn)
-            raise
-        self.conn.execute("COMMIT")
-
     def flush(self) -> None:
-        with self._staging_batch():
+        # One transaction a batch (in autocommit each row would be one); TEMP tables only.
+        with deferred_transaction(self.conn):
             for table, columns, rows in (
                 ("stage_orders", _ORDER_COLUMNS, self._orders),
                 ("stage_lines", _LINE_COLUMNS, self._lines),
@@ -218,7 +207,7 @@ class Staging:
                 )  # fmt: skip
 
         marks = ", ".join("?" * len(_PEOPLE_COLUMNS))
-        with self._staging_batch():
+        with deferred_transaction(self.conn):
             self.conn.executemany(
                 f"INSERT INTO temp.people ({', '.join(_PEOPLE_COLUMNS)}) VALUES ({marks})", rows()
             )
