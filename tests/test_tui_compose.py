@@ -27,6 +27,7 @@ from tests.tui_email_fixtures import (  # noqa: F401
     text_of,
     type_discount,
     user_templates,
+    win_back_export_dialog,
 )
 from tests.tui_fixtures import (  # noqa: F401
     WAIT_LIMIT,
@@ -270,13 +271,7 @@ async def test_recipients_without_a_usable_address_are_listed_with_the_reason(
 @pilot_test
 async def test_export_eml_writes_drafts_that_parse(email_app: RetainApp, tmp_path: Path):
     async with email_app.run_test(size=(80, 24)) as pilot:
-        screen = await compose_for_segment(pilot, "lapsed")
-        await choose(pilot, screen, "win-back")
-        await type_discount(pilot, screen, "10%")
-        await pilot.press("escape", "x")
-        await settle(pilot)
-        dialog = email_app.screen
-        assert isinstance(dialog, ExportScreen)
+        screen, dialog = await win_back_export_dialog(pilot)
         path = dialog.query_one("#export-path", Input)
         assert path.value == "~/retain-drafts/lapsed-win-back-2024-11-30"
         dialog.query_one("#export-format", Select).value = "mbox"

@@ -30,17 +30,16 @@ from tests.tui_email_fixtures import (  # noqa: F401
     rows,
     text_of,
     type_discount,
+    win_back_export_dialog,
 )
 from tests.tui_fixtures import (
     WAIT_LIMIT,
     pilot_test,
-    settle,
     shop_db_fixture,  # noqa: F401
     until,
 )
 from tui.app import RetainApp
 from tui.screens.compose import Audience, ComposeScreen
-from tui.screens.export_drafts import ExportScreen
 from tui.widgets.recipient_table import STATUS_WIDTH, status
 
 
@@ -350,13 +349,7 @@ async def test_the_export_dialog_records_a_campaign_and_a_rerun_drafts_nobody_tw
     email_app: RetainApp, tmp_path: Path
 ):
     async with email_app.run_test(size=(80, 24)) as pilot:
-        screen = await compose_for_segment(pilot, "lapsed")
-        await choose(pilot, screen, "win-back")
-        await type_discount(pilot, screen, "10%")
-        await pilot.press("escape", "x")
-        await settle(pilot)
-        dialog = email_app.screen
-        assert isinstance(dialog, ExportScreen)
+        _, dialog = await win_back_export_dialog(pilot)
         dialog.query_one("#export-holdout", Input).value = "95%"
         dialog.query_one("#export-path", Input).value = str(tmp_path / "one.mbox")
         dialog.query_one("#export-format", Select).value = "mbox"

@@ -21,6 +21,7 @@ from core.store import open_store
 from tests.tui_fixtures import TEST_THEME, settle, shown_notices, until
 from tui.app import RetainApp
 from tui.screens.compose import ComposeScreen
+from tui.screens.export_drafts import ExportScreen
 from tui.screens.segments import SegmentsScreen
 from tui.widgets.recipient_table import status, who
 
@@ -118,3 +119,16 @@ async def type_discount(pilot, screen: ComposeScreen, text: str, days: str | Non
     if days is not None:
         screen.query_one("#valid-days", Input).value = days
     await until(pilot, lambda: screen._discount_timer is None and screen.previews > seen)
+
+
+async def win_back_export_dialog(pilot: Pilot) -> tuple[ComposeScreen, ExportScreen]:
+    """Compose "win-back" with a 10% discount for the lapsed segment, then `x`: the compose
+    screen and, over it, the export dialog, as the owner reaches them."""
+    screen = await compose_for_segment(pilot, "lapsed")
+    await choose(pilot, screen, "win-back")
+    await type_discount(pilot, screen, "10%")
+    await pilot.press("escape", "x")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ExportScreen)
+    return screen, dialog
