@@ -8,9 +8,10 @@ closing), into the bench shop (bench/common.py; no stored predictions, so no ref
 
 The order files are written once (bench/common.py's `new_orders`: a third from customers
 the shop does not know yet, the rest from its customers, dated after its last order) into
-`$RETAIN_BENCH_DATA`. Each run imports into a FRESH copy of the migrated shop (the copy is
-not timed). Prints best and median wall, CPU (user+sys of the child), peak RSS and the
-`merge_seconds` the import reports; the machine is shared, so read CPU next to wall. One
+`$RETAIN_BENCH_DATA`. Each run imports into a FRESH copy of the migrated shop (the copy,
+synced to disk, is not timed). Prints best and median wall, CPU (user+sys of the child),
+peak RSS and the `merge_seconds` the import reports; the machine is shared, so read CPU next
+to wall. One
 untimed run first writes the bytecode (as an installed copy has it) and caches the files.
 """
 
@@ -53,6 +54,11 @@ def orders_file(shop: Path, count: int) -> Path:
 def import_once(shop: Path, orders: Path, folder: Path) -> tuple[float, float, int, float]:
     """(wall s, CPU s, peak MB, merge_seconds) of one import into a fresh copy of `shop`."""
     copy = Path(shutil.copyfile(shop, folder / "shop.db"))
+    # On disk before the clock starts: else the import's checkpoint (which syncs the file)
+    # would also write back the 540 MB the copy left in the page cache, which no owner's
+    # shop has pending (it added 0.1-0.25 s, varying with the kernel's writeback).
+    with copy.open("rb+") as written:
+        os.fsync(written.fileno())
     command = [sys.executable, "-m", "tui", "import", "orders", str(orders), "--db", str(copy),
                "--json"]  # fmt: skip
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
