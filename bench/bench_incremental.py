@@ -11,8 +11,8 @@ the shop does not know yet, the rest from its customers, dated after its last or
 `$RETAIN_BENCH_DATA`. Each run imports into a FRESH copy of the migrated shop (the copy,
 synced to disk, is not timed). Prints best and median wall, CPU (user+sys of the child),
 peak RSS and the `merge_seconds` the import reports; the machine is shared, so read CPU next
-to wall. One
-untimed run first writes the bytecode (as an installed copy has it) and caches the files.
+to wall. One untimed run first writes the bytecode (as an installed copy has it) and caches
+the files.
 """
 
 from __future__ import annotations
