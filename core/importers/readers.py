@@ -44,6 +44,8 @@ changes (2: a fully refunded order never counts, on every platform; 3: fulfilmen
 and tax are read, Shopify's subtotal is stored before the discount), so that re-importing a
 file updates the orders it already stored under the old rule."""
 Progress = Callable[[int, int], None]
+_REMEMBERED_VALUES = 100_000
+"""Distinct cell values a file's reading keeps parsed (a bound on its memory)."""
 
 _ORDER_FIELDS = (
     "order_id", "ordered_at", "total", "source_id", "currency", "subtotal", "discount_code",
@@ -76,6 +78,7 @@ class _Columns:
         # An order dated after tomorrow (by the real clock; time zones make "tomorrow"
         # possible) is a typo: accepted, it would become every figure's as-of date.
         self.latest_day = (today or date.today()) + timedelta(days=1)
+        self.latest_ordinal = self.latest_day.toordinal()
 
         def getter(fields: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
             return itemgetter(*(columns.get(name, self.width) for name in fields))
@@ -84,6 +87,8 @@ class _Columns:
         self.customer = getter(_CUSTOMER_FIELDS)
         self.line = getter(_LINE_FIELDS)
         self._heads: dict[tuple[str, str], str] = {}
+        self._cents: dict[str, int] = {}
+        """Amounts already read (a shop's prices and totals repeat): text -> cents."""
 
     def pad(self, values: list[str]) -> list[str]:
         """Make every field index valid: short rows and absent fields read as ''."""
@@ -122,10 +127,16 @@ class _Columns:
         return self.file.header[index] if index is not None else name
 
     def cents(self, name: str, text: str) -> int:
-        try:
-            return parse_cents(text, decimal_comma=self.file.decimal_comma)
-        except ValueError as exc:
-            raise RowProblem(self.header(name), str(exc)) from None
+        cents = self._cents.get(text)
+        if cents is None:
+            try:
+                cents = parse_cents(text, decimal_comma=self.file.decimal_comma)
+            except ValueError as exc:
+                raise RowProblem(self.header(name), str(exc)) from None
+            if len(self._cents) >= _REMEMBERED_VALUES:
+                self._cents.clear()
+            self._cents[text] = cents
+        return cents
 
     def convert(self, name: str, text: str, parse: Callable[[str], _T]) -> _T | None:
         text = text.strip()
@@ -267,7 +278,7 @@ def _order_fields(fields: _Columns, layout: Layout, record: CsvRecord) -> OrderR
         ordered_at, order_day = fields.dates.parse(stamp)
     except ValueError as exc:
         raise RowProblem(fields.header("ordered_at"), str(exc)) from None
-    if order_day > fields.latest_day.toordinal():
+    if order_day > fields.latest_ordinal:
         reason = f"dated in the future: {stamp!r} (orders up to {fields.latest_day} are accepted)"
         raise RowProblem(fields.header("ordered_at"), reason)
     customer: CustomerRecord | None = fields.read_customer(values, record.line)
