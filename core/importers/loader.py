@@ -92,6 +92,12 @@ class Counts:
     """Loyalty points codes deducted and given back (core/loyalty/codes.py)."""
 
 
+def no_summaries_yet(conn: sqlite3.Connection) -> bool:
+    """No customer has orders in the summaries yet (a first import of orders, maybe after
+    one of customers): rebuilding every summary is cheaper than tracking the touched ones."""
+    return not conn.execute("SELECT EXISTS (SELECT 1 FROM customer_stats)").fetchone()[0]
+
+
 class Staging:
     """The TEMP tables one import fills; `apply()` merges them into the shop.
 
@@ -506,21 +512,23 @@ class Staging:
             (base,),
         )
         clear_forgotten_codes(conn)
-        everyone = not conn.execute("SELECT EXISTS (SELECT 1 FROM customer_stats)").fetchone()[0]
-        self._touched_everyone = everyone
-        if everyone:  # a first import: rebuilding all summaries is cheaper than tracking
-            refresh_summaries(conn, everyone=True)
-            return
-        conn.execute(
-            f"""
-            CREATE TABLE {AFFECTED_TABLE} AS
+        # The customers whose orders the import added or changed, before or after.
+        touched = """
             SELECT p.customer_id AS id FROM stage_orders s JOIN people p ON p.pid = s.pid
             WHERE NOT s.unchanged AND p.customer_id IS NOT NULL
             UNION
             SELECT existing_customer FROM stage_orders
             WHERE NOT unchanged AND existing_customer IS NOT NULL
-            """
-        )
+        """
+        everyone = no_summaries_yet(conn)
+        self._touched_everyone = everyone
+        if everyone:
+            # (Not for a file whose every order was rejected: like the refresh below, that
+            # leaves the summaries, their stamps and cuts as they were.)
+            if conn.execute(f"SELECT EXISTS ({touched})").fetchone()[0]:
+                refresh_summaries(conn, everyone=True)
+            return
+        conn.execute(f"CREATE TABLE {AFFECTED_TABLE} AS {touched}")
         # An hourly cron re-import of an unchanged export touches no customer's orders:
         # then no summary, nor the RFM cuts (a sort of every customer's figures), changes.
         if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {AFFECTED_TABLE})").fetchone()[0]:
