@@ -57,23 +57,38 @@ order = st.fixed_dictionaries(
         "lines": st.lists(line, min_size=1, max_size=3),
     }
 )
-files = st.tuples(st.lists(order, min_size=1, max_size=10), st.booleans())
+LAYOUTS = ("generic", "semicolon", "shopify")
+files = st.tuples(st.lists(order, min_size=1, max_size=10), st.sampled_from(LAYOUTS))
+SHOPIFY_HEADER = ["Name", "Email", "Financial Status", "Fulfillment Status", "Accepts Marketing",
+                  "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+                  "Discount Amount", "Created at", "Cancelled at", "Refunded Amount",
+                  "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem sku",
+                  "Billing Name", "Billing Country", "Id"]  # fmt: skip
+SHOPIFY_STATUS = {"paid": "paid", "cancelled": "voided", "refunded": "refunded",
+                  "wc-completed": "partially_refunded", "": ""}  # fmt: skip
 
 
-def write(path: Path, orders: list[dict], decimal_comma: bool) -> None:
-    """One generic orders file; an order's rows are together, its total their sum."""
+def total_of(entry: dict) -> float:
+    return sum(
+        float(price.replace(",", "")) * quantity
+        for _sku, quantity, price in entry["lines"]
+        if price != "abc"
+    )
+
+
+def write(path: Path, orders: list[dict], layout: str) -> None:
+    """One orders file; an order's rows are together, its total their sum."""
+    if layout == "shopify":
+        write_shopify(path, orders)
+        return
+    decimal_comma = layout == "semicolon"
     delimiter = ";" if decimal_comma else ","
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file, delimiter=delimiter)
         writer.writerow(HEADER)
         for entry in orders:
-            total = sum(
-                float(price.replace(",", "")) * quantity
-                for _sku, quantity, price in entry["lines"]
-                if price != "abc"
-            )
             for sku, quantity, price in entry["lines"]:
-                amounts = [f"{total:.2f}", entry["refunded"], price]
+                amounts = [f"{total_of(entry):.2f}", entry["refunded"], price]
                 if decimal_comma:  # 1,234.50 is written 1.234,50 there
                     amounts = [a.replace(",", "_").replace(".", ",").replace("_", ".")
                                for a in amounts]  # fmt: skip
@@ -84,6 +99,30 @@ def write(path: Path, orders: list[dict], decimal_comma: bool) -> None:
                      entry["consent"], entry["status"], amounts[0], amounts[1], entry["code"],
                      sku, sku.title() or "Loose tea", quantity, amounts[2]]
                 )  # fmt: skip
+
+
+def write_shopify(path: Path, orders: list[dict]) -> None:
+    """The same orders as Shopify exports them: the order's fields on its first row only,
+    customers known by email, a billing name, voided and partly refunded orders."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(SHOPIFY_HEADER)
+        for entry in orders:
+            created = f"2026-10-{entry['day']:02d} 10:00:00 +0100"
+            total = total_of(entry)
+            first, last = entry["name"]
+            order_cells = [
+                entry["email"], SHOPIFY_STATUS[entry["status"]],
+                "fulfilled" if entry["number"] % 2 else "", entry["consent"], "EUR",
+                f"{max(total - 1, 0):.2f}", "4.90", "1.00", f"{total:.2f}", entry["code"],
+                "1.00" if entry["code"] else "", created,
+                created if entry["status"] == "cancelled" else "", entry["refunded"],
+            ]  # fmt: skip
+            billing = [f"{first} {last}".strip(), entry["country"], f"5400{entry['number']}"]
+            for sku, quantity, price in entry["lines"]:
+                writer.writerow([f"#{entry['number']}", *order_cells, quantity,
+                                 sku.title() or "Loose tea", price, sku, *billing])  # fmt: skip
+                order_cells, billing = [""] * len(order_cells), [""] * len(billing)
 
 
 def every_table(db: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -117,11 +156,11 @@ def every_table(db: Path) -> dict[str, list[tuple[object, ...]]]:
         conn.close()
 
 
-def import_both(folder: Path, orders: list[dict], decimal_comma: bool) -> tuple[
+def import_both(folder: Path, orders: list[dict], layout: str) -> tuple[
     tuple[ImportResult, ImportResult], tuple[Path, Path]
 ]:  # fmt: skip
     path = folder / "orders.csv"
-    write(path, orders, decimal_comma)
+    write(path, orders, layout)
     bulk, ordinary = folder / "bulk.db", folder / "ordinary.db"
     with pytest.MonkeyPatch.context() as monkeypatch, frozen_clock(monkeypatch):
         with open_store(bulk, create=True) as store:
@@ -150,14 +189,14 @@ def same_result(first: ImportResult, second: ImportResult) -> None:
        "refunded": "", "code": "WINBACK10", "lines": [("MUG-2", 2, "12.90")]},
       {"number": 1, "day": 20, "customer": "C1", "email": "anna@example.com",
        "name": ("Anna", "Rossi"), "country": "DE", "consent": "yes", "status": "paid",
-       "refunded": "", "code": "", "lines": [("TEA-1", 1, "4.50")]}], True)
+       "refunded": "", "code": "", "lines": [("TEA-1", 1, "4.50")]}], "semicolon")
 )  # fmt: skip
 def test_a_first_import_leaves_every_table_as_the_ordinary_path(
-    generated: tuple[list[dict], bool],
+    generated: tuple[list[dict], str],
 ) -> None:
-    orders, decimal_comma = generated
+    orders, layout = generated
     with tempfile.TemporaryDirectory() as name:
-        results, (bulk, ordinary) = import_both(Path(name), orders, decimal_comma)
+        results, (bulk, ordinary) = import_both(Path(name), orders, layout)
         same_result(*results)
         assert every_table(bulk) == every_table(ordinary)
 
@@ -167,7 +206,7 @@ def test_the_comparison_sees_a_difference_in_any_table(tmp_path: Path) -> None:
     orders = [{"number": 1, "day": 5, "customer": "C1", "email": "anna@example.com",
                "name": ("Anna", "Rossi"), "country": "DE", "consent": "yes", "status": "paid",
                "refunded": "", "code": "", "lines": [("TEA-1", 2, "4.50")]}]  # fmt: skip
-    results, (bulk, ordinary) = import_both(tmp_path, orders, decimal_comma=False)
+    results, (bulk, ordinary) = import_both(tmp_path, orders, "generic")
     same_result(*results)
     assert every_table(bulk) == every_table(ordinary)
     with open_store(ordinary) as store, store.write() as conn:
