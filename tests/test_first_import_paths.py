@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ line = st.tuples(
 order = st.fixed_dictionaries(
     {
         "number": st.integers(min_value=1, max_value=9),  # small: ids repeat in a file
-        "day": st.integers(min_value=1, max_value=28),
+        "day": st.integers(min_value=0, max_value=150),  # months apart: points expire
         "customer": st.sampled_from(CUSTOMERS),
         "email": st.sampled_from(EMAILS),
         "name": st.sampled_from(NAMES),
@@ -58,7 +59,23 @@ order = st.fixed_dictionaries(
     }
 )
 LAYOUTS = ("generic", "semicolon", "shopify")
-files = st.tuples(st.lists(order, min_size=1, max_size=10), st.sampled_from(LAYOUTS))
+RULES = (
+    {},  # the default rules: no expiry
+    {"loyalty.expiry_months": "1", "loyalty.bonus_2nd_order": "50",
+     "loyalty.bonus_5th_order": "200", "loyalty.points_per_unit": "3"},
+)  # fmt: skip
+"""The loyalty settings of the empty shop: its points are kept per rule (core/loyalty/kept.py)."""
+files = st.tuples(
+    st.lists(order, min_size=1, max_size=10), st.sampled_from(LAYOUTS), st.sampled_from(RULES)
+)
+FIRST_DAY = date(2026, 6, 1)
+
+
+def stamp(entry: dict, separator: str, offset: str) -> str:
+    day = FIRST_DAY + timedelta(days=entry["day"])
+    return f"{day.isoformat()}{separator}10:00:00{offset}"
+
+
 SHOPIFY_HEADER = ["Name", "Email", "Financial Status", "Fulfillment Status", "Accepts Marketing",
                   "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
                   "Discount Amount", "Created at", "Cancelled at", "Refunded Amount",
@@ -94,7 +111,7 @@ def write(path: Path, orders: list[dict], layout: str) -> None:
                                for a in amounts]  # fmt: skip
                 first, last = entry["name"]
                 writer.writerow(
-                    [f"#{entry['number']}", f"2026-10-{entry['day']:02d}T10:00:00+01:00",
+                    [f"#{entry['number']}", stamp(entry, "T", "+01:00"),
                      entry["customer"], entry["email"], first, last, entry["country"],
                      entry["consent"], entry["status"], amounts[0], amounts[1], entry["code"],
                      sku, sku.title() or "Loose tea", quantity, amounts[2]]
@@ -108,7 +125,7 @@ def write_shopify(path: Path, orders: list[dict]) -> None:
         writer = csv.writer(file)
         writer.writerow(SHOPIFY_HEADER)
         for entry in orders:
-            created = f"2026-10-{entry['day']:02d} 10:00:00 +0100"
+            created = stamp(entry, " ", " +0100")
             total = total_of(entry)
             first, last = entry["name"]
             order_cells = [
@@ -156,7 +173,9 @@ def every_table(db: Path) -> dict[str, list[tuple[object, ...]]]:
         conn.close()
 
 
-def import_both(folder: Path, orders: list[dict], layout: str) -> tuple[
+def import_both(
+    folder: Path, orders: list[dict], layout: str, rules: dict[str, str]
+) -> tuple[
     tuple[ImportResult, ImportResult], tuple[Path, Path]
 ]:  # fmt: skip
     path = folder / "orders.csv"
@@ -164,8 +183,12 @@ def import_both(folder: Path, orders: list[dict], layout: str) -> tuple[
     bulk, ordinary = folder / "bulk.db", folder / "ordinary.db"
     with pytest.MonkeyPatch.context() as monkeypatch, frozen_clock(monkeypatch):
         with open_store(bulk, create=True) as store:
+            for key, value in rules.items():
+                store.set_setting(key, value)
             first = import_file(store, path, "orders")
         with open_store(ordinary, create=True) as store:
+            for key, value in rules.items():
+                store.set_setting(key, value)
             monkeypatch.setattr(store, "is_empty", lambda: False)
             monkeypatch.setattr(loader, "no_summaries_yet", lambda conn: False)
             second = import_file(store, path, "orders")
@@ -189,14 +212,14 @@ def same_result(first: ImportResult, second: ImportResult) -> None:
        "refunded": "", "code": "WINBACK10", "lines": [("MUG-2", 2, "12.90")]},
       {"number": 1, "day": 20, "customer": "C1", "email": "anna@example.com",
        "name": ("Anna", "Rossi"), "country": "DE", "consent": "yes", "status": "paid",
-       "refunded": "", "code": "", "lines": [("TEA-1", 1, "4.50")]}], "semicolon")
+       "refunded": "", "code": "", "lines": [("TEA-1", 1, "4.50")]}], "semicolon", RULES[1])
 )  # fmt: skip
 def test_a_first_import_leaves_every_table_as_the_ordinary_path(
-    generated: tuple[list[dict], str],
+    generated: tuple[list[dict], str, dict[str, str]],
 ) -> None:
-    orders, layout = generated
+    orders, layout, rules = generated
     with tempfile.TemporaryDirectory() as name:
-        results, (bulk, ordinary) = import_both(Path(name), orders, layout)
+        results, (bulk, ordinary) = import_both(Path(name), orders, layout, rules)
         same_result(*results)
         assert every_table(bulk) == every_table(ordinary)
 
@@ -206,7 +229,7 @@ def test_the_comparison_sees_a_difference_in_any_table(tmp_path: Path) -> None:
     orders = [{"number": 1, "day": 5, "customer": "C1", "email": "anna@example.com",
                "name": ("Anna", "Rossi"), "country": "DE", "consent": "yes", "status": "paid",
                "refunded": "", "code": "", "lines": [("TEA-1", 2, "4.50")]}]  # fmt: skip
-    results, (bulk, ordinary) = import_both(tmp_path, orders, "generic")
+    results, (bulk, ordinary) = import_both(tmp_path, orders, "generic", RULES[1])
     same_result(*results)
     assert every_table(bulk) == every_table(ordinary)
     with open_store(ordinary) as store, store.write() as conn:
