@@ -28,6 +28,14 @@ SHOP_TABLES = ("customers", "orders", "order_lines", "customer_stats", "customer
                "consent_events", "settings", "schema_version")  # fmt: skip
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (the README's command) starts one worker more than the machine has cores:
+    the app's tests wait between steps (each Pilot pause sleeps at least 20 ms until the app
+    is idle, lock tests wait out timeouts), and the extra worker runs meanwhile. On a
+    2-core machine the suite took 501 s instead of 585 s, both beside another busy program."""
+    return (os.cpu_count() or 1) + 1
+
+
 # Property tests are judged by their examples, not by the speed of a loaded machine: no
 # per-example deadline, and slow data generation is no failure. Tests may ask for fewer
 # examples; none needs to ask for these again.
