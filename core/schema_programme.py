@@ -49,6 +49,18 @@ def upgrade_kept_points(conn: sqlite3.Connection) -> None:
     upgrade(conn)
 
 
+ORDER_POINTS = "max(0, total - refunded) * :rate / 100"
+"""An order's points before bonuses: its net value (total − refunds) × :rate per 1.00,
+rounded down per order (`LoyaltyRules.order_points`)."""
+
+
+def bonuses_up_to(rank: str) -> str:
+    """The bonuses a customer's counting orders ranked 1 to `rank` earned between them:
+    :bonus2 from the 2nd on, :bonus5 from the 5th on."""
+    return (f"(CASE WHEN {rank} >= 2 THEN :bonus2 ELSE 0 END "
+            f"+ CASE WHEN {rank} >= 5 THEN :bonus5 ELSE 0 END)")  # fmt: skip
+
+
 def loyalty_points_from_orders(where: str = "") -> str:
     """(customer_id, day, points, revenue): per customer and day with counting orders, the
     points they earned and their net revenue (as `customer_days` has it).
@@ -62,7 +74,7 @@ def loyalty_points_from_orders(where: str = "") -> str:
     return f"""
         SELECT customer_id, order_day AS day, sum(points) AS points, sum(net) AS revenue FROM (
             SELECT customer_id, order_day, total - refunded AS net,
-                   max(0, total - refunded) * :rate / 100
+                   {ORDER_POINTS}
                    + CASE row_number() OVER (PARTITION BY customer_id
                                              ORDER BY order_day, ordered_at, id)
                          WHEN 2 THEN :bonus2 WHEN 5 THEN :bonus5 ELSE 0 END AS points

@@ -22,15 +22,39 @@ import sqlite3
 from datetime import date
 
 from core.bulk_load import set_aside
-from core.loyalty.kept import refresh_points
+from core.loyalty.kept import everyone_params, refresh_points
 from core.periods import month_index
 from core.recommend import precompute as recommend_tables
 from core.rfm_cuts import save_cuts
+from core.schema_programme import ORDER_POINTS, bonuses_up_to
 
 AFFECTED_TABLE = "temp.affected_customers"
 _FRESH_DAYS = "temp.fresh_customer_days"
 _FRESH_STATS = "temp.fresh_customer_stats"
 """The touched customers' days and stats as their orders now give them (`_refresh_affected`)."""
+_EVERY_DAY = "temp.rebuilt_customer_days"
+"""Every customer's days with their loyalty points, from a rebuild (`_rebuild_everything`)."""
+
+# Every customer day with counting orders: `customer_days`' columns, the loyalty points the
+# day earned as `loyalty_points_from_orders` gives them (its orders' points, and the bonus
+# of the 2nd or 5th counting order when the day holds it: its orders are the customer's
+# ranked `so_far - orders` + 1 to `so_far`) and their running sum, from one sort of the orders.
+_EVERY_DAY_FROM_ORDERS = f"""
+    INSERT INTO {_EVERY_DAY} (customer_id, day, orders, revenue, prev_day, points, kept)
+    SELECT customer_id, day, orders, revenue, prev_day,
+           points + {bonuses_up_to("so_far")} - {bonuses_up_to("so_far - orders")},
+           points_so_far + {bonuses_up_to("so_far")}
+    FROM (
+        SELECT customer_id, order_day AS day, count(*) AS orders,
+               sum(total - refunded) AS revenue, lag(order_day) OVER running AS prev_day,
+               sum({ORDER_POINTS}) AS points, sum(count(*)) OVER running AS so_far,
+               sum(sum({ORDER_POINTS})) OVER running AS points_so_far
+        FROM orders NOT INDEXED
+        WHERE customer_id IS NOT NULL AND NOT cancelled
+        GROUP BY customer_id, order_day
+        WINDOW running AS (PARTITION BY customer_id ORDER BY order_day ROWS UNBOUNDED PRECEDING)
+    )
+"""
 
 # (cohort month, month) pairs of the customers in {customers}: their customers, one per
 # customer and month with an order, counted on the customer's first day in that month
@@ -61,7 +85,11 @@ def refresh_summaries(conn: sqlite3.Connection, *, everyone: bool = False) -> No
         _refresh_affected(conn)
     recommend_tables.refresh(conn, everyone=everyone)
     save_cuts(conn, from_indexes=not everyone)
-    refresh_points(conn, None if everyone else AFFECTED_TABLE, everyone=everyone)
+    if everyone:
+        refresh_points(conn, everyone=True, every_day=_EVERY_DAY)
+        conn.execute(f"DROP TABLE {_EVERY_DAY}")
+    else:
+        refresh_points(conn, AFFECTED_TABLE)
 
 
 def _refresh_affected(conn: sqlite3.Connection) -> None:
@@ -81,7 +109,7 @@ def _refresh_affected(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TABLE {_FRESH_DAYS} AS SELECT * FROM customer_days WHERE 0")
     conn.execute(f"CREATE TABLE {_FRESH_STATS} AS SELECT * FROM customer_stats WHERE 0")
     _insert_summaries(
-        conn, f"AND customer_id IN ({affected})", "", days=_FRESH_DAYS, stats=_FRESH_STATS
+        conn, f"AND customer_id IN ({affected})", days=_FRESH_DAYS, stats=_FRESH_STATS
     )
     _add_day_totals(conn, affected_days, sign=-1)
     _add_cohort_pairs(conn, customers, sign=-1)
@@ -140,45 +168,55 @@ def _write_differences(
 
 
 def _rebuild_everything(conn: sqlite3.Connection) -> None:
-    """All summaries from scratch, as after a first import of a big file.
+    """All summaries from scratch, as after a first import of a big file; every customer
+    day with its loyalty points is left in `_EVERY_DAY` for `refresh_points`.
 
     Measured at a million orders: building the indexes once after the rows are in, and
     reading orders in table order then sorting once (rather than one lookup per order
-    through `orders_by_customer`), halve the time.
+    through `orders_by_customer`), halve the time. Sorting them once for the days and the
+    loyalty points (which sorted them again, by time within each day) saves 2.8 s more.
     """
+    conn.execute(f"DROP TABLE IF EXISTS {_EVERY_DAY}")
+    conn.execute(
+        f"CREATE TABLE {_EVERY_DAY} (customer_id INTEGER NOT NULL, day INTEGER NOT NULL, "
+        "orders INTEGER NOT NULL, revenue INTEGER NOT NULL, prev_day INTEGER, "
+        "points INTEGER NOT NULL, kept INTEGER NOT NULL, PRIMARY KEY (customer_id, day)) "
+        "WITHOUT ROWID"
+    )
+    conn.execute(_EVERY_DAY_FROM_ORDERS, everyone_params(conn))
     with set_aside(conn, "index", ("customer_days", "customer_stats")):
         for table in ("cohort_months", "day_totals", "customer_days", "customer_stats"):
             conn.execute(f"DELETE FROM {table}")
-        _insert_summaries(conn, "", "", orders="orders NOT INDEXED")
+        conn.execute(
+            "INSERT INTO customer_days (customer_id, day, orders, revenue, prev_day) "
+            f"SELECT customer_id, day, orders, revenue, prev_day FROM {_EVERY_DAY}"
+        )
+        _insert_stats(conn, "customer_days", "customer_stats")
         _add_day_totals(conn, "", sign=1)
     _extend_calendar(conn)
     _add_cohort_pairs(conn, "customer_stats AS s", sign=1)
 
 
-def _insert_summaries(
-    conn: sqlite3.Connection,
-    where: str,
-    stats_where: str,
-    orders: str = "orders",
-    *,
-    days: str = "customer_days",
-    stats: str = "customer_stats",
-) -> None:
+def _insert_summaries(conn: sqlite3.Connection, where: str, *, days: str, stats: str) -> None:
     conn.execute(
         f"""
         INSERT INTO {days} (customer_id, day, orders, revenue, prev_day)
         SELECT customer_id, order_day, count(*), sum(total - refunded),
                lag(order_day) OVER (PARTITION BY customer_id ORDER BY order_day)
-        FROM {orders}
+        FROM orders
         WHERE customer_id IS NOT NULL AND NOT cancelled {where}
         GROUP BY customer_id, order_day
         """
     )
+    _insert_stats(conn, days, stats)
+
+
+def _insert_stats(conn: sqlite3.Connection, days: str, stats: str) -> None:
     conn.execute(
         f"""
         INSERT INTO {stats} (customer_id, orders, revenue, first_day, last_day)
         SELECT customer_id, sum(orders), sum(revenue), min(day), max(day)
-        FROM {days} {stats_where}
+        FROM {days}
         GROUP BY customer_id
         """
     )

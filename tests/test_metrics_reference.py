@@ -20,6 +20,7 @@ from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -337,14 +338,20 @@ def test_larger_seeded_shops_match_reference(tmp_path: Path) -> None:
         store.close()
 
 
-def test_summaries_match_a_fresh_rebuild(tmp_path: Path) -> None:
-    """After incremental imports the summary tables equal a from-scratch rebuild."""
+@pytest.mark.parametrize("expiry", ["off", "3"])
+def test_summaries_match_a_fresh_rebuild(tmp_path: Path, expiry: str) -> None:
+    """After incremental imports the summary tables equal a from-scratch rebuild (a first
+    import's path), the loyalty points kept with them too (bonuses, expiry or none)."""
+    from core.shop_settings import set_setting
     from core.summaries import refresh_summaries
 
     rng = random.Random(7)
     store = open_store(tmp_path / "shop.db", create=True)
+    for key, value in (("points_per_unit", "13"), ("bonus_2nd_order", "7"),
+                       ("bonus_5th_order", "110"), ("expiry_months", expiry)):  # fmt: skip
+        set_setting(store, f"loyalty.{key}", value)
     load_shop(store, tmp_path, random_orders(rng, 30, 300, 700), rng)
-    tables = ("customer_days", "customer_stats", "day_totals", "cohort_months")
+    tables = ("customer_days", "customer_stats", "day_totals", "cohort_months", "loyalty_points")
 
     def snapshot():
         return {t: sorted(store.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
@@ -354,3 +361,5 @@ def test_summaries_match_a_fresh_rebuild(tmp_path: Path) -> None:
         refresh_summaries(conn, everyone=True)
     assert snapshot() == incremental
     assert all(incremental.values())
+    points = incremental["loyalty_points"]
+    assert any(row[4] != row[2] for row in points)  # a bonus or an expiry shows in `kept`

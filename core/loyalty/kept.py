@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from core.loyalty.rules import LoyaltyError, LoyaltyRules, load_rules
+from core.loyalty.rules import DEFAULT_RULES, LoyaltyError, LoyaltyRules, load_rules
 from core.schema_programme import loyalty_points_from_orders
 from core.sqlfunctions import register_functions
 
 __all__ = [
     "KEPT_COLUMNS",
     "KEPT_STAMP_KEY",
+    "everyone_params",
     "kept_is_current",
     "kept_rows_sql",
     "refresh_points",
@@ -39,22 +40,24 @@ KEPT_STAMP_KEY = "loyalty.kept_rules"
 KEPT_COLUMNS = "customer_id, day, points, revenue, kept, cut, expires"
 
 
-def kept_rows_sql(where: str = "", *, expiry: bool = True) -> str:
+def kept_rows_sql(where: str = "", *, expiry: bool = True, days: str | None = None) -> str:
     """(KEPT_COLUMNS) for the customers of the orders `where` narrows (`AND ...`), computed
-    from the orders with the parameters of `rule_params`. A gap longer than :months months
-    (the cheap `> 28 * :months` test first, so the month arithmetic runs on real gaps only)
-    starts a new era: `kept` sums the points of the current era. Without `expiry` (:months
-    is 0) there is one era: one window pass instead of three."""
+    from the orders with the parameters of `rule_params`, or from `days` (a query giving
+    `loyalty_points_from_orders`' columns, `where` then unused). A gap longer than :months
+    months (the cheap `> 28 * :months` test first, so the month arithmetic runs on real gaps
+    only) starts a new era: `kept` sums the points of the current era. Without `expiry`
+    (:months is 0) there is one era: one window pass instead of three."""
+    days = days or loyalty_points_from_orders(where)
     if not expiry:
         return f"""
         SELECT customer_id, day, points, revenue,
                sum(points) OVER (PARTITION BY customer_id ORDER BY day
                                  ROWS UNBOUNDED PRECEDING) AS kept,
                0 AS cut, NULL AS expires
-        FROM ({loyalty_points_from_orders(where)})
+        FROM ({days})
     """
     return f"""
-        WITH days AS ({loyalty_points_from_orders(where)}),
+        WITH days AS ({days}),
         gaps AS (
             SELECT customer_id, day, points, revenue,
                    CASE WHEN :months > 0 AND day - prev > 28 * :months
@@ -85,13 +88,27 @@ def rule_params(rules: LoyaltyRules) -> dict[str, int]:
             "bonus5": rules.bonus_5th_order, "months": rules.expiry_months or 0}  # fmt: skip
 
 
+def everyone_params(conn: sqlite3.Connection) -> dict[str, int]:
+    """`rule_params` of the stored rules for a rebuild of every customer's points ahead of
+    `refresh_points(everyone=True)`; the defaults' when a stored rule no longer validates
+    (`refresh_points` then keeps no points, and what was computed with these goes unread)."""
+    try:
+        return rule_params(load_rules(conn))
+    except LoyaltyError:
+        return rule_params(DEFAULT_RULES)
+
+
 def kept_is_current(conn: sqlite3.Connection, rules: LoyaltyRules) -> bool:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (KEPT_STAMP_KEY,)).fetchone()
     return row is not None and row[0] == rules.earning_stamp
 
 
 def refresh_points(
-    conn: sqlite3.Connection, affected_table: str | None = None, *, everyone: bool = False
+    conn: sqlite3.Connection,
+    affected_table: str | None = None,
+    *,
+    everyone: bool = False,
+    every_day: str | None = None,
 ) -> None:
     """Bring `loyalty_points` up to date inside the caller's transaction.
 
@@ -99,6 +116,10 @@ def refresh_points(
     is not theirs (a rule changed); otherwise only the customers in `affected_table` (a table
     with their ids in column `id`) are recomputed, if given. A stored rule that no longer
     validates removes the stamp: readers then compute from the orders and report the rule.
+
+    `every_day` (with `everyone`) names a table of every customer day with counting orders,
+    its `points` and their running sum `kept` (without expiry), computed with
+    `everyone_params` (core/summaries.py's rebuild): read instead of sorting every order.
     """
     try:
         rules = load_rules(conn)
@@ -118,10 +139,14 @@ def refresh_points(
                 params,
             )
         return
+    if every_day is None:
+        rows = kept_rows_sql(expiry=expiry)
+    elif expiry:
+        rows = kept_rows_sql(days=f"SELECT customer_id, day, points, revenue FROM {every_day}")
+    else:
+        rows = f"SELECT customer_id, day, points, revenue, kept, 0, NULL FROM {every_day}"
     conn.execute("DELETE FROM loyalty_points")
-    conn.execute(
-        f"INSERT INTO loyalty_points ({KEPT_COLUMNS}) " + kept_rows_sql(expiry=expiry), params
-    )
+    conn.execute(f"INSERT INTO loyalty_points ({KEPT_COLUMNS}) {rows}", params)
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

