@@ -512,11 +512,12 @@ class Staging:
             (base,),
         )
         clear_forgotten_codes(conn)
-        # The customers whose orders the import added or changed, before or after.
-        touched = """
+        # The customers whose orders the import added or changed: now, and before.
+        now = """
             SELECT p.customer_id AS id FROM stage_orders s JOIN people p ON p.pid = s.pid
             WHERE NOT s.unchanged AND p.customer_id IS NOT NULL
-            UNION
+        """
+        before = """
             SELECT existing_customer FROM stage_orders
             WHERE NOT unchanged AND existing_customer IS NOT NULL
         """
@@ -524,11 +525,18 @@ class Staging:
         self._touched_everyone = everyone
         if everyone:
             # (Not for a file whose every order was rejected: like the refresh below, that
-            # leaves the summaries, their stamps and cuts as they were.)
-            if conn.execute(f"SELECT EXISTS ({touched})").fetchone()[0]:
+            # leaves the summaries, their stamps and cuts as they were. Asked so that the
+            # first such order answers: an EXISTS of the UNION built the whole union, 1.4 s
+            # at a million orders, and one of the join a Bloom filter over every person.)
+            any_order = """
+                SELECT 1 FROM stage_orders s WHERE NOT s.unchanged
+                AND (s.existing_customer IS NOT NULL
+                     OR (SELECT customer_id FROM people WHERE pid = s.pid) IS NOT NULL)
+            """
+            if conn.execute(f"SELECT EXISTS ({any_order})").fetchone()[0]:
                 refresh_summaries(conn, everyone=True)
             return
-        conn.execute(f"CREATE TABLE {AFFECTED_TABLE} AS {touched}")
+        conn.execute(f"CREATE TABLE {AFFECTED_TABLE} AS {now} UNION {before}")
         # An hourly cron re-import of an unchanged export touches no customer's orders:
         # then no summary, nor the RFM cuts (a sort of every customer's figures), changes.
         if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {AFFECTED_TABLE})").fetchone()[0]:
