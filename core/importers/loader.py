@@ -526,7 +526,7 @@ class Staging:
         if everyone:
             # (Not for a file whose every order was rejected: like the refresh below, that
             # leaves the summaries, their stamps and cuts as they were. Asked so that the
-            # first such order answers: an EXISTS of the UNION built the whole union, 1.4 s
+            # first such order answers: an EXISTS of the UNION built the whole union, 1.9 s
             # at a million orders, and one of the join a Bloom filter over every person.)
             any_order = """
                 SELECT 1 FROM stage_orders s WHERE NOT s.unchanged

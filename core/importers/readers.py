@@ -45,7 +45,7 @@ and tax are read, Shopify's subtotal is stored before the discount), so that re-
 file updates the orders it already stored under the old rule."""
 Progress = Callable[[int, int], None]
 _REMEMBERED_VALUES = 100_000
-"""Distinct cell values a file's reading keeps parsed (a bound on its memory)."""
+"""Amount texts one file's reading keeps parsed (a bound on its memory)."""
 
 _ORDER_FIELDS = (
     "order_id", "ordered_at", "total", "source_id", "currency", "subtotal", "discount_code",
