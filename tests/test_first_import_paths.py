@@ -3,11 +3,13 @@ triggers set aside, the customer list and search index built once, every summary
 whatever it is given, it must leave every table as the ordinary path leaves it.
 
 Generated files exercise what the readers treat specially: orders over several rows, decimal
-commas (semicolon files), an order id repeated later in the file (the same order again, or
-another one), refunds, cancellations, bad values, guests, one customer by id and by email in
-several spellings, a customer mentioned out of date order with attributes that change or
-go missing, and names and addresses outside ASCII. The ordinary path is forced on a second
-empty shop; both run under one frozen clock, so timestamps must agree too.
+commas (semicolon files), Shopify's layout (order fields on an order's first row only), an
+order id repeated later in the file (the same order again, or another one), refunds,
+cancellations, bad amounts, guests, one customer by id and by email in several spellings, a
+customer mentioned out of date order with attributes that change or go missing, and names
+and addresses outside ASCII; under the default loyalty rules and under expiring points with
+bonuses. The ordinary path is forced on a second empty shop; both run under one frozen
+clock, so timestamps must agree too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ HEADER = ["order_id", "ordered_at", "customer_id", "email", "first_name", "last_
 CUSTOMERS = ("C1", "C2", "C3", "")  # "" is a guest, known by email only
 EMAILS = ("anna@example.com", " ANNA@example.com ", "bob@example.com", "zoë@example.com", "")
 NAMES = (("Anna", "Rossi"), ("", ""), ("Zoë", "Ünal"), ("[bold]Bo", "=HYPERLINK(1)"))
-COUNTRIES = ("DE", "it", "Netherlands", "", "XX")  # XX: a bad value, the order is rejected
+COUNTRIES = ("DE", "it", "Netherlands", "", "Atlantis")  # Atlantis: read as no country
 
 CREATION_TIMES = {("flows", "created_at")}
 """Columns that say when the shop was created (by the real clock), not what it holds."""
